@@ -1,0 +1,97 @@
+# Geldhulp — every entry point. `make run` and `make test` do all set-up on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PY3       ?= python3
+RASA_VENV := .venv-rasa
+APP_VENV  := .venv
+RASA      := $(RASA_VENV)/bin/rasa
+PYTHON    := $(APP_VENV)/bin/python
+STAMPS    := .stamps
+MODEL     := models/geldhulp.tar.gz
+
+# Python 3.10 for Rasa: on PATH, else under pyenv. Found lazily (only when the env is built).
+find_py310 = $(shell command -v python3.10 2>/dev/null || ls -d $$(pyenv root 2>/dev/null)/versions/3.10.*/bin/python3.10 2>/dev/null | tail -n 1 || ls -d $$HOME/.pyenv/versions/3.10.*/bin/python3.10 2>/dev/null | tail -n 1)
+
+RASA_ARGS := --domain domain --data nlu_data stories --config config.yml
+RASA_DATA := config.yml $(wildcard domain.yml) $(shell find domain nlu_data stories rasa_addons -type f \( -name '*.yml' -o -name '*.yaml' -o -name '*.py' -o -name '*.txt' \) 2>/dev/null)
+
+.PHONY: help env run test test-rasa test-py train validate bench bench-nlu chat lint clean db
+
+help:
+	@echo "make run        set up everything, train when needed, start the assistant and print the URLs"
+	@echo "make test       the same set-up, then every test"
+	@echo "make train      train the Rasa model (only when data, config or domain changed)"
+	@echo "make validate   rasa data validate"
+	@echo "make bench-nlu  intent F1 on held-out data and parse latency p50/p95"
+	@echo "make bench      end-to-end latency and throughput through the gateway"
+
+$(STAMPS):
+	@mkdir -p $(STAMPS)
+
+# --- environments -----------------------------------------------------------------------------
+$(STAMPS)/rasa-env: requirements-rasa.txt | $(STAMPS)
+	@py310="$(call find_py310)"; \
+	if [ -z "$$py310" ]; then \
+	  echo "Python 3.10 is needed for Rasa 3.6 and was not found."; \
+	  echo "Install it, e.g. 'pyenv install 3.10.13' or 'apt-get install python3.10 python3.10-venv'."; \
+	  exit 1; fi; \
+	echo "Rasa environment with $$py310"; \
+	[ -x $(RASA_VENV)/bin/python ] || $$py310 -m venv $(RASA_VENV); \
+	$(RASA_VENV)/bin/pip install -q --upgrade pip && \
+	$(RASA_VENV)/bin/pip install -q -r requirements-rasa.txt
+	@touch $@
+
+$(STAMPS)/app-env: pyproject.toml | $(STAMPS)
+	@[ -x $(PYTHON) ] || $(PY3) -m venv $(APP_VENV)
+	@$(APP_VENV)/bin/pip install -q --upgrade pip
+	@$(APP_VENV)/bin/pip install -q -e '.[test]'
+	@touch $@
+
+env: $(STAMPS)/rasa-env $(STAMPS)/app-env
+
+# --- model ------------------------------------------------------------------------------------
+$(MODEL): $(STAMPS)/rasa-env $(RASA_DATA)
+	@mkdir -p models
+	@echo "Training the Rasa model (data, config or domain changed)…"
+	flock models/.train.lock env PYTHONPATH=$(CURDIR) $(RASA) train $(RASA_ARGS) --fixed-model-name geldhulp --out models --quiet
+	@touch $(MODEL)
+
+train: $(MODEL)
+
+# rasa data validate, failing on every warning except responses used only by code (actions,
+# gateway, console): those are listed by scripts/validate.py from the source, not by hand.
+validate: env
+	$(PYTHON) scripts/validate.py
+
+# --- database ---------------------------------------------------------------------------------
+db: $(STAMPS)/app-env
+	$(PYTHON) -m bot db upgrade
+	$(PYTHON) -m bot directory import --if-empty
+	$(PYTHON) -m bot demo seed --if-empty
+
+# --- run --------------------------------------------------------------------------------------
+run: env train db
+	$(PYTHON) -m bot run
+
+# --- tests ------------------------------------------------------------------------------------
+test: env train validate test-rasa test-py
+
+test-rasa: env train
+	PYTHONPATH=$(CURDIR) $(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/core --quiet
+
+test-py: env train
+	$(PYTHON) -m pytest
+
+# --- benchmarks -------------------------------------------------------------------------------
+bench-nlu: env train
+	$(PYTHON) scripts/bench_nlu.py
+
+bench: env train
+	$(PYTHON) scripts/bench_gateway.py
+
+lint: $(STAMPS)/app-env
+	$(APP_VENV)/bin/ruff check bot actions tests || true
+
+clean:
+	rm -rf models results $(STAMPS) var

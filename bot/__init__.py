@@ -1,0 +1,3 @@
+"""Geldhulp: gateway, directory, console and dashboard around the Rasa assistant."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,58 @@
+"""Event names (one place) and the functions that record them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.analytics.tables import AnalyticsEvent, UnansweredQuestion
+
+
+class EventName(StrEnum):
+    """Every analytics event the product records."""
+
+    CONVERSATION_STARTED = "conversation.started"
+    MESSAGE_RECEIVED = "message.received"  # topic = intent, confidence
+    MESSAGE_UNANSWERED = "message.unanswered"  # fallback or low confidence
+    HANDOVER_REQUESTED = "handover.requested"  # reason, kind, out_of_hours
+    HANDOVER_ASSIGNED = "handover.assigned"  # value_seconds = wait until a human took over
+    HANDOVER_CANCELLED = "handover.cancelled"
+    HANDOVER_CLOSED = "handover.closed"  # outcome
+    CONVERSATION_CLOSED = "conversation.closed"
+
+
+async def record_event(session: AsyncSession, name: EventName | str, **fields: Any) -> AnalyticsEvent:
+    """Add an analytics event to ``session`` (the caller commits with its own change).
+
+    Only pseudonymous, non-personal fields are accepted: see :class:`AnalyticsEvent`.
+    """
+    row = AnalyticsEvent(name=str(name), **fields)
+    session.add(row)
+    return row
+
+
+async def record_unanswered(
+    session: AsyncSession,
+    text: str,
+    *,
+    municipality_code: str | None,
+    channel: str | None,
+    intent_guess: str | None,
+    confidence: float | None,
+    demo: bool = False,
+) -> UnansweredQuestion:
+    """Store an unanswered message after removing personal data from it."""
+    from bot.privacy.redact import redact  # the only way text enters analytics
+
+    row = UnansweredQuestion(
+        text_redacted=redact(text),
+        municipality_code=municipality_code,
+        channel=channel,
+        intent_guess=intent_guess,
+        confidence=confidence,
+        demo=demo,
+    )
+    session.add(row)
+    return row

@@ -1,0 +1,44 @@
+"""`geldhulp demo seed`: demo data for a first start, always marked as demo.
+
+Each feature adds a seeder module here (``team`` for the console's demo team, ``history`` for the
+dashboard's demo history). A seeder exposes ``async def seed(session_factory) -> str``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import logging
+
+from bot.settings import load_settings
+from bot.storage.db import open_database
+
+logger = logging.getLogger(__name__)
+SEEDERS = ["bot.demo.team", "bot.demo.history"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Register `demo seed`."""
+    parser.add_argument("action", choices=["seed"])
+    parser.add_argument("--if-empty", action="store_true", help="only seed an empty database")
+    parser.add_argument("--url", default=None)
+
+
+async def _seed(url: str, if_empty: bool) -> None:
+    async with open_database(url) as (_engine, factory):
+        for name in SEEDERS:
+            try:
+                module = importlib.import_module(name)
+            except ModuleNotFoundError as exc:
+                if exc.name and name.startswith(exc.name):
+                    continue
+                raise
+            summary = await module.seed(factory, if_empty=if_empty)
+            logger.info("demo seed %s: %s", name.rsplit(".", 1)[-1], summary)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Seed demo data."""
+    asyncio.run(_seed(args.url or load_settings().database_url, args.if_empty))
+    return 0

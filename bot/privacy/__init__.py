@@ -1,0 +1,1 @@
+"""Privacy helpers: pseudonyms for analytics and logs, redaction of personal data."""

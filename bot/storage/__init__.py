@@ -1,0 +1,1 @@
+"""Persistence: one SQLAlchemy metadata, async engines, Alembic migrations."""

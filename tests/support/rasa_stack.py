@@ -1,0 +1,142 @@
+"""Start the real Rasa server (trained model) and the real action server for tests.
+
+Rasa runs in .venv-rasa (Python 3.10), the action server in this environment; both listen on
+free loopback ports. The action server gets its own migrated SQLite database with the directory
+imported, so custom actions answer from real data.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
+MODEL = ROOT / "models" / "geldhulp.tar.gz"
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_http(url: str, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
+    """Wait until ``url`` answers 2xx; fail early when ``proc`` died."""
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode} before {url} answered")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 - loopback only
+                if 200 <= resp.status < 300:
+                    return
+        except Exception as exc:  # noqa: BLE001 - retried until the deadline
+            last = exc
+        time.sleep(0.3)
+    raise TimeoutError(f"{url} did not answer within {timeout}s: {last}")
+
+
+@dataclass
+class RasaStack:
+    """Handles to a running Rasa server and action server."""
+
+    rasa_url: str
+    action_url: str
+    database_url: str
+    token: str
+    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    logs: list[Path] = field(default_factory=list)
+
+    def stop_rasa(self) -> None:
+        """Stop the Rasa server only (for fault tests)."""
+        self.procs[1].terminate()
+        self.procs[1].wait(timeout=30)
+
+    def stop(self) -> None:
+        """Stop every process."""
+        for p in reversed(self.procs):
+            if p.poll() is None:
+                p.terminate()
+        for p in self.procs:
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def prepare_action_database(workdir: Path) -> str:
+    """A migrated SQLite database with the directory imported, for the action server."""
+    url = f"sqlite+aiosqlite:///{workdir / 'actions.db'}"
+    env = {**os.environ, "GELDHULP_DATABASE_URL": url}
+    subprocess.run([sys.executable, "-m", "bot", "db", "upgrade"], cwd=ROOT, env=env, check=True)
+    has_directory = (ROOT / "bot" / "directory" / "cli.py").exists()
+    if has_directory:
+        subprocess.run(
+            [sys.executable, "-m", "bot", "directory", "import"], cwd=ROOT, env=env, check=True
+        )
+    return url
+
+
+def start_stack(workdir: Path, *, database_url: str | None = None) -> RasaStack:
+    """Start the action server and the Rasa server; return when both answer."""
+    if not MODEL.exists():
+        raise RuntimeError(f"no trained model at {MODEL}: run `make train` first")
+    workdir.mkdir(parents=True, exist_ok=True)
+    database_url = database_url or prepare_action_database(workdir)
+    action_port, rasa_port = free_port(), free_port()
+    token = "test-token"
+    env = {
+        **os.environ,
+        "GELDHULP_DATABASE_URL": database_url,
+        "GELDHULP_ENV": "test",
+        "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
+        "PYTHONPATH": str(ROOT),
+    }
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n")
+    action_log = workdir / "actions.log"
+    rasa_log = workdir / "rasa.log"
+    actions = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
+        cwd=ROOT,
+        env=env,
+        stdout=action_log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    rasa = subprocess.Popen(  # noqa: S603
+        [
+            str(RASA_BIN), "run", "--model", str(MODEL), "--port", str(rasa_port),
+            "--interface", "127.0.0.1", "--enable-api", "--auth-token", token,
+            "--endpoints", str(endpoints), "--credentials", "credentials.yml",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=rasa_log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    stack = RasaStack(
+        rasa_url=f"http://127.0.0.1:{rasa_port}",
+        action_url=f"http://127.0.0.1:{action_port}/webhook",
+        database_url=database_url,
+        token=token,
+        procs=[actions, rasa],
+        logs=[action_log, rasa_log],
+    )
+    try:
+        wait_http(f"http://127.0.0.1:{action_port}/health", 60, actions)
+        wait_http(f"{stack.rasa_url}/status?token={token}", 240, rasa)
+    except Exception:
+        stack.stop()
+        for log in stack.logs:
+            sys.stderr.write(f"--- {log.name} ---\n{log.read_text(errors='replace')[-4000:]}\n")
+        raise
+    return stack
