@@ -1,0 +1,230 @@
+"""`geldhulp run` (used by `make run`): start Rasa, the action server and the gateway together.
+
+Prints the URLs, offers a terminal chat when run in a terminal, and stops everything cleanly on
+Ctrl-C. Rasa and the action server listen on loopback only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import aiohttp
+
+from bot.settings import ROOT, Settings, load_settings
+
+RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
+MODEL = ROOT / "models" / "geldhulp.tar.gz"
+LOG_DIR = ROOT / "var" / "log"
+
+
+@dataclass
+class Child:
+    """A started process and the log file it writes to."""
+
+    name: str
+    proc: asyncio.subprocess.Process
+    log: Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Register `run` options."""
+    parser.add_argument(
+        "--no-chat", action="store_true", help="don't start the terminal chat, only the services"
+    )
+    parser.add_argument("--no-gateway", action="store_true", help="start Rasa and actions only")
+
+
+def _port(url: str, default: int) -> int:
+    return urlparse(url).port or default
+
+
+async def _start(name: str, args: list[str], env: dict[str, str]) -> Child:
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    log = LOG_DIR / f"{name}.log"
+    handle = log.open("ab")
+    proc = await asyncio.create_subprocess_exec(
+        *args,
+        cwd=ROOT,
+        env=env,
+        stdout=handle,
+        stderr=asyncio.subprocess.STDOUT,
+        stdin=asyncio.subprocess.DEVNULL,
+        start_new_session=True,  # Ctrl-C in the terminal reaches only us; we stop the children
+    )
+    handle.close()
+    return Child(name, proc, log)
+
+
+async def _wait_ready(session: aiohttp.ClientSession, url: str, child: Child, timeout: float) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        if child.proc.returncode is not None:
+            tail = child.log.read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"{child.name} stopped (exit {child.proc.returncode}):\n{tail}")
+        with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError):
+            async with session.get(url, timeout=aiohttp.ClientTimeout(total=2)) as resp:
+                if resp.status < 500:
+                    return
+        await asyncio.sleep(0.5)
+    raise TimeoutError(f"{child.name} did not start within {timeout:.0f}s; see {child.log}")
+
+
+async def _stop(children: list[Child]) -> None:
+    for child in reversed(children):
+        if child.proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.proc.pid, signal.SIGTERM)
+    for child in children:
+        try:
+            await asyncio.wait_for(child.proc.wait(), timeout=20)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.proc.pid, signal.SIGKILL)
+            await child.proc.wait()
+
+
+def _print_reply(message: dict[str, object], buttons: list[tuple[str, str]]) -> None:
+    if message.get("text"):
+        print(f"\033[36mGeldhulp:\033[0m {message['text']}")
+    for button in message.get("buttons") or []:  # type: ignore[union-attr]
+        buttons.append((str(button["title"]), str(button["payload"])))  # type: ignore[index]
+        print(f"   [{len(buttons)}] {button['title']}")  # type: ignore[index]
+    custom = message.get("custom")
+    if isinstance(custom, dict):
+        print(f"   (voor de ontwikkelaar: {json.dumps(custom, ensure_ascii=False)})")
+
+
+async def _terminal_chat(session: aiohttp.ClientSession, rasa_url: str) -> None:
+    """A minimal chat in the terminal, straight to Rasa (a developer tool, not a channel)."""
+    sender = f"terminal-{uuid.uuid4().hex[:8]}"
+    print("\nTerminal chat. Type a message; a number picks a button; Ctrl-C or /stop stops.\n")
+    buttons: list[tuple[str, str]] = []
+    loop = asyncio.get_running_loop()
+    lines: asyncio.Queue[str] = asyncio.Queue()
+    # add_reader instead of a thread: a blocked readline() would keep Ctrl-C from stopping us
+    loop.add_reader(sys.stdin.fileno(), lambda: lines.put_nowait(sys.stdin.readline()))
+    try:
+        await _chat_loop(session, rasa_url, sender, lines, buttons)
+    finally:
+        loop.remove_reader(sys.stdin.fileno())
+
+
+async def _chat_loop(
+    session: aiohttp.ClientSession,
+    rasa_url: str,
+    sender: str,
+    lines: asyncio.Queue[str],
+    buttons: list[tuple[str, str]],
+) -> None:
+    print("Jij: ", end="", flush=True)
+    while True:
+        line = await lines.get()
+        if not line:
+            return
+        text = line.strip()
+        if text in {"/stop", "/quit"}:
+            return
+        if not text:
+            continue
+        if text.isdigit() and 0 < int(text) <= len(buttons):
+            text = buttons[int(text) - 1][1]
+        buttons = []
+        try:
+            async with session.post(
+                f"{rasa_url}/webhooks/rest/webhook",
+                json={"sender": sender, "message": text},
+                timeout=aiohttp.ClientTimeout(total=30),
+            ) as resp:
+                replies = await resp.json()
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            print(f"(Rasa is niet bereikbaar: {exc.__class__.__name__})")
+            continue
+        for message in replies:
+            _print_reply(message, buttons)
+        print("Jij: ", end="", flush=True)
+
+
+async def supervise(settings: Settings, *, chat: bool, gateway: bool) -> int:
+    """Start the three processes, print the URLs, then chat or wait until Ctrl-C."""
+    if not MODEL.exists():
+        print(f"No trained model at {MODEL}. Run `make train` (or `make run`).", file=sys.stderr)
+        return 1
+    rasa_port = _port(settings.rasa_url, 5005)
+    action_port = _port(settings.action_server_url, 5055)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "ACTION_SERVER_URL": settings.action_server_url,
+        "GELDHULP_DATABASE_URL": settings.database_url,
+    }
+    children: list[Child] = []
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        async with aiohttp.ClientSession() as session:
+            actions = await _start(
+                "actions",
+                [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
+                env,
+            )
+            children.append(actions)
+            rasa = await _start(
+                "rasa",
+                [
+                    str(RASA_BIN), "run", "--model", str(MODEL), "--port", str(rasa_port),
+                    "--interface", "127.0.0.1", "--endpoints", "endpoints.yml",
+                    "--credentials", "credentials.yml",
+                ],
+                env,
+            )
+            children.append(rasa)
+            gateway_child = None
+            if gateway and (ROOT / "bot" / "serve.py").exists():
+                gateway_child = await _start("gateway", [sys.executable, "-m", "bot", "serve"], env)
+                children.append(gateway_child)
+            print("Starting… (Rasa loads its model; this takes about half a minute)")
+            await _wait_ready(session, f"http://127.0.0.1:{action_port}/health", actions, 60)
+            await _wait_ready(session, f"{settings.rasa_url}/", rasa, 300)
+            if gateway_child:
+                await _wait_ready(session, f"{settings.public_url}/healthz", gateway_child, 60)
+            print("\nGeldhulp is running:")
+            print(f"  Rasa server     {settings.rasa_url}  (loopback only)")
+            print(f"  Action server   http://127.0.0.1:{action_port}")
+            if gateway_child:
+                print(f"  Web chat        {settings.public_url}/chat")
+                print(f"  Console         {settings.public_url}/console/  (demo logins: docs/console.md)")
+                print(f"  Dashboard       {settings.public_url}/dashboard/")
+            print(f"  Logs            {LOG_DIR}/")
+            print("Press Ctrl-C to stop.")
+            waiters = [asyncio.create_task(stop.wait())]
+            waiters += [asyncio.create_task(c.proc.wait()) for c in children]
+            if chat and sys.stdin.isatty():
+                waiters.append(asyncio.create_task(_terminal_chat(session, settings.rasa_url)))
+            done, pending = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            for task in pending:
+                task.cancel()
+            for child in children:
+                if child.proc.returncode is not None and not stop.is_set():
+                    print(f"{child.name} stopped unexpectedly; see {child.log}", file=sys.stderr)
+    finally:
+        print("\nStopping…")
+        await _stop(children)
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run everything until Ctrl-C."""
+    return asyncio.run(supervise(load_settings(), chat=not args.no_chat, gateway=not args.no_gateway))
