@@ -10,8 +10,6 @@ PYTHON    := $(APP_VENV)/bin/python
 STAMPS    := .stamps
 MODEL     := models/geldhulp.tar.gz
 
-# Python 3.10 for Rasa: on PATH, else under pyenv. Found lazily (only when the env is built).
-find_py310 = $(shell command -v python3.10 2>/dev/null || ls -d $$(pyenv root 2>/dev/null)/versions/3.10.*/bin/python3.10 2>/dev/null | tail -n 1 || ls -d $$HOME/.pyenv/versions/3.10.*/bin/python3.10 2>/dev/null | tail -n 1)
 
 RASA_ARGS := --domain domain --data nlu_data stories --config config.yml
 RASA_DATA := config.yml $(wildcard domain.yml) $(shell find domain nlu_data stories rasa_addons -type f \( -name '*.yml' -o -name '*.yaml' -o -name '*.py' -o -name '*.txt' \) 2>/dev/null)
@@ -31,7 +29,7 @@ $(STAMPS):
 
 # --- environments -----------------------------------------------------------------------------
 $(STAMPS)/rasa-env: requirements-rasa.txt | $(STAMPS)
-	@py310="$(call find_py310)"; \
+	@py310="$$(scripts/find_python310.sh)"; \
 	if [ -z "$$py310" ]; then \
 	  echo "Python 3.10 is needed for Rasa 3.6 and was not found."; \
 	  echo "Install it, e.g. 'pyenv install 3.10.13' or 'apt-get install python3.10 python3.10-venv'."; \
