@@ -1,0 +1,49 @@
+"""Generate nlu_data/lookups/municipality.yml from the CBS municipality list (re-runnable).
+
+Names are written as CBS spells them, plus lowercase forms, forms without the province suffix
+("Hengelo (O.)" -> "Hengelo"), common aliases and the names of municipalities merged 2021-2024.
+Typos are NOT listed: the resolver in bot/directory matches them fuzzily.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ALIASES = ["Den Haag", "den haag", "s-Gravenhage", "Den Bosch", "den bosch", "s-Hertogenbosch",
+           "Hengelo", "Beek", "Laren", "Middelburg", "Rijswijk", "Stein", "Bergen"]
+
+
+def find_data_dir() -> Path:
+    """The reference data: in the repo (bot/directory/data) or in ../shared/data."""
+    for candidate in (ROOT / "bot" / "directory" / "data", ROOT.parent / "shared" / "data"):
+        if (candidate / "municipalities.csv").exists():
+            return candidate
+    sys.exit("municipalities.csv not found")
+
+
+def main() -> None:
+    data = find_data_dir()
+    names: list[str] = []
+    with (data / "municipalities.csv").open(encoding="utf-8") as f:
+        names += [row["gemeentenaam"] for row in csv.DictReader(f)]
+    with (data / "municipality_changes_2021_2024.csv").open(encoding="utf-8") as f:
+        names += [row["oude_gemeentenaam"] for row in csv.DictReader(f)]
+    values: list[str] = []
+    for name in names + ALIASES:
+        plain = re.sub(r"\s*\([^)]*\)$", "", name)
+        for v in (name, plain, plain.lower()):
+            if v not in values:
+                values.append(v)
+    out = ROOT / "nlu_data" / "lookups" / "municipality.yml"
+    lines = ['version: "3.1"', "nlu:", "- lookup: municipality", "  examples: |"]
+    lines += [f"    - {v}" for v in values]
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"{len(values)} lookup values from {len(names)} names -> {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
