@@ -1,0 +1,41 @@
+"""Read what the conversation so far says, from the tracker (no hidden state)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+
+from actions.constants import FALLBACK_INTENTS
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    """Name of the intent of the latest user message."""
+    intent = (tracker.latest_message or {}).get("intent") or {}
+    return intent.get("name")
+
+
+def latest_text(tracker: Tracker) -> str:
+    """Text of the latest user message ('' for button payloads)."""
+    text = (tracker.latest_message or {}).get("text") or ""
+    return "" if text.startswith("/") else text
+
+
+def list_slot(tracker: Tracker, name: str) -> list[Any]:
+    """A list slot's value, never None."""
+    value = tracker.get_slot(name)
+    return list(value) if isinstance(value, list) else []
+
+
+def fallbacks_in_a_row(tracker: Tracker) -> int:
+    """How many of the latest user messages in a row were not understood."""
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if name in FALLBACK_INTENTS:
+            count += 1
+        else:
+            break
+    return count

@@ -1,0 +1,115 @@
+"""Decide on a handover to a person; the gateway carries it out (docs/architecture.md).
+
+Except in a crisis, the resident chooses: the assistant offers, never forces.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.constants import (
+    KIND_COUNSELLOR,
+    KIND_PEER,
+    REASON_ASKED,
+    REASON_CRISIS,
+    REASON_DISTRUST,
+    SLOT_HANDOVER_KIND,
+    SLOT_HANDOVER_REASON,
+    SLOT_MUNICIPALITY_CODE,
+    SLOT_MUNICIPALITY_NAME,
+    SLOT_OFFERS,
+    SLOT_TOLD,
+    SLOT_TOPICS,
+    SLOT_URGENCY,
+)
+from actions.conversation_state import latest_intent, list_slot
+
+_INTRO_FOR_REASON = {
+    REASON_ASKED: "utter_ask_human_intro",
+    REASON_DISTRUST: "utter_offer_human_trust",
+}
+
+
+def reason_for_offer(intent: str | None) -> str:
+    """Why a person is offered, from the intent that led to the offer."""
+    if intent in {"privacy_trust", "bot_challenge"}:
+        return REASON_DISTRUST
+    return REASON_ASKED
+
+
+def build_summary(tracker: Tracker) -> dict[str, Any]:
+    """A short structured summary for the human who takes over."""
+    offers = list_slot(tracker, SLOT_OFFERS)
+    told = list_slot(tracker, SLOT_TOLD)
+    suggested = ["find_local_help", "ask_human"] if told else []
+    return {
+        "topics": list_slot(tracker, SLOT_TOPICS),
+        "municipality_code": tracker.get_slot(SLOT_MUNICIPALITY_CODE),
+        "municipality_name": tracker.get_slot(SLOT_MUNICIPALITY_NAME),
+        "urgency_flags": list_slot(tracker, SLOT_URGENCY),
+        "told": told,
+        "suggested": suggested,
+        "offers": offers,
+    }
+
+
+class ActionOfferHuman(Action):
+    """Offer a person: a counsellor or a lived-experience expert, or not now."""
+
+    def name(self) -> str:
+        return "action_offer_human"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        reason = reason_for_offer(latest_intent(tracker))
+        intro = _INTRO_FOR_REASON.get(reason)
+        if intro:
+            dispatcher.utter_message(response=intro)
+        dispatcher.utter_message(response="utter_offer_human")
+        offers = list_slot(tracker, SLOT_OFFERS)
+        if reason not in offers:
+            offers.append(reason)
+        return [SlotSet(SLOT_HANDOVER_REASON, reason), SlotSet(SLOT_OFFERS, offers)]
+
+
+class ActionHandover(Action):
+    """Ask the gateway to hand the chat to a person, with kind, reason and a summary."""
+
+    def name(self) -> str:
+        return "action_handover"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        intent = latest_intent(tracker)
+        crisis = intent == "crisis"
+        if intent == "choose_peer":
+            kind: str | None = KIND_PEER
+        elif intent == "choose_counsellor":
+            kind = KIND_COUNSELLOR
+        else:
+            kind = tracker.get_slot(SLOT_HANDOVER_KIND)
+        if crisis:
+            reason = REASON_CRISIS
+        else:
+            reason = tracker.get_slot(SLOT_HANDOVER_REASON) or REASON_ASKED
+            kind = kind or KIND_COUNSELLOR
+        summary = build_summary(tracker)
+        urgent = crisis or bool(summary["urgency_flags"])
+        if crisis:
+            dispatcher.utter_message(response="utter_handover_crisis")
+        elif kind == KIND_PEER:
+            dispatcher.utter_message(response="utter_handover_peer")
+        else:
+            dispatcher.utter_message(response="utter_handover_counsellor")
+        dispatcher.utter_message(
+            json_message={
+                "handover": {"kind": kind, "reason": reason, "urgent": urgent, "summary": summary}
+            }
+        )
+        return [SlotSet(SLOT_HANDOVER_REASON, None)]

@@ -1,0 +1,92 @@
+"""Answer a topic question, remember the topic, and offer a person when it is urgent or a lot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.constants import (
+    COMPLEXITY_TOPIC_COUNT,
+    PROBLEM_TOPICS,
+    REASON_COMPLEXITY,
+    REASON_URGENT,
+    SLOT_HANDOVER_REASON,
+    SLOT_OFFERS,
+    SLOT_TOLD,
+    SLOT_TOPICS,
+    SLOT_URGENCY,
+)
+from actions.conversation_state import latest_intent, latest_text, list_slot
+from actions.urgency import detect_urgency
+
+
+# Written out in full so that scripts/validate.py can see which responses code uses.
+TOPIC_RESPONSES = {
+    "debt_help": "utter_debt_help",
+    "payment_arrears": "utter_payment_arrears",
+    "rent_housing": "utter_rent_housing",
+    "energy_water": "utter_energy_water",
+    "health_insurance": "utter_health_insurance",
+    "debt_collector": "utter_debt_collector",
+    "benefits_toeslagen": "utter_benefits_toeslagen",
+    "income_support": "utter_income_support",
+    "food_basic_needs": "utter_food_basic_needs",
+    "budgeting_admin": "utter_budgeting_admin",
+    "tax_government_debt": "utter_tax_government_debt",
+    "work_future": "utter_work_future",
+}
+
+
+def topic_response(topic: str) -> str:
+    """The domain response that explains ``topic``."""
+    return TOPIC_RESPONSES.get(topic, "utter_debt_help")
+
+
+class ActionAnswerTopic(Action):
+    """Answer the topic of the latest message and choose the follow-up offer."""
+
+    def name(self) -> str:
+        return "action_answer_topic"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        topic = latest_intent(tracker)
+        if topic not in TOPIC_RESPONSES:
+            topic = "debt_help"
+        topics = list_slot(tracker, SLOT_TOPICS)
+        if topic not in topics:
+            topics.append(topic)
+        new_flags = detect_urgency(latest_text(tracker))
+        flags = list_slot(tracker, SLOT_URGENCY)
+        flags += [f for f in new_flags if f not in flags]
+        offers = list_slot(tracker, SLOT_OFFERS)
+        told = list_slot(tracker, SLOT_TOLD)
+
+        dispatcher.utter_message(response=topic_response(topic))
+        told.append(topic_response(topic))
+
+        events: list[dict[str, Any]] = []
+        problems = [t for t in topics if t in PROBLEM_TOPICS]
+        if new_flags and REASON_URGENT not in offers:
+            dispatcher.utter_message(response="utter_offer_human_urgent")
+            dispatcher.utter_message(response="utter_offer_human")
+            offers.append(REASON_URGENT)
+            events.append(SlotSet(SLOT_HANDOVER_REASON, REASON_URGENT))
+        elif len(problems) >= COMPLEXITY_TOPIC_COUNT and REASON_COMPLEXITY not in offers:
+            dispatcher.utter_message(response="utter_offer_human_complex")
+            dispatcher.utter_message(response="utter_offer_human")
+            offers.append(REASON_COMPLEXITY)
+            events.append(SlotSet(SLOT_HANDOVER_REASON, REASON_COMPLEXITY))
+        else:
+            dispatcher.utter_message(response="utter_offer_options")
+        return [
+            SlotSet(SLOT_TOPICS, topics),
+            SlotSet(SLOT_URGENCY, flags),
+            SlotSet(SLOT_OFFERS, offers),
+            SlotSet(SLOT_TOLD, told),
+            *events,
+        ]
