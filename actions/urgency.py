@@ -16,16 +16,16 @@ NO_FOOD = "no_food"
 
 _PATTERNS: dict[str, re.Pattern[str]] = {
     EVICTION: re.compile(
-        r"uitzet|uit\s+(?:mijn|m'?n|ons|het)\s+huis|ontruim|op\s+straat|dakloos|"
+        r"uitzet|uitgezet|uit\s+(?:mijn|m'?n|ons|het)\s+huis|ontruim|op\s+straat|dakloos|"
         r"huis\s+(?:kwijt|uit)|sloten\s+(?:vervang|veranderen)|eruit\s+(?:te\s+)?(?:gooien|zetten)"
     ),
     CUTOFF: re.compile(
-        r"afsluit|afgesloten|dichtgedraaid|zonder\s+(?:stroom|gas|water|licht)|"
+        r"afsluit|afgesloten|sluit\w*\s+(?:\w+\s+){0,3}(?:gas|stroom|water|licht|energie)\s+af\b|dichtgedraaid|zonder\s+(?:stroom|gas|water|licht)|"
         r"geen\s+(?:stroom|gas|warm\s+water|licht)\s+(?:meer|in\s+huis)|stroom\s+(?:is\s+)?eraf|"
         r"meter\s+(?:af|eruit)"
     ),
     BAILIFF: re.compile(
-        r"deurwa+r?der\w*\s+(?:\w+\s+){0,3}(?:deur|stoep|komt|langs|morgen|vandaag|ophalen|binnen)|"
+        r"deurwa+r?der\w*\s+(?:\w+\s+){0,5}(?:deur|stoep|komt|langs|morgen|vandaag|ophalen|binnen)|"
         r"(?:deur|stoep)\s+(?:\w+\s+){0,2}deurwa+r?der|beslag|dwangbevel|spullen\s+(?:komen\s+)?halen"
     ),
     NO_FOOD: re.compile(

@@ -166,13 +166,14 @@ class Resolver:
             if pc4 in self.postcodes:
                 return self._result(self.postcodes[pc4], "postcode", shown)
             return Resolution(UNKNOWN, postcode=shown)
-        words = FILLER.sub(" ", norm).split() or norm.split()
-        province = self._province_hint(words)
-        found = self._exact(words)
+        all_words = norm.split()
+        words = FILLER.sub(" ", norm).split() or all_words
+        province = self._province_hint(all_words)
+        # whole words first: "De Bilt", "Land van Cuijk" and "Aa en Hunze" contain filler words
+        found = self._exact(all_words)
         if found is None and province:
             # "Emmen drenthe", "bergen limburg": the province narrows, it is not the place
-            words = [w for w in words if w not in PROVINCE_WORDS] or words
-            found = self._exact(words)
+            found = self._exact([w for w in all_words if w not in PROVINCE_WORDS] or all_words)
         if found is None:
             found = self._fuzzy(words)
         if found is None:
@@ -211,7 +212,7 @@ class Resolver:
     def _fuzzy(self, words: list[str]) -> tuple[set[str], str] | None:
         best: dict[str, float] = {}
         for gram in self._ngrams(words)[:40]:
-            if len(gram) < 4:
+            if len(gram) < 5:  # short words ("weet", "best") are too easy to mistake
                 continue
             for name, codes in self.names.items():
                 if abs(len(name) - len(gram)) > 3 or name[0] != gram[0]:

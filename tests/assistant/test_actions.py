@@ -1,0 +1,123 @@
+"""The assistant's actions on real trackers: urgency, topics, handover decisions and payloads."""
+
+from __future__ import annotations
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.fallback import ActionFallback
+from actions.handover import ActionHandover, ActionOfferHuman
+from actions.privacy import ActionForgetMe
+from actions.topics import ActionAnswerTopic
+from actions.urgency import BAILIFF, CUTOFF, EVICTION, NO_FOOD, detect_urgency
+from tests.support.trackers import make_tracker, slot_events
+
+
+@pytest.mark.parametrize(
+    ("text", "flags"),
+    [
+        ("ze willen me uit mijn huis zetten", [EVICTION]),
+        ("ik heb een brief over de ontruiming", [EVICTION]),
+        ("morgen wordt mijn stroom afgesloten", [CUTOFF]),
+        ("we zitten zonder gas", [CUTOFF]),
+        ("de deurwaarder staat aan de deur", [BAILIFF]),
+        ("er ligt beslag op mijn loon", [BAILIFF]),
+        ("de koelkast is leeg en de kinderen hebben honger", [NO_FOOD]),
+        ("ik word uitgezet en ze sluiten het gas af", [EVICTION, CUTOFF]),
+        ("ik heb een achterstand bij de zorgverzekering", []),
+        ("ik heb een brief van de deurwaarder gekregen", []),
+        ("/choose_peer", []),
+        ("", []),
+    ],
+)
+def test_detect_urgency(text: str, flags: list[str]) -> None:
+    assert detect_urgency(text) == flags
+
+
+async def run(action, tracker):  # type: ignore[no-untyped-def]
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker, {})
+    return dispatcher.messages, events
+
+
+async def test_topic_answer_offers_the_three_choices() -> None:
+    messages, events = await run(ActionAnswerTopic(), make_tracker("ik heb schulden", "debt_help"))
+    assert [m["response"] for m in messages] == ["utter_debt_help", "utter_offer_options"]
+    slots = slot_events(events)
+    assert slots["topics"] == ["debt_help"]
+    assert slots["urgency_flags"] == []
+
+
+async def test_urgent_topic_offers_a_person() -> None:
+    tracker = make_tracker("de deurwaarder staat nu aan de deur", "debt_collector")
+    messages, events = await run(ActionAnswerTopic(), tracker)
+    assert [m["response"] for m in messages] == [
+        "utter_debt_collector", "utter_offer_human_urgent", "utter_offer_human"]
+    slots = slot_events(events)
+    assert slots["urgency_flags"] == [BAILIFF]
+    assert slots["handover_reason"] == "urgent"
+
+
+async def test_third_money_problem_offers_a_person_once() -> None:
+    slots = {"topics": ["rent_housing", "energy_water"], "handover_offers": []}
+    tracker = make_tracker("en ik heb ook nog een cjib boete", "tax_government_debt", slots=slots)
+    messages, events = await run(ActionAnswerTopic(), tracker)
+    assert [m["response"] for m in messages][-2:] == ["utter_offer_human_complex", "utter_offer_human"]
+    assert slot_events(events)["handover_reason"] == "complexity"
+    again = {**slots, "topics": slot_events(events)["topics"], "handover_offers": ["complexity"]}
+    messages, _ = await run(ActionAnswerTopic(), make_tracker("en mijn zorgverzekering", "health_insurance", slots=again))
+    assert messages[-1]["response"] == "utter_offer_options"
+
+
+async def test_distrust_offer_sets_reason() -> None:
+    messages, events = await run(ActionOfferHuman(), make_tracker("ik vertrouw de gemeente niet", "privacy_trust"))
+    assert [m["response"] for m in messages] == ["utter_offer_human_trust", "utter_offer_human"]
+    assert slot_events(events)["handover_reason"] == "distrust"
+
+
+async def test_handover_payload_has_kind_reason_and_summary() -> None:
+    slots = {"topics": ["rent_housing"], "urgency_flags": ["eviction"], "handover_reason": "urgent",
+             "municipality_code": "GM0114", "municipality_name": "Emmen",
+             "told": ["utter_rent_housing"], "handover_offers": ["urgent"]}
+    messages, events = await run(ActionHandover(), make_tracker("/choose_peer", "choose_peer", slots=slots))
+    assert messages[0]["response"] == "utter_handover_peer"
+    payload = messages[1]["custom"]["handover"]
+    assert payload["kind"] == "peer"
+    assert payload["reason"] == "urgent"
+    assert payload["urgent"] is True
+    assert payload["summary"]["topics"] == ["rent_housing"]
+    assert payload["summary"]["municipality_code"] == "GM0114"
+    assert payload["summary"]["urgency_flags"] == ["eviction"]
+    assert payload["summary"]["told"] == ["utter_rent_housing"]
+    assert slot_events(events)["handover_reason"] is None
+
+
+async def test_crisis_handover_needs_no_choice() -> None:
+    messages, _ = await run(ActionHandover(), make_tracker("ik wil dood", "crisis"))
+    assert messages[0]["response"] == "utter_handover_crisis"
+    payload = messages[1]["custom"]["handover"]
+    assert payload["reason"] == "crisis"
+    assert payload["urgent"] is True
+    assert payload["kind"] is None
+
+
+async def test_second_misunderstanding_in_a_row_offers_a_person() -> None:
+    first = make_tracker("blabla", "nlu_fallback")
+    messages, events = await run(ActionFallback(), first)
+    assert [m["response"] for m in messages] == ["utter_fallback"]
+    assert events == []
+    second = make_tracker("hmm blabla", "nlu_fallback", history=[("blabla", "nlu_fallback")])
+    messages, events = await run(ActionFallback(), second)
+    assert [m["response"] for m in messages] == ["utter_fallback_twice", "utter_offer_human"]
+    assert slot_events(events)["handover_reason"] == "bot_failed"
+    not_in_a_row = make_tracker("hmm", "nlu_fallback",
+                                history=[("blabla", "nlu_fallback"), ("schulden", "debt_help")])
+    messages, _ = await run(ActionFallback(), not_in_a_row)
+    assert [m["response"] for m in messages] == ["utter_fallback"]
+
+
+async def test_forget_me_emits_the_payload() -> None:
+    messages, events = await run(ActionForgetMe(), make_tracker("verwijder mijn gegevens", "forget_me"))
+    assert messages[0]["response"] == "utter_forget_me"
+    assert messages[1]["custom"] == {"forget_me": True}
+    assert events[0]["event"] == "reset_slots"

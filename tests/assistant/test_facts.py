@@ -1,0 +1,42 @@
+"""No invented phone numbers: every number shown is in the sourced reference data."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "bot" / "directory" / "data"
+PHONE = re.compile(r"(?<![\d-])(?:0\d{2,3}-\d{4,7}|11[23]|14\s?0\d{2,3})(?![\d-])")
+
+
+def sourced_numbers() -> set[str]:
+    text = (DATA / "national_help.yaml").read_text(encoding="utf-8")
+    text += (DATA / "local_examples.yaml").read_text(encoding="utf-8")
+    return set(PHONE.findall(text)) | {"112"}  # 112 is the European emergency number
+
+
+def domain_text() -> str:
+    parts = []
+    for path in sorted((ROOT / "domain").rglob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for variants in (data.get("responses") or {}).values():
+            parts += [v.get("text", "") for v in variants]
+    return "\n".join(parts)
+
+
+def test_every_phone_number_in_a_response_is_sourced() -> None:
+    numbers = set(PHONE.findall(domain_text()))
+    assert numbers, "expected some phone numbers (113, Geldfit)"
+    assert numbers <= sourced_numbers(), f"unsourced numbers: {numbers - sourced_numbers()}"
+
+
+def test_crisis_response_has_every_route() -> None:
+    data = yaml.safe_load((ROOT / "domain" / "conversation.yml").read_text(encoding="utf-8"))
+    text = data["responses"]["utter_crisis"][0]["text"]
+    for needed in ("113", "0800-0113", "113.nl", "112"):
+        assert needed in text
+    # 113 comes first: the help before anything else
+    assert text.index("113") < text.index("112")

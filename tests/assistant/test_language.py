@@ -1,0 +1,102 @@
+"""Every text a resident sees follows the schrijfwijzer: B1, je-vorm, short, kind, no orders."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+DOMAIN = ROOT / "domain"
+MAX_WORDS = 20
+BANNED = [
+    "indien", "middels", "door middel van", "teneinde", "derhalve", "dient", "dienen",
+    "alsmede", "tevens", "reeds", "inzake", "betreffende", "conform", "verstrekken",
+    "verstrekt", "in het bezit", "beschikken over", "problematiek", "cliënt", "client",
+]
+ORDERS = [r"\bje moet\b", r"\bjij moet\b", r"\bu\b", r"\buw\b", r"\bu moet\b"]
+EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+CRISIS_RESPONSES = {"utter_crisis", "utter_handover_crisis"}
+
+
+def load_responses() -> dict[str, list[dict]]:
+    responses: dict[str, list[dict]] = {}
+    for path in sorted(DOMAIN.rglob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for name, variants in (data.get("responses") or {}).items():
+            responses[name] = variants
+    return responses
+
+
+RESPONSES = load_responses()
+VARIANTS = [
+    pytest.param(name, i, v, id=f"{name}[{i}]")
+    for name, variants in RESPONSES.items()
+    for i, v in enumerate(variants)
+]
+
+
+def sentences(text: str) -> list[str]:
+    """Split on sentence ends and line breaks; placeholders count as one word."""
+    parts = []
+    for line in text.splitlines():
+        parts += [s for s in re.split(r"(?<=[.?!:])\s+", line.strip()) if s.strip()]
+    return parts
+
+
+def words(sentence: str) -> list[str]:
+    return re.sub(r"\{[^}]+\}", "X", sentence).split()
+
+
+def test_there_are_responses() -> None:
+    assert len(RESPONSES) > 40
+
+
+@pytest.mark.parametrize(("name", "index", "variant"), VARIANTS)
+def test_sentences_are_short(name: str, index: int, variant: dict) -> None:
+    too_long = [s for s in sentences(variant.get("text", "")) if len(words(s)) > MAX_WORDS]
+    assert not too_long, f"{name}: sentences over {MAX_WORDS} words: {too_long}"
+
+
+@pytest.mark.parametrize(("name", "index", "variant"), VARIANTS)
+def test_no_officialese_and_no_orders(name: str, index: int, variant: dict) -> None:
+    text = variant.get("text", "").lower()
+    found = [w for w in BANNED if re.search(rf"\b{re.escape(w)}\b", text)]
+    found += [p for p in ORDERS if re.search(p, text)]
+    assert not found, f"{name}: avoid {found}"
+
+
+@pytest.mark.parametrize(("name", "index", "variant"), VARIANTS)
+def test_one_question_per_message(name: str, index: int, variant: dict) -> None:
+    for bubble in variant.get("text", "").split("\n\n"):  # Rasa sends each paragraph apart
+        assert bubble.count("?") <= 1, f"{name}: more than one question in: {bubble!r}"
+
+
+@pytest.mark.parametrize(("name", "index", "variant"), VARIANTS)
+def test_emoji_and_exclamation(name: str, index: int, variant: dict) -> None:
+    text = variant.get("text", "")
+    assert len(EMOJI.findall(text)) <= 1, f"{name}: at most one emoji"
+    if name in CRISIS_RESPONSES:
+        assert not EMOJI.search(text), f"{name}: no emoji in crisis messages"
+        assert "!" not in text, f"{name}: no exclamation marks in crisis messages"
+        assert not variant.get("buttons"), f"{name}: no buttons that lead away from help"
+
+
+@pytest.mark.parametrize(("name", "index", "variant"), VARIANTS)
+def test_button_titles_fit_whatsapp(name: str, index: int, variant: dict) -> None:
+    buttons = variant.get("buttons") or []
+    assert len(buttons) <= 3, f"{name}: WhatsApp shows at most 3 reply buttons"
+    for button in buttons:
+        assert len(button["title"]) <= 20, f"{name}: button title over 20 chars: {button['title']}"
+
+
+def test_the_checks_catch_bad_text() -> None:
+    """The rules above really fail on text that breaks them."""
+    bad = "Indien je schulden hebt, je moet derhalve direct bellen! Wat? Waarom?"
+    assert any(re.search(rf"\b{w}\b", bad.lower()) for w in BANNED)
+    assert re.search(ORDERS[0], bad.lower())
+    assert bad.count("?") > 1
+    long = " ".join(["woord"] * 21) + "."
+    assert len(words(sentences(long)[0])) > MAX_WORDS

@@ -1,0 +1,103 @@
+"""The NLU training data: enough varied examples, no contradictions, complete place names."""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+import yaml
+
+from rasa_addons.crisis_patterns import is_crisis
+
+ROOT = Path(__file__).resolve().parents[2]
+TOPICS = [
+    "debt_help", "payment_arrears", "rent_housing", "energy_water", "health_insurance",
+    "debt_collector", "benefits_toeslagen", "income_support", "food_basic_needs",
+    "budgeting_admin", "tax_government_debt", "work_future", "privacy_trust", "crisis", "ask_human",
+]
+
+
+def examples_by_intent() -> dict[str, list[str]]:
+    found: dict[str, list[str]] = defaultdict(list)
+    for path in (ROOT / "nlu_data").rglob("*.yml"):
+        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
+            if "intent" in block:
+                found[block["intent"]] += [
+                    line[2:].strip() for line in block["examples"].splitlines() if line.startswith("- ")
+                ]
+    return found
+
+
+EXAMPLES = examples_by_intent()
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_every_topic_has_at_least_40_examples(topic: str) -> None:
+    assert len(EXAMPLES[topic]) >= 40, f"{topic}: {len(EXAMPLES[topic])} examples"
+
+
+def test_no_example_belongs_to_two_intents() -> None:
+    owner: dict[str, str] = {}
+    clashes = []
+    for intent, examples in EXAMPLES.items():
+        for example in examples:
+            key = re.sub(r"\[([^]]+)\]\([^)]+\)", r"\1", example).lower()
+            if key in owner and owner[key] != intent:
+                clashes.append((example, owner[key], intent))
+            owner[key] = intent
+    assert not clashes
+
+
+def test_examples_are_varied_not_templated() -> None:
+    for topic in TOPICS:
+        starts = [" ".join(e.lower().split()[:3]) for e in EXAMPLES[topic]]
+        most_common = max(starts.count(w) for w in set(starts))
+        assert most_common / len(starts) < 0.25, f"{topic}: too many examples start the same way"
+
+
+def test_lookup_has_every_municipality() -> None:
+    lookup = yaml.safe_load((ROOT / "nlu_data" / "lookups" / "municipality.yml").read_text(encoding="utf-8"))
+    values = {line[2:] for line in lookup["nlu"][0]["examples"].splitlines() if line.startswith("- ")}
+    with (ROOT / "bot" / "directory" / "data" / "municipalities.csv").open(encoding="utf-8") as f:
+        names = [row["gemeentenaam"] for row in csv.DictReader(f)]
+    assert len(names) == 342
+    assert set(names) <= values
+    assert {"Den Haag", "den haag", "Weesp", "Hengelo"} <= values
+
+
+POSTCODE = re.compile(
+    yaml.safe_load((ROOT / "nlu_data" / "regex.yml").read_text(encoding="utf-8"))["nlu"][0]["examples"]
+    .splitlines()[0][2:]
+)
+
+
+@pytest.mark.parametrize("text", ["1234 AB", "1234ab", "ik woon op 9712 CP", "7811 kb"])
+def test_postcode_regex_accepts(text: str) -> None:
+    assert POSTCODE.search(text)
+
+
+@pytest.mark.parametrize("text", ["12345", "0123 AB", "123 AB", "1234ABC"])
+def test_postcode_regex_rejects(text: str) -> None:
+    assert not POSTCODE.search(text)
+
+
+@pytest.mark.parametrize("text", [
+    "ik zie het niet meer zitten", "ik wil er niet meer zijn", "Ik wil dood", "ik denk aan zelfmoord",
+    "ik ga mezelf wat aandoen", "mijn vriend slaat me", "ik ben thuis niet veilig",
+    "iedereen is beter af zonder mij", "ik wil een eind aan mijn leven maken",
+    "ik heb pillen gespaard", "ik ben suïcidaal", "wil dood", "ik wil niet meer leven door de schulden",
+])
+def test_crisis_patterns_catch_crisis(text: str) -> None:
+    assert is_crisis(text)
+
+
+@pytest.mark.parametrize("text", [
+    "ik word gek van die rekeningen", "ik maak me dood ongerust over de huur", "ik heb schulden",
+    "de deurwaarder staat aan de deur", "ik ben moe", "het leven is duur geworden", "dat is doodeng",
+    "ik ben mijn baan kwijt", "/crisis",
+])
+def test_crisis_patterns_leave_ordinary_money_talk_alone(text: str) -> None:
+    assert not is_crisis(text) or text.startswith("/")
