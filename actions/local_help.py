@@ -28,6 +28,7 @@ PAGE_SIZE = 3
 DB_TIMEOUT = 5.0
 MAX_LOCATION_ATTEMPTS = 2
 PROBLEM_TOPICS_FALLBACK = ["debt_help"]
+NOT_A_PLACE = {"crisis", "ask_human", "cancel_handover", "forget_me", "goodbye", "something_else"}
 
 
 def _entity_value(tracker: Tracker) -> str | None:
@@ -87,6 +88,8 @@ class ValidateLocationForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
         """Use a place named in the message that started the search ("hulp in Emmen")."""
+        if latest_intent(tracker) in NOT_A_PLACE:
+            return {}
         if tracker.get_slot("requested_slot") is None and tracker.get_slot("location_input") is None:
             value = _entity_value(tracker)
             if value or latest_intent(tracker) == "inform_location":

@@ -1,0 +1,67 @@
+"""Conversations through the real trained model and the real action server."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from bot.texts import TextCatalog
+from tests.support.rasa_client import Conversation, custom, payloads, texts
+
+pytestmark = pytest.mark.rasa
+CATALOG = TextCatalog.load()
+
+
+def text_of(name: str) -> str:
+    return CATALOG.render(name).text.split("\n\n")[0].strip()
+
+
+@pytest.fixture
+async def chat(rasa_stack) -> AsyncIterator[Conversation]:  # type: ignore[no-untyped-def]
+    async with aiohttp.ClientSession() as session:
+        yield Conversation(session, rasa_stack.rasa_url)
+
+
+async def test_a_topic_gets_an_answer_and_three_choices(chat: Conversation) -> None:
+    replies = await chat.say("ik heb een huurachterstand van twee maanden")
+    assert text_of("utter_rent_housing") in texts(replies)
+    assert payloads(replies) == ["/find_local_help", "/ask_human", "/something_else"]
+
+
+async def test_crisis_mid_conversation_gets_113_first_and_a_handover(chat: Conversation) -> None:
+    await chat.say("ik kan mijn energierekening niet betalen")
+    replies = await chat.say("ik wil niet meer leven")
+    first = replies[0]["text"]
+    assert "113" in first and "0800-0113" in first and "112" in texts(replies)
+    handover = custom(replies, "handover")
+    assert handover and handover["reason"] == "crisis" and handover["urgent"] is True
+    assert handover["summary"]["topics"] == ["energy_water"]
+
+
+async def test_asking_for_a_person_lets_the_resident_choose(chat: Conversation) -> None:
+    replies = await chat.say("ik wil een mens spreken")
+    assert "/choose_peer" in payloads(replies) and "/choose_counsellor" in payloads(replies)
+    assert custom(replies, "handover") is None  # an offer, not a handover
+    replies = await chat.say("/choose_peer")
+    handover = custom(replies, "handover")
+    assert handover == {**handover, "kind": "peer", "reason": "asked", "urgent": False}
+
+
+async def test_gibberish_twice_offers_a_person(chat: Conversation) -> None:
+    first = await chat.say("kjhkjh sdfsdf")
+    assert custom(first, "handover") is None and "/choose_peer" not in payloads(first)
+    second = await chat.say("qwerty zzz")
+    assert "/choose_peer" in payloads(second)
+    handover = custom(await chat.say("/choose_counsellor"), "handover")
+    assert handover["reason"] == "bot_failed"
+
+
+async def test_the_bot_never_asks_for_a_name_or_bsn(chat: Conversation) -> None:
+    replies = []
+    for text in ("hallo", "ik heb schulden", "/find_local_help"):
+        replies += await chat.say(text)
+    asked = texts(replies).lower()
+    assert "wat is je naam" not in asked and "bsn?" not in asked
+    assert "naam en adres heb ik niet nodig" in asked
