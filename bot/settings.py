@@ -38,6 +38,7 @@ class Settings:
     # Rasa (on loopback only: its REST channel has no authentication)
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout: float = 10.0
+    rasa_channel_token: Secret = Secret(PLACEHOLDER)  # shared with Rasa's gateway channel
     action_server_url: str = "http://127.0.0.1:5055/webhook"
     # gateway
     host: str = "127.0.0.1"
@@ -95,7 +96,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             values[f.name] = _cast(f.name, env[key], f.type)
     settings = Settings(**values)  # type: ignore[arg-type]
     if not settings.is_development:
-        for name in ("secret_key", "pseudonym_key"):
+        for name in ("secret_key", "pseudonym_key", "rasa_channel_token"):
             if getattr(settings, name) in ("", PLACEHOLDER):
                 raise SettingsError(f"GELDHULP_{name.upper()} must be set outside development")
     return settings

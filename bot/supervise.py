@@ -166,6 +166,7 @@ async def supervise(settings: Settings, *, chat: bool, gateway: bool) -> int:
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "ACTION_SERVER_URL": settings.action_server_url,
+        "GELDHULP_RASA_CHANNEL_TOKEN": str(settings.rasa_channel_token),
         "GELDHULP_DATABASE_URL": settings.database_url,
     }
     children: list[Child] = []

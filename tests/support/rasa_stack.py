@@ -19,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
 MODEL = ROOT / "models" / "geldhulp.tar.gz"
+RASA_CHANNEL_TOKEN = "test-channel-token"
 
 
 def free_port() -> int:
@@ -100,6 +101,7 @@ def start_stack(workdir: Path, *, database_url: str | None = None) -> RasaStack:
         "GELDHULP_ENV": "test",
         "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
         "PYTHONPATH": str(ROOT),
+        "GELDHULP_RASA_CHANNEL_TOKEN": RASA_CHANNEL_TOKEN,
     }
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n")

@@ -1,0 +1,1 @@
+"""Conversations: state, routing to Rasa or a human, durable inbox and outbox."""

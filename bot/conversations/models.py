@@ -1,0 +1,68 @@
+"""Channel-neutral messages: what adapters produce and consume (no SDK types beyond channels/)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# kinds of inbound message
+TEXT = "text"  # typed text or a button press (payload set)
+MEDIA = "media"  # voice, audio, photo, video, sticker, document, location, contact
+IGNORED = "ignored"  # reactions, edits, service messages: recorded, not answered
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A resident's message as the gateway sees it, whatever the channel."""
+
+    channel: str
+    dedupe_key: str  # update id / wamid: a redelivery has the same key
+    sender: str  # the channel's user id (wa_id, BSUID, chat id, web token): personal data
+    address: str  # where to answer (chat id, wa_id or BSUID, web token)
+    kind: str = TEXT
+    text: str = ""
+    payload: str | None = None  # a button's payload, e.g. "/find_local_help"
+    media_type: str | None = None  # voice | photo | sticker | …
+    channel_message_id: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-able dict for the durable inbox."""
+        return {
+            "channel": self.channel, "dedupe_key": self.dedupe_key, "sender": self.sender,
+            "address": self.address, "kind": self.kind, "text": self.text,
+            "payload": self.payload, "media_type": self.media_type,
+            "channel_message_id": self.channel_message_id, "extra": self.extra,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Inbound:
+        """Back from the inbox."""
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to a resident: text and optional buttons (title, payload)."""
+
+    text: str
+    buttons: tuple[tuple[str, str], ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-able dict for the outbox."""
+        return {"text": self.text, "buttons": [list(b) for b in self.buttons]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Reply:
+        """Back from the outbox."""
+        return cls(text=data.get("text", ""), buttons=tuple(tuple(b) for b in data.get("buttons") or ()))
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    """A delivery status from the channel (sent, delivered, read, failed)."""
+
+    channel: str
+    channel_message_id: str
+    status: str
+    error_code: int | None = None
