@@ -1,0 +1,182 @@
+"""Telegram: secret-token check, update parsing, sending with python-telegram-bot, polling.
+
+Updates are parsed from the raw JSON (Telegram's own documentation examples lack fields that
+python-telegram-bot requires, and a parse error must never make Telegram retry forever). Sending
+goes through `telegram.Bot`, pointed at a local fake in tests with `base_url`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.request import HTTPXRequest
+
+from bot.conversations.models import IGNORED, MEDIA, TEXT, Inbound, Reply
+from bot.errors import ChannelError, RateLimited, RecipientGone
+
+logger = logging.getLogger(__name__)
+CHANNEL = "telegram"
+MAX_TEXT = 4096
+MAX_CALLBACK_BYTES = 64
+MEDIA_KEYS = {
+    "voice": "voice", "audio": "audio", "photo": "photo", "video": "video", "video_note": "video",
+    "sticker": "sticker", "document": "document", "animation": "video", "location": "location",
+    "venue": "location", "contact": "contact", "dice": "sticker", "poll": "other",
+}
+
+
+def secret_ok(expected: str, given: str | None) -> bool:
+    """Constant-time check of the X-Telegram-Bot-Api-Secret-Token header."""
+    return bool(expected) and hmac.compare_digest(expected.encode(), (given or "").encode())
+
+
+def parse_update(update: dict[str, Any]) -> Inbound | None:
+    """Turn an Update into an Inbound, or None when there is nothing to record."""
+    if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+        raise ValueError("not a Telegram update")
+    key = str(update["update_id"])
+    if isinstance(update.get("callback_query"), dict):
+        query = update["callback_query"]
+        user = query.get("from") or {}
+        message = query.get("message") or {}
+        chat = message.get("chat") or {}
+        chat_id = chat.get("id", user.get("id"))
+        if chat_id is None:
+            return None
+        return Inbound(
+            channel=CHANNEL, dedupe_key=key, sender=str(user.get("id", chat_id)),
+            address=str(chat_id), kind=TEXT, payload=str(query.get("data") or ""),
+            extra={"callback_query_id": query.get("id")},
+        )
+    for field in ("message", "edited_message"):
+        message = update.get(field)
+        if not isinstance(message, dict):
+            continue
+        chat = message.get("chat") or {}
+        user = message.get("from") or {}
+        if "id" not in chat:
+            return None
+        base = {
+            "channel": CHANNEL, "dedupe_key": key, "sender": str(user.get("id", chat["id"])),
+            "address": str(chat["id"]),
+            "channel_message_id": f"tg:{chat['id']}:{message.get('message_id')}",
+        }
+        if chat.get("type") not in (None, "private"):
+            if field == "message" and (message.get("text") or "").startswith("/"):
+                return Inbound(kind="group", text="", **base)
+            return Inbound(kind=IGNORED, **{**base, "channel_message_id": None})
+        if field == "edited_message":
+            # an edit of an earlier message: recorded, not answered a second time
+            return Inbound(kind=IGNORED, **{**base, "channel_message_id": None})
+        text = message.get("text")
+        if isinstance(text, str):
+            if text.strip().split("@")[0] == "/start":
+                return Inbound(kind=TEXT, text="hallo", payload="/greet", **base)
+            return Inbound(kind=TEXT, text=text[:MAX_TEXT], **base)
+        for media_key, media_type in MEDIA_KEYS.items():
+            if media_key in message:
+                return Inbound(kind=MEDIA, media_type=media_type, **base)
+        return Inbound(kind=IGNORED, **{**base, "channel_message_id": None})  # service messages
+    return None  # my_chat_member, unknown kinds: nothing to answer
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Split a long text at paragraph or sentence ends so each part fits the channel limit."""
+    parts: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = max(rest.rfind("\n", 0, limit), rest.rfind(". ", 0, limit) + 1)
+        if cut <= 0:
+            cut = limit
+        parts.append(rest[:cut].strip())
+        rest = rest[cut:].strip()
+    parts.append(rest)
+    return [p for p in parts if p]
+
+
+class TelegramChannel:
+    """Sends replies through python-telegram-bot's Bot (its base_url is configurable)."""
+
+    name = CHANNEL
+
+    def __init__(self, token: str, base_url: str) -> None:
+        self.bot = Bot(
+            token=token, base_url=base_url,
+            request=HTTPXRequest(connection_pool_size=16, read_timeout=15, connect_timeout=5),
+            get_updates_request=HTTPXRequest(read_timeout=40),
+        )
+
+    async def start(self) -> None:
+        """Open the HTTP pools and check the token (getMe); a failure is logged, not fatal."""
+        try:
+            await self.bot.initialize()
+        except TelegramError:
+            logger.warning("telegram getMe failed at start; sends will be retried")
+
+    async def stop(self) -> None:
+        """Close the HTTP pools."""
+        with contextlib.suppress(TelegramError, RuntimeError):
+            await self.bot.shutdown()
+
+    async def send(
+        self, address: str, reply: Reply, *, callback_id: Callable[[str], Awaitable[str]]
+    ) -> str:
+        """Send one reply; return the message id. Raises ChannelError subclasses."""
+        markup = None
+        if reply.buttons:
+            rows = []
+            for title, payload in reply.buttons:
+                data = payload
+                if len(payload.encode()) > MAX_CALLBACK_BYTES:
+                    data = await callback_id(payload)
+                rows.append([InlineKeyboardButton(title, callback_data=data)])
+            markup = InlineKeyboardMarkup(rows)
+        parts = split_text(reply.text or " ")
+        last_id = ""
+        try:
+            for i, part in enumerate(parts):
+                sent = await self.bot.send_message(
+                    chat_id=int(address), text=part,
+                    reply_markup=markup if i == len(parts) - 1 else None,
+                )
+                last_id = f"tg:{address}:{sent.message_id}"
+        except RetryAfter as exc:
+            retry = exc.retry_after
+            raise RateLimited(float(retry.total_seconds() if hasattr(retry, "total_seconds") else retry)) from exc
+        except Forbidden as exc:
+            raise RecipientGone("blocked by the user", code=403) from exc
+        except BadRequest as exc:
+            error = ChannelError(f"bad request: {exc.message[:80]}", code=400)
+            error.retryable = False
+            raise error from exc
+        except (TimedOut, NetworkError, TelegramError) as exc:
+            raise ChannelError(exc.__class__.__name__) from exc
+        return last_id
+
+    async def answer_callback(self, callback_query_id: str) -> None:
+        """Stop the button's spinner (always answer, also for stale buttons)."""
+        with contextlib.suppress(TelegramError):
+            await self.bot.answer_callback_query(callback_query_id)
+
+    async def poll(self, accept: Callable[[dict[str, Any]], Awaitable[None]], stop: asyncio.Event) -> None:
+        """Polling mode for local use without a public URL: getUpdates in a loop."""
+        offset: int | None = None
+        with contextlib.suppress(TelegramError):
+            await self.bot.delete_webhook(drop_pending_updates=False)
+        while not stop.is_set():
+            try:
+                updates = await self.bot.get_updates(offset=offset, timeout=25)
+            except TelegramError:
+                logger.warning("telegram polling failed; retrying")
+                await asyncio.sleep(3)
+                continue
+            for update in updates:
+                offset = update.update_id + 1
+                await accept(update.to_dict())

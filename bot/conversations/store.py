@@ -1,0 +1,253 @@
+"""Conversation data access: inbox, identities, conversations, messages, events, outbox."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.conversations.models import Inbound, Reply
+from bot.conversations.states import Status, check_transition
+from bot.conversations.tables import (
+    ButtonPayload,
+    ChannelIdentity,
+    Conversation,
+    ConversationEvent,
+    InboxItem,
+    Message,
+    OutboxItem,
+)
+from bot.storage.base import utcnow
+
+
+async def accept_inbound(
+    factory: async_sessionmaker, inbound: Inbound, sender_hash: str  # type: ignore[type-arg]
+) -> bool:
+    """Store an inbound message durably; False when it was already accepted (a redelivery)."""
+    async with factory() as session:
+        session.add(InboxItem(
+            channel=inbound.channel, dedupe_key=f"{inbound.channel}:{inbound.dedupe_key}",
+            sender_hash=sender_hash, body=inbound.to_json(),
+        ))
+        try:
+            await session.commit()
+        except IntegrityError:
+            await session.rollback()
+            return False
+    return True
+
+
+async def due_inbox(session: AsyncSession, *, limit: int, busy: set[str]) -> list[InboxItem]:
+    """Pending inbox items that are due, oldest first, at most one per sender not in ``busy``."""
+    rows = (await session.scalars(
+        select(InboxItem)
+        .where(InboxItem.status == "pending", InboxItem.next_attempt_at <= utcnow())
+        .order_by(InboxItem.id).limit(limit * 10)
+    )).all()
+    picked: dict[str, InboxItem] = {}
+    for row in rows:
+        if row.sender_hash in busy or row.sender_hash in picked:
+            continue
+        picked[row.sender_hash] = row
+        if len(picked) >= limit:
+            break
+    return list(picked.values())
+
+
+async def earlier_pending(session: AsyncSession, item: InboxItem) -> bool:
+    """True when an older message of the same sender still waits (keep the order)."""
+    row = await session.scalar(
+        select(InboxItem.id).where(
+            InboxItem.sender_hash == item.sender_hash, InboxItem.status == "pending",
+            InboxItem.id < item.id,
+        ).limit(1)
+    )
+    return row is not None
+
+
+async def identity_for(
+    session: AsyncSession, channel: str, external_hash: str, address: str
+) -> ChannelIdentity:
+    """The resident's identity on this channel, created on first contact."""
+    identity = await session.scalar(
+        select(ChannelIdentity).where(
+            ChannelIdentity.channel == channel, ChannelIdentity.external_hash == external_hash
+        )
+    )
+    if identity is None:
+        identity = ChannelIdentity(channel=channel, external_hash=external_hash, address=address)
+        session.add(identity)
+        await session.flush()
+    elif identity.address != address:
+        identity.address = address  # e.g. a WhatsApp number became a username (BSUID)
+    return identity
+
+
+async def open_conversation(
+    session: AsyncSession, identity: ChannelIdentity
+) -> tuple[Conversation, bool]:
+    """The resident's open conversation, or a new one; True when new."""
+    conv = await session.scalar(
+        select(Conversation)
+        .where(Conversation.identity_id == identity.id, Conversation.status != Status.CLOSED)
+        .order_by(Conversation.created_at.desc()).limit(1)
+    )
+    if conv is not None:
+        return conv, False
+    conv = Conversation(id=str(uuid.uuid4()), identity_id=identity.id, channel=identity.channel,
+                        status=Status.BOT)
+    session.add(conv)
+    await session.flush()
+    return conv, True
+
+
+def add_event(
+    session: AsyncSession, conv: Conversation, name: str, actor: str, **data: Any
+) -> ConversationEvent:
+    """Record what happened to a conversation."""
+    event = ConversationEvent(conversation_id=conv.id, name=name, actor=actor, data=data)
+    session.add(event)
+    return event
+
+
+def move(session: AsyncSession, conv: Conversation, target: Status, actor: str, reason: str) -> None:
+    """Change a conversation's status (raises InvalidTransition) and record the event."""
+    previous = conv.status
+    conv.status = check_transition(conv.status, target)
+    conv.last_activity_at = utcnow()
+    if target == Status.CLOSED:
+        conv.closed_at = utcnow()
+    add_event(session, conv, "conversation.status_changed", actor, previous=previous,
+              status=str(target), reason=reason)
+
+
+async def add_inbound_message(
+    session: AsyncSession, conv: Conversation, inbound: Inbound, data: dict[str, Any]
+) -> Message | None:
+    """Store the resident's message; None when this channel message was stored before."""
+    if inbound.channel_message_id:
+        exists = await session.scalar(
+            select(Message.id).where(Message.channel_message_id == inbound.channel_message_id)
+        )
+        if exists:
+            return None
+    message = Message(
+        conversation_id=conv.id, direction="in", sender_type="contact",
+        text=inbound.text or inbound.payload or "", data=data,
+        channel_message_id=inbound.channel_message_id,
+    )
+    session.add(message)
+    now = utcnow()
+    conv.last_inbound_at = conv.last_activity_at = now
+    await session.flush()
+    return message
+
+
+def enqueue_reply(
+    session: AsyncSession, conv: Conversation, identity: ChannelIdentity, reply: Reply,
+    *, sender_type: str = "bot", data: dict[str, Any] | None = None,
+) -> tuple[Message, OutboxItem]:
+    """Store an outgoing message and put it in the outbox (sent by the outbox worker)."""
+    message = Message(
+        conversation_id=conv.id, direction="out", sender_type=sender_type, text=reply.text,
+        data={"buttons": [list(b) for b in reply.buttons], **(data or {})}, delivery="queued",
+    )
+    session.add(message)
+    item = OutboxItem(conversation_id=conv.id, message=message, channel=identity.channel,
+                      address=identity.address, body=reply.to_json())
+    session.add(item)
+    conv.last_activity_at = utcnow()
+    return message, item
+
+
+async def due_outbox(session: AsyncSession, *, limit: int) -> list[OutboxItem]:
+    """The oldest pending item per address that is due (strict order per resident)."""
+    rows = (await session.scalars(
+        select(OutboxItem).where(OutboxItem.status == "pending").order_by(OutboxItem.id)
+        .limit(limit * 20)
+    )).all()
+    now = utcnow()
+    picked: dict[tuple[str, str], OutboxItem] = {}
+    for row in rows:
+        key = (row.channel, row.address)
+        if key in picked:
+            continue
+        picked[key] = row  # the oldest pending for this address, due or not: it blocks the rest
+    return [r for r in picked.values() if r.next_attempt_at <= now][:limit]
+
+
+async def short_payload(session: AsyncSession, payload: str) -> str:
+    """A short id (fits Telegram's 64-byte callback_data) for a long button payload."""
+    existing = await session.scalar(select(ButtonPayload.id).where(ButtonPayload.payload == payload))
+    if existing:
+        return existing
+    short = "p:" + secrets.token_urlsafe(9)
+    session.add(ButtonPayload(id=short, payload=payload))
+    await session.flush()
+    return short
+
+
+async def expand_payload(session: AsyncSession, data: str) -> str | None:
+    """The payload behind a short id, or the data itself when it is a payload."""
+    if data.startswith("p:"):
+        return await session.scalar(select(ButtonPayload.payload).where(ButtonPayload.id == data))
+    return data
+
+
+async def forget_identity(session: AsyncSession, conv: Conversation) -> None:
+    """The right to be forgotten: delete transcripts and the channel address; keep analytics.
+
+    Replies still waiting in the outbox (the confirmation) keep their own copy of the address
+    until they are sent; the outbox worker wipes sent items.
+    """
+    if conv.identity_id is None:
+        return
+    identity = await session.get(ChannelIdentity, conv.identity_id)
+    conv_ids = (await session.scalars(
+        select(Conversation.id).where(Conversation.identity_id == conv.identity_id)
+    )).all()
+    await session.execute(
+        update(OutboxItem).where(OutboxItem.conversation_id.in_(conv_ids)).values(message_id=None)
+    )
+    await session.execute(
+        delete(OutboxItem).where(OutboxItem.conversation_id.in_(conv_ids), OutboxItem.status != "pending")
+    )
+    await session.execute(delete(Message).where(Message.conversation_id.in_(conv_ids)))
+    if identity is not None:
+        await session.execute(
+            update(InboxItem).where(InboxItem.sender_hash == identity.external_hash,
+                                    InboxItem.status == "done").values(body={})
+        )
+    await session.execute(
+        update(Conversation).where(Conversation.id.in_(conv_ids)).values(identity_id=None)
+    )
+    if identity is not None:
+        await session.delete(identity)
+
+
+async def purge_transcripts(session: AsyncSession, *, older_than_days: int) -> int:
+    """Retention: delete messages older than the limit; analytics events stay."""
+    cutoff = utcnow() - timedelta(days=older_than_days)
+    result = await session.execute(delete(Message).where(Message.created_at < cutoff))
+    await session.execute(update(InboxItem).where(InboxItem.received_at < cutoff).values(body={}))
+    return int(result.rowcount or 0)
+
+
+async def transcript(session: AsyncSession, conversation_id: str) -> Sequence[Message]:
+    """Every message of a conversation, in order."""
+    return (await session.scalars(
+        select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)
+    )).all()
+
+
+def within_whatsapp_window(last_inbound_at: datetime | None, now: datetime | None = None) -> bool:
+    """True while the 24-hour customer-service window is open."""
+    if last_inbound_at is None:
+        return False
+    return (now or utcnow()) - last_inbound_at < timedelta(hours=24)

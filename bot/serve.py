@@ -1,0 +1,24 @@
+"""`geldhulp serve`: run the gateway (webhooks, web chat, console, dashboard)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from aiohttp import web
+
+from bot.app import create_app
+from bot.settings import load_settings
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """No options: everything comes from GELDHULP_* settings."""
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until stopped."""
+    settings = load_settings()
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # access logs carry ids
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    return 0

@@ -1,0 +1,1 @@
+"""The web chat: an accessible page at /chat that talks to the gateway over a websocket."""

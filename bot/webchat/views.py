@@ -1,0 +1,134 @@
+"""The web chat page and its websocket (Origin checked; messages go through the same inbox)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from html import escape
+import secrets
+from pathlib import Path
+from urllib.parse import urlparse
+
+from aiohttp import WSMsgType, web
+from sqlalchemy import select
+
+from bot import keys
+from bot.channels.webhooks import accept, sender_hash
+from bot.conversations import store
+from bot.conversations.models import TEXT, Inbound
+from bot.conversations.tables import ChannelIdentity, Conversation
+
+logger = logging.getLogger(__name__)
+STATIC = Path(__file__).resolve().parent / "static"
+CHANNEL = "web"
+MAX_TEXT = 2000
+
+
+LABELS = {
+    "title": "utter_webchat_title", "intro": "utter_webchat_intro",
+    "log_label": "utter_webchat_log_label", "input_label": "utter_webchat_input_label",
+    "send": "utter_webchat_send", "offline": "utter_webchat_offline",
+    "you": "utter_webchat_you", "bot": "utter_webchat_bot",
+}
+
+
+def render_page(texts: object) -> str:
+    """The page with its labels from the domain texts (escaped)."""
+    html = (STATIC / "chat.html").read_text(encoding="utf-8")
+    for key, name in LABELS.items():
+        value = texts.render(name).text  # type: ignore[attr-defined]
+        html = html.replace("{{" + key + "}}", escape(value, quote=True))
+    return html
+
+
+async def page(request: web.Request) -> web.Response:
+    """GET /chat: the chat page (all assets served locally; no CDN)."""
+    extra = request.config_dict[keys.EXTRA]
+    if "chat_html" not in extra:
+        extra["chat_html"] = render_page(request.config_dict[keys.TEXTS])
+    return web.Response(text=extra["chat_html"], content_type="text/html", headers={
+        "Content-Security-Policy": "default-src 'self'; connect-src 'self' ws: wss:; "
+                                   "style-src 'self'; script-src 'self'; img-src 'self' data:",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+    })
+
+
+def origin_allowed(request: web.Request) -> bool:
+    """Only our own site (or configured embedding sites) may open the socket."""
+    origin = request.headers.get("Origin")
+    if not origin:
+        return False
+    settings = request.config_dict[keys.SETTINGS]
+    allowed = {urlparse(settings.public_url).netloc, request.host}
+    allowed |= {o for o in settings.extra.get("webchat_origins", "").split(",") if o}
+    return urlparse(origin).netloc in allowed
+
+
+async def history(request: web.Request, token: str) -> list[dict[str, object]]:
+    """The open conversation's messages, so a reload shows the chat so far."""
+    factory = request.config_dict[keys.DB]
+    inbound = Inbound(channel=CHANNEL, dedupe_key="-", sender=token, address=token)
+    digest = sender_hash(request, inbound)
+    async with factory() as session:
+        identity = await session.scalar(select(ChannelIdentity).where(
+            ChannelIdentity.channel == CHANNEL, ChannelIdentity.external_hash == digest))
+        if identity is None:
+            return []
+        conv = await session.scalar(select(Conversation).where(
+            Conversation.identity_id == identity.id, Conversation.status != "closed"))
+        if conv is None:
+            return []
+        messages = await store.transcript(session, conv.id)
+    return [
+        {"type": "message", "from": "me" if m.direction == "in" else "bot", "text": m.text,
+         "buttons": [{"title": t, "payload": p} for t, p in (m.data or {}).get("buttons", [])]}
+        for m in messages
+    ]
+
+
+async def socket(request: web.Request) -> web.WebSocketResponse:
+    """GET /chat/ws: hello (token) -> welcome + history; message -> inbox."""
+    # Checked before the handshake: a page elsewhere must not talk as our resident.
+    if not origin_allowed(request):
+        raise web.HTTPForbidden(text="origin not allowed")
+    ws = web.WebSocketResponse(heartbeat=30, max_msg_size=16 * 1024)
+    await ws.prepare(request)
+    hub = request.config_dict[keys.HUB]
+    token: str | None = None
+    try:
+        async for msg in ws:
+            if msg.type != WSMsgType.TEXT:
+                continue
+            try:
+                data = json.loads(msg.data)
+            except ValueError:
+                await ws.send_json({"type": "error", "error": "malformed"})
+                continue
+            if data.get("type") == "hello":
+                given = str(data.get("token") or "")
+                token = given if 20 <= len(given) <= 64 and given.isascii() else secrets.token_urlsafe(24)
+                hub.add(token, ws)  # type: ignore[attr-defined]
+                await ws.send_json({"type": "welcome", "token": token,
+                                    "history": await history(request, token)})
+            elif data.get("type") == "message" and token:
+                text = str(data.get("text") or "")[:MAX_TEXT].strip()
+                payload = str(data.get("payload") or "") or None
+                client_id = str(data.get("id") or secrets.token_hex(8))[:40]
+                if not text and not payload:
+                    continue
+                inbound = Inbound(channel=CHANNEL, dedupe_key=f"{token}:{client_id}", sender=token,
+                                  address=token, kind=TEXT, text=text or (data.get("title") or ""),
+                                  payload=payload)
+                await accept(request, inbound)
+    finally:
+        if token:
+            hub.remove(token, ws)  # type: ignore[attr-defined]
+    return ws
+
+
+def setup_webchat(app: web.Application) -> None:
+    """Register the web chat routes and static files."""
+    app.router.add_get("/chat", page)
+    app.router.add_get("/chat/ws", socket)
+    app.router.add_static("/chat/static", STATIC, append_version=True)

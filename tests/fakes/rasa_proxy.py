@@ -1,0 +1,58 @@
+"""A loopback proxy in front of the real Rasa server that tests can switch off or slow down.
+
+"down" closes the connection (as a stopped Rasa does), "slow" waits longer than the gateway's
+timeout; "up" forwards to the real Rasa.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+import aiohttp
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+
+@dataclass
+class RasaProxy:
+    target: str
+    mode: str = "up"
+    forwarded: int = 0
+    server: TestServer | None = None
+    _session: aiohttp.ClientSession | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.port}"
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        if self.mode == "down":
+            assert request.transport is not None
+            request.transport.close()
+            return web.Response(status=503)
+        if self.mode == "slow":
+            await asyncio.sleep(30)
+        assert self._session is not None
+        body = await request.read()
+        async with self._session.request(request.method, self.target + request.path_qs, data=body,
+                                         headers={k: v for k, v in request.headers.items()
+                                                  if k.lower() in ("content-type", "x-geldhulp-token")}) as resp:
+            self.forwarded += 1
+            return web.Response(body=await resp.read(), status=resp.status,
+                                content_type=resp.content_type)
+
+    async def start(self) -> RasaProxy:
+        self._session = aiohttp.ClientSession()
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self.handle)
+        self.server = TestServer(app, host="127.0.0.1")
+        await self.server.start_server()
+        return self
+
+    async def close(self) -> None:
+        if self.server:
+            await self.server.close()
+        if self._session:
+            await self._session.close()

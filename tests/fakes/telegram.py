@@ -1,0 +1,100 @@
+"""A local fake of the Telegram Bot API (real HTTP on loopback), recording every call.
+
+python-telegram-bot is pointed at it with `base_url`; it speaks the Bot API's JSON envelope
+({"ok": true, "result": …}) and can answer 429 (with parameters.retry_after) or 500 on demand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Geldhulp", "username": "geldhulp_bot"}
+
+
+@dataclass
+class FakeTelegram:
+    """Records calls; `failures` is a queue of (status, retry_after) for the next sendMessage calls."""
+
+    token: str = "4242:TEST-token"
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    failures: list[tuple[int, int | None]] = field(default_factory=list)
+    server: TestServer | None = None
+    next_id: int = 100
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def base_url(self) -> str:
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.port}/bot"
+
+    def sent(self, chat_id: int | str | None = None) -> list[dict[str, Any]]:
+        """Every accepted sendMessage, optionally for one chat."""
+        return [p for m, p in self.calls if m == "sendMessage" and p.get("_ok")
+                and (chat_id is None or str(p.get("chat_id")) == str(chat_id))]
+
+    async def wait_for(self, count: int, chat_id: int | str | None = None, timeout: float = 60) -> list[dict[str, Any]]:
+        """Wait until ``count`` messages arrived (bounded; fails the test when they don't)."""
+        deadline = time.monotonic() + timeout
+        while len(self.sent(chat_id)) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"expected {count} messages, got {self.sent(chat_id)}")
+            self.arrived.clear()
+            try:
+                await asyncio.wait_for(self.arrived.wait(), timeout=0.5)
+            except TimeoutError:
+                pass
+        return self.sent(chat_id)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        method = request.match_info["method"]
+        if request.content_type == "application/json":
+            params = await request.json()
+        else:
+            form = await request.post()
+            params = {}
+            for key, value in form.items():
+                try:
+                    params[key] = json.loads(value)  # PTB sends JSON-encoded values
+                except (TypeError, ValueError):
+                    params[key] = value
+        record = dict(params)
+        self.calls.append((method, record))
+        if method == "sendMessage" and self.failures:
+            status, retry_after = self.failures.pop(0)
+            body: dict[str, Any] = {"ok": False, "error_code": status,
+                                    "description": "Too Many Requests" if status == 429 else "Internal Server Error"}
+            if retry_after is not None:
+                body["parameters"] = {"retry_after": retry_after}
+            return web.json_response(body, status=status)
+        result: Any = True
+        if method == "getMe":
+            result = BOT_USER
+        elif method == "getUpdates":
+            result = []
+        elif method == "sendMessage":
+            self.next_id += 1
+            record["_ok"] = True
+            result = {"message_id": self.next_id, "date": int(time.time()),
+                      "chat": {"id": int(params["chat_id"]), "type": "private"}, "text": params.get("text", "")}
+            self.arrived.set()
+        return web.json_response({"ok": True, "result": result})
+
+    async def start(self) -> FakeTelegram:
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self.handle)
+        self.server = TestServer(app, host="127.0.0.1")
+        await self.server.start_server()
+        return self
+
+    async def close(self) -> None:
+        if self.server:
+            await self.server.close()
