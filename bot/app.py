@@ -133,7 +133,8 @@ def _resources(settings: Settings, pacing: dict[str, float], retry_base: float, 
             inbox.wake.set()
             outbox.wake.set()
             await hub.close_all()
-            await asyncio.wait(tasks, timeout=35)
+            if tasks:
+                await asyncio.wait(tasks, timeout=35)
             for task in tasks:
                 task.cancel()
             if telegram is not None:

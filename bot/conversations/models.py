@@ -37,8 +37,9 @@ class Inbound:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Inbound:
-        """Back from the inbox."""
-        return cls(**data)
+        """Back from the inbox (processing marks such as 'stored' are not part of the message)."""
+        names = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in data.items() if k in names})
 
 
 @dataclass(frozen=True)
