@@ -46,7 +46,17 @@ $(STAMPS)/app-env: pyproject.toml | $(STAMPS)
 	@$(APP_VENV)/bin/pip install -q -e '.[test]'
 	@touch $@
 
-env: $(STAMPS)/rasa-env $(STAMPS)/app-env
+# Browser tests (axe-core, console, dashboard) drive Debian's Chromium; no browser download.
+$(STAMPS)/chromium: | $(STAMPS)
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's chromium for the browser tests…"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Chromium is missing: install Debian's 'chromium' package for the browser tests."; exit 1; fi; \
+	fi
+	@touch $@
+
+env: $(STAMPS)/rasa-env $(STAMPS)/app-env $(STAMPS)/chromium
 
 # --- model ------------------------------------------------------------------------------------
 $(MODEL): $(STAMPS)/rasa-env $(RASA_DATA)

@@ -1,0 +1,136 @@
+"""The web chat: a conversation over the websocket, Origin checks, and WCAG 2.1 AA with axe-core."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+from pathlib import Path
+
+import aiohttp
+import pytest
+from sqlalchemy import func, select
+
+from bot.conversations.tables import Conversation, Message
+from bot.storage.db import open_database
+
+pytestmark = pytest.mark.rasa
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+async def receive_until(ws, predicate, timeout: float = 60):  # type: ignore[no-untyped-def]
+    """Collect messages until one matches (bounded)."""
+    seen = []
+    async with asyncio.timeout(timeout):
+        while True:
+            msg = await ws.receive()
+            assert msg.type == aiohttp.WSMsgType.TEXT, msg
+            data = json.loads(msg.data)
+            seen.append(data)
+            if predicate(data):
+                return seen
+
+
+async def test_web_chat_conversation_and_history(gateway) -> None:  # type: ignore[no-untyped-def]
+    client = await gateway()
+    origin = f"http://{client.host}:{client.port}"
+    page = await client.get("/chat")
+    html = await page.text()
+    assert page.status == 200 and 'lang="nl"' in html and "{{" not in html
+    assert "https://" not in html  # nothing from a CDN
+    ws = await client.ws_connect("/chat/ws", headers={"Origin": origin})
+    await ws.send_json({"type": "hello", "token": None})
+    welcome = (await receive_until(ws, lambda d: d["type"] == "welcome"))[-1]
+    token = welcome["token"]
+    await ws.send_json({"type": "message", "id": "m1", "text": "ik heb een achterstand bij de zorgverzekering"})
+    seen = await receive_until(ws, lambda d: d.get("buttons"))
+    assert any("zorgverzekering" in d.get("text", "").lower() for d in seen)
+    await ws.send_json({"type": "message", "id": "m1", "text": "dubbel verstuurd"})  # same id: deduplicated
+    await ws.close()
+    again = await client.ws_connect("/chat/ws", headers={"Origin": origin})
+    await again.send_json({"type": "hello", "token": token})
+    welcome = (await receive_until(again, lambda d: d["type"] == "welcome"))[-1]
+    mine = [m for m in welcome["history"] if m["from"] == "me"]
+    assert [m["text"] for m in mine] == ["ik heb een achterstand bij de zorgverzekering"]
+    await again.close()
+
+
+@pytest.mark.parametrize("origin", [None, "https://evil.example", "http://127.0.0.1.evil.example"])
+async def test_foreign_origin_websocket_is_rejected(gateway, origin) -> None:  # type: ignore[no-untyped-def]
+    client = await gateway()
+    headers = {"Origin": origin} if origin else {}
+    with pytest.raises(aiohttp.WSServerHandshakeError) as info:
+        await client.ws_connect("/chat/ws", headers=headers)
+    assert info.value.status == 403
+
+
+async def test_crisis_hands_over_and_the_bot_stays_quiet_until_cancelled(gateway, db_url) -> None:  # type: ignore[no-untyped-def]
+    client = await gateway()
+    ws = await client.ws_connect("/chat/ws", headers={"Origin": f"http://{client.host}:{client.port}"})
+    await ws.send_json({"type": "hello"})
+    await receive_until(ws, lambda d: d["type"] == "welcome")
+    await ws.send_json({"type": "message", "id": "c1", "text": "ik zie het niet meer zitten"})
+    seen = await receive_until(ws, lambda d: "toch niet" in d.get("text", ""))
+    assert "113" in seen[0]["text"]  # the help comes first
+    async with open_database(db_url) as (_e, factory), factory() as s:
+        conv = await s.scalar(select(Conversation))
+        assert conv.status == "waiting_for_human"
+        assert conv.handover["reason"] == "crisis"
+    await ws.send_json({"type": "message", "id": "c2", "text": "is er al iemand?"})
+    await asyncio.sleep(1.5)  # nothing may come back from the bot while waiting
+    async with open_database(db_url) as (_e, factory), factory() as s:
+        out = await s.scalar(select(func.count()).select_from(Message).where(Message.direction == "out"))
+        kept = await s.scalar(select(func.count()).select_from(Message).where(Message.text == "is er al iemand?"))
+    await ws.send_json({"type": "message", "id": "c3", "text": "toch niet"})
+    back = await receive_until(ws, lambda d: d.get("from") == "bot" and "weer met mij" in d.get("text", ""))
+    assert back
+    async with open_database(db_url) as (_e, factory), factory() as s:
+        conv = await s.scalar(select(Conversation))
+        assert conv.status == "bot"
+        assert await s.scalar(select(func.count()).select_from(Message).where(Message.direction == "out")) == out + 1
+    assert kept == 1
+    await ws.close()
+
+
+async def test_forget_me_deletes_the_transcript(gateway, db_url) -> None:  # type: ignore[no-untyped-def]
+    client = await gateway()
+    ws = await client.ws_connect("/chat/ws", headers={"Origin": f"http://{client.host}:{client.port}"})
+    await ws.send_json({"type": "hello"})
+    await receive_until(ws, lambda d: d["type"] == "welcome")
+    await ws.send_json({"type": "message", "id": "f1", "text": "ik heb schulden bij de belastingdienst"})
+    await receive_until(ws, lambda d: d.get("buttons"))
+    await ws.send_json({"type": "message", "id": "f2", "text": "verwijder al mijn gegevens"})
+    await receive_until(ws, lambda d: "wis" in d.get("text", ""))
+    await ws.close()
+    async with open_database(db_url) as (_e, factory), factory() as s:
+        assert await s.scalar(select(func.count()).select_from(Message)) == 0
+        conv = await s.scalar(select(Conversation))
+        assert conv.status == "closed" and conv.identity_id is None
+
+
+@pytest.mark.browser
+async def test_web_chat_meets_wcag_aa_in_chromium(gateway) -> None:  # type: ignore[no-untyped-def]
+    from axe_playwright_python.async_playwright import Axe
+    from playwright.async_api import async_playwright
+
+    client = await gateway()
+    url = f"http://{client.host}:{client.port}/chat"
+    ARTIFACTS.mkdir(exist_ok=True)
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        for name, viewport in (("phone", {"width": 360, "height": 740}), ("desktop", {"width": 1280, "height": 800})):
+            page = await browser.new_page(viewport=viewport)
+            await page.goto(url)
+            await page.fill("#input", "ik heb schulden")
+            await page.press("#input", "Enter")
+            await page.wait_for_selector(".choices button", timeout=60000)
+            results = await Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
+            await page.screenshot(path=str(ARTIFACTS / f"webchat-{name}.png"), full_page=True)
+            violations = results.response["violations"]
+            assert violations == [], results.generate_report()
+            width = await page.evaluate("document.documentElement.scrollWidth")
+            assert width <= viewport["width"]  # no sideways scrolling on a phone
+        await browser.close()
