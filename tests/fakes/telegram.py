@@ -83,6 +83,7 @@ class FakeTelegram:
         elif method == "sendMessage":
             self.next_id += 1
             record["_ok"] = True
+            record["_t"] = time.monotonic()
             result = {"message_id": self.next_id, "date": int(time.time()),
                       "chat": {"id": int(params["chat_id"]), "type": "private"}, "text": params.get("text", "")}
             self.arrived.set()
