@@ -84,15 +84,17 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def main() -> int:
+    config = Path(sys.argv[sys.argv.index("--config") + 1]) if "--config" in sys.argv else ROOT / "config.yml"
     intents, other = load()
     train, test = split(intents)
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+           "GELDHULP_RASA_CHANNEL_TOKEN": "bench-nlu", "ACTION_SERVER_URL": "http://127.0.0.1:9/webhook"}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         nlu = write_train(train, other, folder)
         started = time.monotonic()
         subprocess.run(  # noqa: S603
-            [str(RASA_BIN), "train", "nlu", "--config", str(ROOT / "config.yml"), "--nlu", str(nlu),
+            [str(RASA_BIN), "train", "nlu", "--config", str(config), "--nlu", str(nlu),
              "--out", str(folder), "--fixed-model-name", "bench", "--quiet"],
             cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL,
         )
@@ -136,7 +138,9 @@ def main() -> int:
         "seed": SEED,
     }
     (ROOT / "results").mkdir(exist_ok=True)
-    (ROOT / "results" / "bench_nlu.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+    result["config"] = str(config.relative_to(ROOT) if config.is_relative_to(ROOT) else config)
+    out = "bench_nlu.json" if config == ROOT / "config.yml" else f"bench_nlu_{config.stem}.json"
+    (ROOT / "results" / out).write_text(json.dumps(result, indent=2), encoding="utf-8")
     print(f"held-out messages: {result['held_out_messages']} (trained on {result['train_messages']})")
     print(f"intent accuracy:   {result['accuracy']:.3f}")
     print(f"intent macro F1:   {result['macro_f1']:.3f}")
