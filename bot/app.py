@@ -114,7 +114,8 @@ def _resources(settings: Settings, pacing: dict[str, float], retry_base: float, 
         stop = asyncio.Event()
         app[keys.STOP] = stop
         tasks = []
-        if workers:  # tests start an app without workers to simulate a crash after the ack
+        if workers:
+            tasks.append(asyncio.create_task(_retention(factory, settings, stop)))  # tests start an app without workers to simulate a crash after the ack
             tasks += [asyncio.create_task(inbox.run(stop)), asyncio.create_task(outbox.run(stop))]
         if telegram is not None and _polling(settings):
             from bot.channels.webhooks import accept
@@ -143,6 +144,23 @@ def _resources(settings: Settings, pacing: dict[str, float], retry_base: float, 
             await engine.dispose()
 
     return ctx
+
+
+async def _retention(factory, settings: Settings, stop: asyncio.Event) -> None:  # type: ignore[no-untyped-def]
+    """Delete transcripts past the retention limit, at start and then every hour."""
+    from bot.conversations.store import purge_transcripts
+
+    while not stop.is_set():
+        try:
+            async with factory() as session:
+                removed = await purge_transcripts(session, older_than_days=settings.transcript_retention_days)
+                await session.commit()
+            if removed:
+                logger.info("retention: %s old messages deleted", removed)
+        except Exception:  # noqa: BLE001 - retried next hour
+            logger.exception("retention purge failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=3600)
 
 
 def _polling(settings: Settings) -> bool:
