@@ -27,6 +27,7 @@ class FakeTelegram:
     failures: list[tuple[int, int | None]] = field(default_factory=list)
     server: TestServer | None = None
     next_id: int = 100
+    updates: list[dict[str, Any]] = field(default_factory=list)  # served by getUpdates
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
@@ -79,7 +80,10 @@ class FakeTelegram:
         if method == "getMe":
             result = BOT_USER
         elif method == "getUpdates":
-            result = []
+            offset = int(params.get("offset") or 0)
+            result = [u for u in self.updates if u["update_id"] >= offset]
+            if not result:
+                await asyncio.sleep(0.2)  # a short long-poll
         elif method == "sendMessage":
             self.next_id += 1
             record["_ok"] = True

@@ -78,8 +78,12 @@ async def gateway(db_url, fakes, rasa_proxy) -> AsyncIterator[AppFactory]:  # ty
     telegram, graph = fakes
     clients: list[TestClient] = []
 
-    async def start(*, workers: bool = True, rasa_url: str | None = None) -> TestClient:
+    async def start(*, workers: bool = True, rasa_url: str | None = None, **overrides: Any) -> TestClient:
         settings = make_settings(db_url, telegram, graph, rasa_url or rasa_proxy.url)
+        if overrides:
+            import dataclasses
+
+            settings = dataclasses.replace(settings, **overrides)
         app = create_app(settings, pacing={}, retry_base=0.05, workers=workers)
         client = TestClient(TestServer(app, host="127.0.0.1"))
         await client.start_server()

@@ -276,3 +276,16 @@ async def test_oversized_body_is_rejected(gateway) -> None:  # type: ignore[no-u
     response = await client.post("/webhooks/telegram", data=huge,
                                  headers={"X-Telegram-Bot-Api-Secret-Token": TG_SECRET})
     assert response.status == 413
+
+
+async def test_polling_mode_without_a_public_url(gateway, fakes) -> None:  # type: ignore[no-untyped-def]
+    """With only a token (no webhook secret), the gateway polls getUpdates itself."""
+    from bot.settings import Secret
+
+    telegram, _ = fakes
+    update = fixture("tg_private_text")
+    update["message"]["text"] = "ik heb schulden"
+    telegram.updates.append(update)
+    await gateway(telegram_webhook_secret=Secret(""), telegram_mode="auto")
+    sent = await telegram.wait_for(1, chat_id=update["message"]["chat"]["id"])
+    assert sent and any(m == "deleteWebhook" for m, _ in telegram.calls)
