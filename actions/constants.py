@@ -2,23 +2,8 @@
 
 from __future__ import annotations
 
-TOPIC_INTENTS = (
-    "debt_help",
-    "payment_arrears",
-    "rent_housing",
-    "energy_water",
-    "health_insurance",
-    "debt_collector",
-    "benefits_toeslagen",
-    "income_support",
-    "food_basic_needs",
-    "budgeting_admin",
-    "tax_government_debt",
-    "work_future",
-    "privacy_trust",
-    "crisis",
-    "ask_human",
-)
+from bot.topics import TOPIC_INTENTS
+
 # Topics that are money problems (count towards "three or more problems at once").
 PROBLEM_TOPICS = frozenset(TOPIC_INTENTS) - {"privacy_trust", "crisis", "ask_human", "work_future"}
 FALLBACK_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})

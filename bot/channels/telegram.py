@@ -18,6 +18,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
 
+from bot.channels.text import split_text
 from bot.conversations.models import IGNORED, MEDIA, TEXT, Inbound, Reply
 from bot.errors import ChannelError, RateLimited, RecipientGone
 
@@ -85,20 +86,6 @@ def parse_update(update: dict[str, Any]) -> Inbound | None:
                 return Inbound(kind=MEDIA, media_type=media_type, **base)
         return Inbound(kind=IGNORED, **{**base, "channel_message_id": None})  # service messages
     return None  # my_chat_member, unknown kinds: nothing to answer
-
-
-def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Split a long text at paragraph or sentence ends so each part fits the channel limit."""
-    parts: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        cut = max(rest.rfind("\n", 0, limit), rest.rfind(". ", 0, limit) + 1)
-        if cut <= 0:
-            cut = limit
-        parts.append(rest[:cut].strip())
-        rest = rest[cut:].strip()
-    parts.append(rest)
-    return [p for p in parts if p]
 
 
 class TelegramChannel:

@@ -14,6 +14,7 @@ from typing import Any
 
 import aiohttp
 
+from bot.channels.text import split_text
 from bot.conversations.models import IGNORED, MEDIA, TEXT, Inbound, Reply, StatusUpdate
 from bot.errors import ChannelError, RateLimited, RecipientGone, WindowClosed
 
@@ -153,8 +154,6 @@ class WhatsAppChannel:
 
     async def send(self, address: str, reply: Reply) -> str:
         """Send one reply; return the wamid. Raises ChannelError subclasses."""
-        from bot.channels.telegram import split_text
-
         parts = split_text(reply.text or " ", MAX_TEXT if not reply.buttons else 1024)
         last = ""
         for i, part in enumerate(parts):

@@ -23,13 +23,10 @@ from bot.conversations.tables import ChannelIdentity, Conversation, InboxItem
 from bot.errors import RasaUnavailable
 from bot.privacy.pseudonym import pseudonym
 from bot.texts import TextCatalog
+from bot.topics import TOPIC_INTENTS
 
 logger = logging.getLogger(__name__)
-TOPICS = frozenset({
-    "debt_help", "payment_arrears", "rent_housing", "energy_water", "health_insurance",
-    "debt_collector", "benefits_toeslagen", "income_support", "food_basic_needs",
-    "budgeting_admin", "tax_government_debt", "work_future", "privacy_trust", "crisis", "ask_human",
-})
+TOPICS = frozenset(TOPIC_INTENTS)
 UNANSWERED_CONFIDENCE = 0.5
 CANCEL_WORDS = ("/cancel_handover", "toch niet", "laat maar", "annuleer", "stop met wachten")
 MEDIA_RESPONSES = {

@@ -16,13 +16,10 @@ from typing import Any
 
 import yaml
 
+from bot.topics import TOPIC_INTENTS
+
 FORMAT = "geldhulp-directory/1"
-TOPICS = frozenset({
-    "debt_help", "payment_arrears", "rent_housing", "energy_water", "health_insurance",
-    "debt_collector", "benefits_toeslagen", "income_support", "food_basic_needs",
-    "budgeting_admin", "tax_government_debt", "work_future", "privacy_trust", "crisis",
-    "ask_human",
-})
+TOPICS = frozenset(TOPIC_INTENTS)
 SCOPES = ("national", "regional", "municipality")
 FIELDS = (
     "id", "name", "description", "categories", "audience", "scope", "municipalities", "phone",

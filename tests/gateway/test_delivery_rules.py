@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.channels.telegram import TelegramChannel, split_text
+from bot.channels.telegram import TelegramChannel
+from bot.channels.text import split_text
 from bot.channels.whatsapp import build_message
 from bot.conversations import store
 from bot.conversations.models import Reply

@@ -1,0 +1,21 @@
+"""The public topic list: the 15 topic intents that dashboards and evaluations use (one place)."""
+
+from __future__ import annotations
+
+TOPIC_INTENTS: tuple[str, ...] = (
+    "debt_help",
+    "payment_arrears",
+    "rent_housing",
+    "energy_water",
+    "health_insurance",
+    "debt_collector",
+    "benefits_toeslagen",
+    "income_support",
+    "food_basic_needs",
+    "budgeting_admin",
+    "tax_government_debt",
+    "work_future",
+    "privacy_trust",
+    "crisis",
+    "ask_human",
+)
