@@ -49,6 +49,7 @@ class Router:
     pseudonym_key: str
     on_handover: HandoverHook | None = None
     on_resident_message: Callable[[Conversation], Awaitable[None]] | None = None
+    on_cancel: Callable[[AsyncSession, Conversation], Awaitable[None]] | None = None
 
     def _reply(self, name: str, channel: str, **values: Any) -> Reply:
         text = self.texts.render(name, channel=channel, **values)
@@ -97,6 +98,8 @@ class Router:
             await record_event(session, EventName.HANDOVER_CANCELLED, channel=conv.channel,
                                municipality_code=conv.municipality_code, conversation_ref=self.ref(conv))
             store.enqueue_reply(session, conv, identity, self._reply("utter_gateway_handover_cancelled", conv.channel))
+            if self.on_cancel is not None:
+                await self.on_cancel(session, conv)
         if self.on_resident_message is not None:
             await self.on_resident_message(conv)
 

@@ -33,6 +33,28 @@ def backoff(attempts: int, base: float = 1.0, cap: float = 300.0) -> float:
     return min(cap, base * (2 ** max(0, attempts - 1)))
 
 
+class _Loop:
+    """What both workers share: a wake-up event, their tasks, and idling without lost wake-ups."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.wake = asyncio.Event()
+
+    def _spawn(self, coro: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _idle(self, timeout: float) -> None:
+        # wake is cleared before each look at the database, so a wake-up set meanwhile counts
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.wake.wait(), timeout=timeout)
+
+    async def _drain(self) -> None:
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=30)
+
+
 class Sender(Protocol):
     """A channel that can send a reply to an address."""
 
@@ -41,7 +63,7 @@ class Sender(Protocol):
     async def send(self, address: str, reply: Reply, **kwargs: Any) -> str: ...
 
 
-class InboxWorker:
+class InboxWorker(_Loop):
     """Feeds accepted messages to the router, one at a time per resident."""
 
     def __init__(
@@ -50,16 +72,16 @@ class InboxWorker:
         after: Callable[[Inbound], Awaitable[None]] | None = None,
         processed: Callable[[], None] | None = None,
     ) -> None:
+        super().__init__()
         self._factory, self._router = factory, router
         self._concurrency, self._retry_base = concurrency, retry_base
         self._after, self._processed = after, processed
         self._busy: set[str] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
-        self.wake = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Loop until ``stop`` is set."""
         while not stop.is_set():
+            self.wake.clear()
             started = 0
             free = self._concurrency - len(self._tasks)
             if free > 0:
@@ -67,16 +89,11 @@ class InboxWorker:
                     items = await store.due_inbox(session, limit=free, busy=self._busy)
                 for item in items:
                     self._busy.add(item.sender_hash)
-                    task = asyncio.create_task(self._process(item.id, item.sender_hash))
-                    self._tasks.add(task)
-                    task.add_done_callback(self._tasks.discard)
+                    self._spawn(self._process(item.id, item.sender_hash))
                     started += 1
             if not started:
-                self.wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.wake.wait(), timeout=0.5)
-        if self._tasks:
-            await asyncio.wait(self._tasks, timeout=30)
+                await self._idle(0.5)
+        await self._drain()
 
     async def _process(self, item_id: int, sender_hash: str) -> None:
         inbound: Inbound | None = None
@@ -118,24 +135,24 @@ class InboxWorker:
             await session.commit()
 
 
-class OutboxWorker:
+class OutboxWorker(_Loop):
     """Sends replies in order per resident, paced, with retries and respect for 429s."""
 
     def __init__(
         self, factory: async_sessionmaker, senders: dict[str, Any], *,  # type: ignore[type-arg]
         pacing: dict[str, float] | None = None, retry_base: float = 1.0, concurrency: int = 16,
     ) -> None:
+        super().__init__()
         self._factory, self._senders = factory, senders
         self._pacing = pacing or {}
         self._retry_base, self._concurrency = retry_base, concurrency
         self._last_sent: dict[tuple[str, str], float] = {}
         self._busy_keys: set[tuple[str, str]] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
-        self.wake = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Loop until ``stop`` is set."""
         while not stop.is_set():
+            self.wake.clear()
             started = 0
             async with self._factory() as session:
                 items = await store.due_outbox(session, limit=self._concurrency * 2)
@@ -148,16 +165,11 @@ class OutboxWorker:
                     continue  # pacing: the channel's per-chat rate
                 self._busy_keys.add(key)
                 self._last_sent[key] = now
-                task = asyncio.create_task(self._send(item.id, key))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                self._spawn(self._send(item.id, key))
                 started += 1
             if not started:
-                self.wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.wake.wait(), timeout=0.2)
-        if self._tasks:
-            await asyncio.wait(self._tasks, timeout=30)
+                await self._idle(0.2)
+        await self._drain()
 
     async def _send(self, item_id: int, key: tuple[str, str]) -> None:
         try:

@@ -90,7 +90,7 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(16), nullable=False),
         sa.Column("address", sa.String(200), nullable=False),
         sa.Column("body", sa.JSON, nullable=False),
-        sa.Column("status", sa.String(12), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
         sa.Column("attempts", sa.Integer, nullable=False),
         sa.Column("next_attempt_at", UTCDateTime, nullable=False),
         sa.Column("last_error", sa.String(200)),

@@ -1,0 +1,204 @@
+"""Handover use cases: route a request to a team, take it (one winner), reply, hand back, close.
+
+The assistant decides (the `handover` payload); this module carries it out. Every change of
+state goes through `store.move` (the state table) and records analytics events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.analytics import EventName, record_event
+from bot.console.tables import Handover, StaffUser, Team
+from bot.conversations import store
+from bot.conversations.models import Reply
+from bot.conversations.states import Status
+from bot.conversations.tables import ChannelIdentity, Conversation
+from bot.privacy.pseudonym import pseudonym
+from bot.settings import Settings
+from bot.storage.base import utcnow
+from bot.texts import TextCatalog
+
+TZ = ZoneInfo("Europe/Amsterdam")
+ROLES_FOR_KIND = {"counsellor": {"counsellor", "team_lead"}, "peer": {"peer"}}
+MINUTES_PER_WAITING = 5
+
+
+class HandoverError(Exception):
+    """A handover action that cannot be done (already taken, not yours, closed)."""
+
+
+def is_open(hours: dict[str, Any], at: datetime) -> bool:
+    """True when ``at`` falls in the team's opening hours (Europe/Amsterdam)."""
+    local = at.astimezone(TZ)
+    hhmm = local.strftime("%H:%M")
+    return any(start <= hhmm < end for start, end in hours.get(str(local.weekday()), []))
+
+
+def next_opening(hours: dict[str, Any], at: datetime) -> datetime | None:
+    """The next moment the team opens, within a week."""
+    local = at.astimezone(TZ)
+    for offset in range(8):
+        day = (local + timedelta(days=offset)).date()
+        for start, _end in sorted(hours.get(str(day.weekday()), [])):
+            hour, minute = (int(x) for x in start.split(":"))
+            moment = datetime(day.year, day.month, day.day, hour, minute, tzinfo=TZ)
+            if moment > local:
+                return moment
+    return None
+
+
+def pick_team(teams: list[Team], municipality_code: str | None, kind: str | None) -> Team | None:
+    """The municipality's own team for this kind, else a pool for the kind, else any team."""
+    def serves(team: Team) -> bool:
+        return kind is None or kind in (team.kinds or [])
+
+    local = [t for t in teams if municipality_code and municipality_code in (t.municipality_codes or [])]
+    pools = [t for t in teams if not t.municipality_codes]
+    for group in ([t for t in local if serves(t)], [t for t in pools if serves(t)], local, pools):
+        if group:
+            return sorted(group, key=lambda t: t.id)[0]
+    return None
+
+
+@dataclass
+class HandoverService:
+    """Carries out handovers; the router calls `request`, the console the rest."""
+
+    texts: TextCatalog
+    pseudonym_key: str
+
+    def _reply(self, response: str, channel: str, **values: Any) -> Reply:
+        text = self.texts.render(response, channel=channel, **values)
+        return Reply(text.text, text.buttons)
+
+    def _back(self, hours: dict[str, Any], now: datetime, channel: str) -> str:
+        opening = next_opening(hours, now)
+        if opening is None:
+            return self._reply("utter_wait_longer", channel).text
+        if opening.date() == now.astimezone(TZ).date():
+            return self._reply("utter_back_today", channel, time=opening.strftime("%H:%M")).text
+        day = self._reply(f"utter_weekday_{opening.weekday()}", channel).text
+        return self._reply("utter_back_day", channel, day=day, time=opening.strftime("%H:%M")).text
+
+    async def request(
+        self, session: AsyncSession, conv: Conversation, decision: dict[str, Any],
+        identity: ChannelIdentity,
+    ) -> list[Reply]:
+        """Route to a team and tell the resident who comes, roughly when, or when we're back."""
+        now = utcnow()
+        kind = decision.get("kind")
+        teams = list((await session.scalars(select(Team))).all())
+        team = pick_team(teams, conv.municipality_code, kind)
+        roles = ROLES_FOR_KIND.get(kind or "", {"counsellor", "team_lead", "peer"})
+        online = 0
+        if team is not None:
+            online = int(await session.scalar(
+                select(func.count()).select_from(StaffUser).where(
+                    StaffUser.team_id == team.id, StaffUser.presence == "available",
+                    StaffUser.role.in_(roles))) or 0)
+        out_of_hours = team is None or not is_open(team.opening_hours or {}, now) or online == 0
+        session.add(Handover(
+            conversation_id=conv.id, team_id=team.id if team else None, kind=kind,
+            reason=str(decision.get("reason") or "asked"), urgent=bool(decision.get("urgent")),
+            out_of_hours=out_of_hours, requested_at=now,
+        ))
+        name = team.name if team else "het hulpteam"
+        replies: list[Reply] = []
+        if out_of_hours:
+            back = self._back(team.opening_hours or {}, now, conv.channel) if team else \
+                self._reply("utter_wait_longer", conv.channel).text
+            replies.append(self._reply("utter_handover_out_of_hours", conv.channel, team=name, back=back))
+        else:
+            waiting = int(await session.scalar(
+                select(func.count()).select_from(Handover).where(
+                    Handover.team_id == team.id, Handover.assigned_to.is_(None),
+                    Handover.ended_at.is_(None))) or 0)  # type: ignore[union-attr]
+            wait = "utter_wait_minutes" if waiting * MINUTES_PER_WAITING <= 15 else "utter_wait_longer"
+            response = "utter_handover_queued_peer" if kind == "peer" else "utter_handover_queued_counsellor"
+            replies.append(self._reply(response, conv.channel, team=name,
+                                       wait=self._reply(wait, conv.channel).text))
+        if decision.get("reason") == "crisis":
+            replies.append(self._reply("utter_handover_crisis_reminder", conv.channel))
+        return replies
+
+    async def cancel(self, session: AsyncSession, conv: Conversation) -> None:
+        """The resident cancelled the wait ("toch niet"): the request leaves the queue."""
+        await session.execute(
+            update(Handover).where(Handover.conversation_id == conv.id, Handover.ended_at.is_(None))
+            .values(ended_at=utcnow(), outcome="cancelled").execution_options(synchronize_session=False))
+
+    async def take(self, session: AsyncSession, handover_id: int, staff: StaffUser) -> Handover:
+        """Assign to ``staff``; exactly one person wins even when two click at once."""
+        now = utcnow()
+        result = await session.execute(
+            update(Handover)
+            .where(Handover.id == handover_id, Handover.assigned_to.is_(None), Handover.ended_at.is_(None))
+            .values(assigned_to=staff.id, assigned_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            raise HandoverError("al opgepakt door een collega")
+        handover = await session.get(Handover, handover_id)
+        assert handover is not None
+        await session.refresh(handover)
+        conv = await session.get(Conversation, handover.conversation_id)
+        assert conv is not None
+        store.move(session, conv, Status.WITH_HUMAN, f"staff:{staff.id}", "taken")
+        await record_event(
+            session, EventName.HANDOVER_ASSIGNED, channel=conv.channel,
+            municipality_code=conv.municipality_code, kind=handover.kind, reason=handover.reason,
+            conversation_ref=pseudonym(self.pseudonym_key, conv.id), out_of_hours=handover.out_of_hours,
+            value_seconds=(now - handover.requested_at).total_seconds(),
+        )
+        identity = await session.get(ChannelIdentity, conv.identity_id) if conv.identity_id else None
+        if identity is not None:
+            store.enqueue_reply(session, conv, identity,
+                                self._reply("utter_handover_joined", conv.channel, name=staff.name),
+                                sender_type="human")
+        return handover
+
+    async def say(self, session: AsyncSession, conv: Conversation, staff: StaffUser, text: str) -> None:
+        """A message from the person to the resident, through the resident's channel."""
+        identity = await session.get(ChannelIdentity, conv.identity_id) if conv.identity_id else None
+        if identity is None:
+            raise HandoverError("deze inwoner is niet meer bereikbaar")
+        store.enqueue_reply(session, conv, identity, Reply(text), sender_type="human",
+                            data={"staff_id": staff.id})
+
+    async def finish(
+        self, session: AsyncSession, conv: Conversation, staff: StaffUser, *, to: Status, outcome: str,
+    ) -> None:
+        """Hand back to the bot (to=BOT) or close with an outcome (to=CLOSED)."""
+        handover = await session.scalar(
+            select(Handover).where(Handover.conversation_id == conv.id, Handover.ended_at.is_(None))
+            .order_by(Handover.id.desc()).limit(1))
+        if handover is not None:
+            handover.ended_at, handover.outcome = utcnow(), outcome
+        store.move(session, conv, to, f"staff:{staff.id}", outcome)
+        conv.handover = None
+        await record_event(session, EventName.HANDOVER_CLOSED, channel=conv.channel,
+                           municipality_code=conv.municipality_code, outcome=outcome,
+                           kind=handover.kind if handover else None,
+                           conversation_ref=pseudonym(self.pseudonym_key, conv.id))
+        identity = await session.get(ChannelIdentity, conv.identity_id) if conv.identity_id else None
+        if identity is not None:
+            name = "utter_handover_back_to_bot" if to == Status.BOT else "utter_handover_closed"
+            store.enqueue_reply(session, conv, identity, self._reply(name, conv.channel), sender_type="system")
+
+
+def attach(app: web.Application, router: Any, settings: Settings) -> None:
+    """Let the router hand decisions to this service (called by the app factory)."""
+    from bot import keys
+
+    service = HandoverService(router.texts, str(settings.pseudonym_key))
+    app[keys.EXTRA]["handover"] = service
+    router.on_handover = service.request
+    router.on_cancel = service.cancel
