@@ -6,17 +6,16 @@ Answers like the Cloud API (`messages[0].id` = a wamid), records what was sent, 
 
 from __future__ import annotations
 
-import asyncio
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
-from aiohttp.test_utils import TestServer
+
+from tests.fakes.server import LoopbackServer
 
 
 @dataclass
-class FakeGraph:
+class FakeGraph(LoopbackServer):
     """Records sends; `failures` holds (status, graph error code) for the next sends."""
 
     phone_number_id: str = "1122334455667"
@@ -24,24 +23,14 @@ class FakeGraph:
     sent: list[dict[str, Any]] = field(default_factory=list)
     attempts: int = 0
     failures: list[tuple[int, int | None]] = field(default_factory=list)
-    server: TestServer | None = None
-    arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def base_url(self) -> str:
-        assert self.server is not None
-        return f"http://127.0.0.1:{self.server.port}/v25.0"
+        return f"{self.root}/v25.0"
 
     async def wait_for(self, count: int, timeout: float = 60) -> list[dict[str, Any]]:
-        deadline = time.monotonic() + timeout
-        while len(self.sent) < count:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"expected {count} messages, got {self.sent}")
-            self.arrived.clear()
-            try:
-                await asyncio.wait_for(self.arrived.wait(), timeout=0.5)
-            except TimeoutError:
-                pass
+        """Wait until ``count`` messages arrived (bounded)."""
+        await self.wait_until(lambda: len(self.sent) >= count, lambda: self.sent, timeout)
         return self.sent
 
     async def handle(self, request: web.Request) -> web.Response:
@@ -67,10 +56,5 @@ class FakeGraph:
     async def start(self) -> FakeGraph:
         app = web.Application()
         app.router.add_post("/v25.0/{phone}/messages", self.handle)
-        self.server = TestServer(app, host="127.0.0.1")
-        await self.server.start_server()
+        await self.serve(app)
         return self
-
-    async def close(self) -> None:
-        if self.server:
-            await self.server.close()

@@ -11,21 +11,20 @@ from dataclasses import dataclass, field
 
 import aiohttp
 from aiohttp import web
-from aiohttp.test_utils import TestServer
+
+from tests.fakes.server import LoopbackServer
 
 
 @dataclass
-class RasaProxy:
+class RasaProxy(LoopbackServer):
     target: str
     mode: str = "up"
     forwarded: int = 0
-    server: TestServer | None = None
     _session: aiohttp.ClientSession | None = field(default=None, repr=False)
 
     @property
     def url(self) -> str:
-        assert self.server is not None
-        return f"http://127.0.0.1:{self.server.port}"
+        return self.root
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if self.mode == "down":
@@ -47,12 +46,10 @@ class RasaProxy:
         self._session = aiohttp.ClientSession()
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self.handle)
-        self.server = TestServer(app, host="127.0.0.1")
-        await self.server.start_server()
+        await self.serve(app)
         return self
 
     async def close(self) -> None:
-        if self.server:
-            await self.server.close()
+        await super().close()
         if self._session:
             await self._session.close()

@@ -13,27 +13,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
-from aiohttp.test_utils import TestServer
+
+from tests.fakes.server import LoopbackServer
 
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Geldhulp", "username": "geldhulp_bot"}
 
 
 @dataclass
-class FakeTelegram:
+class FakeTelegram(LoopbackServer):
     """Records calls; `failures` is a queue of (status, retry_after) for the next sendMessage calls."""
 
     token: str = "4242:TEST-token"
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     failures: list[tuple[int, int | None]] = field(default_factory=list)
-    server: TestServer | None = None
     next_id: int = 100
     updates: list[dict[str, Any]] = field(default_factory=list)  # served by getUpdates
-    arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def base_url(self) -> str:
-        assert self.server is not None
-        return f"http://127.0.0.1:{self.server.port}/bot"
+        return f"{self.root}/bot"
 
     def sent(self, chat_id: int | str | None = None) -> list[dict[str, Any]]:
         """Every accepted sendMessage, optionally for one chat."""
@@ -42,15 +40,7 @@ class FakeTelegram:
 
     async def wait_for(self, count: int, chat_id: int | str | None = None, timeout: float = 60) -> list[dict[str, Any]]:
         """Wait until ``count`` messages arrived (bounded; fails the test when they don't)."""
-        deadline = time.monotonic() + timeout
-        while len(self.sent(chat_id)) < count:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"expected {count} messages, got {self.sent(chat_id)}")
-            self.arrived.clear()
-            try:
-                await asyncio.wait_for(self.arrived.wait(), timeout=0.5)
-            except TimeoutError:
-                pass
+        await self.wait_until(lambda: len(self.sent(chat_id)) >= count, lambda: self.sent(chat_id), timeout)
         return self.sent(chat_id)
 
     async def handle(self, request: web.Request) -> web.Response:
@@ -96,10 +86,5 @@ class FakeTelegram:
     async def start(self) -> FakeTelegram:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self.handle)
-        self.server = TestServer(app, host="127.0.0.1")
-        await self.server.start_server()
+        await self.serve(app)
         return self
-
-    async def close(self) -> None:
-        if self.server:
-            await self.server.close()

@@ -1,0 +1,254 @@
+"""Console views: login, queue, one conversation (summary, transcript, notes), and actions.
+
+Thin handlers: authorisation here, use cases in bot/conversations/handover.py. Every opening of
+a conversation is written to the audit log. What a resident typed is shown as text (Jinja2
+autoescape), never executed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import jinja2
+from aiohttp import WSMsgType, web
+from sqlalchemy import select
+
+from bot import keys
+from bot.console.auth import CHAT_ROLES, COOKIE, User, current_user, login, logout, require_roles, set_cookie
+from bot.console.tables import AuditEntry, Handover, Note, StaffUser, Team
+from bot.conversations import store
+from bot.conversations.handover import HandoverError
+from bot.conversations.states import InvalidTransition, Status
+from bot.conversations.tables import Conversation
+from bot.storage.base import utcnow
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+OUTCOMES = ("referred", "appointment_made", "advice_given", "no_show", "other")
+ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+
+
+def render(name: str, **context: Any) -> web.Response:
+    """A template as an HTML response with a strict CSP."""
+    html = ENV.get_template(name).render(**context)
+    return web.Response(text=html, content_type="text/html", headers={
+        "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self' ws: wss:",
+        "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+    })
+
+
+def visible(user: User, handover: Handover | None) -> bool:
+    """Each person sees only their own team's (municipality's or pool's) conversations."""
+    if user.is_admin:
+        return True
+    return handover is not None and handover.team_id is not None and handover.team_id == user.team_id
+
+
+async def queue_rows(request: web.Request, user: User) -> list[dict[str, Any]]:
+    """Open handovers for this user: urgent first, then the longest waiting."""
+    async with request.config_dict[keys.DB]() as session:
+        rows = (await session.execute(
+            select(Handover, Conversation).join(Conversation, Conversation.id == Handover.conversation_id)
+            .where(Handover.ended_at.is_(None)).order_by(Handover.urgent.desc(), Handover.requested_at)
+        )).all()
+    now = utcnow()
+    out = []
+    for handover, conv in rows:
+        if not visible(user, handover):
+            continue
+        summary = (conv.handover or {}).get("summary") or {}
+        out.append({
+            "id": conv.id, "handover_id": handover.id, "urgent": handover.urgent,
+            "reason": handover.reason, "kind": handover.kind or "", "channel": conv.channel,
+            "waiting_minutes": int((now - handover.requested_at).total_seconds() // 60),
+            "taken": handover.assigned_to is not None, "mine": handover.assigned_to == user.id,
+            "topics": summary.get("topics") or [], "urgency_flags": summary.get("urgency_flags") or [],
+            "municipality": summary.get("municipality_name") or conv.municipality_code or "",
+            "out_of_hours": handover.out_of_hours,
+        })
+    return out
+
+
+async def login_page(request: web.Request) -> web.Response:
+    """GET /console/login."""
+    return render("login.html", error=request.query.get("error", ""))
+
+
+async def login_post(request: web.Request) -> web.Response:
+    """POST /console/login: lock-out after repeated failures."""
+    form = await request.post()
+    sid, reason = await login(request, str(form.get("email", "")), str(form.get("password", "")))
+    if sid is None:
+        raise web.HTTPFound(f"{request.app.router['login'].url_for()}?error={reason}")
+    response = web.HTTPFound(request.app.router["queue"].url_for())
+    set_cookie(response, request, sid)
+    raise response
+
+
+@require_roles()
+async def logout_post(request: web.Request) -> web.Response:
+    """POST /console/logout."""
+    await logout(request)
+    response = web.HTTPFound(request.app.router["login"].url_for())
+    response.del_cookie(COOKIE, path="/")
+    raise response
+
+
+@require_roles(*CHAT_ROLES)
+async def queue_page(request: web.Request) -> web.Response:
+    """GET /console/: waiting and taken conversations."""
+    user = await current_user(request)
+    assert user is not None
+    return render("queue.html", user=user, rows=await queue_rows(request, user))
+
+
+@require_roles(*CHAT_ROLES)
+async def queue_json(request: web.Request) -> web.Response:
+    """GET /console/api/queue."""
+    user = await current_user(request)
+    assert user is not None
+    return web.json_response(await queue_rows(request, user))
+
+
+async def _load(request: web.Request, user: User, session: Any) -> tuple[Conversation, Handover | None]:
+    conv = await session.get(Conversation, request.match_info["id"])
+    if conv is None:
+        raise web.HTTPNotFound(text="not found")
+    handover = await session.scalar(
+        select(Handover).where(Handover.conversation_id == conv.id).order_by(Handover.id.desc()).limit(1))
+    if not visible(user, handover):
+        raise web.HTTPForbidden(text="not your team's conversation")
+    return conv, handover
+
+
+@require_roles(*CHAT_ROLES)
+async def conversation_page(request: web.Request) -> web.Response:
+    """GET /console/c/{id}: summary, transcript, notes; the opening is audited."""
+    user = await current_user(request)
+    assert user is not None
+    async with request.config_dict[keys.DB]() as session:
+        conv, handover = await _load(request, user, session)
+        session.add(AuditEntry(staff_id=user.id, conversation_id=conv.id, action="opened"))
+        messages = await store.transcript(session, conv.id)
+        notes = (await session.scalars(select(Note).where(Note.conversation_id == conv.id).order_by(Note.id))).all()
+        await session.commit()
+    return render("conversation.html", user=user, conv=conv, handover=handover,
+                  summary=(conv.handover or {}).get("summary") or {}, messages=messages, notes=notes,
+                  outcomes=OUTCOMES)
+
+
+def _service(request: web.Request) -> Any:
+    return request.config_dict[keys.EXTRA]["handover"]
+
+
+async def _act(request: web.Request, action: str) -> web.Response:
+    user = await current_user(request)
+    assert user is not None
+    form = await request.post()
+    async with request.config_dict[keys.DB]() as session:
+        conv, handover = await _load(request, user, session)
+        staff = await session.get(StaffUser, user.id)
+        assert staff is not None
+        try:
+            if action == "take":
+                if handover is None:
+                    raise HandoverError("geen open verzoek")
+                await _service(request).take(session, handover.id, staff)
+            else:
+                if handover is None or handover.assigned_to != user.id or conv.status != Status.WITH_HUMAN:
+                    raise HandoverError("neem het gesprek eerst op")
+                if action == "reply":
+                    text = str(form.get("text") or "").strip()[:4000]
+                    if text:
+                        await _service(request).say(session, conv, staff, text)
+                elif action == "note":
+                    session.add(Note(conversation_id=conv.id, staff_id=user.id, text=str(form.get("text") or "")[:4000]))
+                elif action == "back":
+                    await _service(request).finish(session, conv, staff, to=Status.BOT, outcome="handed_back")
+                elif action == "close":
+                    outcome = str(form.get("outcome") or "other")
+                    await _service(request).finish(session, conv, staff, to=Status.CLOSED,
+                                                   outcome=outcome if outcome in OUTCOMES else "other")
+            session.add(AuditEntry(staff_id=user.id, conversation_id=conv.id, action=action))
+            await session.commit()
+        except (HandoverError, InvalidTransition) as exc:
+            await session.rollback()
+            raise web.HTTPConflict(text=str(exc)) from None
+    request.config_dict[keys.OUTBOX].wake.set()  # type: ignore[attr-defined]
+    if request.headers.get("Accept") == "application/json":
+        return web.json_response({"ok": True})
+    raise web.HTTPFound(request.app.router["conversation"].url_for(id=conv.id))
+
+
+def action(name: str):  # type: ignore[no-untyped-def]
+    """A POST handler for one action on a conversation."""
+
+    @require_roles(*CHAT_ROLES)
+    async def handler(request: web.Request) -> web.Response:
+        return await _act(request, name)
+
+    handler.__name__ = f"{name}_post"
+    return handler
+
+
+@require_roles(*CHAT_ROLES)
+async def presence_post(request: web.Request) -> web.Response:
+    """POST /console/presence: available, away or offline."""
+    user = await current_user(request)
+    assert user is not None
+    value = str((await request.post()).get("presence") or "")
+    if value not in ("available", "away", "offline"):
+        raise web.HTTPBadRequest(text="presence must be available, away or offline")
+    async with request.config_dict[keys.DB]() as session:
+        staff = await session.get(StaffUser, user.id)
+        assert staff is not None
+        staff.presence = value
+        await session.commit()
+    raise web.HTTPFound(request.app.router["queue"].url_for())
+
+
+@require_roles(*CHAT_ROLES)
+async def live(request: web.Request) -> web.WebSocketResponse:
+    """GET /console/ws: the queue, pushed when it changes (Origin checked, per user)."""
+    origin = request.headers.get("Origin") or ""
+    settings = request.config_dict[keys.SETTINGS]
+    if urlparse(origin).netloc not in {urlparse(settings.public_url).netloc, request.host}:
+        raise web.HTTPForbidden(text="origin not allowed")
+    user = await current_user(request)
+    assert user is not None
+    ws = web.WebSocketResponse(heartbeat=30)
+    await ws.prepare(request)
+    last = None
+    while not ws.closed:
+        rows = await queue_rows(request, user)
+        snapshot = json.dumps(rows, sort_keys=True)
+        if snapshot != last:
+            await ws.send_str(json.dumps({"type": "queue", "rows": rows}))
+            last = snapshot
+        try:
+            msg = await ws.receive(timeout=2)
+            if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSED, WSMsgType.ERROR):
+                break
+        except TimeoutError:
+            continue
+        except asyncio.CancelledError:
+            break
+    return ws
+
+
+def setup_routes(app: web.Application) -> None:
+    """Every console route (tests check that each one needs a login)."""
+    app.router.add_get("/login", login_page, name="login")
+    app.router.add_post("/login", login_post)
+    app.router.add_post("/logout", logout_post)
+    app.router.add_get("/", queue_page, name="queue")
+    app.router.add_get("/api/queue", queue_json)
+    app.router.add_get("/ws", live)
+    app.router.add_get("/c/{id}", conversation_page, name="conversation")
+    for name in ("take", "reply", "note", "back", "close"):
+        app.router.add_post(f"/c/{{id}}/{name}", action(name))
+    app.router.add_post("/presence", presence_post)
+    app.router.add_static("/static", Path(__file__).resolve().parent / "static")
