@@ -20,13 +20,13 @@ MONTHS = r"(?:jan(?:uari)?|feb(?:ruari)?|maart|mrt|apr(?:il)?|mei|jun(?:i)?|jul(
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b", re.IGNORECASE)
 PHONE = re.compile(
-    r"(?<![\w])(?:(?:\+|00)\s?31[\s.-]?(?:\(0\))?[\s.-]?|0)"
+    r"(?<![\w])(?:(?:\+|00)\s?31[\s.-]?(?:\(0\))?[\s.-]?|\(0\)\s?|0)"
     r"(?:6[\s.-]?(?:\d[\s.-]?){7}\d|[1-9](?:[\s.-]?\d){8})(?![\d])"
 )
 SERVICE_NUMBER = re.compile(r"^(?:0800|0900|0906|0909)")
 POSTCODE_HOUSE = re.compile(
-    r"\b[1-9]\d{3}\s?[A-Za-z]{2}\b[\s,]*(?:(?:nr\.?|nummer|huisnummer)\s*)?\d{1,5}\s?[A-Za-z]?\b"
-    r"|\b\d{1,5}\s?[A-Za-z]?[\s,]+[1-9]\d{3}\s?[A-Za-z]{2}\b",
+    r"(?<![\d-])\b[1-9]\d{3}\s?[A-Za-z]{2}\b[\s,]*(?:(?:nr\.?|nummer|huisnummer)\s*)?\d{1,5}\s?[A-Za-z]?\b"
+    r"|(?<![\d-])\b\d{1,5}\s?[A-Za-z]?[\s,]+[1-9]\d{3}\s?[A-Za-z]{2}\b",
     re.IGNORECASE,
 )
 ADDRESS = re.compile(
