@@ -71,6 +71,7 @@ class Handover(Base):
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome: Mapped[str | None] = mapped_column(String(30))
+    contact_consent: Mapped[bool | None] = mapped_column(Boolean)  # out of hours: may we write later?
 
 
 class Note(Base):
@@ -95,3 +96,14 @@ class AuditEntry(Base):
     conversation_id: Mapped[str | None] = mapped_column(String(36), index=True)
     action: Mapped[str] = mapped_column(String(40))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class QuickReply(Base):
+    """A ready-made reply in B1 that a team can edit."""
+
+    __tablename__ = "quick_replies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(60))
+    text: Mapped[str] = mapped_column(Text)

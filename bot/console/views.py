@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from bot import keys
 from bot.console.auth import CHAT_ROLES, COOKIE, User, current_user, login, logout, require_roles, set_cookie
-from bot.console.tables import AuditEntry, Handover, Note, StaffUser, Team
+from bot.console.tables import AuditEntry, Handover, Note, QuickReply, StaffUser, Team
 from bot.conversations import store
 from bot.conversations.handover import HandoverError
 from bot.conversations.states import InvalidTransition, Status
@@ -134,10 +134,15 @@ async def conversation_page(request: web.Request) -> web.Response:
         session.add(AuditEntry(staff_id=user.id, conversation_id=conv.id, action="opened"))
         messages = await store.transcript(session, conv.id)
         notes = (await session.scalars(select(Note).where(Note.conversation_id == conv.id).order_by(Note.id))).all()
+        quick = (await session.scalars(select(QuickReply).where(QuickReply.team_id == user.team_id)
+                                       .order_by(QuickReply.id))).all()
+        colleagues = (await session.scalars(select(StaffUser).where(
+            StaffUser.team_id == user.team_id, StaffUser.id != user.id,
+            StaffUser.role.in_(("counsellor", "peer", "team_lead"))))).all()
         await session.commit()
     return render("conversation.html", user=user, conv=conv, handover=handover,
                   summary=(conv.handover or {}).get("summary") or {}, messages=messages, notes=notes,
-                  outcomes=OUTCOMES)
+                  outcomes=OUTCOMES, quick=quick, colleagues=colleagues)
 
 
 def _service(request: web.Request) -> Any:
@@ -162,8 +167,16 @@ async def _act(request: web.Request, action: str) -> web.Response:
                     raise HandoverError("neem het gesprek eerst op")
                 if action == "reply":
                     text = str(form.get("text") or "").strip()[:4000]
+                    quick_id = str(form.get("quick") or "")
+                    if quick_id.isdigit():
+                        quick = await session.get(QuickReply, int(quick_id))
+                        if quick is None or quick.team_id != user.team_id:
+                            raise HandoverError("onbekend standaardantwoord")
+                        text = quick.text
                     if text:
                         await _service(request).say(session, conv, staff, text)
+                elif action == "transfer":
+                    await _service(request).transfer(session, conv, staff, str(form.get("target") or ""))
                 elif action == "note":
                     session.add(Note(conversation_id=conv.id, staff_id=user.id, text=str(form.get("text") or "")[:4000]))
                 elif action == "back":
@@ -239,6 +252,30 @@ async def live(request: web.Request) -> web.WebSocketResponse:
     return ws
 
 
+@require_roles("team_lead", "admin")
+async def quick_reply_post(request: web.Request) -> web.Response:
+    """POST /console/quick-replies: a team lead adds, edits or removes a ready-made reply."""
+    user = await current_user(request)
+    assert user is not None and user.team_id is not None
+    form = await request.post()
+    title, text = str(form.get("title") or "").strip()[:60], str(form.get("text") or "").strip()[:2000]
+    reply_id = str(form.get("id") or "")
+    async with request.config_dict[keys.DB]() as session:
+        row = await session.get(QuickReply, int(reply_id)) if reply_id.isdigit() else None
+        if row is not None and row.team_id != user.team_id:
+            raise web.HTTPForbidden(text="not your team's reply")
+        if form.get("delete") and row is not None:
+            await session.delete(row)
+        elif title and text:
+            row = row or QuickReply(team_id=user.team_id)
+            row.title, row.text = title, text
+            session.add(row)
+        else:
+            raise web.HTTPBadRequest(text="title and text are required")
+        await session.commit()
+    raise web.HTTPFound(request.app.router["queue"].url_for())
+
+
 def setup_routes(app: web.Application) -> None:
     """Every console route (tests check that each one needs a login)."""
     app.router.add_get("/login", login_page, name="login")
@@ -248,7 +285,8 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/queue", queue_json)
     app.router.add_get("/ws", live)
     app.router.add_get("/c/{id}", conversation_page, name="conversation")
-    for name in ("take", "reply", "note", "back", "close"):
+    for name in ("take", "reply", "note", "back", "close", "transfer"):
         app.router.add_post(f"/c/{{id}}/{name}", action(name))
     app.router.add_post("/presence", presence_post)
+    app.router.add_post("/quick-replies", quick_reply_post)
     app.router.add_static("/static", Path(__file__).resolve().parent / "static")

@@ -29,6 +29,9 @@ from bot.texts import TextCatalog
 TZ = ZoneInfo("Europe/Amsterdam")
 ROLES_FOR_KIND = {"counsellor": {"counsellor", "team_lead"}, "peer": {"peer"}}
 MINUTES_PER_WAITING = 5
+# written out so scripts/validate.py sees that code uses these responses
+WEEKDAY_NAMES = ("utter_weekday_0", "utter_weekday_1", "utter_weekday_2", "utter_weekday_3",
+                 "utter_weekday_4", "utter_weekday_5", "utter_weekday_6")
 
 
 class HandoverError(Exception):
@@ -82,10 +85,10 @@ class HandoverService:
     def _back(self, hours: dict[str, Any], now: datetime, channel: str) -> str:
         opening = next_opening(hours, now)
         if opening is None:
-            return self._reply("utter_wait_longer", channel).text
+            return self._reply("utter_back_unknown", channel).text
         if opening.date() == now.astimezone(TZ).date():
             return self._reply("utter_back_today", channel, time=opening.strftime("%H:%M")).text
-        day = self._reply(f"utter_weekday_{opening.weekday()}", channel).text
+        day = self._reply(WEEKDAY_NAMES[opening.weekday()], channel).text
         return self._reply("utter_back_day", channel, day=day, time=opening.strftime("%H:%M")).text
 
     async def request(
@@ -114,8 +117,9 @@ class HandoverService:
         replies: list[Reply] = []
         if out_of_hours:
             back = self._back(team.opening_hours or {}, now, conv.channel) if team else \
-                self._reply("utter_wait_longer", conv.channel).text
+                self._reply("utter_back_unknown", conv.channel).text
             replies.append(self._reply("utter_handover_out_of_hours", conv.channel, team=name, back=back))
+            replies.append(self._reply("utter_handover_ask_consent", conv.channel))
         else:
             waiting = int(await session.scalar(
                 select(func.count()).select_from(Handover).where(
@@ -135,9 +139,27 @@ class HandoverService:
             update(Handover).where(Handover.conversation_id == conv.id, Handover.ended_at.is_(None))
             .values(ended_at=utcnow(), outcome="cancelled").execution_options(synchronize_session=False))
 
+    async def consent(self, session: AsyncSession, conv: Conversation, allowed: bool) -> Reply:
+        """Out of hours: the resident says whether the team may write to them later."""
+        handover = await self._open(session, conv)
+        if handover is not None:
+            handover.contact_consent = allowed
+        name = "utter_handover_consent_yes" if allowed else "utter_handover_consent_no"
+        return self._reply(name, conv.channel)
+
+    async def _open(self, session: AsyncSession, conv: Conversation) -> Handover | None:
+        return await session.scalar(
+            select(Handover).where(Handover.conversation_id == conv.id, Handover.ended_at.is_(None))
+            .order_by(Handover.id.desc()).limit(1))
+
     async def take(self, session: AsyncSession, handover_id: int, staff: StaffUser) -> Handover:
         """Assign to ``staff``; exactly one person wins even when two click at once."""
         now = utcnow()
+        active = int(await session.scalar(
+            select(func.count()).select_from(Handover).where(
+                Handover.assigned_to == staff.id, Handover.ended_at.is_(None))) or 0)
+        if active >= staff.max_chats:
+            raise HandoverError(f"je hebt al {active} gesprekken open (maximum {staff.max_chats})")
         result = await session.execute(
             update(Handover)
             .where(Handover.id == handover_id, Handover.assigned_to.is_(None), Handover.ended_at.is_(None))
@@ -164,6 +186,36 @@ class HandoverService:
                                 self._reply("utter_handover_joined", conv.channel, name=staff.name),
                                 sender_type="human")
         return handover
+
+    async def transfer(
+        self, session: AsyncSession, conv: Conversation, staff: StaffUser, target: str,
+    ) -> None:
+        """Pass the chat to a colleague (``staff:<id>``) or to the other kind (``kind:peer``)."""
+        handover = await self._open(session, conv)
+        if handover is None:
+            raise HandoverError("geen open overdracht")
+        identity = await session.get(ChannelIdentity, conv.identity_id) if conv.identity_id else None
+        kind_of, _, value = target.partition(":")
+        if kind_of == "staff":
+            colleague = await session.get(StaffUser, int(value)) if value.isdigit() else None
+            if colleague is None or colleague.team_id != staff.team_id or colleague.id == staff.id:
+                raise HandoverError("kies een collega uit je eigen team")
+            handover.assigned_to, handover.assigned_at = colleague.id, utcnow()
+            store.add_event(session, conv, "handover.transferred", f"staff:{staff.id}", to=f"staff:{colleague.id}")
+        elif kind_of == "kind" and value in ROLES_FOR_KIND:
+            handover.ended_at, handover.outcome = utcnow(), "transferred"
+            teams = list((await session.scalars(select(Team))).all())
+            team = pick_team(teams, conv.municipality_code, value)
+            session.add(Handover(
+                conversation_id=conv.id, team_id=team.id if team else None, kind=value,
+                reason=handover.reason, urgent=handover.urgent, out_of_hours=False, requested_at=utcnow(),
+            ))
+            store.move(session, conv, Status.WAITING_FOR_HUMAN, f"staff:{staff.id}", f"transfer to {value}")
+        else:
+            raise HandoverError("onbekende bestemming")
+        if identity is not None:
+            store.enqueue_reply(session, conv, identity, self._reply("utter_handover_transferred", conv.channel),
+                                sender_type="system")
 
     async def say(self, session: AsyncSession, conv: Conversation, staff: StaffUser, text: str) -> None:
         """A message from the person to the resident, through the resident's channel."""
@@ -202,3 +254,4 @@ def attach(app: web.Application, router: Any, settings: Settings) -> None:
     app[keys.EXTRA]["handover"] = service
     router.on_handover = service.request
     router.on_cancel = service.cancel
+    router.on_consent = service.consent

@@ -50,6 +50,7 @@ class Router:
     on_handover: HandoverHook | None = None
     on_resident_message: Callable[[Conversation], Awaitable[None]] | None = None
     on_cancel: Callable[[AsyncSession, Conversation], Awaitable[None]] | None = None
+    on_consent: Callable[[AsyncSession, Conversation, bool], Awaitable[Reply]] | None = None
 
     def _reply(self, name: str, channel: str, **values: Any) -> Reply:
         text = self.texts.render(name, channel=channel, **values)
@@ -93,7 +94,10 @@ class Router:
     ) -> None:
         """Waiting for or with a human: keep the message; the resident may cancel the wait."""
         text = (inbound.payload or inbound.text or "").strip().lower()
-        if conv.status == Status.WAITING_FOR_HUMAN and any(text.startswith(w) for w in CANCEL_WORDS):
+        if text in ("/contact_me", "/no_contact") and self.on_consent is not None:
+            reply = await self.on_consent(session, conv, text == "/contact_me")
+            store.enqueue_reply(session, conv, identity, reply, sender_type="system")
+        elif conv.status == Status.WAITING_FOR_HUMAN and any(text.startswith(w) for w in CANCEL_WORDS):
             store.move(session, conv, Status.BOT, "resident", "cancelled")
             await record_event(session, EventName.HANDOVER_CANCELLED, channel=conv.channel,
                                municipality_code=conv.municipality_code, conversation_ref=self.ref(conv))

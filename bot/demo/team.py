@@ -6,11 +6,19 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.console.auth import hash_password
-from bot.console.tables import StaffUser, Team
+from bot.console.tables import QuickReply, StaffUser, Team
+from bot.texts import TextCatalog
 
 DEMO_PASSWORD = "demo-geldhulp"  # demo only: printed by `make run` and in docs/console.md
 WEEKDAYS = {str(d): [["09:00", "17:00"]] for d in range(5)}
 EVERY_DAY = {str(d): [["08:00", "22:00"]] for d in range(7)}
+# seed copies of the domain's ready-made replies; each team edits its own copies in the console
+QUICK_REPLIES = {
+    "utter_quick_reply_welcome": "Welkom",
+    "utter_quick_reply_appointment": "Afspraak",
+    "utter_quick_reply_walk_in": "Inloopspreekuur",
+    "utter_quick_reply_thanks": "Bedankt",
+}
 USERS = [
     ("consulent@demo.geldhulp.nl", "Sanne (demo)", "counsellor", 0),
     ("ervaring@demo.geldhulp.nl", "Ahmed (demo)", "peer", 0),
@@ -34,6 +42,10 @@ async def seed(factory: async_sessionmaker, *, if_empty: bool) -> str:  # type: 
         ]
         session.add_all(teams)
         await session.flush()
+        texts = TextCatalog.load()
+        for team in teams:
+            for name, title in QUICK_REPLIES.items():
+                session.add(QuickReply(team_id=team.id, title=title, text=texts.render(name).text))
         hashed = hash_password(DEMO_PASSWORD)
         for email, name, role, team in USERS:
             session.add(StaffUser(email=email, name=name, role=role, password_hash=hashed,

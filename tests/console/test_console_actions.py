@@ -1,0 +1,128 @@
+"""Console actions: the chat limit per person, transfer to a colleague or the other kind,
+ready-made replies, and consent to be contacted after hours."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from bot.console.tables import Handover, QuickReply, StaffUser
+from bot.conversations.handover import HandoverError, HandoverService
+from bot.conversations.tables import Conversation, Message
+from bot.demo.team import seed
+from bot.storage.db import open_database
+from bot.texts import TextCatalog
+from tests.console.conftest import login_as, tg, wait_handover
+from tests.console.test_console_security import add_conversation
+
+pytestmark = pytest.mark.rasa
+TEXTS = TextCatalog.load()
+
+
+async def test_a_person_cannot_take_more_than_their_maximum(db_url) -> None:  # type: ignore[no-untyped-def]
+    async with open_database(db_url) as (_e, factory):
+        await seed(factory, if_empty=False)
+    ids = [await add_conversation(db_url, "Landelijk team (demo)", f"vraag {i}") for i in range(4)]
+    service = HandoverService(TEXTS, "k")
+    async with open_database(db_url) as (_e, factory), factory() as s:
+        staff = await s.scalar(select(StaffUser).where(StaffUser.email == "landelijk@demo.geldhulp.nl"))
+        handovers = (await s.scalars(select(Handover).where(Handover.conversation_id.in_(ids)))).all()
+        for handover in handovers[:staff.max_chats]:
+            await service.take(s, handover.id, staff)
+        with pytest.raises(HandoverError):
+            await service.take(s, handovers[staff.max_chats].id, staff)
+
+
+async def test_transfer_to_a_colleague_and_to_the_other_kind(console, db_url) -> None:  # type: ignore[no-untyped-def]
+    conv = await add_conversation(db_url, "Schuldhulp Groningen (demo)", "ik wil hulp")
+    csrf = await login_as(console, "consulent@demo.geldhulp.nl")
+    assert (await console.post(f"/console/c/{conv}/take", data={"csrf": csrf}, allow_redirects=False)).status == 302
+    async with open_database(db_url) as (_e, factory), factory() as s:
+        lead = await s.scalar(select(StaffUser.id).where(StaffUser.email == "teamlead@demo.geldhulp.nl"))
+        outsider = await s.scalar(select(StaffUser.id).where(StaffUser.email == "landelijk@demo.geldhulp.nl"))
+    refused = await console.post(f"/console/c/{conv}/transfer", data={"csrf": csrf, "target": f"staff:{outsider}"},
+                                 allow_redirects=False)
+    assert refused.status == 409  # not a colleague in the same team
+    moved = await console.post(f"/console/c/{conv}/transfer", data={"csrf": csrf, "target": f"staff:{lead}"},
+                               allow_redirects=False)
+    assert moved.status == 302
+    async with open_database(db_url) as (_e, factory), factory() as s:
+        handover = await s.scalar(select(Handover).where(Handover.conversation_id == conv))
+        assert handover.assigned_to == lead
+    csrf_lead = await login_as(console, "teamlead@demo.geldhulp.nl")
+    to_peer = await console.post(f"/console/c/{conv}/transfer", data={"csrf": csrf_lead, "target": "kind:peer"},
+                                 allow_redirects=False)
+    assert to_peer.status == 302
+    async with open_database(db_url) as (_e, factory), factory() as s:
+        rows = (await s.scalars(select(Handover).where(Handover.conversation_id == conv).order_by(Handover.id))).all()
+        status = (await s.get(Conversation, conv)).status
+        told = await s.scalar(select(Message).where(Message.conversation_id == conv, Message.sender_type == "system"))
+    assert [r.outcome for r in rows] == ["transferred", None] and rows[1].kind == "peer"
+    assert rows[1].assigned_to is None and status == "waiting_for_human"
+    assert told.text == TEXTS.render("utter_handover_transferred").text
+
+
+async def test_ready_made_replies_are_sent_and_team_editable(console, db_url) -> None:  # type: ignore[no-untyped-def]
+    conv = await add_conversation(db_url, "Schuldhulp Groningen (demo)", "hallo")
+    csrf = await login_as(console, "teamlead@demo.geldhulp.nl")
+    added = await console.post("/console/quick-replies", data={"csrf": csrf, "title": "Post", "text": "Neem je post mee."},
+                               allow_redirects=False)
+    assert added.status == 302
+    async with open_database(db_url) as (_e, factory), factory() as s:
+        mine = await s.scalar(select(QuickReply).where(QuickReply.title == "Post"))
+        other_team = await s.scalar(select(QuickReply).where(QuickReply.team_id != mine.team_id))
+    await console.post(f"/console/c/{conv}/take", data={"csrf": csrf})
+    sent = await console.post(f"/console/c/{conv}/reply", data={"csrf": csrf, "quick": str(mine.id)}, allow_redirects=False)
+    assert sent.status == 302
+    foreign = await console.post(f"/console/c/{conv}/reply", data={"csrf": csrf, "quick": str(other_team.id)},
+                                 allow_redirects=False)
+    assert foreign.status == 409
+    async with open_database(db_url) as (_e, factory), factory() as s:
+        texts = (await s.scalars(select(Message.text).where(Message.conversation_id == conv, Message.sender_type == "human"))).all()
+    assert "Neem je post mee." in texts
+    counsellor = await login_as(console, "consulent@demo.geldhulp.nl")
+    denied = await console.post("/console/quick-replies", data={"csrf": counsellor, "title": "x", "text": "y"},
+                                allow_redirects=False)
+    assert denied.status == 403
+
+
+async def test_out_of_hours_consent_is_recorded(gateway, fakes, db_url) -> None:  # type: ignore[no-untyped-def]
+    from bot.console.tables import Team
+
+    telegram, _ = fakes
+    async with open_database(db_url) as (_e, factory):
+        await seed(factory, if_empty=False)
+        async with factory() as s:
+            for team in (await s.scalars(select(Team))).all():
+                team.opening_hours = {}
+            await s.commit()
+    client = await gateway()
+    chat = 6300001
+    await tg(client, 51, chat, "ik wil met een mens praten")
+    await telegram.wait_for(2, chat_id=chat)
+    await tg(client, 52, chat, payload="/choose_counsellor")
+    await wait_handover(db_url)
+    sent = await telegram.wait_for(5, chat_id=chat)
+    assert "/contact_me" in str(sent[-1].get("reply_markup"))
+    await tg(client, 53, chat, payload="/contact_me")
+    await telegram.wait_until(
+        lambda: any(m["text"] == TEXTS.render("utter_handover_consent_yes").text for m in telegram.sent(chat)),
+        lambda: telegram.sent(chat))
+    async with open_database(db_url) as (_e, factory), factory() as s:
+        assert (await s.scalar(select(Handover))).contact_consent is True
+
+
+def test_opening_hours_and_when_we_are_back() -> None:
+    from datetime import datetime
+
+    from bot.conversations.handover import TZ, is_open, next_opening
+
+    hours = {str(d): [["09:00", "17:00"]] for d in range(5)}
+    friday_evening = datetime(2026, 11, 20, 18, 0, tzinfo=TZ)  # a Friday
+    monday_morning = datetime(2026, 11, 23, 10, 0, tzinfo=TZ)
+    assert not is_open(hours, friday_evening) and is_open(hours, monday_morning)
+    assert next_opening(hours, friday_evening) == datetime(2026, 11, 23, 9, 0, tzinfo=TZ)
+    assert next_opening({}, friday_evening) is None
+    service = HandoverService(TEXTS, "k")
+    assert service._back(hours, friday_evening, "web") == "op maandag om 09:00 uur"
+    assert service._back(hours, datetime(2026, 11, 23, 7, 0, tzinfo=TZ), "web") == "vandaag om 09:00 uur"
