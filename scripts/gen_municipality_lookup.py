@@ -1,7 +1,7 @@
 """Generate nlu_data/lookups/municipality.yml from the CBS municipality list (re-runnable).
 
 Names are written as CBS spells them, plus lowercase forms, forms without the province suffix
-("Hengelo (O.)" -> "Hengelo"), common aliases and the names of municipalities merged 2021-2024.
+("Hengelo (O.)" -> "Hengelo"), without accents or hyphens ("sudwest fryslan"), common aliases and the names of municipalities merged 2021-2024.
 Typos are NOT listed: the resolver in bot/directory matches them fuzzily.
 """
 
@@ -10,11 +10,21 @@ from __future__ import annotations
 import csv
 import re
 import sys
+import unicodedata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ALIASES = ["Den Haag", "den haag", "s-Gravenhage", "Den Bosch", "den bosch", "s-Hertogenbosch",
-           "Hengelo", "Beek", "Laren", "Middelburg", "Rijswijk", "Stein", "Bergen"]
+ALIASES = ["Den Haag", "den haag", "The Hague", "Dordt", "s-Gravenhage", "Den Bosch", "den bosch",
+           "s-Hertogenbosch", "Hengelo", "Beek", "Laren", "Middelburg", "Rijswijk", "Stein", "Bergen",
+           "Sudwest Friesland", "Dantumadeel", "Tietjerksteradeel"]
+
+
+def plain_forms(name: str) -> list[str]:
+    """How people type a name: as written, without the province suffix, accents or hyphens."""
+    plain = re.sub(r"\s*\([^)]*\)$", "", name)
+    ascii_ = "".join(c for c in unicodedata.normalize("NFKD", plain) if not unicodedata.combining(c))
+    spaced = ascii_.replace("-", " ")
+    return [name, plain, plain.lower(), ascii_, ascii_.lower(), spaced.lower()]
 
 
 def find_data_dir() -> Path:
@@ -34,8 +44,7 @@ def main() -> None:
         names += [row["oude_gemeentenaam"] for row in csv.DictReader(f)]
     values: list[str] = []
     for name in names + ALIASES:
-        plain = re.sub(r"\s*\([^)]*\)$", "", name)
-        for v in (name, plain, plain.lower()):
+        for v in plain_forms(name):
             if v not in values:
                 values.append(v)
     out = ROOT / "nlu_data" / "lookups" / "municipality.yml"

@@ -68,18 +68,21 @@ def test_lookup_has_every_municipality() -> None:
     assert {"Den Haag", "den haag", "Weesp", "Hengelo"} <= values
 
 
-POSTCODE = re.compile(
-    yaml.safe_load((ROOT / "nlu_data" / "regex.yml").read_text(encoding="utf-8"))["nlu"][0]["examples"]
-    .splitlines()[0][2:]
-)
+# every pattern of the `postcode` regex, as RegexEntityExtractor uses them (any one may match)
+POSTCODE = re.compile("|".join(
+    f"(?:{line[2:]})"
+    for line in yaml.safe_load((ROOT / "nlu_data" / "regex.yml").read_text(encoding="utf-8"))["nlu"][0]
+    ["examples"].splitlines()
+    if line.startswith("- ")
+))
 
 
-@pytest.mark.parametrize("text", ["1234 AB", "1234ab", "ik woon op 9712 CP", "7811 kb"])
+@pytest.mark.parametrize("text", ["1234 AB", "1234ab", "1234", "ik woon op 9712 CP", "7811 kb"])
 def test_postcode_regex_accepts(text: str) -> None:
     assert POSTCODE.search(text)
 
 
-@pytest.mark.parametrize("text", ["12345", "0123 AB", "123 AB", "1234ABC"])
+@pytest.mark.parametrize("text", ["12345", "0123 AB", "123 AB", "1234ABC", "ik moet 1200 euro betalen", "€ 1500", "1.500,-"])
 def test_postcode_regex_rejects(text: str) -> None:
     assert not POSTCODE.search(text)
 
@@ -88,6 +91,8 @@ def test_postcode_regex_rejects(text: str) -> None:
     "ik zie het niet meer zitten", "ik wil er niet meer zijn", "Ik wil dood", "ik denk aan zelfmoord",
     "ik ga mezelf wat aandoen", "mijn vriend slaat me", "ik ben thuis niet veilig",
     "iedereen is beter af zonder mij", "ik wil een eind aan mijn leven maken",
+    "soms denk ik dat ik er beter niet meer kan zijn", "ik ben bang voor mijn ex hij staat voor de deur",
+    "ik doe mezelf pijn", "ik ben beter dood", "zelfmoordgedachten door de schulden",
     "ik heb pillen gespaard", "ik ben suïcidaal", "wil dood", "ik wil niet meer leven door de schulden",
 ])
 def test_crisis_patterns_catch_crisis(text: str) -> None:
@@ -97,7 +102,9 @@ def test_crisis_patterns_catch_crisis(text: str) -> None:
 @pytest.mark.parametrize("text", [
     "ik word gek van die rekeningen", "ik maak me dood ongerust over de huur", "ik heb schulden",
     "de deurwaarder staat aan de deur", "ik ben moe", "het leven is duur geworden", "dat is doodeng",
-    "ik ben mijn baan kwijt", "/crisis",
+    "ik ben mijn baan kwijt", "/crisis", "ik ben bang voor de deurwaarder",
+    "ik wil verdwijnen uit deze stad", "het geld is er niet meer", "ik ben doodop",
+    "ik schaam me dood voor die brieven",
 ])
 def test_crisis_patterns_leave_ordinary_money_talk_alone(text: str) -> None:
     assert not is_crisis(text) or text.startswith("/")
