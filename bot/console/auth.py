@@ -20,6 +20,7 @@ from bot.console.tables import StaffSession, StaffUser, Team
 from bot.storage.base import utcnow
 
 COOKIE = "gh_console"
+LOGIN_PATH = "/console/login"
 SESSION_HOURS = 10
 MAX_FAILED = 5
 LOCKOUT = timedelta(minutes=15)
@@ -133,7 +134,7 @@ def require_roles(*roles: str) -> Callable[[Handler], Handler]:
             user = await current_user(request)
             if user is None:
                 if request.method == "GET" and not request.path.endswith("/ws"):
-                    raise web.HTTPFound(request.app.router["login"].url_for())
+                    raise web.HTTPFound(LOGIN_PATH)  # also from other sub-apps (dashboard)
                 raise web.HTTPUnauthorized(text="login required")
             if roles and user.role not in roles:
                 raise web.HTTPForbidden(text="not allowed for this role")

@@ -60,7 +60,6 @@ def upgrade() -> None:
         sa.Column("assigned_at", UTCDateTime),
         sa.Column("ended_at", UTCDateTime),
         sa.Column("outcome", sa.String(30)),
-        sa.Column("contact_consent", sa.Boolean),
     )
     op.create_index("ix_handovers_conversation_id", "handovers", ["conversation_id"])
     op.create_table(
@@ -81,16 +80,8 @@ def upgrade() -> None:
         sa.Column("at", UTCDateTime, nullable=False),
     )
     op.create_index("ix_audit_log_conversation_id", "audit_log", ["conversation_id"])
-    op.create_table(
-        "quick_replies",
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id", ondelete="CASCADE"), nullable=False),
-        sa.Column("title", sa.String(60), nullable=False),
-        sa.Column("text", sa.Text, nullable=False),
-    )
-    op.create_index("ix_quick_replies_team_id", "quick_replies", ["team_id"])
 
 
 def downgrade() -> None:
-    for table in ("quick_replies", "audit_log", "notes", "handovers", "staff_sessions", "staff_users", "teams"):
+    for table in ("audit_log", "notes", "handovers", "staff_sessions", "staff_users", "teams"):
         op.drop_table(table)
