@@ -206,9 +206,10 @@ async def supervise(settings: Settings, *, chat: bool, gateway: bool) -> int:
             print(f"  Action server   http://127.0.0.1:{action_port}")
             if gateway_child:
                 print(f"  Web chat        {settings.public_url}/chat")
+                from bot.demo.team import DEMO_PASSWORD, USERS
+
                 print(f"  Console         {settings.public_url}/console/")
-                print("                  demo login: consulent@demo.geldhulp.nl / demo-geldhulp"
-                      " (more in docs/console.md)")
+                print(f"                  demo login: {USERS[0][0]} / {DEMO_PASSWORD} (docs/console.md)")
                 if (ROOT / "bot" / "dashboard").exists():
                     print(f"  Dashboard       {settings.public_url}/dashboard/")
             print(f"  Logs            {LOG_DIR}/")
