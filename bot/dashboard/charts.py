@@ -1,0 +1,80 @@
+"""Server-rendered, accessible SVG charts (title + desc; the table beside each chart has the numbers).
+
+Suppressed counts ("<5") are drawn as an outlined stub labelled "<5", never with their length.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from bot.dashboard.queries import Table
+from bot.dashboard.suppression import THRESHOLD, cell, is_small
+
+
+def bar_chart(table: Table, label_columns: tuple[int, ...], value_column: int, *, limit: int = 40) -> str:
+    """Horizontal bars, one per row of ``table`` (first ``limit`` rows)."""
+    rows = table.rows[:limit]
+    values = [int(r[value_column]) for r in rows]
+    top = max([v for v in values if not is_small(v)] + [THRESHOLD])
+    bar_h, gap, left, width = 18, 6, 230, 640
+    span = width - left - 60
+    height = max(1, len(rows)) * (bar_h + gap) + 10
+    ident = f"chart-{table.key}"
+    parts = [f'<svg class="chart" role="img" aria-labelledby="{ident}-t {ident}-d" '
+             f'viewBox="0 0 {width} {height}" width="100%" xmlns="http://www.w3.org/2000/svg">',
+             f'<title id="{ident}-t">{escape(table.title)}</title>',
+             f'<desc id="{ident}-d">Staafdiagram met {len(rows)} staven; de tabel ernaast heeft dezelfde '
+             f'cijfers. Aantallen onder de {THRESHOLD} staan er als &lt;5.</desc>']
+    for i, (row, value) in enumerate(zip(rows, values, strict=True)):
+        y = 5 + i * (bar_h + gap)
+        label = " · ".join(str(row[c]) for c in label_columns)
+        parts.append(f'<text x="{left - 6}" y="{y + 13}" text-anchor="end" class="label">{escape(label[:34])}</text>')
+        if is_small(value):
+            parts.append(f'<rect x="{left}" y="{y}" width="12" height="{bar_h}" class="bar small"/>')
+            x = left + 16
+        else:
+            w = round(span * value / top)
+            parts.append(f'<rect x="{left}" y="{y}" width="{w}" height="{bar_h}" class="bar"/>')
+            x = left + w + 4
+        parts.append(f'<text x="{x}" y="{y + 13}" class="value">{escape(str(cell(value)))}</text>')
+    if not rows:
+        parts.append('<text x="10" y="14" class="label">Geen gegevens in deze periode</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def heatmap(table: Table) -> str:
+    """Hour x weekday grid; darker is more; suppressed cells are outlined with "<5" as tooltip."""
+    cw, ch, left, top = 24, 22, 34, 18
+    width, height = left + 24 * cw + 4, top + 7 * ch + 4
+    peak = max([v for row in table.rows for v in row[1:] if not is_small(v)] + [1])
+    ident = f"chart-{table.key}"
+    parts = [f'<svg class="chart" role="img" aria-labelledby="{ident}-t {ident}-d" '
+             f'viewBox="0 0 {width} {height}" width="100%" xmlns="http://www.w3.org/2000/svg">',
+             f'<title id="{ident}-t">{escape(table.title)}</title>',
+             f'<desc id="{ident}-d">Raster van 7 weekdagen bij 24 uren; donkerder is meer berichten. '
+             'De tabel eronder heeft dezelfde cijfers.</desc>']
+    for h in range(0, 24, 3):
+        parts.append(f'<text x="{left + h * cw + 2}" y="12" class="label">{h:02d}</text>')
+    for d, row in enumerate(table.rows):
+        y = top + d * ch
+        parts.append(f'<text x="2" y="{y + 15}" class="label">{escape(str(row[0]))}</text>')
+        for h, value in enumerate(row[1:]):
+            x = left + h * cw
+            tip = f"{escape(str(row[0]))} {h:02d}:00: {escape(str(cell(value)))}"
+            if is_small(value):
+                parts.append(f'<rect x="{x}" y="{y}" width="{cw - 2}" height="{ch - 2}" class="cell small">'
+                             f'<title>{tip}</title></rect>')
+            else:
+                level = 0.08 + 0.92 * value / peak if value else 0.0
+                parts.append(f'<rect x="{x}" y="{y}" width="{cw - 2}" height="{ch - 2}" class="cell" '
+                             f'fill-opacity="{level:.2f}"><title>{tip}</title></rect>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def display_rows(table: Table) -> list[list[Any]]:
+    """Rows with small counts replaced by "<5" (used by HTML and CSV alike)."""
+    return [[cell(v) if i in table.count_columns and type(v) is int else v for i, v in enumerate(row)]
+            for row in table.rows]

@@ -1,0 +1,206 @@
+"""Dashboard figures, computed only from analytics events (never transcripts).
+
+Every query takes a :class:`Scope` and is ALWAYS filtered by municipality: a scope of ``None``
+codes (admin, all municipalities) is the only unfiltered case, and an empty tuple sees nothing.
+Rows are fetched with one portable SELECT and bucketed in Python, so SQLite and PostgreSQL give
+the same figures (periods and the heatmap use Europe/Amsterdam local time).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from itertools import combinations
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, true, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.analytics import EventName
+from bot.analytics.tables import AnalyticsEvent, UnansweredQuestion
+from bot.dashboard.grouping import group_questions
+from bot.dashboard.suppression import share
+from bot.storage.base import utcnow
+from bot.topics import TOPIC_INTENTS
+
+LOCAL = ZoneInfo("Europe/Amsterdam")
+PERIODS = ("day", "week", "month")
+WEEKDAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user may see: ``codes=None`` means every municipality (admins only)."""
+
+    codes: tuple[str, ...] | None
+    since: datetime
+    until: datetime
+
+    def where(self, column: Any) -> Any:
+        """The municipality filter for ``column``."""
+        if self.codes is None:
+            return true()
+        return column.in_(self.codes)
+
+
+@dataclass
+class Table:
+    """One figure: ``rows`` hold raw counts; ``count_columns`` are suppressed when shown."""
+
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+    count_columns: tuple[int, ...] = ()
+    note: str = ""
+
+
+def bucket(moment: datetime, period: str) -> str:
+    """Label of the day, ISO week or month that ``moment`` falls in (local time)."""
+    local = moment.astimezone(LOCAL)
+    if period == "day":
+        return local.date().isoformat()
+    if period == "week":
+        year, week, _ = local.isocalendar()
+        return f"{year}-W{week:02d}"
+    return f"{local.year}-{local.month:02d}"
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile (P90 = the value 90% of waits are at or below)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
+
+
+async def load_events(session: AsyncSession, scope: Scope) -> list[AnalyticsEvent]:
+    """Every event in the scope's municipalities and time window."""
+    stmt = (select(AnalyticsEvent)
+            .where(scope.where(AnalyticsEvent.municipality_code))
+            .where(AnalyticsEvent.occurred_at >= scope.since, AnalyticsEvent.occurred_at < scope.until)
+            .order_by(AnalyticsEvent.occurred_at, AnalyticsEvent.id))
+    return list((await session.scalars(stmt)).all())
+
+
+def _by_period_channel(events: list[AnalyticsEvent], name: str, period: str) -> list[list[Any]]:
+    counts: Counter[tuple[str, str]] = Counter(
+        (bucket(e.occurred_at, period), e.channel or "onbekend") for e in events if e.name == name)
+    return [[p, c, n] for (p, c), n in sorted(counts.items())]
+
+
+def figures(events: list[AnalyticsEvent], period: str = "week") -> dict[str, Table]:
+    """Every figure of the dashboard from one list of events."""
+    tables: dict[str, Table] = {}
+    tables["conversations"] = Table(
+        "conversations", f"Gesprekken per {_period_nl(period)} en kanaal", ["periode", "kanaal", "gesprekken"],
+        _by_period_channel(events, EventName.CONVERSATION_STARTED, period), (2,))
+    tables["messages"] = Table(
+        "messages", f"Berichten per {_period_nl(period)} en kanaal", ["periode", "kanaal", "berichten"],
+        _by_period_channel(events, EventName.MESSAGE_RECEIVED, period), (2,))
+
+    received = [e for e in events if e.name == EventName.MESSAGE_RECEIVED and e.topic in TOPIC_INTENTS]
+    topic_periods: Counter[tuple[str, str]] = Counter((bucket(e.occurred_at, period), e.topic or "") for e in received)
+    tables["topics"] = Table(
+        "topics", f"Onderwerpen per {_period_nl(period)} (berichten)", ["periode", "onderwerp", "berichten"],
+        [[p, t, n] for (p, t), n in sorted(topic_periods.items())], (2,))
+
+    per_conv: dict[str, set[str]] = defaultdict(set)
+    for e in received:
+        if e.conversation_ref:
+            per_conv[e.conversation_ref].add(e.topic or "")
+    pairs: Counter[tuple[str, str]] = Counter()
+    for topics in per_conv.values():
+        pairs.update(combinations(sorted(topics), 2))
+    tables["topic_pairs"] = Table(
+        "topic_pairs", "Onderwerpen die samen voorkomen (gesprekken)", ["onderwerp", "ook over", "gesprekken"],
+        [[a, b, n] for (a, b), n in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))], (2,))
+
+    requested = [e for e in events if e.name == EventName.HANDOVER_REQUESTED]
+    for key, attr, title in (("handover_reasons", "reason", "Overdrachten: waarom"),
+                             ("handover_kinds", "kind", "Overdrachten: naar wie")):
+        counts = Counter(getattr(e, attr) or "geen keuze" for e in requested)
+        tables[key] = Table(key, title, [attr, "overdrachten"], [[k, n] for k, n in sorted(counts.items())], (1,))
+    closed = Counter(e.outcome or "onbekend" for e in events if e.name == EventName.HANDOVER_CLOSED)
+    tables["handover_outcomes"] = Table("handover_outcomes", "Overdrachten: afloop", ["afloop", "overdrachten"],
+                                        [[k, n] for k, n in sorted(closed.items())], (1,))
+    tables["handover_waits"] = wait_table(events)
+
+    heat: Counter[tuple[int, int]] = Counter()
+    for e in events:
+        if e.name == EventName.MESSAGE_RECEIVED:
+            local = e.occurred_at.astimezone(LOCAL)
+            heat[(local.weekday(), local.hour)] += 1
+    tables["heatmap"] = Table(
+        "heatmap", "Berichten per uur en weekdag", ["dag", *[f"{h:02d}" for h in range(24)]],
+        [[WEEKDAYS[d], *[heat[(d, h)] for h in range(24)]] for d in range(7)], tuple(range(1, 25)))
+    return tables
+
+
+def wait_table(events: list[AnalyticsEvent]) -> Table:
+    """How many handovers, waiting time until a person took over, and out-of-hours share."""
+    requested = [e for e in events if e.name == EventName.HANDOVER_REQUESTED]
+    waits = [e.value_seconds for e in events
+             if e.name == EventName.HANDOVER_ASSIGNED and e.value_seconds is not None]
+    out = sum(1 for e in requested if e.out_of_hours)
+    cancelled = sum(1 for e in events if e.name == EventName.HANDOVER_CANCELLED)
+    enough = len(waits) >= 5
+    rows: list[list[Any]] = [
+        ["gevraagd", len(requested)],
+        ["door een mens overgenomen", len(waits)],
+        ["geannuleerd door de inwoner", cancelled],
+        ["buiten openingstijden gevraagd", out],
+        ["aandeel buiten openingstijden", share(out, len(requested))],
+        ["wachttijd mediaan (minuten)", round(statistics.median(waits) / 60, 1) if enough else "onderdrukt (<5)"],
+        ["wachttijd P90 (minuten)", round(percentile(waits, 90) / 60, 1) if enough else "onderdrukt (<5)"],
+    ]
+    return Table("handover_waits", "Overdrachten: aantal en wachttijd", ["maat", "waarde"], rows, (1,),
+                 note="Wachttijd = tijd tot een mens het gesprek overnam. Alleen bij 5 of meer overnames.")
+
+
+def _period_nl(period: str) -> str:
+    return {"day": "dag", "week": "week", "month": "maand"}[period]
+
+
+async def unanswered(session: AsyncSession, scope: Scope, *, include_handled: bool = False) -> list[UnansweredQuestion]:
+    """Redacted unanswered questions in the scope, newest first."""
+    stmt = (select(UnansweredQuestion)
+            .where(scope.where(UnansweredQuestion.municipality_code))
+            .where(UnansweredQuestion.occurred_at >= scope.since, UnansweredQuestion.occurred_at < scope.until)
+            .order_by(UnansweredQuestion.occurred_at.desc(), UnansweredQuestion.id.desc()))
+    if not include_handled:
+        stmt = stmt.where(UnansweredQuestion.handled_at.is_(None))
+    return list((await session.scalars(stmt)).all())
+
+
+def unanswered_table(rows: list[UnansweredQuestion]) -> Table:
+    """Groups of similar unanswered questions (text is already redacted)."""
+    groups = group_questions([(r.id, r.text_redacted) for r in rows])
+    return Table("unanswered", "Onbeantwoorde vragen, gegroepeerd", ["voorbeeld", "aantal", "ids"],
+                 [[g.representative, len(g.ids), " ".join(map(str, g.ids))] for g in groups], (1,))
+
+
+async def mark_handled(session: AsyncSession, scope: Scope, ids: list[int], by: str) -> int:
+    """Mark questions handled, only those inside the scope's municipalities; returns how many."""
+    stmt = (update(UnansweredQuestion)
+            .where(UnansweredQuestion.id.in_(ids), scope.where(UnansweredQuestion.municipality_code))
+            .where(UnansweredQuestion.handled_at.is_(None))
+            .values(handled_at=utcnow(), handled_by=by))
+    result = await session.execute(stmt)
+    await session.commit()
+    return int(result.rowcount or 0)
+
+
+async def has_demo(session: AsyncSession, scope: Scope) -> bool:
+    """Whether any event in view is demo data (the page then shows a banner)."""
+    stmt = (select(AnalyticsEvent.id).where(scope.where(AnalyticsEvent.municipality_code))
+            .where(AnalyticsEvent.demo.is_(True)).limit(1))
+    return (await session.scalar(stmt)) is not None
+
+
+def default_window(today: date | None = None, days: int = 90) -> tuple[datetime, datetime]:
+    """The last ``days`` days up to now."""
+    now = utcnow()
+    return now - timedelta(days=days), now + timedelta(seconds=1)

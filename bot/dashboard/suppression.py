@@ -1,0 +1,31 @@
+"""Small numbers are never shown: a count of 1-4 becomes "<5" (tables, charts and CSV alike).
+
+Zero stays 0 (it describes nobody). Against differencing we show no row or column totals next to
+suppressed cells, and a percentage only when its numerator and the rest are both unsuppressed.
+Figures in *different* tables (e.g. conversations per channel and per week) can still be combined
+by a determined reader; see docs/dashboard.md.
+"""
+
+from __future__ import annotations
+
+THRESHOLD = 5
+SMALL = "<5"
+
+
+def is_small(count: int) -> bool:
+    """True for counts that identify too few people to show."""
+    return 0 < count < THRESHOLD
+
+
+def cell(count: int) -> int | str:
+    """The value to show for ``count``."""
+    return SMALL if is_small(count) else count
+
+
+def share(part: int, whole: int) -> str:
+    """A percentage, or "<5"-style text when it would reveal a small count."""
+    if whole == 0:
+        return "-"
+    if is_small(part) or is_small(whole - part):
+        return "onderdrukt (<5)"
+    return f"{round(100 * part / whole)}%"

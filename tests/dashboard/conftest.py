@@ -1,0 +1,108 @@
+"""Dashboard fixtures: generated analytics (random but seeded), a gateway app without Rasa, logins."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.analytics import record_event
+from bot.analytics.tables import UnansweredQuestion
+from bot.app import create_app
+from bot.console.auth import hash_password
+from bot.console.tables import StaffUser, Team
+from bot.demo.team import DEMO_PASSWORD
+from bot.demo.team import seed as seed_team
+from bot.settings import Secret, Settings
+from bot.storage.db import open_database
+
+TOPICS = ["debt_help", "rent_housing", "energy_water", "debt_collector", "food_basic_needs", "greet"]
+MUNIS = ["GM0014", "GM0034"]
+ANALYST_A = "analist@demo.geldhulp.nl"  # demo team: Groningen GM0014
+ANALYST_B = "analist-b@test.geldhulp.nl"  # made here: Almere GM0034
+NOW = datetime.now(timezone.utc)
+
+
+def generate(seed: int = 7, conversations: int = 160) -> list[dict[str, Any]]:
+    """Random but seeded events in two municipalities over the last 60 days."""
+    rng = random.Random(seed)
+    events: list[dict[str, Any]] = []
+    for i in range(conversations):
+        t = NOW - timedelta(days=rng.uniform(0.1, 60), minutes=rng.randrange(600))
+        common = {"municipality_code": rng.choice(MUNIS), "conversation_ref": f"c{seed}-{i}",
+                  "channel": rng.choices(["whatsapp", "telegram", "web"], weights=[8, 3, 1])[0]}
+        events.append({"name": "conversation.started", "occurred_at": t, **common})
+        for _ in range(rng.randint(1, 4)):
+            t += timedelta(seconds=rng.randint(5, 400))
+            events.append({"name": "message.received", "occurred_at": t, "topic": rng.choice(TOPICS),
+                           "confidence": rng.random(), **common})
+        if rng.random() < 0.4:
+            events.append({"name": "handover.requested", "occurred_at": t, **common,
+                           "reason": rng.choice(["asked", "crisis", "distrust", "bot_failed"]),
+                           "kind": rng.choice(["counsellor", "peer", None]),
+                           "out_of_hours": rng.random() < 0.3})
+            if rng.random() < 0.8:
+                wait = rng.uniform(10, 5000)
+                events.append({"name": "handover.assigned", "occurred_at": t + timedelta(seconds=wait),
+                               "value_seconds": wait, **common})
+                events.append({"name": "handover.closed", "occurred_at": t + timedelta(seconds=wait + 60),
+                               "outcome": rng.choice(["referred", "advice_given", "no_show"]), **common})
+            else:
+                events.append({"name": "handover.cancelled", "occurred_at": t + timedelta(seconds=30), **common})
+    return [e for e in events if e["occurred_at"] < NOW]
+
+
+async def store(url: str, events: list[dict[str, Any]]) -> None:
+    """Write events the way the gateway does (record_event), one commit."""
+    async with open_database(url) as (_e, factory), factory() as session:
+        for e in events:
+            fields = dict(e)
+            await record_event(session, fields.pop("name"), **fields)
+        await session.commit()
+
+
+async def add_question(url: str, text: str, code: str) -> int:
+    async with open_database(url) as (_e, factory), factory() as session:
+        row = UnansweredQuestion(text_redacted=text, municipality_code=code, channel="web")
+        session.add(row)
+        await session.commit()
+        return int(row.id)
+
+
+@pytest.fixture
+async def dashboard(db_url: str) -> AsyncIterator[TestClient]:
+    """The gateway app (no workers, no Rasa needed) with the demo team and a second analyst."""
+    async with open_database(db_url) as (_e, factory):
+        await seed_team(factory, if_empty=False)
+        async with factory() as s:
+            team = Team(name="Almere test", municipality_codes=["GM0034"], kinds=["counsellor"],
+                        opening_hours={}, demo=False)
+            s.add(team)
+            await s.flush()
+            s.add(StaffUser(email=ANALYST_B, name="Analist B", role="analyst", team_id=team.id,
+                            password_hash=hash_password(DEMO_PASSWORD), presence="offline",
+                            failed_logins=0, max_chats=1, demo=False))
+            await s.commit()
+    settings = Settings(env="test", database_url=db_url, rasa_url="http://127.0.0.1:9",
+                        pseudonym_key=Secret("k"), secret_key=Secret("s"), telegram_mode="off")
+    client = TestClient(TestServer(create_app(settings, pacing={}, workers=False), host="127.0.0.1"))
+    await client.start_server()
+    yield client
+    await client.close()
+
+
+async def login_as(client: TestClient, email: str) -> str:
+    """Log in through the console's login; return the session's CSRF token."""
+    response = await client.post("/console/login", data={"email": email, "password": DEMO_PASSWORD},
+                                 allow_redirects=False)
+    assert response.status == 302, await response.text()
+    page = await client.get("/dashboard/")
+    assert page.status == 200
+    match = re.search(r'name="csrf" value="([^"]+)"', await page.text())
+    assert match
+    return match.group(1)
