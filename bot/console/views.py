@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 
 import jinja2
 from aiohttp import WSMsgType, web
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot import keys
 from bot.console.auth import CHAT_ROLES, COOKIE, User, current_user, login, logout, require_roles, set_cookie
@@ -102,7 +102,25 @@ async def queue_page(request: web.Request) -> web.Response:
     """GET /console/: waiting and taken conversations."""
     user = await current_user(request)
     assert user is not None
-    return render("queue.html", user=user, rows=await queue_rows(request, user))
+    return render("queue.html", user=user, rows=await queue_rows(request, user), team=await team_presence(request, user))
+
+
+PRESENCE_NL = {"available": "beschikbaar", "away": "even weg", "offline": "offline"}
+
+
+async def team_presence(request: web.Request, user: User) -> list[dict[str, Any]]:
+    """Who of the team is online now, and how many chats each has open (admins: everyone)."""
+    async with request.config_dict[keys.DB]() as session:
+        query = select(StaffUser).where(StaffUser.role.in_(CHAT_ROLES)).order_by(StaffUser.name)
+        if not user.is_admin:
+            query = query.where(StaffUser.team_id == user.team_id)
+        people = (await session.scalars(query)).all()
+        open_chats = dict((await session.execute(
+            select(Handover.assigned_to, func.count()).where(Handover.ended_at.is_(None),
+                                                              Handover.assigned_to.is_not(None))
+            .group_by(Handover.assigned_to))).all())
+    return [{"name": p.name, "role": p.role, "presence": PRESENCE_NL.get(p.presence, p.presence),
+             "chats": int(open_chats.get(p.id, 0)), "max_chats": p.max_chats} for p in people]
 
 
 @require_roles(*CHAT_ROLES)

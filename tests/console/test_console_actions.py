@@ -126,3 +126,14 @@ def test_opening_hours_and_when_we_are_back() -> None:
     service = HandoverService(TEXTS, "k")
     assert service._back(hours, friday_evening, "web") == "op maandag om 09:00 uur"
     assert service._back(hours, datetime(2026, 11, 23, 7, 0, tzinfo=TZ), "web") == "vandaag om 09:00 uur"
+
+
+async def test_queue_shows_who_is_online_in_the_own_team(console, db_url) -> None:  # type: ignore[no-untyped-def]
+    conv = await add_conversation(db_url, "Schuldhulp Groningen (demo)", "hallo")
+    csrf = await login_as(console, "consulent@demo.geldhulp.nl")
+    await console.post(f"/console/c/{conv}/take", data={"csrf": csrf})
+    await console.post("/console/presence", data={"csrf": csrf, "presence": "away"})
+    page = await (await console.get("/console/")).text()
+    assert "Sanne (demo) (counsellor): even weg, 1 van 3 gesprekken" in page
+    assert "Ahmed (demo) (peer): beschikbaar, 0 van 3 gesprekken" in page
+    assert "Joris (demo)" not in page  # the national team is not this team
