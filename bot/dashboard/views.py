@@ -143,3 +143,6 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/csv/{key}.csv", export_csv)
     app.router.add_post("/unanswered/handled", handled)
     app.router.add_static("/static/", HERE / "static")
+    from bot.dashboard import local_help
+
+    local_help.setup_routes(app)

@@ -15,7 +15,8 @@ from tests.dashboard.conftest import ANALYST_A, ANALYST_B, add_question, generat
 KEYS = ["conversations", "messages", "topics", "topic_pairs", "handover_reasons", "handover_kinds",
         "handover_outcomes", "handover_waits", "heatmap", "unanswered"]
 ROUTES = [("GET", "/dashboard/"), *[("GET", f"/dashboard/csv/{k}.csv") for k in KEYS],
-          ("POST", "/dashboard/unanswered/handled")]
+          ("POST", "/dashboard/unanswered/handled"), ("GET", "/dashboard/lokale-hulp"),
+          ("POST", "/dashboard/lokale-hulp")]
 
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)
@@ -35,7 +36,8 @@ def test_every_route_is_in_the_list_above() -> None:
     sub = create_dashboard_app(Settings())
     shapes = {(r.method, r.resource.canonical) for r in sub.router.routes()
               if r.method != "HEAD" and "static" not in r.resource.canonical}
-    assert shapes == {("GET", "/"), ("GET", "/csv/{key}.csv"), ("POST", "/unanswered/handled")}
+    assert shapes == {("GET", "/"), ("GET", "/csv/{key}.csv"), ("POST", "/unanswered/handled"),
+                      ("GET", "/lokale-hulp"), ("POST", "/lokale-hulp")}
 
 
 async def test_a_counsellor_may_not_see_the_dashboard(dashboard) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,57 @@
+"""Editing a municipality's own local-help entries: the directory import's validator, own municipality only."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from bot.directory.repository import import_reference
+from bot.directory.tables import HelpService
+from bot.storage.db import open_database
+from tests.dashboard.conftest import ANALYST_A, login_as
+
+NEW = """format: geldhulp-directory/1
+municipality: GM0014
+services:
+- id: test-inloop-groningen
+  name: Inloopspreekuur geldzaken (voorbeeld)
+  description: Je kunt zonder afspraak langskomen met je vragen over geld.
+  categories: [debt_help]
+  scope: municipality
+  municipalities: [GM0014]
+  example: true
+"""
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
+async def test_analyst_edits_own_entries_with_the_import_rules(dashboard, db_url) -> None:  # type: ignore[no-untyped-def]
+    async with open_database(db_url) as (_e, factory), factory() as session:
+        await import_reference(session)
+        await session.commit()
+    csrf = await login_as(dashboard, ANALYST_A)
+    page = await dashboard.get("/dashboard/lokale-hulp")
+    assert page.status == 200 and "geldhulp-directory/1" in await page.text()
+
+    bad = NEW.replace("categories: [debt_help]", "categories: [debt_help]\n  phone: bel-me-maar")
+    response = await dashboard.post("/dashboard/lokale-hulp?gemeente=GM0014", data={"text": bad, "csrf": csrf})
+    assert response.status == 422
+    assert "geen Nederlands telefoonnummer" in await response.text()
+    async with open_database(db_url) as (_e, factory), factory() as session:
+        assert await session.get(HelpService, "test-inloop-groningen") is None  # nothing half-applied
+
+    response = await dashboard.post("/dashboard/lokale-hulp?gemeente=GM0014", data={"text": NEW, "csrf": csrf},
+                                    allow_redirects=False)
+    assert response.status == 303
+    async with open_database(db_url) as (_e, factory), factory() as session:
+        row = await session.get(HelpService, "test-inloop-groningen")
+        assert row is not None and row.municipalities == ["GM0014"]
+
+    other = NEW.replace("GM0014", "GM0034")
+    assert (await dashboard.get("/dashboard/lokale-hulp?gemeente=GM0034")).status == 403
+    response = await dashboard.post("/dashboard/lokale-hulp?gemeente=GM0034", data={"text": other, "csrf": csrf})
+    assert response.status == 403
+    response = await dashboard.post("/dashboard/lokale-hulp?gemeente=GM0014", data={"text": NEW})
+    assert response.status == 403  # no CSRF token
+    async with open_database(db_url) as (_e, factory), factory() as session:
+        ids = (await session.scalars(select(HelpService.id).where(HelpService.owner == "GM0034"))).all()
+    assert ids == []
