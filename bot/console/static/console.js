@@ -9,7 +9,17 @@
     if (first) { first = false; return; }
     live.textContent = "De wachtrij is veranderd.";
     if ("Notification" in window && Notification.permission === "granted") { new Notification("Geldhulp: wachtrij veranderd"); }
-    window.location.reload();
+    beep();
+    window.setTimeout(function () { window.location.reload(); }, 300);  // let the tone play
   };
+  function beep() {  // a short tone; browsers allow it once the page has had a click
+    try {
+      var Ctx = window.AudioContext || window.webkitAudioContext;
+      var ctx = new Ctx(), osc = ctx.createOscillator(), gain = ctx.createGain();
+      osc.frequency.value = 660; gain.gain.value = 0.1;
+      osc.connect(gain); gain.connect(ctx.destination);
+      osc.start(); osc.stop(ctx.currentTime + 0.2);
+    } catch (e) { /* no sound available */ }
+  }
   if ("Notification" in window && Notification.permission === "default") { Notification.requestPermission(); }
 })();
