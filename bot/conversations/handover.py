@@ -239,6 +239,7 @@ class HandoverService:
         await record_event(session, EventName.HANDOVER_CLOSED, channel=conv.channel,
                            municipality_code=conv.municipality_code, outcome=outcome,
                            kind=handover.kind if handover else None,
+                           reason=handover.reason if handover else None,
                            conversation_ref=pseudonym(self.pseudonym_key, conv.id))
         identity = await session.get(ChannelIdentity, conv.identity_id) if conv.identity_id else None
         if identity is not None:

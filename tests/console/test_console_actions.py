@@ -137,3 +137,24 @@ async def test_queue_shows_who_is_online_in_the_own_team(console, db_url) -> Non
     assert "Sanne (demo) (counsellor): even weg, 1 van 3 gesprekken" in page
     assert "Ahmed (demo) (peer): beschikbaar, 0 van 3 gesprekken" in page
     assert "Joris (demo)" not in page  # the national team is not this team
+
+
+async def test_take_and_close_record_pseudonymous_analytics(console, db_url) -> None:  # type: ignore[no-untyped-def]
+    from bot.analytics.tables import AnalyticsEvent
+
+    conv = await add_conversation(db_url, "Schuldhulp Groningen (demo)", "mijn naam is Piet en ik heb schulden")
+    csrf = await login_as(console, "consulent@demo.geldhulp.nl")
+    await console.post(f"/console/c/{conv}/take", data={"csrf": csrf})
+    closed = await console.post(f"/console/c/{conv}/close", data={"csrf": csrf, "outcome": "appointment_made"},
+                                allow_redirects=False)
+    assert closed.status == 302
+    async with open_database(db_url) as (_e, factory), factory() as s:
+        events = {e.name: e for e in (await s.scalars(select(AnalyticsEvent))).all()}
+        status = (await s.get(Conversation, conv)).status
+    assigned, done = events["handover.assigned"], events["handover.closed"]
+    assert assigned.kind == "counsellor" and assigned.reason == "asked" and assigned.value_seconds >= 0
+    assert assigned.out_of_hours is False
+    assert done.outcome == "appointment_made" and done.reason == "asked" and status == "closed"
+    for event in (assigned, done):
+        assert event.conversation_ref and conv not in event.conversation_ref  # pseudonym, not the id
+        assert "Piet" not in str(event.data)
