@@ -12,7 +12,7 @@ import math
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from itertools import combinations
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -198,9 +198,3 @@ async def has_demo(session: AsyncSession, scope: Scope) -> bool:
     stmt = (select(AnalyticsEvent.id).where(scope.where(AnalyticsEvent.municipality_code))
             .where(AnalyticsEvent.demo.is_(True)).limit(1))
     return (await session.scalar(stmt)) is not None
-
-
-def default_window(today: date | None = None, days: int = 90) -> tuple[datetime, datetime]:
-    """The last ``days`` days up to now."""
-    now = utcnow()
-    return now - timedelta(days=days), now + timedelta(seconds=1)
