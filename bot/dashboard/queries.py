@@ -77,11 +77,21 @@ def percentile(values: list[float], pct: float) -> float:
 
 
 async def load_events(session: AsyncSession, scope: Scope) -> list[AnalyticsEvent]:
-    """Every event in the scope's municipalities and time window."""
-    stmt = (select(AnalyticsEvent)
-            .where(scope.where(AnalyticsEvent.municipality_code))
-            .where(AnalyticsEvent.occurred_at >= scope.since, AnalyticsEvent.occurred_at < scope.until)
-            .order_by(AnalyticsEvent.occurred_at, AnalyticsEvent.id))
+    """Every event in the scope's municipalities and time window.
+
+    An event without a municipality counts for a municipality when another event of the same
+    conversation (``conversation_ref``) in the window has that municipality's code.
+    """
+    in_window = (AnalyticsEvent.occurred_at >= scope.since, AnalyticsEvent.occurred_at < scope.until)
+    where: Any = scope.where(AnalyticsEvent.municipality_code)
+    if scope.codes is not None:
+        # The municipality is often known only later in a conversation (location form, handover):
+        # events of that conversation without a code belong to the municipality it got.
+        known = (select(AnalyticsEvent.conversation_ref)
+                 .where(scope.where(AnalyticsEvent.municipality_code), *in_window,
+                        AnalyticsEvent.conversation_ref.is_not(None)))
+        where = where | (AnalyticsEvent.municipality_code.is_(None) & AnalyticsEvent.conversation_ref.in_(known))
+    stmt = select(AnalyticsEvent).where(where, *in_window).order_by(AnalyticsEvent.occurred_at, AnalyticsEvent.id)
     return list((await session.scalars(stmt)).all())
 
 

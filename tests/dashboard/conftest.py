@@ -36,11 +36,16 @@ def generate(seed: int = 7, conversations: int = 160) -> list[dict[str, Any]]:
         t = NOW - timedelta(days=rng.uniform(0.1, 60), minutes=rng.randrange(600))
         common = {"municipality_code": rng.choice(MUNIS), "conversation_ref": f"c{seed}-{i}",
                   "channel": rng.choices(["whatsapp", "telegram", "web"], weights=[8, 3, 1])[0]}
-        events.append({"name": "conversation.started", "occurred_at": t, **common})
-        for _ in range(rng.randint(1, 4)):
+        # like the gateway: the municipality is often unknown until later in the conversation,
+        # and some conversations never get one (then only admins see them)
+        known_from = rng.choice([0, 1, 2, 99])
+        events.append({"name": "conversation.started", "occurred_at": t, **common,
+                       "municipality_code": common["municipality_code"] if known_from == 0 else None})
+        for m in range(rng.randint(1, 4)):
             t += timedelta(seconds=rng.randint(5, 400))
             events.append({"name": "message.received", "occurred_at": t, "topic": rng.choice(TOPICS),
-                           "confidence": rng.random(), **common})
+                           "confidence": rng.random(), **common,
+                           "municipality_code": common["municipality_code"] if m + 1 >= known_from else None})
         if rng.random() < 0.4:
             events.append({"name": "handover.requested", "occurred_at": t, **common,
                            "reason": rng.choice(["asked", "crisis", "distrust", "bot_failed"]),
@@ -55,6 +60,13 @@ def generate(seed: int = 7, conversations: int = 160) -> list[dict[str, Any]]:
             else:
                 events.append({"name": "handover.cancelled", "occurred_at": t + timedelta(seconds=30), **common})
     return [e for e in events if e["occurred_at"] < NOW]
+
+
+def of_municipality(events: list[dict[str, Any]], code: str) -> list[dict[str, Any]]:
+    """Independent attribution: a conversation belongs to the code any of its events carries."""
+    owner = {e["conversation_ref"]: e["municipality_code"] for e in events if e["municipality_code"]}
+    return [e for e in events if e["municipality_code"] == code
+            or (e["municipality_code"] is None and owner.get(e["conversation_ref"]) == code)]
 
 
 async def store(url: str, events: list[dict[str, Any]]) -> None:

@@ -16,7 +16,7 @@ import pytest
 from bot.dashboard import charts, queries
 from bot.dashboard.queries import Scope
 from bot.storage.db import open_database
-from tests.dashboard.conftest import NOW, generate, store
+from tests.dashboard.conftest import NOW, generate, of_municipality, store
 
 AMS = ZoneInfo("Europe/Amsterdam")
 TOPIC_SET = {"debt_help", "rent_housing", "energy_water", "debt_collector", "food_basic_needs"}  # not greet
@@ -38,7 +38,8 @@ async def loaded(db_url):  # type: ignore[no-untyped-def]
     scope = Scope(("GM0014",), NOW - timedelta(days=61), NOW + timedelta(seconds=1))
     async with open_database(db_url) as (_e, factory), factory() as session:
         rows = await queries.load_events(session, scope)
-    mine = [e for e in events if e["municipality_code"] == "GM0014"]
+    mine = of_municipality(events, "GM0014")
+    assert any(e["municipality_code"] is None for e in mine)  # attributed through conversation_ref
     return queries.figures(rows, "week"), mine, events
 
 
@@ -125,4 +126,11 @@ async def test_empty_scope_and_other_window_see_nothing(db_url) -> None:  # type
         old = await queries.load_events(session, Scope(None, NOW - timedelta(days=900), NOW - timedelta(days=800)))
         everyone = await queries.load_events(session, Scope(None, NOW - timedelta(days=90), NOW + timedelta(seconds=1)))
     assert nobody == [] and old == []
-    assert {e.municipality_code for e in everyone} == {"GM0014", "GM0034"}
+    assert {e.municipality_code for e in everyone} == {"GM0014", "GM0034", None}
+    async with open_database(db_url) as (_e, factory), factory() as session:
+        a = await queries.load_events(session, Scope(("GM0014",), NOW - timedelta(days=90), NOW + timedelta(seconds=1)))
+        b = await queries.load_events(session, Scope(("GM0034",), NOW - timedelta(days=90), NOW + timedelta(seconds=1)))
+    assert not {e.id for e in a} & {e.id for e in b}
+    never_placed = [e for e in everyone if e.conversation_ref not in
+                    {x.conversation_ref for x in everyone if x.municipality_code}]
+    assert never_placed and not {e.id for e in never_placed} & {e.id for e in a + b}
