@@ -78,6 +78,12 @@ def f1_scores(pairs: list[tuple[str, str]]) -> dict[str, float]:
     return scores
 
 
+def load_unseen() -> list[tuple[str, str]]:
+    """(text, intent) pairs of tests/nlu/data/unseen.yml."""
+    data = yaml.safe_load((ROOT / "tests" / "nlu" / "data" / "unseen.yml").read_text(encoding="utf-8"))
+    return [(text, intent) for intent, texts in data.items() for text in texts]
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
@@ -119,6 +125,13 @@ def main() -> int:
                 pairs.append((gold, predicted))
                 if predicted not in (gold, "nlu_fallback"):
                     confident_wrong += 1
+            # the held-back realistic messages of tests/nlu/data/unseen.yml (never training data)
+            unseen_pairs = []
+            for text, gold in load_unseen():
+                request = urllib.request.Request(f"http://127.0.0.1:{port}/model/parse",
+                                                 data=json.dumps({"text": text}).encode())
+                with urllib.request.urlopen(request, timeout=30) as resp:  # noqa: S310 - loopback
+                    unseen_pairs.append((gold, json.load(resp)["intent"]["name"]))
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -134,6 +147,11 @@ def main() -> int:
         "latency_ms_p50": round(percentile(latencies, 0.5), 1),
         "latency_ms_p95": round(percentile(latencies, 0.95), 1),
         "train_seconds": round(train_seconds, 1),
+        "unseen_messages": len(unseen_pairs),
+        "unseen_accuracy": round(sum(g == p for g, p in unseen_pairs) / len(unseen_pairs), 4),
+        "unseen_crisis_recall": round(
+            sum(p == "crisis" for g, p in unseen_pairs if g == "crisis")
+            / max(1, sum(g == "crisis" for g, _ in unseen_pairs)), 4),
         "per_intent_f1": {k: round(v, 3) for k, v in sorted(scores.items())},
         "seed": SEED,
     }
@@ -145,6 +163,8 @@ def main() -> int:
     print(f"intent accuracy:   {result['accuracy']:.3f}")
     print(f"intent macro F1:   {result['macro_f1']:.3f}")
     print(f"fell back:         {result['fallback_rate']:.1%}; wrong without falling back: {confident_wrong}")
+    print(f"unseen set:        accuracy {result['unseen_accuracy']:.3f} on {len(unseen_pairs)} messages, "
+          f"crisis recall {result['unseen_crisis_recall']:.2f}")
     print(f"parse latency:     p50 {result['latency_ms_p50']} ms, p95 {result['latency_ms_p95']} ms")
     print(f"NLU training:      {result['train_seconds']} s")
     print("per intent F1:")
