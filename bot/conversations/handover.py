@@ -7,9 +7,8 @@ state goes through `store.move` (the state table) and records analytics events.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from sqlalchemy import func, select, update
@@ -17,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.analytics import EventName, record_event
 from bot.console.tables import Handover, StaffUser, Team
+from bot.conversations.assignment import ROLES_FOR_KIND, TZ, is_open, next_opening, pick_team
 from bot.conversations import store
 from bot.conversations.models import Reply
 from bot.conversations.states import Status
@@ -26,8 +26,6 @@ from bot.settings import Settings
 from bot.storage.base import utcnow
 from bot.texts import TextCatalog
 
-TZ = ZoneInfo("Europe/Amsterdam")
-ROLES_FOR_KIND = {"counsellor": {"counsellor", "team_lead"}, "peer": {"peer"}}
 MINUTES_PER_WAITING = 5
 # written out so scripts/validate.py sees that code uses these responses
 WEEKDAY_NAMES = ("utter_weekday_0", "utter_weekday_1", "utter_weekday_2", "utter_weekday_3",
@@ -36,39 +34,6 @@ WEEKDAY_NAMES = ("utter_weekday_0", "utter_weekday_1", "utter_weekday_2", "utter
 
 class HandoverError(Exception):
     """A handover action that cannot be done (already taken, not yours, closed)."""
-
-
-def is_open(hours: dict[str, Any], at: datetime) -> bool:
-    """True when ``at`` falls in the team's opening hours (Europe/Amsterdam)."""
-    local = at.astimezone(TZ)
-    hhmm = local.strftime("%H:%M")
-    return any(start <= hhmm < end for start, end in hours.get(str(local.weekday()), []))
-
-
-def next_opening(hours: dict[str, Any], at: datetime) -> datetime | None:
-    """The next moment the team opens, within a week."""
-    local = at.astimezone(TZ)
-    for offset in range(8):
-        day = (local + timedelta(days=offset)).date()
-        for start, _end in sorted(hours.get(str(day.weekday()), [])):
-            hour, minute = (int(x) for x in start.split(":"))
-            moment = datetime(day.year, day.month, day.day, hour, minute, tzinfo=TZ)
-            if moment > local:
-                return moment
-    return None
-
-
-def pick_team(teams: list[Team], municipality_code: str | None, kind: str | None) -> Team | None:
-    """The municipality's own team for this kind, else a pool for the kind, else any team."""
-    def serves(team: Team) -> bool:
-        return kind is None or kind in (team.kinds or [])
-
-    local = [t for t in teams if municipality_code and municipality_code in (t.municipality_codes or [])]
-    pools = [t for t in teams if not t.municipality_codes]
-    for group in ([t for t in local if serves(t)], [t for t in pools if serves(t)], local, pools):
-        if group:
-            return sorted(group, key=lambda t: t.id)[0]
-    return None
 
 
 @dataclass

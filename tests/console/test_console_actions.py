@@ -115,7 +115,7 @@ async def test_out_of_hours_consent_is_recorded(gateway, fakes, db_url) -> None:
 def test_opening_hours_and_when_we_are_back() -> None:
     from datetime import datetime
 
-    from bot.conversations.handover import TZ, is_open, next_opening
+    from bot.conversations.assignment import TZ, is_open, next_opening
 
     hours = {str(d): [["09:00", "17:00"]] for d in range(5)}
     friday_evening = datetime(2026, 11, 20, 18, 0, tzinfo=TZ)  # a Friday
@@ -158,3 +158,18 @@ async def test_take_and_close_record_pseudonymous_analytics(console, db_url) -> 
     for event in (assigned, done):
         assert event.conversation_ref and conv not in event.conversation_ref  # pseudonym, not the id
         assert "Piet" not in str(event.data)
+
+
+def test_pick_team_prefers_the_own_municipality_then_a_pool_for_the_kind() -> None:
+    from bot.console.tables import Team
+    from bot.conversations.assignment import pick_team
+
+    groningen = Team(id=1, name="Groningen", municipality_codes=["GM0014"], kinds=["counsellor"])
+    peers = Team(id=2, name="Ervaring landelijk", municipality_codes=[], kinds=["peer"])
+    national = Team(id=3, name="Landelijk", municipality_codes=[], kinds=["counsellor", "peer"])
+    teams = [national, peers, groningen]
+    assert pick_team(teams, "GM0014", "counsellor") is groningen
+    assert pick_team(teams, "GM0014", "peer") is peers  # the own team has no peers: the peer pool
+    assert pick_team(teams, "GM0363", "counsellor") is national  # unknown here: a pool for the kind
+    assert pick_team(teams, None, None) is peers  # no municipality, no preference: the first pool
+    assert pick_team([groningen], "GM0363", "peer") is None
