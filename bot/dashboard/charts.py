@@ -12,9 +12,11 @@ from bot.dashboard.queries import Table
 from bot.dashboard.suppression import THRESHOLD, cell, is_small
 
 
-def bar_chart(table: Table, label_columns: tuple[int, ...], value_column: int, *, limit: int = 40) -> str:
-    """Horizontal bars, one per row of ``table`` (first ``limit`` rows)."""
-    rows = table.rows[:limit]
+def bar_chart(table: Table, label_columns: tuple[int, ...], value_column: int, *, limit: int = 40,
+              latest: bool = False) -> str:
+    """Horizontal bars, one per row of ``table``: the first ``limit`` rows, or the last (``latest``)."""
+    rows = table.rows[-limit:] if latest else table.rows[:limit]
+    more = len(table.rows) - len(rows)
     values = [int(r[value_column]) for r in rows]
     top = max([v for v in values if not is_small(v)] + [THRESHOLD])
     bar_h, gap, left, width = 18, 6, 230, 640
@@ -25,7 +27,8 @@ def bar_chart(table: Table, label_columns: tuple[int, ...], value_column: int, *
              f'viewBox="0 0 {width} {height}" width="100%" xmlns="http://www.w3.org/2000/svg">',
              f'<title id="{ident}-t">{escape(table.title)}</title>',
              f'<desc id="{ident}-d">Staafdiagram met {len(rows)} staven; de tabel ernaast heeft dezelfde '
-             f'cijfers. Aantallen onder de {THRESHOLD} staan er als &lt;5.</desc>']
+             f'cijfers{f" (en nog {more} rijen)" if more else ""}. Aantallen onder de {THRESHOLD} '
+             'staan er als &lt;5.</desc>']
     for i, (row, value) in enumerate(zip(rows, values, strict=True)):
         y = 5 + i * (bar_h + gap)
         label = " · ".join(str(row[c]) for c in label_columns)

@@ -31,6 +31,9 @@ CHARTS = {  # figure -> (label columns, value column) for a bar chart; the heatm
 }
 
 
+TIME_SERIES = {"conversations", "messages", "topics"}  # charts show the most recent periods
+
+
 def render(name: str, **context: Any) -> web.Response:
     """A template as HTML with a strict CSP (no scripts at all)."""
     html = ENV.get_template(name).render(**context)
@@ -86,7 +89,7 @@ async def overview(request: web.Request) -> web.Response:
             svg = charts.heatmap(table)
         elif key in CHARTS:
             labels, value = CHARTS[key]
-            svg = charts.bar_chart(table, labels, value)
+            svg = charts.bar_chart(table, labels, value, latest=key in TIME_SERIES)
         else:
             svg = ""
         sections.append({"table": table, "svg": svg, "rows": charts.display_rows(table)})
