@@ -274,7 +274,9 @@ async def live(request: web.Request) -> web.WebSocketResponse:
 async def quick_reply_post(request: web.Request) -> web.Response:
     """POST /console/quick-replies: a team lead adds, edits or removes a ready-made reply."""
     user = await current_user(request)
-    assert user is not None and user.team_id is not None
+    assert user is not None
+    if user.team_id is None:
+        raise web.HTTPBadRequest(text="ready-made replies belong to a team; this account has none")
     form = await request.post()
     title, text = str(form.get("title") or "").strip()[:60], str(form.get("text") or "").strip()[:2000]
     reply_id = str(form.get("id") or "")

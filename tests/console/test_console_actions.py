@@ -173,3 +173,10 @@ def test_pick_team_prefers_the_own_municipality_then_a_pool_for_the_kind() -> No
     assert pick_team(teams, "GM0363", "counsellor") is national  # unknown here: a pool for the kind
     assert pick_team(teams, None, None) is peers  # no municipality, no preference: the first pool
     assert pick_team([groningen], "GM0363", "peer") is None
+
+
+async def test_an_admin_without_a_team_gets_a_clear_answer_for_ready_made_replies(console) -> None:  # type: ignore[no-untyped-def]
+    csrf = await login_as(console, "admin@demo.geldhulp.nl")
+    response = await console.post("/console/quick-replies", data={"csrf": csrf, "title": "x", "text": "y"},
+                                  allow_redirects=False)
+    assert response.status == 400
