@@ -39,3 +39,17 @@ def fallbacks_in_a_row(tracker: Tracker) -> int:
         else:
             break
     return count
+
+
+def suggested_choices(tracker: Tracker) -> list[str]:
+    """Intents the assistant offered as buttons so far (e.g. `find_local_help`), in order."""
+    suggested: list[str] = []
+    for event in tracker.events:
+        if event.get("event") != "bot":
+            continue
+        for button in (event.get("data") or {}).get("buttons") or []:
+            payload = str(button.get("payload") or "")
+            name = payload[1:].split("{", 1)[0] if payload.startswith("/") else ""
+            if name and name != "deny" and name not in suggested:
+                suggested.append(name)
+    return suggested

@@ -26,7 +26,7 @@ from actions.constants import (
     SLOT_TOPICS,
     SLOT_URGENCY,
 )
-from actions.conversation_state import latest_intent, list_slot
+from actions.conversation_state import latest_intent, list_slot, suggested_choices
 
 _INTRO_FOR_REASON = {
     REASON_ASKED: "utter_ask_human_intro",
@@ -43,17 +43,14 @@ def reason_for_offer(intent: str | None) -> str:
 
 def build_summary(tracker: Tracker) -> dict[str, Any]:
     """A short structured summary for the human who takes over."""
-    offers = list_slot(tracker, SLOT_OFFERS)
-    told = list_slot(tracker, SLOT_TOLD)
-    suggested = ["find_local_help", "ask_human"] if told else []
     return {
         "topics": list_slot(tracker, SLOT_TOPICS),
         "municipality_code": tracker.get_slot(SLOT_MUNICIPALITY_CODE),
         "municipality_name": tracker.get_slot(SLOT_MUNICIPALITY_NAME),
         "urgency_flags": list_slot(tracker, SLOT_URGENCY),
-        "told": told,
-        "suggested": suggested,
-        "offers": offers,
+        "told": list_slot(tracker, SLOT_TOLD),
+        "suggested": suggested_choices(tracker),
+        "offers": list_slot(tracker, SLOT_OFFERS),
     }
 
 

@@ -18,32 +18,30 @@ RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
 UNUSED = re.compile(r"The utterance '(utter_\w+)' is not used in any story or rule")
 # Rasa reports data problems as UserWarnings and errors; library deprecation noise is not ours.
 WARNING = re.compile(r"UserWarning|\bERROR\b")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def responses_used_in_code() -> set[str]:
-    """Every `utter_…` name written as a string literal in our Python code."""
-    names: set[str] = set()
+def responses_used_in_code() -> dict[str, str]:
+    """Every `utter_…` name written as a string literal in our Python code, with one file using it."""
+    names: dict[str, str] = {}
     for folder in ("actions", "bot"):
-        for path in (ROOT / folder).rglob("*.py"):
-            names.update(re.findall(r"[\"'](utter_\w+)[\"']", path.read_text(encoding="utf-8")))
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for name in re.findall(r"[\"'](utter_\w+)[\"']", path.read_text(encoding="utf-8")):
+                names.setdefault(name, str(path.relative_to(ROOT)))
     return names
 
 
-def responses_used_by_rasa() -> set[str]:
+def responses_used_by_rasa() -> dict[str, str]:
     """Responses Rasa itself calls: `utter_ask_<slot>` of form slots, and `utter_default`."""
     import yaml
 
-    names = {"utter_default"}  # uttered by action_default_fallback
+    names = {"utter_default": "Rasa's action_default_fallback"}
     for path in (ROOT / "domain").rglob("*.yml"):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for form in (data.get("forms") or {}).values():
-            names.update(f"utter_ask_{slot}" for slot in (form or {}).get("required_slots") or [])
+        for form_name, form in (data.get("forms") or {}).items():
+            for slot in (form or {}).get("required_slots") or []:
+                names[f"utter_ask_{slot}"] = f"form {form_name} asks for slot {slot}"
     return names
-
-
-def allowed(name: str, used: set[str]) -> bool:
-    """True when ``name`` is used by code (written out in full, so it can be found)."""
-    return name in used
 
 
 def main() -> int:
@@ -57,16 +55,17 @@ def main() -> int:
            "--config", "config.yml"]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)  # noqa: S603
     output = proc.stdout + proc.stderr
-    used = responses_used_in_code() | responses_used_by_rasa()
-    problems, allowed_names = [], []
+    used = {**responses_used_in_code(), **responses_used_by_rasa()}
+    problems: list[str] = []
+    allowed_names: dict[str, str] = {}
     for line in output.splitlines():
         match = UNUSED.search(line)
-        if match:
-            (allowed_names if allowed(match.group(1), used) else problems).append(line.strip())
-        elif WARNING.search(line) and "is not used in any story" not in line:
-            problems.append(line.strip())
-    for name in allowed_names:
-        print(f"allowed (used by code): {name}")
+        if match and match.group(1) in used:
+            allowed_names[match.group(1)] = used[match.group(1)]
+        elif match or WARNING.search(line):
+            problems.append(ANSI.sub("", line).strip())
+    for name, where in sorted(allowed_names.items()):
+        print(f"allowed: {name} is unused by stories but used in {where}")
     if proc.returncode != 0 or problems:
         print(output[-6000:])
         print("\nrasa data validate is not clean:")

@@ -121,3 +121,17 @@ async def test_forget_me_emits_the_payload() -> None:
     assert messages[0]["response"] == "utter_forget_me"
     assert messages[1]["custom"] == {"forget_me": True}
     assert events[0]["event"] == "reset_slots"
+
+
+async def test_summary_lists_what_the_assistant_really_offered() -> None:
+    tracker = make_tracker("/ask_human", "ask_human", slots={"topics": ["debt_help"]})
+    offer = {"event": "bot", "text": "Wat wil je nu doen?", "metadata": {"utter_action": "utter_offer_options"},
+             "data": {"buttons": [{"title": "Hulp in de buurt", "payload": "/find_local_help"},
+                                  {"title": "Praten met iemand", "payload": "/ask_human"},
+                                  {"title": "Nee, nu niet", "payload": "/deny"}]}}
+    tracker.events.insert(0, offer)
+    messages, _ = await run(ActionHandover(), tracker)
+    assert messages[-1]["custom"]["handover"]["summary"]["suggested"] == ["find_local_help", "ask_human"]
+    bare = make_tracker("/ask_human", "ask_human")
+    messages, _ = await run(ActionHandover(), bare)
+    assert messages[-1]["custom"]["handover"]["summary"]["suggested"] == []

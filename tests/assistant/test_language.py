@@ -11,6 +11,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = ROOT / "domain"
 MAX_WORDS = 20
+MAX_AVERAGE_WORDS = 12  # the schrijfwijzer aims at about 10 words a sentence
 BANNED = [
     "indien", "middels", "door middel van", "teneinde", "derhalve", "dient", "dienen",
     "alsmede", "tevens", "reeds", "inzake", "betreffende", "conform", "verstrekken",
@@ -90,6 +91,16 @@ def test_button_titles_fit_whatsapp(name: str, index: int, variant: dict) -> Non
     assert len(buttons) <= 3, f"{name}: WhatsApp shows at most 3 reply buttons"
     for button in buttons:
         assert len(button["title"]) <= 20, f"{name}: button title over 20 chars: {button['title']}"
+
+
+def test_sentences_are_short_on_average() -> None:
+    """About 10 words a sentence over all responses, and no response far above that."""
+    counts = {name: [len(words(s)) for v in variants for s in sentences(v.get("text", ""))]
+              for name, variants in RESPONSES.items()}
+    every = [n for lengths in counts.values() for n in lengths]
+    assert sum(every) / len(every) <= MAX_AVERAGE_WORDS, f"average {sum(every) / len(every):.1f} words"
+    wordy = {name: round(sum(c) / len(c), 1) for name, c in counts.items() if c and sum(c) / len(c) > 15}
+    assert not wordy, f"responses with long sentences on average: {wordy}"
 
 
 def test_the_checks_catch_bad_text() -> None:
