@@ -9,7 +9,7 @@ from html import escape
 from typing import Any
 
 from bot.dashboard.queries import Table
-from bot.dashboard.suppression import THRESHOLD, cell, is_small
+from bot.dashboard.suppression import THRESHOLD, cell, column, is_small
 
 
 def bar_chart(table: Table, label_columns: tuple[int, ...], value_column: int, *, limit: int = 40,
@@ -18,6 +18,7 @@ def bar_chart(table: Table, label_columns: tuple[int, ...], value_column: int, *
     rows = table.rows[-limit:] if latest else table.rows[:limit]
     more = len(table.rows) - len(rows)
     values = [int(r[value_column]) for r in rows]
+    shown_values = column(values, total_published=table.total_published and len(rows) == len(table.rows))
     top = max([v for v in values if not is_small(v)] + [THRESHOLD])
     bar_h, gap, left, width = 18, 6, 230, 640
     span = width - left - 60
@@ -29,18 +30,18 @@ def bar_chart(table: Table, label_columns: tuple[int, ...], value_column: int, *
              f'<desc id="{ident}-d">Staafdiagram met {len(rows)} staven; de tabel ernaast heeft dezelfde '
              f'cijfers{f" (en nog {more} rijen)" if more else ""}. Aantallen onder de {THRESHOLD} '
              'staan er als &lt;5.</desc>']
-    for i, (row, value) in enumerate(zip(rows, values, strict=True)):
+    for i, (row, value, shown) in enumerate(zip(rows, values, shown_values, strict=True)):
         y = 5 + i * (bar_h + gap)
         label = " · ".join(str(row[c]) for c in label_columns)
         parts.append(f'<text x="{left - 6}" y="{y + 13}" text-anchor="end" class="label">{escape(label[:34])}</text>')
-        if is_small(value):
+        if isinstance(shown, str):
             parts.append(f'<rect x="{left}" y="{y}" width="12" height="{bar_h}" class="bar small"/>')
             x = left + 16
         else:
             w = round(span * value / top)
             parts.append(f'<rect x="{left}" y="{y}" width="{w}" height="{bar_h}" class="bar"/>')
             x = left + w + 4
-        parts.append(f'<text x="{x}" y="{y + 13}" class="value">{escape(str(cell(value)))}</text>')
+        parts.append(f'<text x="{x}" y="{y + 13}" class="value">{escape(str(shown))}</text>')
     if not rows:
         parts.append('<text x="10" y="14" class="label">Geen gegevens in deze periode</text>')
     parts.append("</svg>")
@@ -79,5 +80,12 @@ def heatmap(table: Table) -> str:
 
 def display_rows(table: Table) -> list[list[Any]]:
     """Rows with small counts replaced by "<5" (used by HTML and CSV alike)."""
-    return [[cell(v) if i in table.count_columns and type(v) is int else v for i, v in enumerate(row)]
-            for row in table.rows]
+    rows = [list(row) for row in table.rows]
+    for i in table.count_columns:
+        if rows and all(type(r[i]) is int for r in rows):
+            for row, shown in zip(rows, column([r[i] for r in rows], total_published=table.total_published), strict=True):
+                row[i] = shown
+        else:
+            for row in rows:
+                row[i] = cell(row[i]) if type(row[i]) is int else row[i]
+    return rows

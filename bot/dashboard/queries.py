@@ -57,6 +57,7 @@ class Table:
     rows: list[list[Any]] = field(default_factory=list)
     count_columns: tuple[int, ...] = ()
     note: str = ""
+    total_published: bool = False  # its column total is shown elsewhere: complementary suppression
 
 
 def bucket(moment: datetime, period: str) -> str:
@@ -132,7 +133,8 @@ def figures(events: list[AnalyticsEvent], period: str = "week") -> dict[str, Tab
     for key, attr, title in (("handover_reasons", "reason", "Overdrachten: waarom"),
                              ("handover_kinds", "kind", "Overdrachten: naar wie")):
         counts = Counter(getattr(e, attr) or "geen keuze" for e in requested)
-        tables[key] = Table(key, title, [attr, "overdrachten"], [[k, n] for k, n in sorted(counts.items())], (1,))
+        tables[key] = Table(key, title, [attr, "overdrachten"], [[k, n] for k, n in sorted(counts.items())], (1,),
+                            total_published=True)  # total = "gevraagd" in handover_waits
     closed = Counter(e.outcome or "onbekend" for e in events if e.name == EventName.HANDOVER_CLOSED)
     tables["handover_outcomes"] = Table("handover_outcomes", "Overdrachten: afloop", ["afloop", "overdrachten"],
                                         [[k, n] for k, n in sorted(closed.items())], (1,))

@@ -22,6 +22,21 @@ def cell(count: int) -> int | str:
     return SMALL if is_small(count) else count
 
 
+HIDDEN = "onderdrukt"
+
+
+def column(values: list[int], *, total_published: bool = False) -> list[int | str]:
+    """Shown values of one column. When its total is shown elsewhere and exactly one cell is
+    small, the smallest other non-zero cell is hidden too, so the small one cannot be computed."""
+    shown: list[int | str] = [cell(v) for v in values]
+    small = [i for i, v in enumerate(values) if is_small(v)]
+    if total_published and len(small) == 1:
+        others = [i for i, v in enumerate(values) if v >= THRESHOLD]
+        if others:
+            shown[min(others, key=lambda i: values[i])] = HIDDEN
+    return shown
+
+
 def share(part: int, whole: int) -> str:
     """A percentage, or "<5"-style text when it would reveal a small count."""
     if whole == 0:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.dashboard.grouping import group_questions, jaccard, shingles
-from bot.dashboard.suppression import cell, share
+from bot.dashboard.suppression import cell, column, share
 
 
 def test_cells() -> None:
@@ -29,3 +29,9 @@ def test_similar_questions_group_together() -> None:
     as_sets = sorted(sorted(g.ids) for g in groups)
     assert as_sets == [[1, 2], [3, 4], [5]]
     assert jaccard(shingles("abc"), shingles("abc")) == 1.0
+
+
+def test_complementary_suppression_when_the_total_is_shown_elsewhere() -> None:
+    assert column([3, 9, 20, 0]) == ["<5", 9, 20, 0]
+    assert column([3, 9, 20, 0], total_published=True) == ["<5", "onderdrukt", 20, 0]
+    assert column([3, 2, 20], total_published=True) == ["<5", "<5", 20]  # two unknowns: no single answer
