@@ -38,6 +38,8 @@ async def test_crisis_mid_conversation_gets_113_first_and_a_handover(chat: Conve
     handover = custom(replies, "handover")
     assert handover and handover["reason"] == "crisis" and handover["urgent"] is True
     assert handover["summary"]["topics"] == ["energy_water"]
+    assert handover["summary"]["told"] == ["utter_energy_water"]
+    assert "find_local_help" in handover["summary"]["suggested"]
 
 
 async def test_asking_for_a_person_lets_the_resident_choose(chat: Conversation) -> None:
@@ -65,3 +67,23 @@ async def test_the_bot_never_asks_for_a_name_or_bsn(chat: Conversation) -> None:
     asked = texts(replies).lower()
     assert "wat is je naam" not in asked and "bsn?" not in asked
     assert "naam en adres heb ik niet nodig" in asked
+
+
+async def test_who_reads_this_gets_an_honest_answer(chat: Conversation) -> None:
+    replies = await chat.say("wie leest dit eigenlijk allemaal mee")
+    answer = texts(replies)
+    assert "computerprogramma" in answer and "Belastingdienst" in answer
+    assert "/choose_counsellor" in payloads(replies)  # a person is offered, not forced
+    assert custom(replies, "handover") is None
+
+
+async def test_forget_me_asks_the_gateway_to_delete(chat: Conversation) -> None:
+    await chat.say("ik heb schulden")
+    replies = await chat.say("verwijder al mijn gegevens")
+    assert custom(replies, "forget_me") is True
+
+
+async def test_not_understood_once_offers_choices_not_a_guess(chat: Conversation) -> None:
+    replies = await chat.say("kjhkjh sdfsdf")
+    assert "/find_local_help" in payloads(replies) and "/ask_human" in payloads(replies)
+    assert not any(name in texts(replies) for name in (text_of("utter_debt_help"),))
