@@ -70,7 +70,7 @@ async def test_the_bot_never_asks_for_a_name_or_bsn(chat: Conversation) -> None:
 
 
 async def test_who_reads_this_gets_an_honest_answer(chat: Conversation) -> None:
-    replies = await chat.say("wie leest dit eigenlijk allemaal mee")
+    replies = await chat.say("wie leest dit mee")
     answer = texts(replies)
     assert "computerprogramma" in answer and "Belastingdienst" in answer
     assert "/choose_counsellor" in payloads(replies)  # a person is offered, not forced
