@@ -97,11 +97,13 @@ async def logout_post(request: web.Request) -> web.Response:
     raise response
 
 
-@require_roles(*CHAT_ROLES)
+@require_roles()
 async def queue_page(request: web.Request) -> web.Response:
-    """GET /console/: waiting and taken conversations."""
+    """GET /console/: waiting and taken conversations (analysts go on to the dashboard)."""
     user = await current_user(request)
     assert user is not None
+    if user.role not in CHAT_ROLES:
+        raise web.HTTPFound("/dashboard/")  # the landing page after login for analysts
     return render("queue.html", user=user, rows=await queue_rows(request, user), team=await team_presence(request, user))
 
 

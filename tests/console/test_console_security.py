@@ -161,3 +161,10 @@ async def test_many_simultaneous_takes_have_one_winner(db_url) -> None:  # type:
             conv = await s.get(Conversation, conv_id)
     assert len(winners) == 1
     assert row.assigned_to == winners[0] and conv.status == "with_human"
+
+
+async def test_an_analyst_lands_on_the_dashboard_not_on_chats(console) -> None:  # type: ignore[no-untyped-def]
+    response = await console.post("/console/login", data={"email": "analist@demo.geldhulp.nl",
+                                                          "password": "demo-geldhulp"})
+    assert response.status == 200 and str(response.url).endswith("/dashboard/")
+    assert (await console.get("/console/api/queue")).status == 403  # no chats for analysts
