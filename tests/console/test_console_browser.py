@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from tests.console.conftest import tg, wait_handover
+from tests.support.browser import launch
 
 pytestmark = [pytest.mark.rasa, pytest.mark.browser]
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
@@ -29,9 +29,7 @@ async def test_counsellor_takes_and_replies_in_the_browser(console, fakes, db_ur
     base = f"http://{console.host}:{console.port}"
     ARTIFACTS.mkdir(exist_ok=True)
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        browser = await launch(p)
         page = await browser.new_page(viewport={"width": 1200, "height": 800})
         await page.goto(f"{base}/console/login")
         await page.fill("#email", "landelijk@demo.geldhulp.nl")

@@ -11,11 +11,11 @@ import pytest
 from bot.demo.history import seed
 from bot.storage.db import open_database
 from tests.dashboard.conftest import ANALYST_A
+from tests.support.browser import launch
 
 pytestmark = [pytest.mark.browser]
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
@@ -27,9 +27,7 @@ async def test_analyst_sees_charts_and_downloads_csv(dashboard, db_url, tmp_path
     base = f"http://{dashboard.host}:{dashboard.port}"
     ARTIFACTS.mkdir(exist_ok=True)
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        browser = await launch(p)
         context = await browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
         page = await context.new_page()
         await page.goto(f"{base}/console/login")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 from pathlib import Path
 
 import aiohttp
@@ -13,10 +12,10 @@ from sqlalchemy import func, select
 
 from bot.conversations.tables import Conversation, Message
 from bot.storage.db import open_database
+from tests.support.browser import launch
 
 pytestmark = pytest.mark.rasa
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 async def receive_until(ws, predicate, timeout: float = 60):  # type: ignore[no-untyped-def]
@@ -120,9 +119,7 @@ async def test_web_chat_meets_wcag_aa_in_chromium(gateway) -> None:  # type: ign
     url = f"http://{client.host}:{client.port}/chat"
     ARTIFACTS.mkdir(exist_ok=True)
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        browser = await launch(p)
         for name, viewport in (("phone", {"width": 360, "height": 740}), ("desktop", {"width": 1280, "height": 800})):
             page = await browser.new_page(viewport=viewport)
             await page.goto(url)
