@@ -94,7 +94,6 @@ def _resources(settings: Settings, pacing: dict[str, float], retry_base: float, 
             channels["whatsapp"] = WhatsAppChannel(http, settings.whatsapp_graph_url,
                                                    settings.whatsapp_phone_number_id,
                                                    str(settings.whatsapp_token))
-        app[keys.CHANNELS] = channels
         router = Router(
             rasa=RasaClient(http, settings.rasa_url, str(settings.rasa_channel_token),
                             settings.rasa_timeout),
@@ -112,7 +111,6 @@ def _resources(settings: Settings, pacing: dict[str, float], retry_base: float, 
                             processed=outbox.wake.set)
         app[keys.INBOX], app[keys.OUTBOX] = inbox, outbox
         stop = asyncio.Event()
-        app[keys.STOP] = stop
         tasks = []
         if workers:
             tasks.append(asyncio.create_task(_retention(factory, settings, stop)))  # tests start an app without workers to simulate a crash after the ack

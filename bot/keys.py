@@ -13,10 +13,8 @@ from bot.texts import TextCatalog
 SETTINGS = web.AppKey("settings", Settings)
 DB = web.AppKey("db", async_sessionmaker)
 TEXTS = web.AppKey("texts", TextCatalog)
-CHANNELS = web.AppKey("channels", dict)  # name -> channel sender
 INBOX = web.AppKey("inbox_worker", object)
 OUTBOX = web.AppKey("outbox_worker", object)
 HUB = web.AppKey("webchat_hub", object)
 FLOOD = web.AppKey("flood", dict)
-STOP = web.AppKey("stop", object)
 EXTRA: web.AppKey[dict[str, Any]] = web.AppKey("extra", dict)
