@@ -14,6 +14,7 @@ from bot import keys
 from bot.channels.telegram import TelegramChannel
 from bot.channels.webhooks import setup_webhooks
 from bot.channels.whatsapp import WhatsAppChannel
+from bot.conversations.attending import Attending
 from bot.conversations.rasa import RasaClient
 from bot.conversations.router import Router
 from bot.conversations.worker import InboxWorker, OutboxWorker
@@ -98,6 +99,7 @@ def _resources(settings: Settings, pacing: dict[str, float], retry_base: float, 
             rasa=RasaClient(http, settings.rasa_url, str(settings.rasa_channel_token),
                             settings.rasa_timeout),
             texts=app[keys.TEXTS], pseudonym_key=str(settings.pseudonym_key),
+            attending=Attending(app[keys.TEXTS], str(settings.pseudonym_key)),
         )
         _attach_handover(app, router, settings)
         outbox = OutboxWorker(factory, channels, pacing=pacing, retry_base=retry_base)

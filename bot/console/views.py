@@ -18,8 +18,10 @@ from aiohttp import WSMsgType, web
 from sqlalchemy import func, select
 
 from bot import keys
-from bot.console.auth import CHAT_ROLES, COOKIE, User, current_user, login, logout, require_roles, set_cookie
-from bot.console.tables import AuditEntry, Handover, Note, QuickReply, StaffUser, Team
+from bot.staff import CHAT_ROLES, COOKIE, User, current_user, login, logout, require_roles, set_cookie
+from bot.console.tables import QuickReply
+from bot.conversations.tables import Handover, Note
+from bot.staff import StaffUser, Team, audit
 from bot.conversations import store
 from bot.conversations.handover import HandoverError
 from bot.conversations.states import InvalidTransition, Status
@@ -151,7 +153,8 @@ async def conversation_page(request: web.Request) -> web.Response:
     assert user is not None
     async with request.config_dict[keys.DB]() as session:
         conv, handover = await _load(request, user, session)
-        session.add(AuditEntry(staff_id=user.id, conversation_id=conv.id, action="opened"))
+        audit(session, actor_id=user.id, action="opened", conversation_id=conv.id,
+              origin=request.remote)
         messages = await store.transcript(session, conv.id)
         notes = (await session.scalars(select(Note).where(Note.conversation_id == conv.id).order_by(Note.id))).all()
         quick = (await session.scalars(select(QuickReply).where(QuickReply.team_id == user.team_id)
@@ -205,7 +208,8 @@ async def _act(request: web.Request, action: str) -> web.Response:
                     outcome = str(form.get("outcome") or "other")
                     await _service(request).finish(session, conv, staff, to=Status.CLOSED,
                                                    outcome=outcome if outcome in OUTCOMES else "other")
-            session.add(AuditEntry(staff_id=user.id, conversation_id=conv.id, action=action))
+            audit(session, actor_id=user.id, action=action, conversation_id=conv.id,
+                  origin=request.remote)
             await session.commit()
         except (HandoverError, InvalidTransition) as exc:
             await session.rollback()

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.console.tables import Team
+from bot.staff import Team
 
 TZ = ZoneInfo("Europe/Amsterdam")
 ROLES_FOR_KIND = {"counsellor": {"counsellor", "team_lead"}, "peer": {"peer"}}

@@ -15,7 +15,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.analytics import EventName, record_event
-from bot.console.tables import Handover, StaffUser, Team
+from bot.conversations.tables import Handover
+from bot.staff import StaffUser, Team
 from bot.conversations.assignment import ROLES_FOR_KIND, TZ, is_open, next_opening, pick_team
 from bot.conversations import store
 from bot.conversations.models import Reply
@@ -219,5 +220,4 @@ def attach(app: web.Application, router: Any, settings: Settings) -> None:
     service = HandoverService(router.texts, str(settings.pseudonym_key))
     app[keys.EXTRA]["handover"] = service
     router.on_handover = service.request
-    router.on_cancel = service.cancel
-    router.on_consent = service.consent
+    router.attending.handover = service

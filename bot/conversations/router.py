@@ -17,7 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.analytics import EventName, record_event, record_unanswered
 from bot.conversations import store
 from bot.conversations.models import IGNORED, MEDIA, Inbound, Reply
+from bot.conversations.attending import Attending
 from bot.conversations.rasa import RasaClient, RasaTurn
+from bot.conversations.safety import screen
 from bot.conversations.states import Status
 from bot.conversations.tables import ChannelIdentity, Conversation, InboxItem
 from bot.errors import RasaUnavailable
@@ -28,7 +30,6 @@ from bot.topics import TOPIC_INTENTS
 logger = logging.getLogger(__name__)
 TOPICS = frozenset(TOPIC_INTENTS)
 UNANSWERED_CONFIDENCE = 0.5
-CANCEL_WORDS = ("/cancel_handover", "toch niet", "laat maar", "annuleer", "stop met wachten")
 MEDIA_RESPONSES = {
     "voice": "utter_gateway_voice", "audio": "utter_gateway_voice",
     "photo": "utter_gateway_image", "image": "utter_gateway_image", "video": "utter_gateway_image",
@@ -47,10 +48,8 @@ class Router:
     rasa: RasaClient
     texts: TextCatalog
     pseudonym_key: str
+    attending: Attending
     on_handover: HandoverHook | None = None
-    on_resident_message: Callable[[Conversation], Awaitable[None]] | None = None
-    on_cancel: Callable[[AsyncSession, Conversation], Awaitable[None]] | None = None
-    on_consent: Callable[[AsyncSession, Conversation, bool], Awaitable[Reply]] | None = None
 
     def _reply(self, name: str, channel: str, **values: Any) -> Reply:
         text = self.texts.render(name, channel=channel, **values)
@@ -81,31 +80,15 @@ class Router:
         if inbound.kind == "group":
             store.enqueue_reply(session, conv, identity, self._reply("utter_gateway_group", conv.channel))
         elif conv.status != Status.BOT:
-            await self._for_human(session, conv, identity, inbound)
+            # not with the assistant: a person answers, and the safety layer screens everything
+            screening = screen(inbound.payload or inbound.text or "")
+            await self.attending.handle(session, conv, identity, inbound, screening)
         elif inbound.kind == MEDIA:
             name = MEDIA_RESPONSES.get(inbound.media_type or "", "utter_gateway_other")
             store.enqueue_reply(session, conv, identity, self._reply(name, conv.channel))
         else:
             await self._to_rasa(session, conv, identity, inbound, item)
         item.status = "done"
-
-    async def _for_human(
-        self, session: AsyncSession, conv: Conversation, identity: ChannelIdentity, inbound: Inbound
-    ) -> None:
-        """Waiting for or with a human: keep the message; the resident may cancel the wait."""
-        text = (inbound.payload or inbound.text or "").strip().lower()
-        if text in ("/contact_me", "/no_contact") and self.on_consent is not None:
-            reply = await self.on_consent(session, conv, text == "/contact_me")
-            store.enqueue_reply(session, conv, identity, reply, sender_type="system")
-        elif conv.status == Status.WAITING_FOR_HUMAN and any(text.startswith(w) for w in CANCEL_WORDS):
-            store.move(session, conv, Status.BOT, "resident", "cancelled")
-            await record_event(session, EventName.HANDOVER_CANCELLED, channel=conv.channel,
-                               municipality_code=conv.municipality_code, conversation_ref=self.ref(conv))
-            store.enqueue_reply(session, conv, identity, self._reply("utter_gateway_handover_cancelled", conv.channel))
-            if self.on_cancel is not None:
-                await self.on_cancel(session, conv)
-        if self.on_resident_message is not None:
-            await self.on_resident_message(conv)
 
     async def _to_rasa(
         self, session: AsyncSession, conv: Conversation, identity: ChannelIdentity,

@@ -1,4 +1,4 @@
-"""Conversation tables: identities, conversations, messages, events, durable inbox and outbox.
+"""Conversation tables: identities, conversations, messages, events, inbox, outbox, handovers, notes.
 
 `ChannelIdentity.address` is what the channel needs to answer (a Telegram chat id, a WhatsApp id or
 a web-chat token). It is personal data: it is stored here only, never logged, and deleted when the
@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from bot.staff import tables as _staff_tables  # noqa: F401 - handovers refer to teams and staff
 from bot.storage.base import Base, UTCDateTime, utcnow
 
 
@@ -134,3 +135,35 @@ class SenderRate(Base):
     sender_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     window_start: Mapped[float] = mapped_column(Float)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Handover(Base):
+    """One request for a person: routing, waiting, who took it, and how it ended."""
+
+    __tablename__ = "handovers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    kind: Mapped[str | None] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(20))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    out_of_hours: Mapped[bool] = mapped_column(Boolean, default=False)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    assigned_to: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(30))
+    contact_consent: Mapped[bool | None] = mapped_column(Boolean)  # out of hours: may we write later?
+
+
+class Note(Base):
+    """A private note on a conversation (never sent to the resident)."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

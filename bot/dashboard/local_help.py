@@ -11,7 +11,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot import keys
-from bot.console.auth import current_user, require_roles
+from bot.staff import current_user, require_roles
 from bot.directory.files import DirectoryFileError, dump_yaml, parse_directory_file
 from bot.directory.repository import apply_file, known_codes, services_of
 

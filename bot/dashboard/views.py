@@ -1,6 +1,6 @@
 """Dashboard views: overview with charts + tables, unanswered questions, CSV export.
 
-Login and roles are the console's (`bot.console.auth`): analysts and team leads see only their
+Login and roles are the staff part's (`bot.staff`): analysts and team leads see only their
 own municipalities; admins may pick any set of municipality codes (a region) or all.
 """
 
@@ -16,7 +16,7 @@ import jinja2
 from aiohttp import web
 
 from bot import keys
-from bot.console.auth import User, current_user, require_roles
+from bot.staff import User, current_user, require_roles
 from bot.dashboard import charts, queries
 from bot.dashboard.queries import PERIODS, Scope, Table
 from bot.storage.base import utcnow

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot.console.auth import hash_password
-from bot.console.tables import QuickReply, StaffUser, Team
+from bot.console.tables import QuickReply
+from bot.staff import StaffUser, Team, hash_password
 from bot.texts import TextCatalog
 
 DEMO_PASSWORD = "demo-geldhulp"  # demo only: printed by `make run` and in docs/console.md

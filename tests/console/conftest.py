@@ -11,7 +11,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from bot.console.tables import Handover, StaffUser, Team
+from bot.conversations.tables import Handover
+from bot.staff import StaffUser, Team
 from bot.demo.team import DEMO_PASSWORD, seed
 from bot.storage.db import open_database
 from tests.gateway.conftest import TG_SECRET, fakes, fixture, gateway, rasa_proxy  # noqa: F401

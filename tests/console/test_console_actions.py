@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.console.tables import Handover, QuickReply, StaffUser
+from bot.console.tables import QuickReply
+from bot.conversations.tables import Handover
+from bot.staff import StaffUser
 from bot.conversations.handover import HandoverError, HandoverService
 from bot.conversations.tables import Conversation, Message
 from bot.demo.team import seed
@@ -87,7 +89,7 @@ async def test_ready_made_replies_are_sent_and_team_editable(console, db_url) ->
 
 
 async def test_out_of_hours_consent_is_recorded(gateway, fakes, db_url) -> None:  # type: ignore[no-untyped-def]
-    from bot.console.tables import Team
+    from bot.staff import Team
 
     telegram, _ = fakes
     async with open_database(db_url) as (_e, factory):
@@ -161,7 +163,7 @@ async def test_take_and_close_record_pseudonymous_analytics(console, db_url) -> 
 
 
 def test_pick_team_prefers_the_own_municipality_then_a_pool_for_the_kind() -> None:
-    from bot.console.tables import Team
+    from bot.staff import Team
     from bot.conversations.assignment import pick_team
 
     groningen = Team(id=1, name="Groningen", municipality_codes=["GM0014"], kinds=["counsellor"])

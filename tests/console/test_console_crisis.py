@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.console.tables import Team
+from bot.staff import Team
 from bot.demo.team import seed
 from bot.storage.db import open_database
 from bot.texts import TextCatalog

@@ -9,7 +9,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from bot.console.tables import AuditEntry, Team
+from bot.staff import AuditEntry, Team
 from bot.conversations.tables import Conversation, Message
 from bot.storage.db import open_database
 from bot.texts import TextCatalog

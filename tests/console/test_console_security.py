@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import create_app
-from bot.console.tables import Handover, StaffUser, Team
+from bot.conversations.tables import Handover
+from bot.staff import StaffUser, Team
 from bot.conversations.handover import HandoverError, HandoverService
 from bot.conversations.states import Status
 from bot.conversations.tables import ChannelIdentity, Conversation, Message

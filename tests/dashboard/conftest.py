@@ -14,8 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.analytics import record_event
 from bot.analytics.tables import UnansweredQuestion
 from bot.app import create_app
-from bot.console.auth import hash_password
-from bot.console.tables import StaffUser, Team
+from bot.staff import StaffUser, Team, hash_password
 from bot.demo.team import DEMO_PASSWORD
 from bot.demo.team import seed as seed_team
 from bot.settings import Secret, Settings

@@ -8,7 +8,8 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.resources as resources
-from actions.local_help import ActionFindLocalHelp, ActionMoreHelp, ValidateLocationForm
+from actions.local_help import ActionFindLocalHelp, ActionMoreHelp
+from actions.location_form import ValidateLocationForm
 from bot.storage.db import create_engine, session_factory
 from tests.support.trackers import make_tracker
 

@@ -1,11 +1,9 @@
-"""Console login: scrypt password hashes, server-side sessions in a secure cookie, CSRF, lock-out.
-
-The dashboard reuses `current_user` and `require_roles`.
+"""Staff login for the console and the dashboard: server-side sessions in a secure cookie, CSRF,
+lock-out, roles. Both screens use `current_user` and `require_roles`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable
@@ -16,7 +14,8 @@ from aiohttp import web
 from sqlalchemy import delete, select
 
 from bot import keys
-from bot.console.tables import StaffSession, StaffUser, Team
+from bot.staff.passwords import DUMMY_HASH, verify_password
+from bot.staff.tables import StaffSession, StaffUser, Team
 from bot.storage.base import utcnow
 
 COOKIE = "gh_console"
@@ -26,26 +25,7 @@ MAX_FAILED = 5
 LOCKOUT = timedelta(minutes=15)
 ROLES = ("counsellor", "peer", "team_lead", "analyst", "admin")
 CHAT_ROLES = ("counsellor", "peer", "team_lead", "admin")
-USER_KEY: web.RequestKey[object] = web.RequestKey("console_user", object)
-_DUMMY = "scrypt$00$00"
-
-
-def hash_password(password: str, salt: bytes | None = None) -> str:
-    """scrypt with a per-user salt."""
-    salt = salt or secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1, dklen=32)
-    return f"scrypt${salt.hex()}${digest.hex()}"
-
-
-def verify_password(password: str, stored: str) -> bool:
-    """Constant-time check (also computed for unknown users, against a dummy)."""
-    try:
-        _scheme, salt_hex, digest_hex = stored.split("$")
-        salt = bytes.fromhex(salt_hex)
-    except ValueError:
-        return False
-    digest = hashlib.scrypt(password.encode(), salt=salt or b"0", n=2**14, r=8, p=1, dklen=32)
-    return hmac.compare_digest(digest.hex(), digest_hex)
+USER_KEY: web.RequestKey[object] = web.RequestKey("staff_user", object)
 
 
 class User:
@@ -69,7 +49,7 @@ async def login(request: web.Request, email: str, password: str) -> tuple[str | 
     async with factory() as session:
         staff = await session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
         if staff is None:
-            verify_password(password, _DUMMY)  # same work as for a real user: no timing signal
+            verify_password(password, DUMMY_HASH)  # same work as for a real user: no timing signal
             return None, "invalid"
         now = utcnow()
         if staff.locked_until and staff.locked_until > now:

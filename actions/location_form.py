@@ -1,0 +1,105 @@
+"""The location form: where the resident lives, asked only when they want local help.
+
+Resolves what the resident typed to a municipality or postcode (bot.directory's resolver);
+one kind retry, then national help. Texts live in `domain/local_help.yml`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.constants import SLOT_MUNICIPALITY_CODE, SLOT_MUNICIPALITY_NAME
+from actions.conversation_state import latest_intent
+from actions.resources import resolver
+from bot.directory.resolver import AMBIGUOUS, FOUND, Resolution
+
+logger = logging.getLogger(__name__)
+MAX_LOCATION_ATTEMPTS = 2
+NOT_A_PLACE = {"crisis", "ask_human", "cancel_handover", "forget_me", "goodbye", "something_else"}
+
+
+def _entity_value(tracker: Tracker) -> str | None:
+    for entity in (tracker.latest_message or {}).get("entities") or []:
+        if entity.get("entity") in ("municipality", "postcode") and entity.get("value"):
+            return str(entity["value"])
+    return None
+
+
+class ValidateLocationForm(FormValidationAction):
+    """Resolve what the resident typed to a municipality; one kind retry, then national help."""
+
+    def name(self) -> str:
+        return "validate_location_form"
+
+    async def extract_location_input(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Use a place named in the message that started the search ("hulp in Emmen")."""
+        if latest_intent(tracker) in NOT_A_PLACE:
+            return {}
+        if tracker.get_slot("requested_slot") is None and tracker.get_slot("location_input") is None:
+            value = _entity_value(tracker)
+            if value or latest_intent(tracker) == "inform_location":
+                text = (tracker.latest_message or {}).get("text") or ""
+                return {"location_input": value or text}
+        return {}
+
+    async def validate_location_input(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> dict[str, Any]:
+        """Set the municipality, ask to choose between two, or retry once."""
+        text = _entity_value(tracker) or (str(value) if value else "")
+        try:
+            result: Resolution = (await resolver()).resolve(text)
+        except (SQLAlchemyError, OSError, TimeoutError):
+            logger.exception("location lookup failed")
+            result = Resolution("unknown")
+        if result.status == FOUND and result.place:
+            return {
+                "location_input": text, SLOT_MUNICIPALITY_CODE: result.place.code,
+                SLOT_MUNICIPALITY_NAME: result.place.name, "location_attempts": 0.0,
+                "location_national": False,
+            }
+        if result.status == AMBIGUOUS:
+            buttons = [
+                {"title": p.name[:20], "payload": "/inform_location"
+                 + json.dumps({"municipality": p.code})}
+                for p in result.places[:3]
+            ]
+            dispatcher.utter_message(
+                response="utter_location_choose",
+                postcode_or_name=result.postcode or text.strip()[:40], buttons=buttons,
+            )
+            return {"location_input": None}
+        attempts = (tracker.get_slot("location_attempts") or 0.0) + 1
+        if attempts < MAX_LOCATION_ATTEMPTS:
+            dispatcher.utter_message(response="utter_location_unknown")
+            return {"location_input": None, "location_attempts": attempts}
+        dispatcher.utter_message(response="utter_location_national")
+        return {
+            "location_input": text or "-", SLOT_MUNICIPALITY_CODE: None,
+            "location_national": True, "location_attempts": 0.0,
+        }
+
+
+class ActionAskLocationInput(Action):
+    """Ask where the resident lives, saying why, only the first time in a search."""
+
+    def name(self) -> str:
+        return "action_ask_location_input"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        if tracker.get_slot("location_asked"):
+            return []  # the validator just asked again, kindly and shortly
+        dispatcher.utter_message(response="utter_ask_location_input")
+        return [SlotSet("location_asked", True)]

@@ -1,0 +1,42 @@
+"""Staff: teams, staff accounts, login and roles, and the audit log (no screens here).
+
+The console and the dashboard import from this package only.
+"""
+
+from __future__ import annotations
+
+from bot.staff.audit import record as audit
+from bot.staff.auth import (
+    CHAT_ROLES,
+    COOKIE,
+    LOGIN_PATH,
+    ROLES,
+    User,
+    current_user,
+    login,
+    logout,
+    require_roles,
+    set_cookie,
+)
+from bot.staff.passwords import hash_password, verify_password
+from bot.staff.tables import AuditEntry, StaffSession, StaffUser, Team
+
+__all__ = [
+    "CHAT_ROLES",
+    "COOKIE",
+    "LOGIN_PATH",
+    "ROLES",
+    "AuditEntry",
+    "StaffSession",
+    "StaffUser",
+    "Team",
+    "User",
+    "audit",
+    "current_user",
+    "hash_password",
+    "login",
+    "logout",
+    "require_roles",
+    "set_cookie",
+    "verify_password",
+]

@@ -1,0 +1,69 @@
+"""Staff tables: teams (with opening hours), staff accounts, their login sessions, the audit log.
+
+Staff rules know no screens: the console and the dashboard use these through `bot.staff`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.storage.base import Base, UTCDateTime, utcnow
+
+
+class Team(Base):
+    """A team of a municipality (or a regional/national pool when it lists no municipalities)."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(120))
+    municipality_codes: Mapped[list[str]] = mapped_column(JSON, default=list)  # [] = national pool
+    kinds: Mapped[list[str]] = mapped_column(JSON, default=list)  # counsellor, peer
+    # {"0": [["09:00", "17:00"]], …} per weekday (0 = Monday), Europe/Amsterdam time
+    opening_hours: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class StaffUser(Base):
+    """A counsellor, lived-experience expert, team lead, analyst or admin."""
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(20))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    presence: Mapped[str] = mapped_column(String(12), default="offline")  # available|away|offline
+    max_chats: Mapped[int] = mapped_column(Integer, default=3)
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class StaffSession(Base):
+    """A logged-in browser: random id in a secure cookie, its CSRF token, expiry."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"))
+    csrf: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AuditEntry(Base):
+    """Every time a person opens (or acts on) a conversation."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
+    conversation_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
