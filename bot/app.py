@@ -74,6 +74,10 @@ def _mount_optional(app: web.Application, settings: Settings) -> None:
         from bot.dashboard import create_dashboard_app
 
         app.add_subapp("/dashboard/", create_dashboard_app(settings))
+    with contextlib.suppress(ModuleNotFoundError):
+        from bot.helppage import create_helppage_app  # type: ignore[import-not-found]
+
+        app.add_subapp("/hulp/", create_helppage_app(settings))
 
 
 def _resources(settings: Settings, pacing: dict[str, float], retry_base: float,  # type: ignore[no-untyped-def]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{ROOT / 'var' / 'geldhulp.db'}"
+DEFAULT_RASA_TRACKER_URL = f"sqlite+aiosqlite:///{ROOT / 'var' / 'rasa_tracker.db'}"
 PLACEHOLDER = "change-me"
 
 
@@ -39,6 +40,9 @@ class Settings:
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout: float = 10.0
     rasa_channel_token: Secret = Secret(PLACEHOLDER)  # shared with Rasa's gateway channel
+    # Rasa's SQL tracker store, as our async URL (the Rasa side gets the sync form, see
+    # `rasa_tracker_url_for_rasa`); retention and forget-me delete from it
+    rasa_tracker_url: str = DEFAULT_RASA_TRACKER_URL
     action_server_url: str = "http://127.0.0.1:5055/webhook"
     # gateway
     host: str = "127.0.0.1"
@@ -66,6 +70,12 @@ class Settings:
     def is_development(self) -> bool:
         """True for local development and tests."""
         return self.env in {"development", "test"}
+
+
+def rasa_tracker_url_for_rasa(url: str) -> str:
+    """The tracker URL as Rasa's SQLAlchemy 1.4 wants it (sync drivers: sqlite, psycopg2)."""
+    return url.replace("sqlite+aiosqlite://", "sqlite://").replace(
+        "postgresql+asyncpg://", "postgresql://")
 
 
 def _cast(name: str, raw: str, kind: object) -> object:

@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 
 import aiohttp
 
-from bot.settings import ROOT, Settings, load_settings
+from bot.settings import ROOT, Settings, load_settings, rasa_tracker_url_for_rasa
 
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
 MODEL = ROOT / "models" / "geldhulp.tar.gz"
@@ -168,7 +168,9 @@ async def supervise(settings: Settings, *, chat: bool, gateway: bool) -> int:
         "ACTION_SERVER_URL": settings.action_server_url,
         "GELDHULP_RASA_CHANNEL_TOKEN": str(settings.rasa_channel_token),
         "GELDHULP_DATABASE_URL": settings.database_url,
+        "RASA_TRACKER_URL": rasa_tracker_url_for_rasa(settings.rasa_tracker_url),
     }
+    (ROOT / "var").mkdir(exist_ok=True)
     children: list[Child] = []
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -54,6 +54,7 @@ class RasaStack:
     action_url: str
     database_url: str
     token: str
+    tracker_url: str  # Rasa's SQL tracker store (SQLAlchemy 1.4 / sync form)
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
     logs: list[Path] = field(default_factory=list)
 
@@ -103,8 +104,13 @@ def start_stack(workdir: Path, *, database_url: str | None = None) -> RasaStack:
         "PYTHONPATH": str(ROOT),
         "GELDHULP_RASA_CHANNEL_TOKEN": RASA_CHANNEL_TOKEN,
     }
+    # Rasa's trackers in their own SQLite file of this run (tests read and purge it)
+    tracker_url = f"sqlite:///{workdir / 'rasa_tracker.db'}"
     endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n")
+    endpoints.write_text(
+        f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n"
+        f"tracker_store:\n  type: SQL\n  url: {tracker_url}\n"
+    )
     action_log = workdir / "actions.log"
     rasa_log = workdir / "rasa.log"
     actions = subprocess.Popen(  # noqa: S603 - our own interpreter and module
@@ -130,6 +136,7 @@ def start_stack(workdir: Path, *, database_url: str | None = None) -> RasaStack:
         action_url=f"http://127.0.0.1:{action_port}/webhook",
         database_url=database_url,
         token=token,
+        tracker_url=tracker_url,
         procs=[actions, rasa],
         logs=[action_log, rasa_log],
     )
