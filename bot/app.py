@@ -54,6 +54,7 @@ def create_app(settings: Settings, *, pacing: dict[str, float] | None = None,
     app[keys.SETTINGS] = settings
     app[keys.FLOOD] = {}
     app[keys.EXTRA] = {}
+    app[keys.BACKGROUND] = []
     app[keys.TEXTS] = TextCatalog.load()
     app.router.add_get("/healthz", healthz)
     setup_webhooks(app)
@@ -121,6 +122,7 @@ def _resources(settings: Settings, pacing: dict[str, float], retry_base: float, 
         if workers:
             tasks.append(asyncio.create_task(_retention(factory, settings, stop)))  # tests start an app without workers to simulate a crash after the ack
             tasks += [asyncio.create_task(inbox.run(stop)), asyncio.create_task(outbox.run(stop))]
+            tasks += [asyncio.create_task(loop(stop)) for loop in app[keys.BACKGROUND]]
         if telegram is not None and _polling(settings):
             from bot.channels.webhooks import accept
             from bot.channels.telegram import parse_update
@@ -152,7 +154,7 @@ def _resources(settings: Settings, pacing: dict[str, float], retry_base: float, 
 
 async def _retention(factory, settings: Settings, stop: asyncio.Event) -> None:  # type: ignore[no-untyped-def]
     """Delete transcripts past the retention limit, at start and then every hour."""
-    from bot.conversations.store import purge_transcripts
+    from bot.conversations.forgetting import purge_transcripts
 
     while not stop.is_set():
         try:

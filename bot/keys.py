@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -18,3 +19,8 @@ OUTBOX = web.AppKey("outbox_worker", object)
 HUB = web.AppKey("webchat_hub", object)
 FLOOD = web.AppKey("flood", dict)
 EXTRA: web.AppKey[dict[str, Any]] = web.AppKey("extra", dict)
+# Background loops that features register while the app starts (in `attach`-style hooks): each
+# is called with the app's stop event and runs until it is set. The app factory starts them with
+# its own workers and waits for them at shutdown.
+Background = Callable[[Any], Awaitable[None]]
+BACKGROUND: web.AppKey[list[Background]] = web.AppKey("background", list)

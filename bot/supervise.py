@@ -208,10 +208,12 @@ async def supervise(settings: Settings, *, chat: bool, gateway: bool) -> int:
             print(f"  Action server   http://127.0.0.1:{action_port}")
             if gateway_child:
                 print(f"  Web chat        {settings.public_url}/chat")
-                from bot.demo.team import DEMO_PASSWORD, USERS
+                from bot.demo.team import login_lines
 
                 print(f"  Console         {settings.public_url}/console/")
-                print(f"                  demo login: {USERS[0][0]} / {DEMO_PASSWORD} (docs/console.md)")
+                print("  Demo logins (docs/console.md):")
+                for line in login_lines():
+                    print(f"                  {line}")
                 if (ROOT / "bot" / "dashboard").exists():
                     print(f"  Dashboard       {settings.public_url}/dashboard/")
             print(f"  Logs            {LOG_DIR}/")

@@ -1,4 +1,4 @@
-"""Console views: login, queue, one conversation (summary, transcript, notes), and actions.
+"""Console views: queue, one conversation (summary, transcript, notes), and actions.
 
 Thin handlers: authorisation here, use cases in bot/conversations/handover.py. Every opening of
 a conversation is written to the audit log. What a resident typed is shown as text (Jinja2
@@ -13,33 +13,21 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-import jinja2
 from aiohttp import WSMsgType, web
 from sqlalchemy import func, select
 
 from bot import keys
-from bot.staff import CHAT_ROLES, COOKIE, User, current_user, login, logout, require_roles, set_cookie
+from bot.console.login_views import setup_login_routes
+from bot.console.rendering import render
 from bot.console.tables import QuickReply
-from bot.conversations.tables import Handover, Note
-from bot.staff import StaffUser, Team, audit
 from bot.conversations import store
 from bot.conversations.handover import HandoverError
 from bot.conversations.states import InvalidTransition, Status
-from bot.conversations.tables import Conversation
+from bot.conversations.tables import Conversation, Handover, Note
+from bot.staff import CHAT_ROLES, StaffUser, User, audit, current_user, require_roles
 from bot.storage.base import utcnow
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
 OUTCOMES = ("referred", "appointment_made", "advice_given", "no_show", "other")
-ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
-
-
-def render(name: str, **context: Any) -> web.Response:
-    """A template as an HTML response with a strict CSP."""
-    html = ENV.get_template(name).render(**context)
-    return web.Response(text=html, content_type="text/html", headers={
-        "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self' ws: wss:",
-        "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
-    })
 
 
 def visible(user: User, handover: Handover | None) -> bool:
@@ -72,31 +60,6 @@ async def queue_rows(request: web.Request, user: User) -> list[dict[str, Any]]:
             "out_of_hours": handover.out_of_hours,
         })
     return out
-
-
-async def login_page(request: web.Request) -> web.Response:
-    """GET /console/login."""
-    return render("login.html", error=request.query.get("error", ""))
-
-
-async def login_post(request: web.Request) -> web.Response:
-    """POST /console/login: lock-out after repeated failures."""
-    form = await request.post()
-    sid, reason = await login(request, str(form.get("email", "")), str(form.get("password", "")))
-    if sid is None:
-        raise web.HTTPFound(f"{request.app.router['login'].url_for()}?error={reason}")
-    response = web.HTTPFound(request.app.router["queue"].url_for())
-    set_cookie(response, request, sid)
-    raise response
-
-
-@require_roles()
-async def logout_post(request: web.Request) -> web.Response:
-    """POST /console/logout."""
-    await logout(request)
-    response = web.HTTPFound(request.app.router["login"].url_for())
-    response.del_cookie(COOKIE, path="/")
-    raise response
 
 
 @require_roles()
@@ -304,9 +267,7 @@ async def quick_reply_post(request: web.Request) -> web.Response:
 
 def setup_routes(app: web.Application) -> None:
     """Every console route (tests check that each one needs a login)."""
-    app.router.add_get("/login", login_page, name="login")
-    app.router.add_post("/login", login_post)
-    app.router.add_post("/logout", logout_post)
+    setup_login_routes(app)
     app.router.add_get("/", queue_page, name="queue")
     app.router.add_get("/api/queue", queue_json)
     app.router.add_get("/ws", live)

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.analytics import EventName, record_event, record_unanswered
-from bot.conversations import store
+from bot.conversations import forgetting, store
 from bot.conversations.models import IGNORED, MEDIA, Inbound, Reply
 from bot.conversations.attending import Attending
 from bot.conversations.rasa import RasaClient, RasaTurn
@@ -161,7 +161,7 @@ class Router:
     async def _forget(self, session: AsyncSession, conv: Conversation) -> None:
         """Delete the transcript and the channel address once the confirmation is sent."""
         conv.handover = None
-        await store.forget_identity(session, conv)
+        await forgetting.forget_identity(session, conv)
         store.move(session, conv, Status.CLOSED, "resident", "forget_me")
         await record_event(session, EventName.CONVERSATION_CLOSED, channel=conv.channel,
                            municipality_code=conv.municipality_code,

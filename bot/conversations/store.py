@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -198,45 +198,6 @@ async def expand_payload(session: AsyncSession, data: str) -> str | None:
     if data.startswith("p:"):
         return await session.scalar(select(ButtonPayload.payload).where(ButtonPayload.id == data))
     return data
-
-
-async def forget_identity(session: AsyncSession, conv: Conversation) -> None:
-    """The right to be forgotten: delete transcripts and the channel address; keep analytics.
-
-    Replies still waiting in the outbox (the confirmation) keep their own copy of the address
-    until they are sent; the outbox worker wipes sent items.
-    """
-    if conv.identity_id is None:
-        return
-    identity = await session.get(ChannelIdentity, conv.identity_id)
-    conv_ids = (await session.scalars(
-        select(Conversation.id).where(Conversation.identity_id == conv.identity_id)
-    )).all()
-    await session.execute(
-        update(OutboxItem).where(OutboxItem.conversation_id.in_(conv_ids)).values(message_id=None)
-    )
-    await session.execute(
-        delete(OutboxItem).where(OutboxItem.conversation_id.in_(conv_ids), OutboxItem.status != "pending")
-    )
-    await session.execute(delete(Message).where(Message.conversation_id.in_(conv_ids)))
-    if identity is not None:
-        await session.execute(
-            update(InboxItem).where(InboxItem.sender_hash == identity.external_hash,
-                                    InboxItem.status == "done").values(body={})
-        )
-    await session.execute(
-        update(Conversation).where(Conversation.id.in_(conv_ids)).values(identity_id=None)
-    )
-    if identity is not None:
-        await session.delete(identity)
-
-
-async def purge_transcripts(session: AsyncSession, *, older_than_days: int) -> int:
-    """Retention: delete messages older than the limit; analytics events stay."""
-    cutoff = utcnow() - timedelta(days=older_than_days)
-    result = await session.execute(delete(Message).where(Message.created_at < cutoff))
-    await session.execute(update(InboxItem).where(InboxItem.received_at < cutoff).values(body={}))
-    return int(result.rowcount or 0)
 
 
 async def transcript(session: AsyncSession, conversation_id: str) -> Sequence[Message]:

@@ -29,6 +29,11 @@ USERS = [
 ]
 
 
+def login_lines() -> list[str]:
+    """The demo logins that `make run` prints: one line per demo person (demo data only)."""
+    return [f"{email} / {DEMO_PASSWORD}  ({name}, {role})" for email, name, role, _team in USERS]
+
+
 async def seed(factory: async_sessionmaker, *, if_empty: bool) -> str:  # type: ignore[type-arg]
     """Create the demo teams and people (once)."""
     async with factory() as session:

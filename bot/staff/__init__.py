@@ -5,6 +5,7 @@ The console and the dashboard import from this package only.
 
 from __future__ import annotations
 
+from bot.staff.alerts import mark_seen, open_alerts, raise_alert
 from bot.staff.audit import record as audit
 from bot.staff.auth import (
     CHAT_ROLES,
@@ -19,7 +20,7 @@ from bot.staff.auth import (
     set_cookie,
 )
 from bot.staff.passwords import hash_password, verify_password
-from bot.staff.tables import AuditEntry, StaffSession, StaffUser, Team
+from bot.staff.tables import AuditEntry, StaffAlert, StaffSession, StaffUser, Team
 
 __all__ = [
     "CHAT_ROLES",
@@ -27,6 +28,7 @@ __all__ = [
     "LOGIN_PATH",
     "ROLES",
     "AuditEntry",
+    "StaffAlert",
     "StaffSession",
     "StaffUser",
     "Team",
@@ -36,6 +38,9 @@ __all__ = [
     "hash_password",
     "login",
     "logout",
+    "mark_seen",
+    "open_alerts",
+    "raise_alert",
     "require_roles",
     "set_cookie",
     "verify_password",

@@ -67,3 +67,24 @@ class AuditEntry(Base):
     conversation_id: Mapped[str | None] = mapped_column(String(36), index=True)
     action: Mapped[str] = mapped_column(String(40))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StaffAlert(Base):
+    """Something a team (or its lead, or the admins) must see in the console, until seen.
+
+    ``kind`` is a code from the Dutch label file (e.g. "missed_crisis", "login_spike");
+    ``ref`` points at what it is about without personal data (a conversation id, a question id).
+    """
+
+    __tablename__ = "staff_alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    audience: Mapped[str] = mapped_column(String(20))  # team | team_lead | admin
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    municipality_code: Mapped[str | None] = mapped_column(String(8), index=True)
+    ref: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    seen_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))

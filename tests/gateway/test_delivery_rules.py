@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bot.channels.telegram import TelegramChannel
 from bot.channels.text import split_text
 from bot.channels.whatsapp import build_message
-from bot.conversations import store
+from bot.conversations import forgetting, store
 from bot.conversations.models import Reply
 from bot.conversations.tables import ChannelIdentity, Conversation, InboxItem, Message, OutboxItem
 from bot.conversations.worker import OutboxWorker
@@ -134,7 +134,7 @@ async def test_retention_deletes_old_transcripts_but_keeps_analytics(db_url: str
             s.add(Message(conversation_id=conv_id, direction="in", sender_type="contact", text="nieuw", data={}))
             await record_event(s, EventName.MESSAGE_RECEIVED, topic="debt_help")
             await s.commit()
-            removed = await store.purge_transcripts(s, older_than_days=90)
+            removed = await forgetting.purge_transcripts(s, older_than_days=90)
             await s.commit()
             texts = [m.text for m in (await s.scalars(select(Message))).all()]
             from bot.analytics.tables import AnalyticsEvent
