@@ -209,7 +209,7 @@ class HandoverService:
                            conversation_ref=pseudonym(self.pseudonym_key, conv.id))
         identity = await session.get(ChannelIdentity, conv.identity_id) if conv.identity_id else None
         if identity is not None:
-            name = "utter_handover_back_to_bot" if to == Status.BOT else "utter_handover_closed"
+            name = "utter_disclosure_back" if to == Status.BOT else "utter_handover_closed"
             store.enqueue_reply(session, conv, identity, self._reply(name, conv.channel), sender_type="system")
 
 

@@ -44,19 +44,31 @@ class Inbound:
 
 @dataclass(frozen=True)
 class Reply:
-    """One message to a resident: text and optional buttons (title, payload)."""
+    """One message to a resident: text, optional buttons (title, payload), and who wrote it.
+
+    ``author`` is None for the assistant; for a person it is {"type": "person", "name": first
+    name, "role": "ervaringsdeskundige" | "schuldhulpverlener" …} so that channels can show
+    who is writing (the web chat labels it; other channels get the name in the text).
+    """
 
     text: str
     buttons: tuple[tuple[str, str], ...] = ()
+    author: dict[str, str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-able dict for the outbox."""
-        return {"text": self.text, "buttons": [list(b) for b in self.buttons]}
+        data: dict[str, Any] = {"text": self.text, "buttons": [list(b) for b in self.buttons]}
+        if self.author:
+            data["author"] = dict(self.author)
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Reply:
         """Back from the outbox."""
-        return cls(text=data.get("text", ""), buttons=tuple(tuple(b) for b in data.get("buttons") or ()))
+        author = data.get("author")
+        return cls(text=data.get("text", ""),
+                   buttons=tuple(tuple(b) for b in data.get("buttons") or ()),  # type: ignore[misc]
+                   author=dict(author) if isinstance(author, dict) else None)
 
 
 @dataclass(frozen=True)

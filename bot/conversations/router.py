@@ -70,6 +70,8 @@ class Router:
         if inbound.kind == IGNORED:
             item.status = "done"
             return
+        if new:  # AI Act art. 50: the first message says a computer answers, whatever came in
+            store.prefix_first_reply(session, conv, self._reply("utter_disclosure", conv.channel).text)
         if not item.body.get("stored"):  # a retry after Rasa was down stored it already
             message = await store.add_inbound_message(
                 session, conv, inbound, {"kind": inbound.kind, "media_type": inbound.media_type}

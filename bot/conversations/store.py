@@ -149,11 +149,20 @@ async def add_inbound_message(
     return message
 
 
+def prefix_first_reply(session: AsyncSession, conv: Conversation, text: str) -> None:
+    """Put ``text`` before the next reply enqueued for ``conv`` in this transaction."""
+    session.info["first_reply_prefix"] = (conv.id, text)
+
+
 def enqueue_reply(
     session: AsyncSession, conv: Conversation, identity: ChannelIdentity, reply: Reply,
     *, sender_type: str = "bot", data: dict[str, Any] | None = None,
 ) -> tuple[Message, OutboxItem]:
     """Store an outgoing message and put it in the outbox (sent by the outbox worker)."""
+    prefix = session.info.get("first_reply_prefix")
+    if prefix and prefix[0] == conv.id:
+        del session.info["first_reply_prefix"]
+        reply = Reply(f"{prefix[1]}\n\n{reply.text}", reply.buttons, reply.author)
     message = Message(
         conversation_id=conv.id, direction="out", sender_type=sender_type, text=reply.text,
         data={"buttons": [list(b) for b in reply.buttons], **(data or {})}, delivery="queued",

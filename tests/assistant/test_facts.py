@@ -34,7 +34,7 @@ def test_every_phone_number_in_a_response_is_sourced() -> None:
 
 
 def test_crisis_response_has_every_route() -> None:
-    data = yaml.safe_load((ROOT / "domain" / "conversation.yml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((ROOT / "domain" / "safety.yml").read_text(encoding="utf-8"))
     text = data["responses"]["utter_crisis"][0]["text"]
     for needed in ("113", "0800-0113", "113.nl", "112"):
         assert needed in text

@@ -56,7 +56,7 @@ async def test_telegram_handover_take_chat_and_back(console, fakes, db_url, rasa
     target = more(1)
     await console.post(f"/console/c/{conv_id}/back", data={"csrf": csrf})
     back = await telegram.wait_for(target, chat_id=chat)
-    assert back[-1]["text"] == TEXTS.render("utter_handover_back_to_bot").text
+    assert back[-1]["text"] == TEXTS.render("utter_disclosure_back").text
     target = more(3)
     await tg(console, 4, chat, "ik heb schulden")
     answered = await telegram.wait_for(target, chat_id=chat)

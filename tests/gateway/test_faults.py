@@ -18,7 +18,9 @@ from tests.gateway.conftest import TG_SECRET, fixture
 
 pytestmark = pytest.mark.rasa
 TEXTS = TextCatalog.load()
-BUSY = TEXTS.render("utter_gateway_busy").text
+DISCLOSURE = TEXTS.render("utter_disclosure").text
+# the first reply of a new conversation starts with the disclosure (AI Act art. 50)
+BUSY = f'{DISCLOSURE}\n\n{TEXTS.render("utter_gateway_busy").text}'
 DEBT = TEXTS.render("utter_debt_help").text.split("\n\n")[0].strip()
 
 
@@ -71,7 +73,8 @@ async def test_telegram_429_is_retried_after_retry_after(gateway, fakes) -> None
     sent = await telegram.wait_for(1, chat_id=5550003)
     attempts = [m for m, p in telegram.calls if m == "sendMessage" and str(p.get("chat_id")) == "5550003"]
     assert len(attempts) >= 3  # 429, 500, then accepted
-    assert sent[0]["text"].startswith(("Hoi", "Hallo"))
+    assert sent[0]["text"].startswith(DISCLOSURE)
+    assert sent[0]["text"].removeprefix(DISCLOSURE).strip().startswith(("Hoi", "Hallo"))
     await asyncio.sleep(1)
     assert len(telegram.sent(5550003)) == len({m["text"] for m in telegram.sent(5550003)})
 

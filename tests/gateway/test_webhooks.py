@@ -21,6 +21,11 @@ def text_of(name: str) -> str:
     return TEXTS.render(name).text
 
 
+def first_text_of(name: str) -> str:
+    """The first reply of a new conversation: the disclosure (AI Act art. 50), then the text."""
+    return f"{text_of('utter_disclosure')}\n\n{text_of(name)}"
+
+
 async def post_tg(client, body, secret=TG_SECRET):  # type: ignore[no-untyped-def]
     headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
     return await client.post("/webhooks/telegram", data=json.dumps(body), headers=headers)
@@ -74,7 +79,7 @@ async def test_sticker_gets_a_kind_answer_without_rasa(gateway, fakes, rasa_prox
     before = rasa_proxy.forwarded
     assert (await post_tg(client, body)).status == 200
     sent = await telegram.wait_for(1)
-    assert sent[0]["text"] == text_of("utter_gateway_sticker")
+    assert sent[0]["text"] == first_text_of("utter_gateway_sticker")
     assert rasa_proxy.forwarded == before
 
 
@@ -84,7 +89,7 @@ async def test_group_command_is_refused_politely_and_dice_ignored(gateway, fakes
     group = fixture("tg_supergroup_command_reply_thread")
     assert (await post_tg(client, group)).status == 200
     sent = await telegram.wait_for(1)
-    assert sent[0]["text"] == text_of("utter_gateway_group")
+    assert sent[0]["text"] == first_text_of("utter_gateway_group")
     assert (await post_tg(client, fixture("tg_supergroup_dice"))).status == 200
     await settle()
     assert len(telegram.sent()) == 1
@@ -125,7 +130,9 @@ async def test_the_same_update_twice_is_answered_once(gateway, fakes) -> None:  
         assert (await post_tg(client, body)).status == 200
     await telegram.wait_for(1)
     await settle()
-    greet_bubbles = [m for m in telegram.sent() if m["text"].startswith(("Hoi", "Hallo"))]
+    disclosure = text_of("utter_disclosure")
+    greet_bubbles = [m for m in telegram.sent()
+                     if m["text"].removeprefix(disclosure).strip().startswith(("Hoi", "Hallo"))]
     assert len(greet_bubbles) == 1
 
 
@@ -169,7 +176,7 @@ async def test_whatsapp_media_gets_a_kind_answer(gateway, fakes, name, response)
     client = await gateway()
     assert (await post_wa(client, fixture(name))).status == 200
     sent = await graph.wait_for(1)
-    assert sent[0]["text"]["body"] == text_of(response)
+    assert sent[0]["text"]["body"] == first_text_of(response)
 
 
 def ours(body: dict, phone_number_id: str) -> dict:
