@@ -8,7 +8,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.constants import FALLBACKS_BEFORE_OFFER, REASON_BOT_FAILED, SLOT_HANDOVER_REASON, SLOT_OFFERS
+from actions.constants import (
+    FALLBACKS_BEFORE_OFFER,
+    REASON_BOT_FAILED,
+    SLOT_HANDOVER_REASON,
+    SLOT_OFFERS,
+)
 from actions.conversation_state import fallbacks_in_a_row, latest_intent, list_slot
 
 

@@ -48,7 +48,9 @@ def _show(dispatcher: CollectingDispatcher, options: list[HelpOption]) -> None:
     for option in options:
         response = "utter_help_option" if option.checked else "utter_help_option_check"
         dispatcher.utter_message(
-            response=response, name=option.service.name, what=option.service.description,
+            response=response,
+            name=option.service.name,
+            what=option.service.description,
             how=_how(option),
         )
 
@@ -60,8 +62,10 @@ async def _options(tracker: Tracker) -> list[HelpOption]:
     async def query() -> list[HelpOption]:
         async with factory() as session:
             return await find_help(
-                session, tracker.get_slot(SLOT_MUNICIPALITY_CODE),
-                topics or PROBLEM_TOPICS_FALLBACK, today=date.today(),
+                session,
+                tracker.get_slot(SLOT_MUNICIPALITY_CODE),
+                topics or PROBLEM_TOPICS_FALLBACK,
+                today=date.today(),
             )
 
     return await asyncio.wait_for(query(), timeout=DB_TIMEOUT)
@@ -110,7 +114,7 @@ class ActionMoreHelp(Action):
             logger.exception("directory lookup failed")
             dispatcher.utter_message(response="utter_directory_unavailable")
             return []
-        page = options[shown:shown + PAGE_SIZE]
+        page = options[shown : shown + PAGE_SIZE]
         if not page:
             dispatcher.utter_message(response="utter_help_no_more")
             return []

@@ -44,7 +44,10 @@ class ValidateLocationForm(FormValidationAction):
         """Use a place named in the message that started the search ("hulp in Emmen")."""
         if latest_intent(tracker) in NOT_A_PLACE:
             return {}
-        if tracker.get_slot("requested_slot") is None and tracker.get_slot("location_input") is None:
+        if (
+            tracker.get_slot("requested_slot") is None
+            and tracker.get_slot("location_input") is None
+        ):
             value = _entity_value(tracker)
             if value or latest_intent(tracker) == "inform_location":
                 text = (tracker.latest_message or {}).get("text") or ""
@@ -52,7 +55,10 @@ class ValidateLocationForm(FormValidationAction):
         return {}
 
     async def validate_location_input(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
         domain: dict[str, Any],
     ) -> dict[str, Any]:
         """Set the municipality, ask to choose between two, or retry once."""
@@ -64,19 +70,24 @@ class ValidateLocationForm(FormValidationAction):
             result = Resolution("unknown")
         if result.status == FOUND and result.place:
             return {
-                "location_input": text, SLOT_MUNICIPALITY_CODE: result.place.code,
-                SLOT_MUNICIPALITY_NAME: result.place.name, "location_attempts": 0.0,
+                "location_input": text,
+                SLOT_MUNICIPALITY_CODE: result.place.code,
+                SLOT_MUNICIPALITY_NAME: result.place.name,
+                "location_attempts": 0.0,
                 "location_national": False,
             }
         if result.status == AMBIGUOUS:
             buttons = [
-                {"title": p.name[:20], "payload": "/inform_location"
-                 + json.dumps({"municipality": p.code})}
+                {
+                    "title": p.name[:20],
+                    "payload": "/inform_location" + json.dumps({"municipality": p.code}),
+                }
                 for p in result.places[:3]
             ]
             dispatcher.utter_message(
                 response="utter_location_choose",
-                postcode_or_name=result.postcode or text.strip()[:40], buttons=buttons,
+                postcode_or_name=result.postcode or text.strip()[:40],
+                buttons=buttons,
             )
             return {"location_input": None}
         attempts = (tracker.get_slot("location_attempts") or 0.0) + 1
@@ -85,8 +96,10 @@ class ValidateLocationForm(FormValidationAction):
             return {"location_input": None, "location_attempts": attempts}
         dispatcher.utter_message(response="utter_location_national")
         return {
-            "location_input": text or "-", SLOT_MUNICIPALITY_CODE: None,
-            "location_national": True, "location_attempts": 0.0,
+            "location_input": text or "-",
+            SLOT_MUNICIPALITY_CODE: None,
+            "location_national": True,
+            "location_attempts": 0.0,
         }
 
 

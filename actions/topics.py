@@ -22,7 +22,6 @@ from actions.constants import (
 from actions.conversation_state import latest_intent, latest_text, list_slot
 from actions.urgency import detect_urgency
 
-
 # Written out in full so that scripts/validate.py can see which responses code uses.
 TOPIC_RESPONSES = {
     "debt_help": "utter_debt_help",

@@ -47,8 +47,13 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def create_app(settings: Settings, *, pacing: dict[str, float] | None = None,
-               retry_base: float = 1.0, workers: bool = True) -> web.Application:
+def create_app(
+    settings: Settings,
+    *,
+    pacing: dict[str, float] | None = None,
+    retry_base: float = 1.0,
+    workers: bool = True,
+) -> web.Application:
     """Create the gateway application (no work happens until it starts)."""
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[errors_middleware])
     app[keys.SETTINGS] = settings
@@ -59,8 +64,9 @@ def create_app(settings: Settings, *, pacing: dict[str, float] | None = None,
     app.router.add_get("/healthz", healthz)
     setup_webhooks(app)
     setup_webchat(app)
-    app.cleanup_ctx.append(_resources(settings, DEFAULT_PACING if pacing is None else pacing,
-                                      retry_base, workers))
+    app.cleanup_ctx.append(
+        _resources(settings, DEFAULT_PACING if pacing is None else pacing, retry_base, workers)
+    )
     _mount_optional(app, settings)
     return app
 
@@ -81,8 +87,12 @@ def _mount_optional(app: web.Application, settings: Settings) -> None:
         app.add_subapp("/hulp/", create_helppage_app(settings))
 
 
-def _resources(settings: Settings, pacing: dict[str, float], retry_base: float,  # type: ignore[no-untyped-def]
-               workers: bool):
+def _resources(
+    settings: Settings,
+    pacing: dict[str, float],
+    retry_base: float,  # type: ignore[no-untyped-def]
+    workers: bool,
+):
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
         factory = session_factory(engine)
@@ -97,13 +107,18 @@ def _resources(settings: Settings, pacing: dict[str, float], retry_base: float, 
             await telegram.start()
             channels["telegram"] = telegram
         if str(settings.whatsapp_token) and settings.whatsapp_phone_number_id:
-            channels["whatsapp"] = WhatsAppChannel(http, settings.whatsapp_graph_url,
-                                                   settings.whatsapp_phone_number_id,
-                                                   str(settings.whatsapp_token))
+            channels["whatsapp"] = WhatsAppChannel(
+                http,
+                settings.whatsapp_graph_url,
+                settings.whatsapp_phone_number_id,
+                str(settings.whatsapp_token),
+            )
         router = Router(
-            rasa=RasaClient(http, settings.rasa_url, str(settings.rasa_channel_token),
-                            settings.rasa_timeout),
-            texts=app[keys.TEXTS], pseudonym_key=str(settings.pseudonym_key),
+            rasa=RasaClient(
+                http, settings.rasa_url, str(settings.rasa_channel_token), settings.rasa_timeout
+            ),
+            texts=app[keys.TEXTS],
+            pseudonym_key=str(settings.pseudonym_key),
             attending=Attending(app[keys.TEXTS], str(settings.pseudonym_key)),
         )
         _attach_handover(app, router, settings)
@@ -114,18 +129,21 @@ def _resources(settings: Settings, pacing: dict[str, float], retry_base: float, 
             if query_id and telegram is not None:
                 await telegram.answer_callback(query_id)
 
-        inbox = InboxWorker(factory, router, retry_base=retry_base, after=after,
-                            processed=outbox.wake.set)
+        inbox = InboxWorker(
+            factory, router, retry_base=retry_base, after=after, processed=outbox.wake.set
+        )
         app[keys.INBOX], app[keys.OUTBOX] = inbox, outbox
         stop = asyncio.Event()
         tasks = []
         if workers:
-            tasks.append(asyncio.create_task(_retention(factory, settings, stop)))  # tests start an app without workers to simulate a crash after the ack
+            tasks.append(
+                asyncio.create_task(_retention(factory, settings, stop))
+            )  # tests start an app without workers to simulate a crash after the ack
             tasks += [asyncio.create_task(inbox.run(stop)), asyncio.create_task(outbox.run(stop))]
             tasks += [asyncio.create_task(loop(stop)) for loop in app[keys.BACKGROUND]]
         if telegram is not None and _polling(settings):
-            from bot.channels.webhooks import accept
             from bot.channels.telegram import parse_update
+            from bot.channels.webhooks import accept
 
             async def accept_update(update: dict) -> None:  # type: ignore[type-arg]
                 inbound = parse_update(update)
@@ -159,7 +177,9 @@ async def _retention(factory, settings: Settings, stop: asyncio.Event) -> None: 
     while not stop.is_set():
         try:
             async with factory() as session:
-                removed = await purge_transcripts(session, older_than_days=settings.transcript_retention_days)
+                removed = await purge_transcripts(
+                    session, older_than_days=settings.transcript_retention_days
+                )
                 await session.commit()
             if removed:
                 logger.info("retention: %s old messages deleted", removed)

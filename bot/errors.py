@@ -1,11 +1,11 @@
 """Errors of the gateway, as one tree (catch at the level you can handle):
 
-    GatewayError
-    ├── ChannelError             a channel refused or failed a send
-    │   ├── RateLimited          429 / 130429 / 131056: retry after ``retry_after`` seconds
-    │   ├── RecipientGone        blocked the bot, not on WhatsApp: do not retry
-    │   └── WindowClosed         WhatsApp 24-hour window closed: a template is needed
-    └── RasaUnavailable          Rasa is down, slow or answered nonsense: retry later
+GatewayError
+├── ChannelError             a channel refused or failed a send
+│   ├── RateLimited          429 / 130429 / 131056: retry after ``retry_after`` seconds
+│   ├── RecipientGone        blocked the bot, not on WhatsApp: do not retry
+│   └── WindowClosed         WhatsApp 24-hour window closed: a template is needed
+└── RasaUnavailable          Rasa is down, slow or answered nonsense: retry later
 """
 
 from __future__ import annotations

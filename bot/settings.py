@@ -75,7 +75,8 @@ class Settings:
 def rasa_tracker_url_for_rasa(url: str) -> str:
     """The tracker URL as Rasa's SQLAlchemy 1.4 wants it (sync drivers: sqlite, psycopg2)."""
     return url.replace("sqlite+aiosqlite://", "sqlite://").replace(
-        "postgresql+asyncpg://", "postgresql://")
+        "postgresql+asyncpg://", "postgresql://"
+    )
 
 
 def _cast(name: str, raw: str, kind: object) -> object:

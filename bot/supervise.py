@@ -65,7 +65,12 @@ async def _start(name: str, args: list[str], env: dict[str, str]) -> Child:
     return Child(name, proc, log)
 
 
-async def _wait_ready(session: aiohttp.ClientSession, url: str, child: Child, timeout: float) -> None:
+async def _wait_ready(
+    session: aiohttp.ClientSession,
+    url: str,
+    child: Child,
+    timeout: float,  # noqa: ASYNC109
+) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while loop.time() < deadline:
@@ -180,16 +185,33 @@ async def supervise(settings: Settings, *, chat: bool, gateway: bool) -> int:
         async with aiohttp.ClientSession() as session:
             actions = await _start(
                 "actions",
-                [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
+                [
+                    sys.executable,
+                    "-m",
+                    "rasa_sdk",
+                    "--actions",
+                    "actions",
+                    "--port",
+                    str(action_port),
+                ],
                 env,
             )
             children.append(actions)
             rasa = await _start(
                 "rasa",
                 [
-                    str(RASA_BIN), "run", "--model", str(MODEL), "--port", str(rasa_port),
-                    "--interface", "127.0.0.1", "--endpoints", "endpoints.yml",
-                    "--credentials", "credentials.yml",
+                    str(RASA_BIN),
+                    "run",
+                    "--model",
+                    str(MODEL),
+                    "--port",
+                    str(rasa_port),
+                    "--interface",
+                    "127.0.0.1",
+                    "--endpoints",
+                    "endpoints.yml",
+                    "--credentials",
+                    "credentials.yml",
                 ],
                 env,
             )
@@ -236,4 +258,6 @@ async def supervise(settings: Settings, *, chat: bool, gateway: bool) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Run everything until Ctrl-C."""
-    return asyncio.run(supervise(load_settings(), chat=not args.no_chat, gateway=not args.no_gateway))
+    return asyncio.run(
+        supervise(load_settings(), chat=not args.no_chat, gateway=not args.no_gateway)
+    )

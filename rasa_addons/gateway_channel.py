@@ -11,7 +11,8 @@ from __future__ import annotations
 import hmac
 import inspect
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -26,19 +27,17 @@ class GatewayInput(InputChannel):
     """Receives resident messages from the Geldhulp gateway."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "gateway"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "GatewayInput":
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> GatewayInput:
         return cls((credentials or {}).get("token") or "")
 
-    def __init__(self, token: Text = "") -> None:
+    def __init__(self, token: str = "") -> None:
         self.token = token
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("gateway_webhook", __name__)
 
         @bp.route("/", methods=["GET"])
@@ -56,11 +55,16 @@ class GatewayInput(InputChannel):
                 return response.json({"error": "sender and message are required"}, status=400)
             collector = CollectingOutputChannel()
             await on_new_message(
-                UserMessage(text, collector, sender, input_channel=self.name(),
-                            metadata=body.get("metadata") or {})
+                UserMessage(
+                    text,
+                    collector,
+                    sender,
+                    input_channel=self.name(),
+                    metadata=body.get("metadata") or {},
+                )
             )
-            parse: Dict[Text, Any] = {}
-            slots: Dict[Text, Any] = {}
+            parse: dict[str, Any] = {}
+            slots: dict[str, Any] = {}
             agent = getattr(request.app.ctx, "agent", None)
             store = getattr(agent, "tracker_store", None)
             if store is not None:
@@ -69,13 +73,18 @@ class GatewayInput(InputChannel):
                     tracker = await tracker
                 if tracker is not None:
                     parse = tracker.latest_message.parse_data if tracker.latest_message else {}
-                    slots = {name: tracker.get_slot(name) for name in REPORTED_SLOTS
-                             if name in tracker.slots}
-            return response.json({
-                "messages": collector.messages,
-                "intent": parse.get("intent") or {},
-                "entities": parse.get("entities") or [],
-                "slots": slots,
-            })
+                    slots = {
+                        name: tracker.get_slot(name)
+                        for name in REPORTED_SLOTS
+                        if name in tracker.slots
+                    }
+            return response.json(
+                {
+                    "messages": collector.messages,
+                    "intent": parse.get("intent") or {},
+                    "entities": parse.get("entities") or [],
+                    "slots": slots,
+                }
+            )
 
         return bp

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import statistics
 import sys
 import tempfile
 import time
@@ -30,13 +29,20 @@ from tests.fakes.telegram import FakeTelegram  # noqa: E402
 from tests.support.rasa_stack import RASA_CHANNEL_TOKEN, free_port, start_stack  # noqa: E402
 
 MESSAGES = [
-    "ik heb schulden", "ik kan mijn huur niet betalen", "hoi", "de deurwaarder komt morgen",
-    "mijn energierekening is te hoog", "wie leest dit", "ik heb geen eten meer",
-    "ik moet toeslag terugbetalen", "ik zoek werk", "kan ik een mens spreken",
+    "ik heb schulden",
+    "ik kan mijn huur niet betalen",
+    "hoi",
+    "de deurwaarder komt morgen",
+    "mijn energierekening is te hoog",
+    "wie leest dit",
+    "ik heb geen eten meer",
+    "ik moet toeslag terugbetalen",
+    "ik zoek werk",
+    "kan ik een mens spreken",
 ]
 LEVELS = (1, 4, 16)
 TURNS_PER_LEVEL = 48
-SECRET = "bench-secret"
+SECRET = "bench-secret"  # noqa: S105 - the fake Telegram of the benchmark
 
 
 def pct(values: list[float], q: float) -> float:
@@ -60,7 +66,9 @@ async def rasa_only(rasa_url: str, n: int) -> list[float]:
     return times
 
 
-async def run_level(port: int, telegram: FakeTelegram, concurrency: int, base_id: int) -> dict[str, float]:
+async def run_level(
+    port: int, telegram: FakeTelegram, concurrency: int, base_id: int
+) -> dict[str, float]:
     latencies: list[float] = []
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in range(TURNS_PER_LEVEL):
@@ -76,17 +84,26 @@ async def run_level(port: int, telegram: FakeTelegram, concurrency: int, base_id
             # the previous turn's bubbles does not count as gateway latency
             chat_id = 9_000_000 + base_id * 1000 + i
             before = len(telegram.sent(chat_id))
-            update = {"update_id": base_id * 1000 + i, "message": {
-                "message_id": base_id * 1000 + i, "date": int(time.time()), "text": MESSAGES[i % len(MESSAGES)],
-                "chat": {"id": chat_id, "type": "private"},
-                "from": {"id": chat_id, "is_bot": False, "first_name": "Bench"}}}
+            update = {
+                "update_id": base_id * 1000 + i,
+                "message": {
+                    "message_id": base_id * 1000 + i,
+                    "date": int(time.time()),
+                    "text": MESSAGES[i % len(MESSAGES)],
+                    "chat": {"id": chat_id, "type": "private"},
+                    "from": {"id": chat_id, "is_bot": False, "first_name": "Bench"},
+                },
+            }
             t0 = time.monotonic()
-            async with session.post(f"http://127.0.0.1:{port}/webhooks/telegram", json=update,
-                                    headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}) as resp:
+            async with session.post(
+                f"http://127.0.0.1:{port}/webhooks/telegram",
+                json=update,
+                headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+            ) as resp:
                 assert resp.status == 200
             deadline = t0 + 60
-            while len(telegram.sent(chat_id)) <= before and time.monotonic() < deadline:
-                await asyncio.sleep(0.005)
+            while len(telegram.sent(chat_id)) <= before and time.monotonic() < deadline:  # noqa: ASYNC110
+                await asyncio.sleep(0.005)  # noqa: ASYNC110 - polls a fake, measured
             first = telegram.sent(chat_id)[before]
             latencies.append((first["_t"] - t0) * 1000)
 
@@ -94,9 +111,13 @@ async def run_level(port: int, telegram: FakeTelegram, concurrency: int, base_id
     async with aiohttp.ClientSession() as session:
         await asyncio.gather(*(resident(w, session) for w in range(concurrency)))
     elapsed = time.monotonic() - started
-    return {"concurrency": concurrency, "turns": len(latencies),
-            "p50_ms": round(pct(latencies, 0.5), 1), "p95_ms": round(pct(latencies, 0.95), 1),
-            "turns_per_s": round(len(latencies) / elapsed, 2)}
+    return {
+        "concurrency": concurrency,
+        "turns": len(latencies),
+        "p50_ms": round(pct(latencies, 0.5), 1),
+        "p95_ms": round(pct(latencies, 0.95), 1),
+        "turns_per_s": round(len(latencies) / elapsed, 2),
+    }
 
 
 async def main() -> int:
@@ -106,10 +127,16 @@ async def main() -> int:
         db_url = f"sqlite+aiosqlite:///{tmp}/bench.db"
         migrate.upgrade(db_url)
         settings = Settings(
-            env="test", database_url=db_url, rasa_url=stack.rasa_url, rasa_timeout=10,
-            rasa_channel_token=Secret(RASA_CHANNEL_TOKEN), pseudonym_key=Secret("bench"),
-            telegram_token=Secret(telegram.token), telegram_base_url=telegram.base_url,
-            telegram_webhook_secret=Secret(SECRET), telegram_mode="webhook",
+            env="test",
+            database_url=db_url,
+            rasa_url=stack.rasa_url,
+            rasa_timeout=10,
+            rasa_channel_token=Secret(RASA_CHANNEL_TOKEN),
+            pseudonym_key=Secret("bench"),
+            telegram_token=Secret(telegram.token),
+            telegram_base_url=telegram.base_url,
+            telegram_webhook_secret=Secret(SECRET),
+            telegram_mode="webhook",
         )
         runner = web.AppRunner(create_app(settings))
         await runner.setup()
@@ -127,16 +154,23 @@ async def main() -> int:
         "rasa_round_trip_ms": {"p50": round(rasa_p50, 1), "p95": round(pct(direct, 0.95), 1)},
         "levels": levels,
         "gateway_overhead_ms_p50_at_1": round(levels[0]["p50_ms"] - rasa_p50, 1),
-        "database": "sqlite", "turn": "webhook POST until the first reply bubble reaches the fake Telegram API",
+        "database": "sqlite",
+        "turn": "webhook POST until the first reply bubble reaches the fake Telegram API",
     }
     (ROOT / "results").mkdir(exist_ok=True)
-    (ROOT / "results" / "bench_gateway.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
-    print(f"Rasa alone (one round trip): p50 {result['rasa_round_trip_ms']['p50']} ms, "
-          f"p95 {result['rasa_round_trip_ms']['p95']} ms")
+    (ROOT / "results" / "bench_gateway.json").write_text(
+        json.dumps(result, indent=2), encoding="utf-8"
+    )
+    print(
+        f"Rasa alone (one round trip): p50 {result['rasa_round_trip_ms']['p50']} ms, "
+        f"p95 {result['rasa_round_trip_ms']['p95']} ms"
+    )
     print(f"{'residents':>10} {'turns':>6} {'p50 ms':>8} {'p95 ms':>8} {'turns/s':>8}")
     for level in levels:
-        print(f"{level['concurrency']:>10} {level['turns']:>6} {level['p50_ms']:>8} "
-              f"{level['p95_ms']:>8} {level['turns_per_s']:>8}")
+        print(
+            f"{level['concurrency']:>10} {level['turns']:>6} {level['p50_ms']:>8} "
+            f"{level['p95_ms']:>8} {level['turns_per_s']:>8}"
+        )
     print(f"gateway overhead at p50 (1 resident): {result['gateway_overhead_ms_p50_at_1']} ms")
     return 0
 

@@ -60,8 +60,12 @@ def split(intents: dict[str, list[str]]) -> tuple[dict[str, list[str]], list[tup
 def write_train(train: dict[str, list[str]], other: list[dict], folder: Path) -> Path:
     blocks = [{"intent": i, "examples": "".join(f"- {e}\n" for e in ex)} for i, ex in train.items()]
     path = folder / "nlu.yml"
-    path.write_text(yaml.safe_dump({"version": "3.1", "nlu": blocks + other}, allow_unicode=True,
-                                   sort_keys=False), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump(
+            {"version": "3.1", "nlu": blocks + other}, allow_unicode=True, sort_keys=False
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -80,7 +84,9 @@ def f1_scores(pairs: list[tuple[str, str]]) -> dict[str, float]:
 
 def load_unseen() -> list[tuple[str, str]]:
     """(text, intent) pairs of tests/nlu/data/unseen.yml."""
-    data = yaml.safe_load((ROOT / "tests" / "nlu" / "data" / "unseen.yml").read_text(encoding="utf-8"))
+    data = yaml.safe_load(
+        (ROOT / "tests" / "nlu" / "data" / "unseen.yml").read_text(encoding="utf-8")
+    )
     return [(text, intent) for intent, texts in data.items() for text in texts]
 
 
@@ -90,26 +96,62 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def main() -> int:
-    config = Path(sys.argv[sys.argv.index("--config") + 1]) if "--config" in sys.argv else ROOT / "config.yml"
+    config = (
+        Path(sys.argv[sys.argv.index("--config") + 1])
+        if "--config" in sys.argv
+        else ROOT / "config.yml"
+    )
     intents, other = load()
     train, test = split(intents)
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-           "GELDHULP_RASA_CHANNEL_TOKEN": "bench-nlu", "ACTION_SERVER_URL": "http://127.0.0.1:9/webhook"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        "GELDHULP_RASA_CHANNEL_TOKEN": "bench-nlu",
+        "ACTION_SERVER_URL": "http://127.0.0.1:9/webhook",
+    }
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         nlu = write_train(train, other, folder)
         started = time.monotonic()
         subprocess.run(  # noqa: S603
-            [str(RASA_BIN), "train", "nlu", "--config", str(config), "--nlu", str(nlu),
-             "--out", str(folder), "--fixed-model-name", "bench", "--quiet"],
-            cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL,
+            [
+                str(RASA_BIN),
+                "train",
+                "nlu",
+                "--config",
+                str(config),
+                "--nlu",
+                str(nlu),
+                "--out",
+                str(folder),
+                "--fixed-model-name",
+                "bench",
+                "--quiet",
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
         train_seconds = time.monotonic() - started
         port = free_port()
         server = subprocess.Popen(  # noqa: S603
-            [str(RASA_BIN), "run", "--enable-api", "--model", str(folder / "bench.tar.gz"),
-             "--port", str(port), "--interface", "127.0.0.1"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                str(RASA_BIN),
+                "run",
+                "--enable-api",
+                "--model",
+                str(folder / "bench.tar.gz"),
+                "--port",
+                str(port),
+                "--interface",
+                "127.0.0.1",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             wait_http(f"http://127.0.0.1:{port}/status", 240, server)
@@ -128,8 +170,9 @@ def main() -> int:
             # the held-back realistic messages of tests/nlu/data/unseen.yml (never training data)
             unseen_pairs = []
             for text, gold in load_unseen():
-                request = urllib.request.Request(f"http://127.0.0.1:{port}/model/parse",
-                                                 data=json.dumps({"text": text}).encode())
+                request = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/model/parse", data=json.dumps({"text": text}).encode()
+                )
                 with urllib.request.urlopen(request, timeout=30) as resp:  # noqa: S310 - loopback
                     unseen_pairs.append((gold, json.load(resp)["intent"]["name"]))
         finally:
@@ -151,7 +194,9 @@ def main() -> int:
         "unseen_accuracy": round(sum(g == p for g, p in unseen_pairs) / len(unseen_pairs), 4),
         "unseen_crisis_recall": round(
             sum(p == "crisis" for g, p in unseen_pairs if g == "crisis")
-            / max(1, sum(g == "crisis" for g, _ in unseen_pairs)), 4),
+            / max(1, sum(g == "crisis" for g, _ in unseen_pairs)),
+            4,
+        ),
         "per_intent_f1": {k: round(v, 3) for k, v in sorted(scores.items())},
         "seed": SEED,
     }
@@ -159,13 +204,21 @@ def main() -> int:
     result["config"] = str(config.relative_to(ROOT) if config.is_relative_to(ROOT) else config)
     out = "bench_nlu.json" if config == ROOT / "config.yml" else f"bench_nlu_{config.stem}.json"
     (ROOT / "results" / out).write_text(json.dumps(result, indent=2), encoding="utf-8")
-    print(f"held-out messages: {result['held_out_messages']} (trained on {result['train_messages']})")
+    print(
+        f"held-out messages: {result['held_out_messages']} (trained on {result['train_messages']})"
+    )
     print(f"intent accuracy:   {result['accuracy']:.3f}")
     print(f"intent macro F1:   {result['macro_f1']:.3f}")
-    print(f"fell back:         {result['fallback_rate']:.1%}; wrong without falling back: {confident_wrong}")
-    print(f"unseen set:        accuracy {result['unseen_accuracy']:.3f} on {len(unseen_pairs)} messages, "
-          f"crisis recall {result['unseen_crisis_recall']:.2f}")
-    print(f"parse latency:     p50 {result['latency_ms_p50']} ms, p95 {result['latency_ms_p95']} ms")
+    print(
+        f"fell back:         {result['fallback_rate']:.1%}; wrong without falling back: {confident_wrong}"
+    )
+    print(
+        f"unseen set:        accuracy {result['unseen_accuracy']:.3f} on {len(unseen_pairs)} messages, "
+        f"crisis recall {result['unseen_crisis_recall']:.2f}"
+    )
+    print(
+        f"parse latency:     p50 {result['latency_ms_p50']} ms, p95 {result['latency_ms_p95']} ms"
+    )
     print(f"NLU training:      {result['train_seconds']} s")
     print("per intent F1:")
     for name, score in result["per_intent_f1"].items():

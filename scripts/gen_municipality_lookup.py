@@ -14,15 +14,34 @@ import unicodedata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ALIASES = ["Den Haag", "den haag", "The Hague", "Dordt", "s-Gravenhage", "Den Bosch", "den bosch",
-           "s-Hertogenbosch", "Hengelo", "Beek", "Laren", "Middelburg", "Rijswijk", "Stein", "Bergen",
-           "Sudwest Friesland", "Dantumadeel", "Tietjerksteradeel"]
+ALIASES = [
+    "Den Haag",
+    "den haag",
+    "The Hague",
+    "Dordt",
+    "s-Gravenhage",
+    "Den Bosch",
+    "den bosch",
+    "s-Hertogenbosch",
+    "Hengelo",
+    "Beek",
+    "Laren",
+    "Middelburg",
+    "Rijswijk",
+    "Stein",
+    "Bergen",
+    "Sudwest Friesland",
+    "Dantumadeel",
+    "Tietjerksteradeel",
+]
 
 
 def plain_forms(name: str) -> list[str]:
     """How people type a name: as written, without the province suffix, accents or hyphens."""
     plain = re.sub(r"\s*\([^)]*\)$", "", name)
-    ascii_ = "".join(c for c in unicodedata.normalize("NFKD", plain) if not unicodedata.combining(c))
+    ascii_ = "".join(
+        c for c in unicodedata.normalize("NFKD", plain) if not unicodedata.combining(c)
+    )
     spaced = ascii_.replace("-", " ")
     return [name, plain, plain.lower(), ascii_, ascii_.lower(), spaced.lower()]
 

@@ -51,8 +51,18 @@ def main() -> int:
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         "PYTHONWARNINGS": "ignore::DeprecationWarning",
     }
-    cmd = [str(RASA), "data", "validate", "--domain", "domain", "--data", "nlu_data", "stories",
-           "--config", "config.yml"]
+    cmd = [
+        str(RASA),
+        "data",
+        "validate",
+        "--domain",
+        "domain",
+        "--data",
+        "nlu_data",
+        "stories",
+        "--config",
+        "config.yml",
+    ]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)  # noqa: S603
     output = proc.stdout + proc.stderr
     used = {**responses_used_in_code(), **responses_used_by_rasa()}

@@ -23,7 +23,9 @@ class EventName(StrEnum):
     CONVERSATION_CLOSED = "conversation.closed"
 
 
-async def record_event(session: AsyncSession, name: EventName | str, **fields: Any) -> AnalyticsEvent:
+async def record_event(
+    session: AsyncSession, name: EventName | str, **fields: Any
+) -> AnalyticsEvent:
     """Add an analytics event to ``session`` (the caller commits with its own change).
 
     Only pseudonymous, non-personal fields are accepted: see :class:`AnalyticsEvent`.

@@ -27,9 +27,19 @@ CHANNEL = "telegram"
 MAX_TEXT = 4096
 MAX_CALLBACK_BYTES = 64
 MEDIA_KEYS = {
-    "voice": "voice", "audio": "audio", "photo": "photo", "video": "video", "video_note": "video",
-    "sticker": "sticker", "document": "document", "animation": "video", "location": "location",
-    "venue": "location", "contact": "contact", "dice": "sticker", "poll": "other",
+    "voice": "voice",
+    "audio": "audio",
+    "photo": "photo",
+    "video": "video",
+    "video_note": "video",
+    "sticker": "sticker",
+    "document": "document",
+    "animation": "video",
+    "location": "location",
+    "venue": "location",
+    "contact": "contact",
+    "dice": "sticker",
+    "poll": "other",
 }
 
 
@@ -52,8 +62,12 @@ def parse_update(update: dict[str, Any]) -> Inbound | None:
         if chat_id is None:
             return None
         return Inbound(
-            channel=CHANNEL, dedupe_key=key, sender=str(user.get("id", chat_id)),
-            address=str(chat_id), kind=TEXT, payload=str(query.get("data") or ""),
+            channel=CHANNEL,
+            dedupe_key=key,
+            sender=str(user.get("id", chat_id)),
+            address=str(chat_id),
+            kind=TEXT,
+            payload=str(query.get("data") or ""),
             extra={"callback_query_id": query.get("id")},
         )
     for field in ("message", "edited_message"):
@@ -65,7 +79,9 @@ def parse_update(update: dict[str, Any]) -> Inbound | None:
         if "id" not in chat:
             return None
         base = {
-            "channel": CHANNEL, "dedupe_key": key, "sender": str(user.get("id", chat["id"])),
+            "channel": CHANNEL,
+            "dedupe_key": key,
+            "sender": str(user.get("id", chat["id"])),
             "address": str(chat["id"]),
             "channel_message_id": f"tg:{chat['id']}:{message.get('message_id')}",
         }
@@ -95,7 +111,8 @@ class TelegramChannel:
 
     def __init__(self, token: str, base_url: str) -> None:
         self.bot = Bot(
-            token=token, base_url=base_url,
+            token=token,
+            base_url=base_url,
             request=HTTPXRequest(connection_pool_size=16, read_timeout=15, connect_timeout=5),
             get_updates_request=HTTPXRequest(read_timeout=40),
         )
@@ -130,13 +147,16 @@ class TelegramChannel:
         try:
             for i, part in enumerate(parts):
                 sent = await self.bot.send_message(
-                    chat_id=int(address), text=part,
+                    chat_id=int(address),
+                    text=part,
                     reply_markup=markup if i == len(parts) - 1 else None,
                 )
                 last_id = f"tg:{address}:{sent.message_id}"
         except RetryAfter as exc:
             retry = exc.retry_after
-            raise RateLimited(float(retry.total_seconds() if hasattr(retry, "total_seconds") else retry)) from exc
+            raise RateLimited(
+                float(retry.total_seconds() if hasattr(retry, "total_seconds") else retry)
+            ) from exc
         except Forbidden as exc:
             raise RecipientGone("blocked by the user", code=403) from exc
         except BadRequest as exc:
@@ -152,7 +172,9 @@ class TelegramChannel:
         with contextlib.suppress(TelegramError):
             await self.bot.answer_callback_query(callback_query_id)
 
-    async def poll(self, accept: Callable[[dict[str, Any]], Awaitable[None]], stop: asyncio.Event) -> None:
+    async def poll(
+        self, accept: Callable[[dict[str, Any]], Awaitable[None]], stop: asyncio.Event
+    ) -> None:
         """Polling mode for local use without a public URL: getUpdates in a loop."""
         offset: int | None = None
         with contextlib.suppress(TelegramError):

@@ -66,8 +66,10 @@ async def read_json(request: web.Request, raw: bytes) -> Any:
 async def telegram_webhook(request: web.Request) -> web.Response:
     """POST /webhooks/telegram: secret token, parse, dedupe by update_id, store, 200."""
     settings = request.config_dict[keys.SETTINGS]
-    if not telegram.secret_ok(str(settings.telegram_webhook_secret),
-                              request.headers.get("X-Telegram-Bot-Api-Secret-Token")):
+    if not telegram.secret_ok(
+        str(settings.telegram_webhook_secret),
+        request.headers.get("X-Telegram-Bot-Api-Secret-Token"),
+    ):
         raise web.HTTPForbidden(text="forbidden")
     update = await read_json(request, await request.read())
     try:
@@ -95,8 +97,9 @@ async def whatsapp_webhook(request: web.Request) -> web.Response:
     """POST /webhooks/whatsapp: signature over the raw body, parse, dedupe by wamid, store, 200."""
     settings = request.config_dict[keys.SETTINGS]
     raw = await request.read()
-    if not whatsapp.signature_ok(str(settings.whatsapp_app_secret), raw,
-                                 request.headers.get("X-Hub-Signature-256")):
+    if not whatsapp.signature_ok(
+        str(settings.whatsapp_app_secret), raw, request.headers.get("X-Hub-Signature-256")
+    ):
         raise web.HTTPForbidden(text="forbidden")
     body = await read_json(request, raw)
     try:
@@ -109,7 +112,9 @@ async def whatsapp_webhook(request: web.Request) -> web.Response:
     for inbound in messages:
         await accept(request, inbound)
     for status in statuses:
-        await record_status(request.config_dict[keys.DB], f"wa:{status.channel_message_id}", status.status)
+        await record_status(
+            request.config_dict[keys.DB], f"wa:{status.channel_message_id}", status.status
+        )
     return web.json_response({"ok": True})
 
 

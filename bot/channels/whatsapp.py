@@ -7,7 +7,6 @@ resident uses a username and has no wa_id.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 from typing import Any
@@ -26,8 +25,15 @@ MAX_ROWS = 10
 MAX_ROW_TITLE = 24
 RATE_LIMIT_CODES = {4, 80007, 130429, 131048, 131056}
 GONE_CODES = {131026, 131021, 131030, 368, 131031}
-MEDIA_TYPES = {"audio": "audio", "image": "image", "video": "video", "sticker": "sticker",
-               "document": "document", "location": "location", "contacts": "contact"}
+MEDIA_TYPES = {
+    "audio": "audio",
+    "image": "image",
+    "video": "video",
+    "sticker": "sticker",
+    "document": "document",
+    "location": "location",
+    "contacts": "contact",
+}
 
 
 def verify_challenge(params: dict[str, str], verify_token: str) -> str | None:
@@ -96,8 +102,11 @@ def parse_webhook(
             for status in value.get("statuses") or []:
                 if status.get("id") and status.get("status"):
                     errors = status.get("errors") or [{}]
-                    statuses.append(StatusUpdate(CHANNEL, str(status["id"]), str(status["status"]),
-                                                 errors[0].get("code")))
+                    statuses.append(
+                        StatusUpdate(
+                            CHANNEL, str(status["id"]), str(status["status"]), errors[0].get("code")
+                        )
+                    )
     return inbound, statuses
 
 
@@ -112,8 +121,14 @@ def _parse_message(message: dict[str, Any], contacts: list[dict[str, Any]]) -> I
     address = f"to:{wa_id}" if wa_id else f"recipient:{bsuid}"
     kind, media_type, text, payload = _text_of(message)
     return Inbound(
-        channel=CHANNEL, dedupe_key=str(wamid), sender=sender, address=address, kind=kind,
-        text=text, payload=payload, media_type=media_type,
+        channel=CHANNEL,
+        dedupe_key=str(wamid),
+        sender=sender,
+        address=address,
+        kind=kind,
+        text=text,
+        payload=payload,
+        media_type=media_type,
         channel_message_id=None if kind == IGNORED else f"wa:{wamid}",
     )
 
@@ -128,17 +143,23 @@ def build_message(address: str, reply: Reply, text: str) -> dict[str, Any]:
         body.update(type="text", text={"body": text, "preview_url": False})
         return body
     if len(buttons) <= MAX_BUTTONS and all(len(t) <= MAX_BUTTON_TITLE for t, _ in buttons):
-        action = {"buttons": [
-            {"type": "reply", "reply": {"id": p[:256], "title": t}} for t, p in buttons
-        ]}
-        body.update(type="interactive", interactive={
-            "type": "button", "body": {"text": text[:1024]}, "action": action})
+        action = {
+            "buttons": [{"type": "reply", "reply": {"id": p[:256], "title": t}} for t, p in buttons]
+        }
+        body.update(
+            type="interactive",
+            interactive={"type": "button", "body": {"text": text[:1024]}, "action": action},
+        )
         return body
     rows = [{"id": p[:200], "title": t[:MAX_ROW_TITLE]} for t, p in buttons[:MAX_ROWS]]
-    body.update(type="interactive", interactive={
-        "type": "list", "body": {"text": text[:4096]},
-        "action": {"button": "Kies", "sections": [{"title": "Keuzes", "rows": rows}]},
-    })
+    body.update(
+        type="interactive",
+        interactive={
+            "type": "list",
+            "body": {"text": text[:4096]},
+            "action": {"button": "Kies", "sections": [{"title": "Keuzes", "rows": rows}]},
+        },
+    )
     return body
 
 
@@ -147,8 +168,9 @@ class WhatsAppChannel:
 
     name = CHANNEL
 
-    def __init__(self, session: aiohttp.ClientSession, graph_url: str, phone_number_id: str,
-                 token: str) -> None:
+    def __init__(
+        self, session: aiohttp.ClientSession, graph_url: str, phone_number_id: str, token: str
+    ) -> None:
         self._session, self._token = session, token
         self._url = f"{graph_url.rstrip('/')}/{phone_number_id}/messages"
 
@@ -164,7 +186,9 @@ class WhatsAppChannel:
     async def _post(self, body: dict[str, Any]) -> str:
         try:
             async with self._session.post(
-                self._url, json=body, headers={"Authorization": f"Bearer {self._token}"},
+                self._url,
+                json=body,
+                headers={"Authorization": f"Bearer {self._token}"},
                 timeout=aiohttp.ClientTimeout(total=15),
             ) as resp:
                 data = await resp.json(content_type=None)
@@ -172,7 +196,7 @@ class WhatsAppChannel:
                     return f"wa:{data['messages'][0]['id']}"
                 error = (data or {}).get("error") or {}
                 raise classify_error(resp.status, error, resp.headers.get("Retry-After"))
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError, KeyError, TypeError) as exc:
+        except (TimeoutError, aiohttp.ClientError, ValueError, KeyError, TypeError) as exc:
             raise ChannelError(exc.__class__.__name__) from exc
 
 

@@ -34,31 +34,45 @@ def visible(user: User, handover: Handover | None) -> bool:
     """Each person sees only their own team's (municipality's or pool's) conversations."""
     if user.is_admin:
         return True
-    return handover is not None and handover.team_id is not None and handover.team_id == user.team_id
+    return (
+        handover is not None and handover.team_id is not None and handover.team_id == user.team_id
+    )
 
 
 async def queue_rows(request: web.Request, user: User) -> list[dict[str, Any]]:
     """Open handovers for this user: urgent first, then the longest waiting."""
     async with request.config_dict[keys.DB]() as session:
-        rows = (await session.execute(
-            select(Handover, Conversation).join(Conversation, Conversation.id == Handover.conversation_id)
-            .where(Handover.ended_at.is_(None)).order_by(Handover.urgent.desc(), Handover.requested_at)
-        )).all()
+        rows = (
+            await session.execute(
+                select(Handover, Conversation)
+                .join(Conversation, Conversation.id == Handover.conversation_id)
+                .where(Handover.ended_at.is_(None))
+                .order_by(Handover.urgent.desc(), Handover.requested_at)
+            )
+        ).all()
     now = utcnow()
     out = []
     for handover, conv in rows:
         if not visible(user, handover):
             continue
         summary = (conv.handover or {}).get("summary") or {}
-        out.append({
-            "id": conv.id, "handover_id": handover.id, "urgent": handover.urgent,
-            "reason": handover.reason, "kind": handover.kind or "", "channel": conv.channel,
-            "waiting_minutes": int((now - handover.requested_at).total_seconds() // 60),
-            "taken": handover.assigned_to is not None, "mine": handover.assigned_to == user.id,
-            "topics": summary.get("topics") or [], "urgency_flags": summary.get("urgency_flags") or [],
-            "municipality": summary.get("municipality_name") or conv.municipality_code or "",
-            "out_of_hours": handover.out_of_hours,
-        })
+        out.append(
+            {
+                "id": conv.id,
+                "handover_id": handover.id,
+                "urgent": handover.urgent,
+                "reason": handover.reason,
+                "kind": handover.kind or "",
+                "channel": conv.channel,
+                "waiting_minutes": int((now - handover.requested_at).total_seconds() // 60),
+                "taken": handover.assigned_to is not None,
+                "mine": handover.assigned_to == user.id,
+                "topics": summary.get("topics") or [],
+                "urgency_flags": summary.get("urgency_flags") or [],
+                "municipality": summary.get("municipality_name") or conv.municipality_code or "",
+                "out_of_hours": handover.out_of_hours,
+            }
+        )
     return out
 
 
@@ -69,7 +83,12 @@ async def queue_page(request: web.Request) -> web.Response:
     assert user is not None
     if user.role not in CHAT_ROLES:
         raise web.HTTPFound("/dashboard/")  # the landing page after login for analysts
-    return render("queue.html", user=user, rows=await queue_rows(request, user), team=await team_presence(request, user))
+    return render(
+        "queue.html",
+        user=user,
+        rows=await queue_rows(request, user),
+        team=await team_presence(request, user),
+    )
 
 
 PRESENCE_NL = {"available": "beschikbaar", "away": "even weg", "offline": "offline"}
@@ -82,12 +101,25 @@ async def team_presence(request: web.Request, user: User) -> list[dict[str, Any]
         if not user.is_admin:
             query = query.where(StaffUser.team_id == user.team_id)
         people = (await session.scalars(query)).all()
-        open_chats = dict((await session.execute(
-            select(Handover.assigned_to, func.count()).where(Handover.ended_at.is_(None),
-                                                              Handover.assigned_to.is_not(None))
-            .group_by(Handover.assigned_to))).all())
-    return [{"name": p.name, "role": p.role, "presence": PRESENCE_NL.get(p.presence, p.presence),
-             "chats": int(open_chats.get(p.id, 0)), "max_chats": p.max_chats} for p in people]
+        open_chats = dict(
+            (
+                await session.execute(
+                    select(Handover.assigned_to, func.count())
+                    .where(Handover.ended_at.is_(None), Handover.assigned_to.is_not(None))
+                    .group_by(Handover.assigned_to)
+                )
+            ).all()
+        )
+    return [
+        {
+            "name": p.name,
+            "role": p.role,
+            "presence": PRESENCE_NL.get(p.presence, p.presence),
+            "chats": int(open_chats.get(p.id, 0)),
+            "max_chats": p.max_chats,
+        }
+        for p in people
+    ]
 
 
 @require_roles(*CHAT_ROLES)
@@ -98,12 +130,18 @@ async def queue_json(request: web.Request) -> web.Response:
     return web.json_response(await queue_rows(request, user))
 
 
-async def _load(request: web.Request, user: User, session: Any) -> tuple[Conversation, Handover | None]:
+async def _load(
+    request: web.Request, user: User, session: Any
+) -> tuple[Conversation, Handover | None]:
     conv = await session.get(Conversation, request.match_info["id"])
     if conv is None:
         raise web.HTTPNotFound(text="not found")
     handover = await session.scalar(
-        select(Handover).where(Handover.conversation_id == conv.id).order_by(Handover.id.desc()).limit(1))
+        select(Handover)
+        .where(Handover.conversation_id == conv.id)
+        .order_by(Handover.id.desc())
+        .limit(1)
+    )
     if not visible(user, handover):
         raise web.HTTPForbidden(text="not your team's conversation")
     return conv, handover
@@ -116,19 +154,46 @@ async def conversation_page(request: web.Request) -> web.Response:
     assert user is not None
     async with request.config_dict[keys.DB]() as session:
         conv, handover = await _load(request, user, session)
-        audit(session, actor_id=user.id, action="opened", conversation_id=conv.id,
-              origin=request.remote)
+        audit(
+            session,
+            actor_id=user.id,
+            action="opened",
+            conversation_id=conv.id,
+            origin=request.remote,
+        )
         messages = await store.transcript(session, conv.id)
-        notes = (await session.scalars(select(Note).where(Note.conversation_id == conv.id).order_by(Note.id))).all()
-        quick = (await session.scalars(select(QuickReply).where(QuickReply.team_id == user.team_id)
-                                       .order_by(QuickReply.id))).all()
-        colleagues = (await session.scalars(select(StaffUser).where(
-            StaffUser.team_id == user.team_id, StaffUser.id != user.id,
-            StaffUser.role.in_(("counsellor", "peer", "team_lead"))))).all()
+        notes = (
+            await session.scalars(
+                select(Note).where(Note.conversation_id == conv.id).order_by(Note.id)
+            )
+        ).all()
+        quick = (
+            await session.scalars(
+                select(QuickReply).where(QuickReply.team_id == user.team_id).order_by(QuickReply.id)
+            )
+        ).all()
+        colleagues = (
+            await session.scalars(
+                select(StaffUser).where(
+                    StaffUser.team_id == user.team_id,
+                    StaffUser.id != user.id,
+                    StaffUser.role.in_(("counsellor", "peer", "team_lead")),
+                )
+            )
+        ).all()
         await session.commit()
-    return render("conversation.html", user=user, conv=conv, handover=handover,
-                  summary=(conv.handover or {}).get("summary") or {}, messages=messages, notes=notes,
-                  outcomes=OUTCOMES, quick=quick, colleagues=colleagues)
+    return render(
+        "conversation.html",
+        user=user,
+        conv=conv,
+        handover=handover,
+        summary=(conv.handover or {}).get("summary") or {},
+        messages=messages,
+        notes=notes,
+        outcomes=OUTCOMES,
+        quick=quick,
+        colleagues=colleagues,
+    )
 
 
 def _service(request: web.Request) -> Any:
@@ -149,7 +214,11 @@ async def _act(request: web.Request, action: str) -> web.Response:
                     raise HandoverError("geen open verzoek")
                 await _service(request).take(session, handover.id, staff)
             else:
-                if handover is None or handover.assigned_to != user.id or conv.status != Status.WITH_HUMAN:
+                if (
+                    handover is None
+                    or handover.assigned_to != user.id
+                    or conv.status != Status.WITH_HUMAN
+                ):
                     raise HandoverError("neem het gesprek eerst op")
                 if action == "reply":
                     text = str(form.get("text") or "").strip()[:4000]
@@ -162,17 +231,37 @@ async def _act(request: web.Request, action: str) -> web.Response:
                     if text:
                         await _service(request).say(session, conv, staff, text)
                 elif action == "transfer":
-                    await _service(request).transfer(session, conv, staff, str(form.get("target") or ""))
+                    await _service(request).transfer(
+                        session, conv, staff, str(form.get("target") or "")
+                    )
                 elif action == "note":
-                    session.add(Note(conversation_id=conv.id, staff_id=user.id, text=str(form.get("text") or "")[:4000]))
+                    session.add(
+                        Note(
+                            conversation_id=conv.id,
+                            staff_id=user.id,
+                            text=str(form.get("text") or "")[:4000],
+                        )
+                    )
                 elif action == "back":
-                    await _service(request).finish(session, conv, staff, to=Status.BOT, outcome="handed_back")
+                    await _service(request).finish(
+                        session, conv, staff, to=Status.BOT, outcome="handed_back"
+                    )
                 elif action == "close":
                     outcome = str(form.get("outcome") or "other")
-                    await _service(request).finish(session, conv, staff, to=Status.CLOSED,
-                                                   outcome=outcome if outcome in OUTCOMES else "other")
-            audit(session, actor_id=user.id, action=action, conversation_id=conv.id,
-                  origin=request.remote)
+                    await _service(request).finish(
+                        session,
+                        conv,
+                        staff,
+                        to=Status.CLOSED,
+                        outcome=outcome if outcome in OUTCOMES else "other",
+                    )
+            audit(
+                session,
+                actor_id=user.id,
+                action=action,
+                conversation_id=conv.id,
+                origin=request.remote,
+            )
             await session.commit()
         except (HandoverError, InvalidTransition) as exc:
             await session.rollback()
@@ -247,7 +336,10 @@ async def quick_reply_post(request: web.Request) -> web.Response:
     if user.team_id is None:
         raise web.HTTPBadRequest(text="ready-made replies belong to a team; this account has none")
     form = await request.post()
-    title, text = str(form.get("title") or "").strip()[:60], str(form.get("text") or "").strip()[:2000]
+    title, text = (
+        str(form.get("title") or "").strip()[:60],
+        str(form.get("text") or "").strip()[:2000],
+    )
     reply_id = str(form.get("id") or "")
     async with request.config_dict[keys.DB]() as session:
         row = await session.get(QuickReply, int(reply_id)) if reply_id.isdigit() else None

@@ -37,10 +37,13 @@ def next_opening(hours: dict[str, Any], at: datetime) -> datetime | None:
 
 def pick_team(teams: list[Team], municipality_code: str | None, kind: str | None) -> Team | None:
     """The municipality's own team for this kind, else a pool for the kind, else any team."""
+
     def serves(team: Team) -> bool:
         return kind is None or kind in (team.kinds or [])
 
-    local = [t for t in teams if municipality_code and municipality_code in (t.municipality_codes or [])]
+    local = [
+        t for t in teams if municipality_code and municipality_code in (t.municipality_codes or [])
+    ]
     pools = [t for t in teams if not t.municipality_codes]
     for group in ([t for t in local if serves(t)], [t for t in pools if serves(t)], local, pools):
         if group:

@@ -39,8 +39,12 @@ class Attending:
         return Reply(text.text, text.buttons)
 
     async def handle(
-        self, session: AsyncSession, conv: Conversation, identity: ChannelIdentity,
-        inbound: Inbound, screening: Screening,
+        self,
+        session: AsyncSession,
+        conv: Conversation,
+        identity: ChannelIdentity,
+        inbound: Inbound,
+        screening: Screening,
     ) -> None:
         """Answer (or keep for the person) one stored message; the caller commits."""
         del screening  # not yet used: a crisis while waiting is issue 9
@@ -48,12 +52,22 @@ class Attending:
         if text in ("/contact_me", "/no_contact") and self.handover is not None:
             reply = await self.handover.consent(session, conv, text == "/contact_me")
             store.enqueue_reply(session, conv, identity, reply, sender_type="system")
-        elif conv.status == Status.WAITING_FOR_HUMAN and any(text.startswith(w) for w in CANCEL_WORDS):
+        elif conv.status == Status.WAITING_FOR_HUMAN and any(
+            text.startswith(w) for w in CANCEL_WORDS
+        ):
             store.move(session, conv, Status.BOT, "resident", "cancelled")
-            await record_event(session, EventName.HANDOVER_CANCELLED, channel=conv.channel,
-                               municipality_code=conv.municipality_code,
-                               conversation_ref=pseudonym(self.pseudonym_key, conv.id))
-            store.enqueue_reply(session, conv, identity,
-                                self._reply("utter_gateway_handover_cancelled", conv.channel))
+            await record_event(
+                session,
+                EventName.HANDOVER_CANCELLED,
+                channel=conv.channel,
+                municipality_code=conv.municipality_code,
+                conversation_ref=pseudonym(self.pseudonym_key, conv.id),
+            )
+            store.enqueue_reply(
+                session,
+                conv,
+                identity,
+                self._reply("utter_gateway_handover_cancelled", conv.channel),
+            )
             if self.handover is not None:
                 await self.handover.cancel(session, conv)

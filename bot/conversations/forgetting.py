@@ -24,20 +24,25 @@ async def forget_identity(session: AsyncSession, conv: Conversation) -> None:
     if conv.identity_id is None:
         return
     identity = await session.get(ChannelIdentity, conv.identity_id)
-    conv_ids = (await session.scalars(
-        select(Conversation.id).where(Conversation.identity_id == conv.identity_id)
-    )).all()
+    conv_ids = (
+        await session.scalars(
+            select(Conversation.id).where(Conversation.identity_id == conv.identity_id)
+        )
+    ).all()
     await session.execute(
         update(OutboxItem).where(OutboxItem.conversation_id.in_(conv_ids)).values(message_id=None)
     )
     await session.execute(
-        delete(OutboxItem).where(OutboxItem.conversation_id.in_(conv_ids), OutboxItem.status != "pending")
+        delete(OutboxItem).where(
+            OutboxItem.conversation_id.in_(conv_ids), OutboxItem.status != "pending"
+        )
     )
     await session.execute(delete(Message).where(Message.conversation_id.in_(conv_ids)))
     if identity is not None:
         await session.execute(
-            update(InboxItem).where(InboxItem.sender_hash == identity.external_hash,
-                                    InboxItem.status == "done").values(body={})
+            update(InboxItem)
+            .where(InboxItem.sender_hash == identity.external_hash, InboxItem.status == "done")
+            .values(body={})
         )
     await session.execute(
         update(Conversation).where(Conversation.id.in_(conv_ids)).values(identity_id=None)

@@ -29,10 +29,16 @@ class Inbound:
     def to_json(self) -> dict[str, Any]:
         """A JSON-able dict for the durable inbox."""
         return {
-            "channel": self.channel, "dedupe_key": self.dedupe_key, "sender": self.sender,
-            "address": self.address, "kind": self.kind, "text": self.text,
-            "payload": self.payload, "media_type": self.media_type,
-            "channel_message_id": self.channel_message_id, "extra": self.extra,
+            "channel": self.channel,
+            "dedupe_key": self.dedupe_key,
+            "sender": self.sender,
+            "address": self.address,
+            "kind": self.kind,
+            "text": self.text,
+            "payload": self.payload,
+            "media_type": self.media_type,
+            "channel_message_id": self.channel_message_id,
+            "extra": self.extra,
         }
 
     @classmethod
@@ -66,9 +72,11 @@ class Reply:
     def from_json(cls, data: dict[str, Any]) -> Reply:
         """Back from the outbox."""
         author = data.get("author")
-        return cls(text=data.get("text", ""),
-                   buttons=tuple(tuple(b) for b in data.get("buttons") or ()),  # type: ignore[misc]
-                   author=dict(author) if isinstance(author, dict) else None)
+        return cls(
+            text=data.get("text", ""),
+            buttons=tuple(tuple(b) for b in data.get("buttons") or ()),  # type: ignore[misc]
+            author=dict(author) if isinstance(author, dict) else None,
+        )
 
 
 @dataclass(frozen=True)

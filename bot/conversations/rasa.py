@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +25,9 @@ class RasaTurn:
 class RasaClient:
     """Posts to Rasa's `gateway` channel (rasa_addons/gateway_channel.py)."""
 
-    def __init__(self, session: aiohttp.ClientSession, url: str, token: str, timeout: float) -> None:
+    def __init__(
+        self, session: aiohttp.ClientSession, url: str, token: str, timeout: float
+    ) -> None:
         self._session, self._url, self._token = session, url.rstrip("/"), token
         self._timeout = aiohttp.ClientTimeout(total=timeout)
 
@@ -42,7 +43,7 @@ class RasaClient:
                 if resp.status != 200:
                     raise RasaUnavailable(f"Rasa answered HTTP {resp.status}")
                 data = await resp.json()
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+        except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
             raise RasaUnavailable(exc.__class__.__name__) from exc
         return parse_turn(data)
 
@@ -57,7 +58,8 @@ def parse_turn(data: dict[str, Any]) -> RasaTurn:
             turn.custom.append(message["custom"])
         text = message.get("text") or ""
         buttons = tuple(
-            (str(b.get("title", "")), str(b.get("payload", ""))) for b in message.get("buttons") or []
+            (str(b.get("title", "")), str(b.get("payload", "")))
+            for b in message.get("buttons") or []
         )
         if text or buttons:
             turn.replies.append(Reply(text, buttons))

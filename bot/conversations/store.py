@@ -27,14 +27,20 @@ from bot.storage.base import utcnow
 
 
 async def accept_inbound(
-    factory: async_sessionmaker, inbound: Inbound, sender_hash: str  # type: ignore[type-arg]
+    factory: async_sessionmaker,
+    inbound: Inbound,
+    sender_hash: str,  # type: ignore[type-arg]
 ) -> bool:
     """Store an inbound message durably; False when it was already accepted (a redelivery)."""
     async with factory() as session:
-        session.add(InboxItem(
-            channel=inbound.channel, dedupe_key=f"{inbound.channel}:{inbound.dedupe_key}",
-            sender_hash=sender_hash, body=inbound.to_json(),
-        ))
+        session.add(
+            InboxItem(
+                channel=inbound.channel,
+                dedupe_key=f"{inbound.channel}:{inbound.dedupe_key}",
+                sender_hash=sender_hash,
+                body=inbound.to_json(),
+            )
+        )
         try:
             await session.commit()
         except IntegrityError:
@@ -45,11 +51,14 @@ async def accept_inbound(
 
 async def due_inbox(session: AsyncSession, *, limit: int, busy: set[str]) -> list[InboxItem]:
     """Pending inbox items that are due, oldest first, at most one per sender not in ``busy``."""
-    rows = (await session.scalars(
-        select(InboxItem)
-        .where(InboxItem.status == "pending", InboxItem.next_attempt_at <= utcnow())
-        .order_by(InboxItem.id).limit(limit * 10)
-    )).all()
+    rows = (
+        await session.scalars(
+            select(InboxItem)
+            .where(InboxItem.status == "pending", InboxItem.next_attempt_at <= utcnow())
+            .order_by(InboxItem.id)
+            .limit(limit * 10)
+        )
+    ).all()
     picked: dict[str, InboxItem] = {}
     for row in rows:
         if row.sender_hash in busy or row.sender_hash in picked:
@@ -63,10 +72,13 @@ async def due_inbox(session: AsyncSession, *, limit: int, busy: set[str]) -> lis
 async def earlier_pending(session: AsyncSession, item: InboxItem) -> bool:
     """True when an older message of the same sender still waits (keep the order)."""
     row = await session.scalar(
-        select(InboxItem.id).where(
-            InboxItem.sender_hash == item.sender_hash, InboxItem.status == "pending",
+        select(InboxItem.id)
+        .where(
+            InboxItem.sender_hash == item.sender_hash,
+            InboxItem.status == "pending",
             InboxItem.id < item.id,
-        ).limit(1)
+        )
+        .limit(1)
     )
     return row is not None
 
@@ -96,12 +108,14 @@ async def open_conversation(
     conv = await session.scalar(
         select(Conversation)
         .where(Conversation.identity_id == identity.id, Conversation.status != Status.CLOSED)
-        .order_by(Conversation.created_at.desc()).limit(1)
+        .order_by(Conversation.created_at.desc())
+        .limit(1)
     )
     if conv is not None:
         return conv, False
-    conv = Conversation(id=str(uuid.uuid4()), identity_id=identity.id, channel=identity.channel,
-                        status=Status.BOT)
+    conv = Conversation(
+        id=str(uuid.uuid4()), identity_id=identity.id, channel=identity.channel, status=Status.BOT
+    )
     session.add(conv)
     await session.flush()
     return conv, True
@@ -116,15 +130,24 @@ def add_event(
     return event
 
 
-def move(session: AsyncSession, conv: Conversation, target: Status, actor: str, reason: str) -> None:
+def move(
+    session: AsyncSession, conv: Conversation, target: Status, actor: str, reason: str
+) -> None:
     """Change a conversation's status (raises InvalidTransition) and record the event."""
     previous = conv.status
     conv.status = check_transition(conv.status, target)
     conv.last_activity_at = utcnow()
     if target == Status.CLOSED:
         conv.closed_at = utcnow()
-    add_event(session, conv, "conversation.status_changed", actor, previous=previous,
-              status=str(target), reason=reason)
+    add_event(
+        session,
+        conv,
+        "conversation.status_changed",
+        actor,
+        previous=previous,
+        status=str(target),
+        reason=reason,
+    )
 
 
 async def add_inbound_message(
@@ -138,8 +161,11 @@ async def add_inbound_message(
         if exists:
             return None
     message = Message(
-        conversation_id=conv.id, direction="in", sender_type="contact",
-        text=inbound.text or inbound.payload or "", data=data,
+        conversation_id=conv.id,
+        direction="in",
+        sender_type="contact",
+        text=inbound.text or inbound.payload or "",
+        data=data,
         channel_message_id=inbound.channel_message_id,
     )
     session.add(message)
@@ -155,8 +181,13 @@ def prefix_first_reply(session: AsyncSession, conv: Conversation, text: str) -> 
 
 
 def enqueue_reply(
-    session: AsyncSession, conv: Conversation, identity: ChannelIdentity, reply: Reply,
-    *, sender_type: str = "bot", data: dict[str, Any] | None = None,
+    session: AsyncSession,
+    conv: Conversation,
+    identity: ChannelIdentity,
+    reply: Reply,
+    *,
+    sender_type: str = "bot",
+    data: dict[str, Any] | None = None,
 ) -> tuple[Message, OutboxItem]:
     """Store an outgoing message and put it in the outbox (sent by the outbox worker)."""
     prefix = session.info.get("first_reply_prefix")
@@ -164,12 +195,21 @@ def enqueue_reply(
         del session.info["first_reply_prefix"]
         reply = Reply(f"{prefix[1]}\n\n{reply.text}", reply.buttons, reply.author)
     message = Message(
-        conversation_id=conv.id, direction="out", sender_type=sender_type, text=reply.text,
-        data={"buttons": [list(b) for b in reply.buttons], **(data or {})}, delivery="queued",
+        conversation_id=conv.id,
+        direction="out",
+        sender_type=sender_type,
+        text=reply.text,
+        data={"buttons": [list(b) for b in reply.buttons], **(data or {})},
+        delivery="queued",
     )
     session.add(message)
-    item = OutboxItem(conversation_id=conv.id, message=message, channel=identity.channel,
-                      address=identity.address, body=reply.to_json())
+    item = OutboxItem(
+        conversation_id=conv.id,
+        message=message,
+        channel=identity.channel,
+        address=identity.address,
+        body=reply.to_json(),
+    )
     session.add(item)
     conv.last_activity_at = utcnow()
     return message, item
@@ -177,10 +217,14 @@ def enqueue_reply(
 
 async def due_outbox(session: AsyncSession, *, limit: int) -> list[OutboxItem]:
     """The oldest pending item per address that is due (strict order per resident)."""
-    rows = (await session.scalars(
-        select(OutboxItem).where(OutboxItem.status == "pending").order_by(OutboxItem.id)
-        .limit(limit * 20)
-    )).all()
+    rows = (
+        await session.scalars(
+            select(OutboxItem)
+            .where(OutboxItem.status == "pending")
+            .order_by(OutboxItem.id)
+            .limit(limit * 20)
+        )
+    ).all()
     now = utcnow()
     picked: dict[tuple[str, str], OutboxItem] = {}
     for row in rows:
@@ -193,7 +237,9 @@ async def due_outbox(session: AsyncSession, *, limit: int) -> list[OutboxItem]:
 
 async def short_payload(session: AsyncSession, payload: str) -> str:
     """A short id (fits Telegram's 64-byte callback_data) for a long button payload."""
-    existing = await session.scalar(select(ButtonPayload.id).where(ButtonPayload.payload == payload))
+    existing = await session.scalar(
+        select(ButtonPayload.id).where(ButtonPayload.payload == payload)
+    )
     if existing:
         return existing
     short = "p:" + secrets.token_urlsafe(9)
@@ -211,9 +257,11 @@ async def expand_payload(session: AsyncSession, data: str) -> str | None:
 
 async def transcript(session: AsyncSession, conversation_id: str) -> Sequence[Message]:
     """Every message of a conversation, in order."""
-    return (await session.scalars(
-        select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)
-    )).all()
+    return (
+        await session.scalars(
+            select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)
+        )
+    ).all()
 
 
 def within_whatsapp_window(last_inbound_at: datetime | None, now: datetime | None = None) -> bool:

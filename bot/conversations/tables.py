@@ -10,7 +10,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.staff import tables as _staff_tables  # noqa: F401 - handovers refer to teams and staff
@@ -37,7 +47,9 @@ class Conversation(Base):
     __table_args__ = (Index("ix_conversations_identity_status", "identity_id", "status"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    identity_id: Mapped[int | None] = mapped_column(ForeignKey("channel_identities.id", ondelete="SET NULL"))
+    identity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("channel_identities.id", ondelete="SET NULL")
+    )
     channel: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(24), default="bot", index=True)
     municipality_code: Mapped[str | None] = mapped_column(String(8), index=True)
@@ -71,7 +83,9 @@ class ConversationEvent(Base):
     __tablename__ = "conversation_events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(64))
     actor: Mapped[str] = mapped_column(String(64))  # resident | bot | system | staff:<id>
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -103,12 +117,16 @@ class OutboxItem(Base):
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    conversation_id: Mapped[str | None] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[str | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
     channel: Mapped[str] = mapped_column(String(16))
     address: Mapped[str] = mapped_column(String(200))
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # …|needs_template
+    status: Mapped[str] = mapped_column(
+        String(16), default="pending", index=True
+    )  # …|needs_template
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[str | None] = mapped_column(String(200))
@@ -143,7 +161,9 @@ class Handover(Base):
     __tablename__ = "handovers"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     kind: Mapped[str | None] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(String(20))
@@ -154,7 +174,9 @@ class Handover(Base):
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome: Mapped[str | None] = mapped_column(String(30))
-    contact_consent: Mapped[bool | None] = mapped_column(Boolean)  # out of hours: may we write later?
+    contact_consent: Mapped[bool | None] = mapped_column(
+        Boolean
+    )  # out of hours: may we write later?
 
 
 class Note(Base):
@@ -163,7 +185,9 @@ class Note(Base):
     __tablename__ = "notes"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -45,7 +45,7 @@ class _Loop:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _idle(self, timeout: float) -> None:
+    async def _idle(self, timeout: float) -> None:  # noqa: ASYNC109 - a wait with a deadline
         # wake is cleared before each look at the database, so a wake-up set meanwhile counts
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.wake.wait(), timeout=timeout)
@@ -67,8 +67,12 @@ class InboxWorker(_Loop):
     """Feeds accepted messages to the router, one at a time per resident."""
 
     def __init__(
-        self, factory: async_sessionmaker, router: Router, *,  # type: ignore[type-arg]
-        concurrency: int = 16, retry_base: float = 1.0,
+        self,
+        factory: async_sessionmaker,
+        router: Router,
+        *,  # type: ignore[type-arg]
+        concurrency: int = 16,
+        retry_base: float = 1.0,
         after: Callable[[Inbound], Awaitable[None]] | None = None,
         processed: Callable[[], None] | None = None,
     ) -> None:
@@ -109,8 +113,14 @@ class InboxWorker(_Loop):
                     # keep what was stored (the message, a "one moment" reply) and retry later
                     item.attempts += 1
                     item.body = {**item.body, "stored": True}
-                    item.next_attempt_at = utcnow() + timedelta(seconds=backoff(item.attempts, self._retry_base, 60))
-                    logger.warning("rasa unavailable; inbox item %s retried (attempt %s)", item.id, item.attempts)
+                    item.next_attempt_at = utcnow() + timedelta(
+                        seconds=backoff(item.attempts, self._retry_base, 60)
+                    )
+                    logger.warning(
+                        "rasa unavailable; inbox item %s retried (attempt %s)",
+                        item.id,
+                        item.attempts,
+                    )
                 await session.commit()
         except Exception:  # noqa: BLE001 - one bad message must not stop the worker
             logger.exception("inbox item %s failed", item_id)
@@ -131,7 +141,9 @@ class InboxWorker(_Loop):
                 return
             item.attempts += 1
             item.status = "failed" if item.attempts >= MAX_INBOX_ATTEMPTS else "pending"
-            item.next_attempt_at = utcnow() + timedelta(seconds=backoff(item.attempts, self._retry_base))
+            item.next_attempt_at = utcnow() + timedelta(
+                seconds=backoff(item.attempts, self._retry_base)
+            )
             await session.commit()
 
 
@@ -139,8 +151,13 @@ class OutboxWorker(_Loop):
     """Sends replies in order per resident, paced, with retries and respect for 429s."""
 
     def __init__(
-        self, factory: async_sessionmaker, senders: dict[str, Any], *,  # type: ignore[type-arg]
-        pacing: dict[str, float] | None = None, retry_base: float = 1.0, concurrency: int = 16,
+        self,
+        factory: async_sessionmaker,
+        senders: dict[str, Any],
+        *,  # type: ignore[type-arg]
+        pacing: dict[str, float] | None = None,
+        retry_base: float = 1.0,
+        concurrency: int = 16,
     ) -> None:
         super().__init__()
         self._factory, self._senders = factory, senders
@@ -194,12 +211,17 @@ class OutboxWorker(_Loop):
             if sender is None:
                 raise ChannelError(f"channel {item.channel} is not configured")
             if item.channel == "whatsapp":
-                conv = await session.get(Conversation, item.conversation_id) if item.conversation_id else None
+                conv = (
+                    await session.get(Conversation, item.conversation_id)
+                    if item.conversation_id
+                    else None
+                )
                 if conv is not None and not store.within_whatsapp_window(conv.last_inbound_at):
                     # Outside the 24-hour window only an approved template may be sent. We do
                     # not send free text: the item is parked as 'needs_template' for staff.
                     raise WindowClosed("24-hour window closed")
             if item.channel == "telegram":
+
                 async def short(payload: str) -> str:
                     async with self._factory() as other:
                         short_id = await store.short_payload(other, payload)
@@ -223,7 +245,9 @@ class OutboxWorker(_Loop):
             item.attempts += 1
             item.last_error = str(exc)[:200]
             if exc.retryable and item.attempts < MAX_OUTBOX_ATTEMPTS:
-                item.next_attempt_at = utcnow() + timedelta(seconds=backoff(item.attempts, self._retry_base))
+                item.next_attempt_at = utcnow() + timedelta(
+                    seconds=backoff(item.attempts, self._retry_base)
+                )
             else:
                 item.status = "failed"
                 if message is not None:
@@ -244,7 +268,9 @@ async def record_status(factory: async_sessionmaker, channel_message_id: str, st
     from sqlalchemy import select
 
     async with factory() as session:
-        message = await session.scalar(select(Message).where(Message.channel_message_id == channel_message_id))
+        message = await session.scalar(
+            select(Message).where(Message.channel_message_id == channel_message_id)
+        )
         if message is None:
             return
         if order.get(status, 0) >= order.get(message.delivery or "queued", 0):

@@ -12,30 +12,44 @@ from bot.dashboard.queries import Table
 from bot.dashboard.suppression import THRESHOLD, cell, column, is_small
 
 
-def bar_chart(table: Table, label_columns: tuple[int, ...], value_column: int, *, limit: int = 40,
-              latest: bool = False) -> str:
+def bar_chart(
+    table: Table,
+    label_columns: tuple[int, ...],
+    value_column: int,
+    *,
+    limit: int = 40,
+    latest: bool = False,
+) -> str:
     """Horizontal bars, one per row of ``table``: the first ``limit`` rows, or the last (``latest``)."""
     rows = table.rows[-limit:] if latest else table.rows[:limit]
     more = len(table.rows) - len(rows)
     values = [int(r[value_column]) for r in rows]
-    shown_values = column(values, total_published=table.total_published and len(rows) == len(table.rows))
+    shown_values = column(
+        values, total_published=table.total_published and len(rows) == len(table.rows)
+    )
     top = max([v for v in values if not is_small(v)] + [THRESHOLD])
     bar_h, gap, left, width = 18, 6, 230, 640
     span = width - left - 60
     height = max(1, len(rows)) * (bar_h + gap) + 10
     ident = f"chart-{table.key}"
-    parts = [f'<svg class="chart" role="img" aria-labelledby="{ident}-t {ident}-d" '
-             f'viewBox="0 0 {width} {height}" width="100%" xmlns="http://www.w3.org/2000/svg">',
-             f'<title id="{ident}-t">{escape(table.title)}</title>',
-             f'<desc id="{ident}-d">Staafdiagram met {len(rows)} staven; de tabel ernaast heeft dezelfde '
-             f'cijfers{f" (en nog {more} rijen)" if more else ""}. Aantallen onder de {THRESHOLD} '
-             'staan er als &lt;5.</desc>']
+    parts = [
+        f'<svg class="chart" role="img" aria-labelledby="{ident}-t {ident}-d" '
+        f'viewBox="0 0 {width} {height}" width="100%" xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="{ident}-t">{escape(table.title)}</title>',
+        f'<desc id="{ident}-d">Staafdiagram met {len(rows)} staven; de tabel ernaast heeft dezelfde '
+        f"cijfers{f' (en nog {more} rijen)' if more else ''}. Aantallen onder de {THRESHOLD} "
+        "staan er als &lt;5.</desc>",
+    ]
     for i, (row, value, shown) in enumerate(zip(rows, values, shown_values, strict=True)):
         y = 5 + i * (bar_h + gap)
         label = " · ".join(str(row[c]) for c in label_columns)
-        parts.append(f'<text x="{left - 6}" y="{y + 13}" text-anchor="end" class="label">{escape(label[:34])}</text>')
+        parts.append(
+            f'<text x="{left - 6}" y="{y + 13}" text-anchor="end" class="label">{escape(label[:34])}</text>'
+        )
         if isinstance(shown, str):
-            parts.append(f'<rect x="{left}" y="{y}" width="12" height="{bar_h}" class="bar small"/>')
+            parts.append(
+                f'<rect x="{left}" y="{y}" width="12" height="{bar_h}" class="bar small"/>'
+            )
             x = left + 16
         else:
             w = round(span * value / top)
@@ -54,11 +68,13 @@ def heatmap(table: Table) -> str:
     width, height = left + 24 * cw + 4, top + 7 * ch + 4
     peak = max([v for row in table.rows for v in row[1:] if not is_small(v)] + [1])
     ident = f"chart-{table.key}"
-    parts = [f'<svg class="chart" role="img" aria-labelledby="{ident}-t {ident}-d" '
-             f'viewBox="0 0 {width} {height}" width="100%" xmlns="http://www.w3.org/2000/svg">',
-             f'<title id="{ident}-t">{escape(table.title)}</title>',
-             f'<desc id="{ident}-d">Raster van 7 weekdagen bij 24 uren; donkerder is meer berichten. '
-             'De tabel eronder heeft dezelfde cijfers.</desc>']
+    parts = [
+        f'<svg class="chart" role="img" aria-labelledby="{ident}-t {ident}-d" '
+        f'viewBox="0 0 {width} {height}" width="100%" xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="{ident}-t">{escape(table.title)}</title>',
+        f'<desc id="{ident}-d">Raster van 7 weekdagen bij 24 uren; donkerder is meer berichten. '
+        "De tabel eronder heeft dezelfde cijfers.</desc>",
+    ]
     for h in range(0, 24, 3):
         parts.append(f'<text x="{left + h * cw + 2}" y="12" class="label">{h:02d}</text>')
     for d, row in enumerate(table.rows):
@@ -68,12 +84,16 @@ def heatmap(table: Table) -> str:
             x = left + h * cw
             tip = f"{escape(str(row[0]))} {h:02d}:00: {escape(str(cell(value)))}"
             if is_small(value):
-                parts.append(f'<rect x="{x}" y="{y}" width="{cw - 2}" height="{ch - 2}" class="cell small">'
-                             f'<title>{tip}</title></rect>')
+                parts.append(
+                    f'<rect x="{x}" y="{y}" width="{cw - 2}" height="{ch - 2}" class="cell small">'
+                    f"<title>{tip}</title></rect>"
+                )
             else:
                 level = 0.08 + 0.92 * value / peak if value else 0.0
-                parts.append(f'<rect x="{x}" y="{y}" width="{cw - 2}" height="{ch - 2}" class="cell" '
-                             f'fill-opacity="{level:.2f}"><title>{tip}</title></rect>')
+                parts.append(
+                    f'<rect x="{x}" y="{y}" width="{cw - 2}" height="{ch - 2}" class="cell" '
+                    f'fill-opacity="{level:.2f}"><title>{tip}</title></rect>'
+                )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -83,7 +103,11 @@ def display_rows(table: Table) -> list[list[Any]]:
     rows = [list(row) for row in table.rows]
     for i in table.count_columns:
         if rows and all(type(r[i]) is int for r in rows):
-            for row, shown in zip(rows, column([r[i] for r in rows], total_published=table.total_published), strict=True):
+            for row, shown in zip(
+                rows,
+                column([r[i] for r in rows], total_published=table.total_published),
+                strict=True,
+            ):
                 row[i] = shown
         else:
             for row in rows:

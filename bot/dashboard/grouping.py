@@ -19,7 +19,7 @@ def shingles(text: str, n: int = 3) -> frozenset[str]:
     norm = " " + " ".join(_WORD.sub(" ", text.lower()).split()) + " "
     if len(norm) <= n:
         return frozenset({norm})
-    return frozenset(norm[i:i + n] for i in range(len(norm) - n + 1))
+    return frozenset(norm[i : i + n] for i in range(len(norm) - n + 1))
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:

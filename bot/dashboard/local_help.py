@@ -11,15 +11,17 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot import keys
-from bot.staff import current_user, require_roles
 from bot.directory.files import DirectoryFileError, dump_yaml, parse_directory_file
 from bot.directory.repository import apply_file, known_codes, services_of
+from bot.staff import current_user, require_roles
 
 ROLES = ("analyst", "team_lead", "admin")
 
 
 def _municipality(request: web.Request, allowed: list[str], admin: bool) -> str:
-    code = request.query.get("gemeente", "").strip().upper() or (allowed[0] if len(allowed) == 1 else "")
+    code = request.query.get("gemeente", "").strip().upper() or (
+        allowed[0] if len(allowed) == 1 else ""
+    )
     if not code:
         raise web.HTTPBadRequest(text="kies een gemeente met ?gemeente=GMxxxx")
     if not admin and code not in allowed:
@@ -37,7 +39,14 @@ async def edit_page(request: web.Request) -> web.Response:
     code = _municipality(request, list(user.municipality_codes), user.is_admin)
     async with request.config_dict[keys.DB]() as session:
         text = dump_yaml(code, await services_of(session, code))
-    return render("local_help.html", user=user, code=code, text=text, problems=[], saved=request.query.get("ok"))
+    return render(
+        "local_help.html",
+        user=user,
+        code=code,
+        text=text,
+        problems=[],
+        saved=request.query.get("ok"),
+    )
 
 
 @require_roles(*ROLES)
@@ -51,11 +60,18 @@ async def save(request: web.Request) -> web.Response:
     text = str((await request.post()).get("text", ""))
     async with request.config_dict[keys.DB]() as session:
         try:
-            parsed = parse_directory_file(text, kind="yaml", known_codes=await known_codes(session),
-                                          municipality=code)
+            parsed = parse_directory_file(
+                text, kind="yaml", known_codes=await known_codes(session), municipality=code
+            )
         except DirectoryFileError as exc:
-            response = render("local_help.html", user=user, code=code, text=text,
-                              problems=[str(p) for p in exc.problems], saved=None)
+            response = render(
+                "local_help.html",
+                user=user,
+                code=code,
+                text=text,
+                problems=[str(p) for p in exc.problems],
+                saved=None,
+            )
             response.set_status(422)
             return response
         await apply_file(session, parsed)

@@ -83,22 +83,34 @@ async def load_events(session: AsyncSession, scope: Scope) -> list[AnalyticsEven
     An event without a municipality counts for a municipality when another event of the same
     conversation (``conversation_ref``) in the window has that municipality's code.
     """
-    in_window = (AnalyticsEvent.occurred_at >= scope.since, AnalyticsEvent.occurred_at < scope.until)
+    in_window = (
+        AnalyticsEvent.occurred_at >= scope.since,
+        AnalyticsEvent.occurred_at < scope.until,
+    )
     where: Any = scope.where(AnalyticsEvent.municipality_code)
     if scope.codes is not None:
         # The municipality is often known only later in a conversation (location form, handover):
         # events of that conversation without a code belong to the municipality it got.
-        known = (select(AnalyticsEvent.conversation_ref)
-                 .where(scope.where(AnalyticsEvent.municipality_code), *in_window,
-                        AnalyticsEvent.conversation_ref.is_not(None)))
-        where = where | (AnalyticsEvent.municipality_code.is_(None) & AnalyticsEvent.conversation_ref.in_(known))
-    stmt = select(AnalyticsEvent).where(where, *in_window).order_by(AnalyticsEvent.occurred_at, AnalyticsEvent.id)
+        known = select(AnalyticsEvent.conversation_ref).where(
+            scope.where(AnalyticsEvent.municipality_code),
+            *in_window,
+            AnalyticsEvent.conversation_ref.is_not(None),
+        )
+        where = where | (
+            AnalyticsEvent.municipality_code.is_(None) & AnalyticsEvent.conversation_ref.in_(known)
+        )
+    stmt = (
+        select(AnalyticsEvent)
+        .where(where, *in_window)
+        .order_by(AnalyticsEvent.occurred_at, AnalyticsEvent.id)
+    )
     return list((await session.scalars(stmt)).all())
 
 
 def _by_period_channel(events: list[AnalyticsEvent], name: str, period: str) -> list[list[Any]]:
     counts: Counter[tuple[str, str]] = Counter(
-        (bucket(e.occurred_at, period), e.channel or "onbekend") for e in events if e.name == name)
+        (bucket(e.occurred_at, period), e.channel or "onbekend") for e in events if e.name == name
+    )
     return [[p, c, n] for (p, c), n in sorted(counts.items())]
 
 
@@ -106,17 +118,33 @@ def figures(events: list[AnalyticsEvent], period: str = "week") -> dict[str, Tab
     """Every figure of the dashboard from one list of events."""
     tables: dict[str, Table] = {}
     tables["conversations"] = Table(
-        "conversations", f"Gesprekken per {_period_nl(period)} en kanaal", ["periode", "kanaal", "gesprekken"],
-        _by_period_channel(events, EventName.CONVERSATION_STARTED, period), (2,))
+        "conversations",
+        f"Gesprekken per {_period_nl(period)} en kanaal",
+        ["periode", "kanaal", "gesprekken"],
+        _by_period_channel(events, EventName.CONVERSATION_STARTED, period),
+        (2,),
+    )
     tables["messages"] = Table(
-        "messages", f"Berichten per {_period_nl(period)} en kanaal", ["periode", "kanaal", "berichten"],
-        _by_period_channel(events, EventName.MESSAGE_RECEIVED, period), (2,))
+        "messages",
+        f"Berichten per {_period_nl(period)} en kanaal",
+        ["periode", "kanaal", "berichten"],
+        _by_period_channel(events, EventName.MESSAGE_RECEIVED, period),
+        (2,),
+    )
 
-    received = [e for e in events if e.name == EventName.MESSAGE_RECEIVED and e.topic in TOPIC_INTENTS]
-    topic_periods: Counter[tuple[str, str]] = Counter((bucket(e.occurred_at, period), e.topic or "") for e in received)
+    received = [
+        e for e in events if e.name == EventName.MESSAGE_RECEIVED and e.topic in TOPIC_INTENTS
+    ]
+    topic_periods: Counter[tuple[str, str]] = Counter(
+        (bucket(e.occurred_at, period), e.topic or "") for e in received
+    )
     tables["topics"] = Table(
-        "topics", f"Onderwerpen per {_period_nl(period)} (berichten)", ["periode", "onderwerp", "berichten"],
-        [[p, t, n] for (p, t), n in sorted(topic_periods.items())], (2,))
+        "topics",
+        f"Onderwerpen per {_period_nl(period)} (berichten)",
+        ["periode", "onderwerp", "berichten"],
+        [[p, t, n] for (p, t), n in sorted(topic_periods.items())],
+        (2,),
+    )
 
     per_conv: dict[str, set[str]] = defaultdict(set)
     for e in received:
@@ -126,18 +154,35 @@ def figures(events: list[AnalyticsEvent], period: str = "week") -> dict[str, Tab
     for topics in per_conv.values():
         pairs.update(combinations(sorted(topics), 2))
     tables["topic_pairs"] = Table(
-        "topic_pairs", "Onderwerpen die samen voorkomen (gesprekken)", ["onderwerp", "ook over", "gesprekken"],
-        [[a, b, n] for (a, b), n in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))], (2,))
+        "topic_pairs",
+        "Onderwerpen die samen voorkomen (gesprekken)",
+        ["onderwerp", "ook over", "gesprekken"],
+        [[a, b, n] for (a, b), n in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))],
+        (2,),
+    )
 
     requested = [e for e in events if e.name == EventName.HANDOVER_REQUESTED]
-    for key, attr, title in (("handover_reasons", "reason", "Overdrachten: waarom"),
-                             ("handover_kinds", "kind", "Overdrachten: naar wie")):
+    for key, attr, title in (
+        ("handover_reasons", "reason", "Overdrachten: waarom"),
+        ("handover_kinds", "kind", "Overdrachten: naar wie"),
+    ):
         counts = Counter(getattr(e, attr) or "geen keuze" for e in requested)
-        tables[key] = Table(key, title, [attr, "overdrachten"], [[k, n] for k, n in sorted(counts.items())], (1,),
-                            total_published=True)  # total = "gevraagd" in handover_waits
+        tables[key] = Table(
+            key,
+            title,
+            [attr, "overdrachten"],
+            [[k, n] for k, n in sorted(counts.items())],
+            (1,),
+            total_published=True,
+        )  # total = "gevraagd" in handover_waits
     closed = Counter(e.outcome or "onbekend" for e in events if e.name == EventName.HANDOVER_CLOSED)
-    tables["handover_outcomes"] = Table("handover_outcomes", "Overdrachten: afloop", ["afloop", "overdrachten"],
-                                        [[k, n] for k, n in sorted(closed.items())], (1,))
+    tables["handover_outcomes"] = Table(
+        "handover_outcomes",
+        "Overdrachten: afloop",
+        ["afloop", "overdrachten"],
+        [[k, n] for k, n in sorted(closed.items())],
+        (1,),
+    )
     tables["handover_waits"] = wait_table(events)
 
     heat: Counter[tuple[int, int]] = Counter()
@@ -146,16 +191,23 @@ def figures(events: list[AnalyticsEvent], period: str = "week") -> dict[str, Tab
             local = e.occurred_at.astimezone(LOCAL)
             heat[(local.weekday(), local.hour)] += 1
     tables["heatmap"] = Table(
-        "heatmap", "Berichten per uur en weekdag", ["dag", *[f"{h:02d}" for h in range(24)]],
-        [[WEEKDAYS[d], *[heat[(d, h)] for h in range(24)]] for d in range(7)], tuple(range(1, 25)))
+        "heatmap",
+        "Berichten per uur en weekdag",
+        ["dag", *[f"{h:02d}" for h in range(24)]],
+        [[WEEKDAYS[d], *[heat[(d, h)] for h in range(24)]] for d in range(7)],
+        tuple(range(1, 25)),
+    )
     return tables
 
 
 def wait_table(events: list[AnalyticsEvent]) -> Table:
     """How many handovers, waiting time until a person took over, and out-of-hours share."""
     requested = [e for e in events if e.name == EventName.HANDOVER_REQUESTED]
-    waits = [e.value_seconds for e in events
-             if e.name == EventName.HANDOVER_ASSIGNED and e.value_seconds is not None]
+    waits = [
+        e.value_seconds
+        for e in events
+        if e.name == EventName.HANDOVER_ASSIGNED and e.value_seconds is not None
+    ]
     out = sum(1 for e in requested if e.out_of_hours)
     cancelled = sum(1 for e in events if e.name == EventName.HANDOVER_CANCELLED)
     enough = len(waits) >= 5
@@ -165,23 +217,42 @@ def wait_table(events: list[AnalyticsEvent]) -> Table:
         ["geannuleerd door de inwoner", cancelled],
         ["buiten openingstijden gevraagd", out],
         ["aandeel buiten openingstijden", share(out, len(requested))],
-        ["wachttijd mediaan (minuten)", round(statistics.median(waits) / 60, 1) if enough else "onderdrukt (<5)"],
-        ["wachttijd P90 (minuten)", round(percentile(waits, 90) / 60, 1) if enough else "onderdrukt (<5)"],
+        [
+            "wachttijd mediaan (minuten)",
+            round(statistics.median(waits) / 60, 1) if enough else "onderdrukt (<5)",
+        ],
+        [
+            "wachttijd P90 (minuten)",
+            round(percentile(waits, 90) / 60, 1) if enough else "onderdrukt (<5)",
+        ],
     ]
-    return Table("handover_waits", "Overdrachten: aantal en wachttijd", ["maat", "waarde"], rows, (1,),
-                 note="Wachttijd = tijd tot een mens het gesprek overnam. Alleen bij 5 of meer overnames.")
+    return Table(
+        "handover_waits",
+        "Overdrachten: aantal en wachttijd",
+        ["maat", "waarde"],
+        rows,
+        (1,),
+        note="Wachttijd = tijd tot een mens het gesprek overnam. Alleen bij 5 of meer overnames.",
+    )
 
 
 def _period_nl(period: str) -> str:
     return {"day": "dag", "week": "week", "month": "maand"}[period]
 
 
-async def unanswered(session: AsyncSession, scope: Scope, *, include_handled: bool = False) -> list[UnansweredQuestion]:
+async def unanswered(
+    session: AsyncSession, scope: Scope, *, include_handled: bool = False
+) -> list[UnansweredQuestion]:
     """Redacted unanswered questions in the scope, newest first."""
-    stmt = (select(UnansweredQuestion)
-            .where(scope.where(UnansweredQuestion.municipality_code))
-            .where(UnansweredQuestion.occurred_at >= scope.since, UnansweredQuestion.occurred_at < scope.until)
-            .order_by(UnansweredQuestion.occurred_at.desc(), UnansweredQuestion.id.desc()))
+    stmt = (
+        select(UnansweredQuestion)
+        .where(scope.where(UnansweredQuestion.municipality_code))
+        .where(
+            UnansweredQuestion.occurred_at >= scope.since,
+            UnansweredQuestion.occurred_at < scope.until,
+        )
+        .order_by(UnansweredQuestion.occurred_at.desc(), UnansweredQuestion.id.desc())
+    )
     if not include_handled:
         stmt = stmt.where(UnansweredQuestion.handled_at.is_(None))
     return list((await session.scalars(stmt)).all())
@@ -190,16 +261,23 @@ async def unanswered(session: AsyncSession, scope: Scope, *, include_handled: bo
 def unanswered_table(rows: list[UnansweredQuestion]) -> Table:
     """Groups of similar unanswered questions (text is already redacted)."""
     groups = group_questions([(r.id, r.text_redacted) for r in rows])
-    return Table("unanswered", "Onbeantwoorde vragen, gegroepeerd", ["voorbeeld", "aantal", "ids"],
-                 [[g.representative, len(g.ids), " ".join(map(str, g.ids))] for g in groups], (1,))
+    return Table(
+        "unanswered",
+        "Onbeantwoorde vragen, gegroepeerd",
+        ["voorbeeld", "aantal", "ids"],
+        [[g.representative, len(g.ids), " ".join(map(str, g.ids))] for g in groups],
+        (1,),
+    )
 
 
 async def mark_handled(session: AsyncSession, scope: Scope, ids: list[int], by: str) -> int:
     """Mark questions handled, only those inside the scope's municipalities; returns how many."""
-    stmt = (update(UnansweredQuestion)
-            .where(UnansweredQuestion.id.in_(ids), scope.where(UnansweredQuestion.municipality_code))
-            .where(UnansweredQuestion.handled_at.is_(None))
-            .values(handled_at=utcnow(), handled_by=by))
+    stmt = (
+        update(UnansweredQuestion)
+        .where(UnansweredQuestion.id.in_(ids), scope.where(UnansweredQuestion.municipality_code))
+        .where(UnansweredQuestion.handled_at.is_(None))
+        .values(handled_at=utcnow(), handled_by=by)
+    )
     result = await session.execute(stmt)
     await session.commit()
     return int(result.rowcount or 0)
@@ -207,6 +285,10 @@ async def mark_handled(session: AsyncSession, scope: Scope, ids: list[int], by: 
 
 async def has_demo(session: AsyncSession, scope: Scope) -> bool:
     """Whether any event in view is demo data (the page then shows a banner)."""
-    stmt = (select(AnalyticsEvent.id).where(scope.where(AnalyticsEvent.municipality_code))
-            .where(AnalyticsEvent.demo.is_(True)).limit(1))
+    stmt = (
+        select(AnalyticsEvent.id)
+        .where(scope.where(AnalyticsEvent.municipality_code))
+        .where(AnalyticsEvent.demo.is_(True))
+        .limit(1)
+    )
     return (await session.scalar(stmt)) is not None

@@ -16,18 +16,23 @@ import jinja2
 from aiohttp import web
 
 from bot import keys
-from bot.staff import User, current_user, require_roles
 from bot.dashboard import charts, queries
 from bot.dashboard.queries import PERIODS, Scope, Table
+from bot.staff import User, current_user, require_roles
 from bot.storage.base import utcnow
 
 ROLES = ("analyst", "team_lead", "admin")
 HERE = Path(__file__).resolve().parent
 ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
 CHARTS = {  # figure -> (label columns, value column) for a bar chart; the heatmap has its own
-    "conversations": ((0, 1), 2), "messages": ((0, 1), 2), "topics": ((0, 1), 2),
-    "topic_pairs": ((0, 1), 2), "handover_reasons": ((0,), 1), "handover_kinds": ((0,), 1),
-    "handover_outcomes": ((0,), 1), "unanswered": ((0,), 1),
+    "conversations": ((0, 1), 2),
+    "messages": ((0, 1), 2),
+    "topics": ((0, 1), 2),
+    "topic_pairs": ((0, 1), 2),
+    "handover_reasons": ((0,), 1),
+    "handover_kinds": ((0,), 1),
+    "handover_outcomes": ((0,), 1),
+    "unanswered": ((0,), 1),
 }
 
 
@@ -37,10 +42,16 @@ TIME_SERIES = {"conversations", "messages", "topics"}  # charts show the most re
 def render(name: str, **context: Any) -> web.Response:
     """A template as HTML with a strict CSP (no scripts at all)."""
     html = ENV.get_template(name).render(**context)
-    return web.Response(text=html, content_type="text/html", headers={
-        "Content-Security-Policy": "default-src 'self'; script-src 'none'; style-src 'self'",
-        "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
-    })
+    return web.Response(
+        text=html,
+        content_type="text/html",
+        headers={
+            "Content-Security-Policy": "default-src 'self'; script-src 'none'; style-src 'self'",
+            "X-Frame-Options": "DENY",
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+        },
+    )
 
 
 def _days(request: web.Request) -> int:
@@ -93,9 +104,17 @@ async def overview(request: web.Request) -> web.Response:
         else:
             svg = ""
         sections.append({"table": table, "svg": svg, "rows": charts.display_rows(table)})
-    return render("overview.html", user=user, sections=sections, demo=demo, query=request.query_string,
-                  period=_period(request), days=_days(request), scope_label=_scope_label(scope),
-                  gemeente=request.query.get("gemeente", ""))
+    return render(
+        "overview.html",
+        user=user,
+        sections=sections,
+        demo=demo,
+        query=request.query_string,
+        period=_period(request),
+        days=_days(request),
+        scope_label=_scope_label(scope),
+        gemeente=request.query.get("gemeente", ""),
+    )
 
 
 @require_roles(*ROLES)
@@ -112,9 +131,15 @@ async def export_csv(request: web.Request) -> web.Response:
     writer.writerow(table.columns)
     writer.writerows(charts.display_rows(table))
     stamp = datetime.now().strftime("%Y%m%d")
-    return web.Response(text=out.getvalue(), content_type="text/csv", charset="utf-8", headers={
-        "Content-Disposition": f'attachment; filename="geldhulp-{table.key}-{stamp}.csv"',
-        "X-Content-Type-Options": "nosniff"})
+    return web.Response(
+        text=out.getvalue(),
+        content_type="text/csv",
+        charset="utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="geldhulp-{table.key}-{stamp}.csv"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 @require_roles(*ROLES)

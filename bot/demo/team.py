@@ -9,7 +9,7 @@ from bot.console.tables import QuickReply
 from bot.staff import StaffUser, Team, hash_password
 from bot.texts import TextCatalog
 
-DEMO_PASSWORD = "demo-geldhulp"  # demo only: printed by `make run` and in docs/console.md
+DEMO_PASSWORD = "demo-geldhulp"  # noqa: S105 - demo only, refused outside development  # demo only: printed by `make run` and in docs/console.md
 WEEKDAYS = {str(d): [["09:00", "17:00"]] for d in range(5)}
 EVERY_DAY = {str(d): [["08:00", "22:00"]] for d in range(7)}
 # seed copies of the domain's ready-made replies; each team edits its own copies in the console
@@ -40,10 +40,20 @@ async def seed(factory: async_sessionmaker, *, if_empty: bool) -> str:  # type: 
         if if_empty and await session.scalar(select(func.count()).select_from(StaffUser)):
             return "staff exist; nothing seeded"
         teams = [
-            Team(name="Schuldhulp Groningen (demo)", municipality_codes=["GM0014"],
-                 kinds=["counsellor", "peer"], opening_hours=WEEKDAYS, demo=True),
-            Team(name="Landelijk team (demo)", municipality_codes=[], kinds=["counsellor", "peer"],
-                 opening_hours=EVERY_DAY, demo=True),
+            Team(
+                name="Schuldhulp Groningen (demo)",
+                municipality_codes=["GM0014"],
+                kinds=["counsellor", "peer"],
+                opening_hours=WEEKDAYS,
+                demo=True,
+            ),
+            Team(
+                name="Landelijk team (demo)",
+                municipality_codes=[],
+                kinds=["counsellor", "peer"],
+                opening_hours=EVERY_DAY,
+                demo=True,
+            ),
         ]
         session.add_all(teams)
         await session.flush()
@@ -53,8 +63,18 @@ async def seed(factory: async_sessionmaker, *, if_empty: bool) -> str:  # type: 
                 session.add(QuickReply(team_id=team.id, title=title, text=texts.render(name).text))
         hashed = hash_password(DEMO_PASSWORD)
         for email, name, role, team in USERS:
-            session.add(StaffUser(email=email, name=name, role=role, password_hash=hashed,
-                                  team_id=teams[team].id if team is not None else None,
-                                  presence="available", failed_logins=0, max_chats=3, demo=True))
+            session.add(
+                StaffUser(
+                    email=email,
+                    name=name,
+                    role=role,
+                    password_hash=hashed,
+                    team_id=teams[team].id if team is not None else None,
+                    presence="available",
+                    failed_logins=0,
+                    max_chats=3,
+                    demo=True,
+                )
+            )
         await session.commit()
     return f"demo team: log in at /console/ as consulent@demo.geldhulp.nl, password {DEMO_PASSWORD}"

@@ -8,7 +8,13 @@ import sys
 from pathlib import Path
 
 from bot.directory import repository
-from bot.directory.files import DirectoryFileError, dump_csv, dump_yaml, kind_of, parse_directory_file
+from bot.directory.files import (
+    DirectoryFileError,
+    dump_csv,
+    dump_yaml,
+    kind_of,
+    parse_directory_file,
+)
 from bot.settings import load_settings
 from bot.storage.db import open_database
 
@@ -32,14 +38,18 @@ async def _import(args: argparse.Namespace, url: str) -> int:
                 return 0
             summary = await repository.import_reference(session)
             await session.commit()
-            print(f"directory: {summary.municipalities} municipalities, {summary.postcodes} "
-                  f"postcodes, {summary.services} services (reference data, not verified)")
+            print(
+                f"directory: {summary.municipalities} municipalities, {summary.postcodes} "
+                f"postcodes, {summary.services} services (reference data, not verified)"
+            )
             return 0
         codes = await repository.known_codes(session)
         try:
             parsed = parse_directory_file(
-                args.file.read_text(encoding="utf-8"), kind=kind_of(args.file),
-                known_codes=codes, municipality=args.municipality,
+                args.file.read_text(encoding="utf-8"),
+                kind=kind_of(args.file),
+                known_codes=codes,
+                municipality=args.municipality,
             )
         except (DirectoryFileError, ValueError, UnicodeDecodeError) as exc:
             print(f"{args.file}: niet ingelezen, er is niets veranderd.\n{exc}", file=sys.stderr)

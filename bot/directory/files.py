@@ -22,16 +22,43 @@ FORMAT = "geldhulp-directory/1"
 TOPICS = frozenset(TOPIC_INTENTS)
 SCOPES = ("national", "regional", "municipality")
 FIELDS = (
-    "id", "name", "description", "categories", "audience", "scope", "municipalities", "phone",
-    "website", "chat", "address", "walk_in", "free", "anonymous", "verified", "example",
-    "source", "source_date", "last_checked", "expires",
+    "id",
+    "name",
+    "description",
+    "categories",
+    "audience",
+    "scope",
+    "municipalities",
+    "phone",
+    "website",
+    "chat",
+    "address",
+    "walk_in",
+    "free",
+    "anonymous",
+    "verified",
+    "example",
+    "source",
+    "source_date",
+    "last_checked",
+    "expires",
 )
 LIST_FIELDS = ("categories", "municipalities")
 BOOL_FIELDS = ("free", "anonymous", "verified", "example")
 DATE_FIELDS = ("last_checked", "expires")
-MAX_LEN = {"id": 80, "name": 160, "description": 600, "audience": 200, "phone": 40,
-           "website": 300, "chat": 300, "address": 300, "walk_in": 300, "source": 500,
-           "source_date": 40}
+MAX_LEN = {
+    "id": 80,
+    "name": 160,
+    "description": 600,
+    "audience": 200,
+    "phone": 40,
+    "website": 300,
+    "chat": 300,
+    "address": 300,
+    "walk_in": 300,
+    "source": 500,
+    "source_date": 40,
+}
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,79}$")
 PHONE_RE = re.compile(r"^(?:\+31[ -]?|0)[1-9][0-9 -]{4,14}$|^1[0-9]{2,5}$|^14 ?0[0-9]{2,3}$")
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
@@ -187,7 +214,10 @@ def validate_service(
             bad(name, "verwacht een webadres dat begint met https://")
     for sentence in _sentences(values.get("description") or ""):
         if len(sentence.split()) > MAX_SENTENCE_WORDS:
-            bad("description", f"zin te lang (meer dan {MAX_SENTENCE_WORDS} woorden): '{sentence[:60]}…'")
+            bad(
+                "description",
+                f"zin te lang (meer dan {MAX_SENTENCE_WORDS} woorden): '{sentence[:60]}…'",
+            )
     if values.get("verified") and not values.get("last_checked"):
         bad("last_checked", "gecontroleerde hulp (verified) heeft een controledatum nodig")
     values["verified"] = bool(values.get("verified"))
@@ -239,13 +269,17 @@ def parse_directory_file(
     else:
         raise ValueError(kind)
     if municipality and file_muni and file_muni != municipality:
-        problems.append(Problem(1, "municipality", f"dit bestand is van {file_muni}, niet van {municipality}"))
+        problems.append(
+            Problem(1, "municipality", f"dit bestand is van {file_muni}, niet van {municipality}")
+        )
     owner = municipality or file_muni
     records: list[ServiceRecord] = []
     seen: dict[str, int] = {}
     for row in rows:
         line = int(row.get("__line__", 1))
-        record, row_problems = validate_service(row, line, known_codes=known_codes, municipality=owner)
+        record, row_problems = validate_service(
+            row, line, known_codes=known_codes, municipality=owner
+        )
         problems += row_problems
         if record:
             sid = record.values["id"]
@@ -276,9 +310,7 @@ def _plain(value: Any) -> Any:
 
 def dump_yaml(municipality: str | None, services: list[dict[str, Any]]) -> str:
     """Write services as the YAML file format (fields in a fixed order, empty ones left out)."""
-    items = [
-        {k: _plain(s[k]) for k in FIELDS if s.get(k) not in (None, [], "")} for s in services
-    ]
+    items = [{k: _plain(s[k]) for k in FIELDS if s.get(k) not in (None, [], "")} for s in services]
     doc: dict[str, Any] = {"format": FORMAT}
     if municipality:
         doc["municipality"] = municipality

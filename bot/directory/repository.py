@@ -48,7 +48,11 @@ async def import_reference(session: AsyncSession, data_dir: Path = DATA_DIR) -> 
         for row in csv.DictReader(f):
             code = row["gm_code"]
             muni = existing.get(code) or Municipality(code=code)
-            muni.name, muni.province, muni.merged_into = row["gemeentenaam"], row["provincienaam"], None
+            muni.name, muni.province, muni.merged_into = (
+                row["gemeentenaam"],
+                row["provincienaam"],
+                None,
+            )
             muni.aliases = sorted(set(muni.aliases or []) | set(COMMON_ALIASES.get(code, ())))
             session.add(muni)
             existing[code] = muni
@@ -76,7 +80,8 @@ async def import_reference(session: AsyncSession, data_dir: Path = DATA_DIR) -> 
             area.addresses = int(row["adressen_pc4"])
             area.others = [
                 {"code": o.split(":")[0], "addresses": int(o.split(":")[1])}
-                for o in row["overige_gemeenten"].split(";") if o
+                for o in row["overige_gemeenten"].split(";")
+                if o
             ]
             session.add(area)
             pcs += 1
@@ -102,7 +107,9 @@ async def _upsert_services(session: AsyncSession, records: Sequence[Any], *, own
 
 async def known_codes(session: AsyncSession) -> set[str]:
     """CBS codes of current municipalities."""
-    rows = await session.scalars(select(Municipality.code).where(Municipality.merged_into.is_(None)))
+    rows = await session.scalars(
+        select(Municipality.code).where(Municipality.merged_into.is_(None))
+    )
     return set(rows.all())
 
 
@@ -127,7 +134,8 @@ async def apply_file(session: AsyncSession, parsed: DirectoryFile) -> ImportSumm
         raise ValueError("a municipality file needs a municipality (GMxxxx)")
     present = {r.values["id"] for r in parsed.services}
     removable = [
-        s.id for s in (await session.scalars(select(HelpService))).all()
+        s.id
+        for s in (await session.scalars(select(HelpService))).all()
         if s.scope == "municipality" and s.municipalities == [municipality] and s.id not in present
     ]
     if removable:
@@ -170,7 +178,9 @@ async def find_help(
             continue
         if not wanted & set(s.categories or []):
             continue
-        if s.scope != "national" and (not municipality or municipality not in (s.municipalities or [])):
+        if s.scope != "national" and (
+            not municipality or municipality not in (s.municipalities or [])
+        ):
             continue
         options.append(s)
     topic_order = {t: i for i, t in enumerate(topics)}

@@ -29,12 +29,24 @@ COMMON_ALIASES: dict[str, tuple[str, ...]] = {
     "GM1970": ("Noardeast Fryslan", "Noordoost Friesland"),
 }
 PROVINCE_WORDS = {
-    "groningen": "Groningen", "friesland": "Fryslân", "fryslan": "Fryslân", "drenthe": "Drenthe",
-    "overijssel": "Overijssel", "flevoland": "Flevoland", "gelderland": "Gelderland",
-    "utrecht": "Utrecht", "noord holland": "Noord-Holland", "nh": "Noord-Holland",
-    "zuid holland": "Zuid-Holland", "zh": "Zuid-Holland", "zeeland": "Zeeland",
-    "noord brabant": "Noord-Brabant", "brabant": "Noord-Brabant", "limburg": "Limburg",
-    "l": "Limburg", "o": "Overijssel",
+    "groningen": "Groningen",
+    "friesland": "Fryslân",
+    "fryslan": "Fryslân",
+    "drenthe": "Drenthe",
+    "overijssel": "Overijssel",
+    "flevoland": "Flevoland",
+    "gelderland": "Gelderland",
+    "utrecht": "Utrecht",
+    "noord holland": "Noord-Holland",
+    "nh": "Noord-Holland",
+    "zuid holland": "Zuid-Holland",
+    "zh": "Zuid-Holland",
+    "zeeland": "Zeeland",
+    "noord brabant": "Noord-Brabant",
+    "brabant": "Noord-Brabant",
+    "limburg": "Limburg",
+    "l": "Limburg",
+    "o": "Overijssel",
 }
 FILLER = re.compile(
     r"\b(?:ik|woon|wonen|in|de|het|gemeente|gem|mijn|woonplaats|is|postcode|uit|kom|zit|"
@@ -99,7 +111,9 @@ class Resolver:
     ) -> Resolver:
         """Build from ``(code, name, province, aliases, merged_into)`` rows and PC4 rows."""
         rows = list(municipalities)
-        current = {code: Place(code, name, prov) for code, name, prov, _a, merged in rows if not merged}
+        current = {
+            code: Place(code, name, prov) for code, name, prov, _a, merged in rows if not merged
+        }
         resolver = cls(places=current)
         for code, name, _prov, aliases, merged in rows:
             target = merged or code
@@ -129,12 +143,22 @@ class Resolver:
         with (data_dir / "municipality_changes_2021_2024.csv").open(encoding="utf-8") as f:
             for r in csv.DictReader(f):
                 if float(r["aandeel"]) >= 0.5:  # a boundary move of a few addresses is no merger
-                    munis.append((r["oude_gm_code"], r["oude_gemeentenaam"], r["oude_provincie"],
-                                  (), r["nieuwe_gm_code"]))
+                    munis.append(
+                        (
+                            r["oude_gm_code"],
+                            r["oude_gemeentenaam"],
+                            r["oude_provincie"],
+                            (),
+                            r["nieuwe_gm_code"],
+                        )
+                    )
         with (data_dir / "pc4_municipality.csv").open(encoding="utf-8") as f:
             pcs = [
-                (int(r["pc4"]), r["gm_code"],
-                 [o.split(":")[0] for o in r["overige_gemeenten"].split(";") if o])
+                (
+                    int(r["pc4"]),
+                    r["gm_code"],
+                    [o.split(":")[0] for o in r["overige_gemeenten"].split(";") if o],
+                )
                 for r in csv.DictReader(f)
             ]
         return cls.build(munis, pcs)
@@ -146,8 +170,9 @@ class Resolver:
             self.via_kind.setdefault((key, code), kind)
 
     def _result(self, codes: Iterable[str], via: str, postcode: str | None = None) -> Resolution:
-        places = tuple(sorted((self.places[c] for c in set(codes) if c in self.places),
-                              key=lambda p: p.name))
+        places = tuple(
+            sorted((self.places[c] for c in set(codes) if c in self.places), key=lambda p: p.name)
+        )
         if not places:
             return Resolution(UNKNOWN, postcode=postcode)
         return Resolution(FOUND if len(places) == 1 else AMBIGUOUS, places, via, postcode)
@@ -162,7 +187,9 @@ class Resolver:
         match = POSTCODE.search(norm)
         if match:
             pc4 = int(match.group(1))
-            shown = f"{match.group(1)} {match.group(2).upper()}" if match.group(2) else match.group(1)
+            shown = (
+                f"{match.group(1)} {match.group(2).upper()}" if match.group(2) else match.group(1)
+            )
             if pc4 in self.postcodes:
                 return self._result(self.postcodes[pc4], "postcode", shown)
             return Resolution(UNKNOWN, postcode=shown)
@@ -197,7 +224,7 @@ class Resolver:
         grams = []
         for size in range(min(len(words), 5), 0, -1):
             for start in range(len(words) - size + 1):
-                grams.append(" ".join(words[start:start + size]))
+                grams.append(" ".join(words[start : start + size]))
         return grams
 
     def _exact(self, words: list[str]) -> tuple[set[str], str] | None:

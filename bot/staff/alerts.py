@@ -15,8 +15,13 @@ AUDIENCES = ("team", "team_lead", "admin")
 
 
 async def raise_alert(
-    session: AsyncSession, *, kind: str, audience: str, municipality_code: str | None = None,
-    team_id: int | None = None, ref: str | None = None,
+    session: AsyncSession,
+    *,
+    kind: str,
+    audience: str,
+    municipality_code: str | None = None,
+    team_id: int | None = None,
+    ref: str | None = None,
 ) -> StaffAlert:
     """Add an alert (committed with the caller's transaction).
 
@@ -25,15 +30,20 @@ async def raise_alert(
     """
     if audience not in AUDIENCES:
         raise ValueError(f"unknown audience {audience!r}")
-    alert = StaffAlert(kind=kind, audience=audience, team_id=team_id,
-                       municipality_code=municipality_code, ref=ref)
+    alert = StaffAlert(
+        kind=kind, audience=audience, team_id=team_id, municipality_code=municipality_code, ref=ref
+    )
     session.add(alert)
     await session.flush()
     return alert
 
 
 async def open_alerts(
-    session: AsyncSession, *, role: str, team: Team | None, is_admin: bool,
+    session: AsyncSession,
+    *,
+    role: str,
+    team: Team | None,
+    is_admin: bool,
 ) -> Sequence[StaffAlert]:
     """Unseen alerts for a person with this role and team, newest first."""
     query = select(StaffAlert).where(StaffAlert.seen_at.is_(None)).order_by(StaffAlert.id.desc())

@@ -11,8 +11,14 @@ from bot.staff.tables import AuditEntry
 
 
 def record(
-    session: AsyncSession, *, actor_id: int, action: str, conversation_id: str | None = None,
-    object_ref: str | None = None, result: str = "ok", origin: str | None = None,
+    session: AsyncSession,
+    *,
+    actor_id: int,
+    action: str,
+    conversation_id: str | None = None,
+    object_ref: str | None = None,
+    result: str = "ok",
+    origin: str | None = None,
 ) -> None:
     """Add one audit entry (committed with the caller's transaction).
 

@@ -47,7 +47,9 @@ async def login(request: web.Request, email: str, password: str) -> tuple[str | 
     """Check credentials; return (session id, "") or (None, reason)."""
     factory = request.config_dict[keys.DB]
     async with factory() as session:
-        staff = await session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
+        staff = await session.scalar(
+            select(StaffUser).where(StaffUser.email == email.strip().lower())
+        )
         if staff is None:
             verify_password(password, DUMMY_HASH)  # same work as for a real user: no timing signal
             return None, "invalid"
@@ -62,8 +64,14 @@ async def login(request: web.Request, email: str, password: str) -> tuple[str | 
             return None, "invalid"
         staff.failed_logins, staff.locked_until = 0, None
         sid = secrets.token_urlsafe(32)
-        session.add(StaffSession(id=sid, staff_id=staff.id, csrf=secrets.token_urlsafe(24),
-                                 expires_at=now + timedelta(hours=SESSION_HOURS)))
+        session.add(
+            StaffSession(
+                id=sid,
+                staff_id=staff.id,
+                csrf=secrets.token_urlsafe(24),
+                expires_at=now + timedelta(hours=SESSION_HOURS),
+            )
+        )
         await session.execute(delete(StaffSession).where(StaffSession.expires_at < now))
         await session.commit()
         return sid, ""
@@ -99,8 +107,15 @@ async def current_user(request: web.Request) -> User | None:
 def set_cookie(response: web.StreamResponse, request: web.Request, sid: str) -> None:
     """The session cookie: HttpOnly, SameSite=Strict, Secure on https."""
     secure = request.config_dict[keys.SETTINGS].public_url.startswith("https://")
-    response.set_cookie(COOKIE, sid, httponly=True, samesite="Strict", secure=secure,
-                        max_age=SESSION_HOURS * 3600, path="/")
+    response.set_cookie(
+        COOKIE,
+        sid,
+        httponly=True,
+        samesite="Strict",
+        secure=secure,
+        max_age=SESSION_HOURS * 3600,
+        path="/",
+    )
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -82,7 +82,8 @@ class StaffAlert(Base):
     kind: Mapped[str] = mapped_column(String(40))
     audience: Mapped[str] = mapped_column(String(20))  # team | team_lead | admin
     team_id: Mapped[int | None] = mapped_column(
-        ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+        ForeignKey("teams.id", ondelete="CASCADE"), index=True
+    )
     municipality_code: Mapped[str | None] = mapped_column(String(8), index=True)
     ref: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

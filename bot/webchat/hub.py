@@ -34,9 +34,12 @@ class WebChatHub:
 
     async def send(self, address: str, reply: Reply) -> str:
         """Push a reply to every open tab of this resident; history covers closed tabs."""
-        payload: dict[str, Any] = {"type": "message", "from": "person" if reply.author else "bot",
-                                   "text": reply.text,
-                                   "buttons": [{"title": t, "payload": p} for t, p in reply.buttons]}
+        payload: dict[str, Any] = {
+            "type": "message",
+            "from": "person" if reply.author else "bot",
+            "text": reply.text,
+            "buttons": [{"title": t, "payload": p} for t, p in reply.buttons],
+        }
         if reply.author:
             payload["author"] = dict(reply.author)
         for ws in list(self._sockets.get(address, ())):

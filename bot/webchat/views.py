@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-from html import escape
 import secrets
+from html import escape
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -25,10 +25,14 @@ MAX_TEXT = 2000
 
 
 LABELS = {
-    "title": "utter_webchat_title", "intro": "utter_webchat_intro",
-    "log_label": "utter_webchat_log_label", "input_label": "utter_webchat_input_label",
-    "send": "utter_webchat_send", "offline": "utter_webchat_offline",
-    "you": "utter_webchat_you", "bot": "utter_webchat_bot",
+    "title": "utter_webchat_title",
+    "intro": "utter_webchat_intro",
+    "log_label": "utter_webchat_log_label",
+    "input_label": "utter_webchat_input_label",
+    "send": "utter_webchat_send",
+    "offline": "utter_webchat_offline",
+    "you": "utter_webchat_you",
+    "bot": "utter_webchat_bot",
 }
 
 
@@ -46,12 +50,16 @@ async def page(request: web.Request) -> web.Response:
     extra = request.config_dict[keys.EXTRA]
     if "chat_html" not in extra:
         extra["chat_html"] = render_page(request.config_dict[keys.TEXTS])
-    return web.Response(text=extra["chat_html"], content_type="text/html", headers={
-        "Content-Security-Policy": "default-src 'self'; connect-src 'self' ws: wss:; "
-                                   "style-src 'self'; script-src 'self'; img-src 'self' data:",
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
-    })
+    return web.Response(
+        text=extra["chat_html"],
+        content_type="text/html",
+        headers={
+            "Content-Security-Policy": "default-src 'self'; connect-src 'self' ws: wss:; "
+            "style-src 'self'; script-src 'self'; img-src 'self' data:",
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+        },
+    )
 
 
 def origin_allowed(request: web.Request) -> bool:
@@ -71,18 +79,28 @@ async def history(request: web.Request, token: str) -> list[dict[str, object]]:
     inbound = Inbound(channel=CHANNEL, dedupe_key="-", sender=token, address=token)
     digest = sender_hash(request, inbound)
     async with factory() as session:
-        identity = await session.scalar(select(ChannelIdentity).where(
-            ChannelIdentity.channel == CHANNEL, ChannelIdentity.external_hash == digest))
+        identity = await session.scalar(
+            select(ChannelIdentity).where(
+                ChannelIdentity.channel == CHANNEL, ChannelIdentity.external_hash == digest
+            )
+        )
         if identity is None:
             return []
-        conv = await session.scalar(select(Conversation).where(
-            Conversation.identity_id == identity.id, Conversation.status != "closed"))
+        conv = await session.scalar(
+            select(Conversation).where(
+                Conversation.identity_id == identity.id, Conversation.status != "closed"
+            )
+        )
         if conv is None:
             return []
         messages = await store.transcript(session, conv.id)
     return [
-        {"type": "message", "from": "me" if m.direction == "in" else "bot", "text": m.text,
-         "buttons": [{"title": t, "payload": p} for t, p in (m.data or {}).get("buttons", [])]}
+        {
+            "type": "message",
+            "from": "me" if m.direction == "in" else "bot",
+            "text": m.text,
+            "buttons": [{"title": t, "payload": p} for t, p in (m.data or {}).get("buttons", [])],
+        }
         for m in messages
     ]
 
@@ -107,19 +125,30 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
                 continue
             if data.get("type") == "hello":
                 given = str(data.get("token") or "")
-                token = given if 20 <= len(given) <= 64 and given.isascii() else secrets.token_urlsafe(24)
+                token = (
+                    given
+                    if 20 <= len(given) <= 64 and given.isascii()
+                    else secrets.token_urlsafe(24)
+                )
                 hub.add(token, ws)  # type: ignore[attr-defined]
-                await ws.send_json({"type": "welcome", "token": token,
-                                    "history": await history(request, token)})
+                await ws.send_json(
+                    {"type": "welcome", "token": token, "history": await history(request, token)}
+                )
             elif data.get("type") == "message" and token:
                 text = str(data.get("text") or "")[:MAX_TEXT].strip()
                 payload = str(data.get("payload") or "") or None
                 client_id = str(data.get("id") or secrets.token_hex(8))[:40]
                 if not text and not payload:
                     continue
-                inbound = Inbound(channel=CHANNEL, dedupe_key=f"{token}:{client_id}", sender=token,
-                                  address=token, kind=TEXT, text=text or (data.get("title") or ""),
-                                  payload=payload)
+                inbound = Inbound(
+                    channel=CHANNEL,
+                    dedupe_key=f"{token}:{client_id}",
+                    sender=token,
+                    address=token,
+                    kind=TEXT,
+                    text=text or (data.get("title") or ""),
+                    payload=payload,
+                )
                 await accept(request, inbound)
     finally:
         if token:

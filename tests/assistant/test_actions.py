@@ -52,7 +52,10 @@ async def test_urgent_topic_offers_a_person() -> None:
     tracker = make_tracker("de deurwaarder staat nu aan de deur", "debt_collector")
     messages, events = await run(ActionAnswerTopic(), tracker)
     assert [m["response"] for m in messages] == [
-        "utter_debt_collector", "utter_offer_human_urgent", "utter_offer_human"]
+        "utter_debt_collector",
+        "utter_offer_human_urgent",
+        "utter_offer_human",
+    ]
     slots = slot_events(events)
     assert slots["urgency_flags"] == [BAILIFF]
     assert slots["handover_reason"] == "urgent"
@@ -62,24 +65,40 @@ async def test_third_money_problem_offers_a_person_once() -> None:
     slots = {"topics": ["rent_housing", "energy_water"], "handover_offers": []}
     tracker = make_tracker("en ik heb ook nog een cjib boete", "tax_government_debt", slots=slots)
     messages, events = await run(ActionAnswerTopic(), tracker)
-    assert [m["response"] for m in messages][-2:] == ["utter_offer_human_complex", "utter_offer_human"]
+    assert [m["response"] for m in messages][-2:] == [
+        "utter_offer_human_complex",
+        "utter_offer_human",
+    ]
     assert slot_events(events)["handover_reason"] == "complexity"
     again = {**slots, "topics": slot_events(events)["topics"], "handover_offers": ["complexity"]}
-    messages, _ = await run(ActionAnswerTopic(), make_tracker("en mijn zorgverzekering", "health_insurance", slots=again))
+    messages, _ = await run(
+        ActionAnswerTopic(),
+        make_tracker("en mijn zorgverzekering", "health_insurance", slots=again),
+    )
     assert messages[-1]["response"] == "utter_offer_options"
 
 
 async def test_distrust_offer_sets_reason() -> None:
-    messages, events = await run(ActionOfferHuman(), make_tracker("ik vertrouw de gemeente niet", "privacy_trust"))
+    messages, events = await run(
+        ActionOfferHuman(), make_tracker("ik vertrouw de gemeente niet", "privacy_trust")
+    )
     assert [m["response"] for m in messages] == ["utter_offer_human_trust", "utter_offer_human"]
     assert slot_events(events)["handover_reason"] == "distrust"
 
 
 async def test_handover_payload_has_kind_reason_and_summary() -> None:
-    slots = {"topics": ["rent_housing"], "urgency_flags": ["eviction"], "handover_reason": "urgent",
-             "municipality_code": "GM0114", "municipality_name": "Emmen",
-             "told": ["utter_rent_housing"], "handover_offers": ["urgent"]}
-    messages, events = await run(ActionHandover(), make_tracker("/choose_peer", "choose_peer", slots=slots))
+    slots = {
+        "topics": ["rent_housing"],
+        "urgency_flags": ["eviction"],
+        "handover_reason": "urgent",
+        "municipality_code": "GM0114",
+        "municipality_name": "Emmen",
+        "told": ["utter_rent_housing"],
+        "handover_offers": ["urgent"],
+    }
+    messages, events = await run(
+        ActionHandover(), make_tracker("/choose_peer", "choose_peer", slots=slots)
+    )
     assert messages[0]["response"] == "utter_handover_peer"
     payload = messages[1]["custom"]["handover"]
     assert payload["kind"] == "peer"
@@ -110,14 +129,17 @@ async def test_second_misunderstanding_in_a_row_offers_a_person() -> None:
     messages, events = await run(ActionFallback(), second)
     assert [m["response"] for m in messages] == ["utter_fallback_twice", "utter_offer_human"]
     assert slot_events(events)["handover_reason"] == "bot_failed"
-    not_in_a_row = make_tracker("hmm", "nlu_fallback",
-                                history=[("blabla", "nlu_fallback"), ("schulden", "debt_help")])
+    not_in_a_row = make_tracker(
+        "hmm", "nlu_fallback", history=[("blabla", "nlu_fallback"), ("schulden", "debt_help")]
+    )
     messages, _ = await run(ActionFallback(), not_in_a_row)
     assert [m["response"] for m in messages] == ["utter_fallback"]
 
 
 async def test_forget_me_emits_the_payload() -> None:
-    messages, events = await run(ActionForgetMe(), make_tracker("verwijder mijn gegevens", "forget_me"))
+    messages, events = await run(
+        ActionForgetMe(), make_tracker("verwijder mijn gegevens", "forget_me")
+    )
     assert messages[0]["response"] == "utter_forget_me"
     assert messages[1]["custom"] == {"forget_me": True}
     assert events[0]["event"] == "reset_slots"
@@ -125,13 +147,24 @@ async def test_forget_me_emits_the_payload() -> None:
 
 async def test_summary_lists_what_the_assistant_really_offered() -> None:
     tracker = make_tracker("/ask_human", "ask_human", slots={"topics": ["debt_help"]})
-    offer = {"event": "bot", "text": "Wat wil je nu doen?", "metadata": {"utter_action": "utter_offer_options"},
-             "data": {"buttons": [{"title": "Hulp in de buurt", "payload": "/find_local_help"},
-                                  {"title": "Praten met iemand", "payload": "/ask_human"},
-                                  {"title": "Nee, nu niet", "payload": "/deny"}]}}
+    offer = {
+        "event": "bot",
+        "text": "Wat wil je nu doen?",
+        "metadata": {"utter_action": "utter_offer_options"},
+        "data": {
+            "buttons": [
+                {"title": "Hulp in de buurt", "payload": "/find_local_help"},
+                {"title": "Praten met iemand", "payload": "/ask_human"},
+                {"title": "Nee, nu niet", "payload": "/deny"},
+            ]
+        },
+    }
     tracker.events.insert(0, offer)
     messages, _ = await run(ActionHandover(), tracker)
-    assert messages[-1]["custom"]["handover"]["summary"]["suggested"] == ["find_local_help", "ask_human"]
+    assert messages[-1]["custom"]["handover"]["summary"]["suggested"] == [
+        "find_local_help",
+        "ask_human",
+    ]
     bare = make_tracker("/ask_human", "ask_human")
     messages, _ = await run(ActionHandover(), bare)
     assert messages[-1]["custom"]["handover"]["summary"]["suggested"] == []

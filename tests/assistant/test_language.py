@@ -13,12 +13,29 @@ DOMAIN = ROOT / "domain"
 MAX_WORDS = 20
 MAX_AVERAGE_WORDS = 12  # the schrijfwijzer aims at about 10 words a sentence
 BANNED = [
-    "indien", "middels", "door middel van", "teneinde", "derhalve", "dient", "dienen",
-    "alsmede", "tevens", "reeds", "inzake", "betreffende", "conform", "verstrekken",
-    "verstrekt", "in het bezit", "beschikken over", "problematiek", "cliënt", "client",
+    "indien",
+    "middels",
+    "door middel van",
+    "teneinde",
+    "derhalve",
+    "dient",
+    "dienen",
+    "alsmede",
+    "tevens",
+    "reeds",
+    "inzake",
+    "betreffende",
+    "conform",
+    "verstrekken",
+    "verstrekt",
+    "in het bezit",
+    "beschikken over",
+    "problematiek",
+    "cliënt",
+    "client",
 ]
 ORDERS = [r"\bje moet\b", r"\bjij moet\b", r"\bu\b", r"\buw\b", r"\bu moet\b"]
-EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf]")
 CRISIS_RESPONSES = {"utter_crisis", "utter_handover_crisis"}
 
 
@@ -95,11 +112,17 @@ def test_button_titles_fit_whatsapp(name: str, index: int, variant: dict) -> Non
 
 def test_sentences_are_short_on_average() -> None:
     """About 10 words a sentence over all responses, and no response far above that."""
-    counts = {name: [len(words(s)) for v in variants for s in sentences(v.get("text", ""))]
-              for name, variants in RESPONSES.items()}
+    counts = {
+        name: [len(words(s)) for v in variants for s in sentences(v.get("text", ""))]
+        for name, variants in RESPONSES.items()
+    }
     every = [n for lengths in counts.values() for n in lengths]
-    assert sum(every) / len(every) <= MAX_AVERAGE_WORDS, f"average {sum(every) / len(every):.1f} words"
-    wordy = {name: round(sum(c) / len(c), 1) for name, c in counts.items() if c and sum(c) / len(c) > 15}
+    assert sum(every) / len(every) <= MAX_AVERAGE_WORDS, (
+        f"average {sum(every) / len(every):.1f} words"
+    )
+    wordy = {
+        name: round(sum(c) / len(c), 1) for name, c in counts.items() if c and sum(c) / len(c) > 15
+    }
     assert not wordy, f"responses with long sentences on average: {wordy}"
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -12,8 +11,8 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
 from bot.conversations.tables import Handover
-from bot.staff import StaffUser, Team
 from bot.demo.team import DEMO_PASSWORD, seed
+from bot.staff import StaffUser, Team
 from bot.storage.db import open_database
 from tests.gateway.conftest import TG_SECRET, fakes, fixture, gateway, rasa_proxy  # noqa: F401
 
@@ -34,8 +33,9 @@ async def console(gateway, db_url):  # type: ignore[no-untyped-def]  # noqa: F81
 
 async def login_as(client: TestClient, email: str, password: str = DEMO_PASSWORD) -> str:
     """Log in; return the CSRF token of the session."""
-    response = await client.post("/console/login", data={"email": email, "password": password},
-                                 allow_redirects=False)
+    response = await client.post(
+        "/console/login", data={"email": email, "password": password}, allow_redirects=False
+    )
     assert response.status == 302, await response.text()
     page = await client.get("/console/")
     match = re.search(r'name="csrf" value="([^"]+)"', await page.text())
@@ -43,8 +43,13 @@ async def login_as(client: TestClient, email: str, password: str = DEMO_PASSWORD
     return match.group(1)
 
 
-async def tg(client: TestClient, update_id: int, chat_id: int, text: str | None = None,
-             payload: str | None = None) -> None:
+async def tg(
+    client: TestClient,
+    update_id: int,
+    chat_id: int,
+    text: str | None = None,
+    payload: str | None = None,
+) -> None:
     """A Telegram update from a resident: a text or a button press."""
     if payload is not None:
         body: dict[str, Any] = fixture("tg_callback_query_with_message")
@@ -57,8 +62,11 @@ async def tg(client: TestClient, update_id: int, chat_id: int, text: str | None 
         body["update_id"] = update_id
         body["message"].update(text=text, message_id=update_id)
         body["message"]["chat"]["id"] = body["message"]["from"]["id"] = chat_id
-    response = await client.post("/webhooks/telegram", data=json.dumps(body),
-                                 headers={"X-Telegram-Bot-Api-Secret-Token": TG_SECRET})
+    response = await client.post(
+        "/webhooks/telegram",
+        data=json.dumps(body),
+        headers={"X-Telegram-Bot-Api-Secret-Token": TG_SECRET},
+    )
     assert response.status == 200
 
 

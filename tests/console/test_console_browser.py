@@ -47,6 +47,10 @@ async def test_counsellor_takes_and_replies_in_the_browser(console, fakes, db_ur
         await page.screenshot(path=str(ARTIFACTS / "console-conversation.png"), full_page=True)
         await browser.close()
     await telegram.wait_until(
-        lambda: any(m["text"] == "Hoi, ik ben Joris. Ik help je met de deurwaarder." for m in telegram.sent(chat)),
-        lambda: telegram.sent(chat))
+        lambda: any(
+            m["text"] == "Hoi, ik ben Joris. Ik help je met de deurwaarder."
+            for m in telegram.sent(chat)
+        ),
+        lambda: telegram.sent(chat),
+    )
     shutil.copy(ARTIFACTS / "console-conversation.png", ROOT / "docs" / "img" / "console.png")

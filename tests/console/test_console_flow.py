@@ -9,8 +9,8 @@ import json
 import pytest
 from sqlalchemy import select
 
-from bot.staff import AuditEntry, Team
 from bot.conversations.tables import Conversation, Message
+from bot.staff import AuditEntry, Team
 from bot.storage.db import open_database
 from bot.texts import TextCatalog
 from tests.console.conftest import login_as, tg, wait_handover
@@ -31,18 +31,24 @@ async def test_telegram_handover_take_chat_and_back(console, fakes, db_url, rasa
 
     def more(k: int) -> int:
         return len(telegram.sent(chat)) + k
+
     csrf = await login_as(console, "landelijk@demo.geldhulp.nl")
     queue = await (await console.get("/console/api/queue")).json()
     assert [row["handover_id"] for row in queue] == [handover.id]
     conv_id = queue[0]["id"]
     page = await console.get(f"/console/c/{conv_id}")
     assert "ik wil met een mens praten" in await page.text()
-    took = await console.post(f"/console/c/{conv_id}/take", data={"csrf": csrf}, allow_redirects=False)
+    took = await console.post(
+        f"/console/c/{conv_id}/take", data={"csrf": csrf}, allow_redirects=False
+    )
     assert took.status == 302
     joined = await telegram.wait_for(len(sent) + 1, chat_id=chat)
     assert "Joris (demo)" in joined[-1]["text"]
     target = more(1)
-    await console.post(f"/console/c/{conv_id}/reply", data={"csrf": csrf, "text": "Hoi, ik ben er. Wat is er aan de hand?"})
+    await console.post(
+        f"/console/c/{conv_id}/reply",
+        data={"csrf": csrf, "text": "Hoi, ik ben er. Wat is er aan de hand?"},
+    )
     replies = await telegram.wait_for(target, chat_id=chat)
     assert replies[-1]["text"] == "Hoi, ik ben er. Wat is er aan de hand?"
     before = rasa_proxy.forwarded
@@ -52,7 +58,9 @@ async def test_telegram_handover_take_chat_and_back(console, fakes, db_url, rasa
     async with open_database(db_url) as (_e, factory), factory() as s:
         kept = await s.scalar(select(Message).where(Message.text == "ik heb een huurachterstand"))
         assert kept is not None
-        assert (await s.scalars(select(AuditEntry.action).where(AuditEntry.conversation_id == conv_id))).all()[0] == "opened"
+        assert (
+            await s.scalars(select(AuditEntry.action).where(AuditEntry.conversation_id == conv_id))
+        ).all()[0] == "opened"
     target = more(1)
     await console.post(f"/console/c/{conv_id}/back", data={"csrf": csrf})
     back = await telegram.wait_for(target, chat_id=chat)
@@ -60,7 +68,9 @@ async def test_telegram_handover_take_chat_and_back(console, fakes, db_url, rasa
     target = more(3)
     await tg(console, 4, chat, "ik heb schulden")
     answered = await telegram.wait_for(target, chat_id=chat)
-    assert any(TEXTS.render("utter_debt_help").text.split("\n\n")[0].strip() in m["text"] for m in answered)
+    assert any(
+        TEXTS.render("utter_debt_help").text.split("\n\n")[0].strip() in m["text"] for m in answered
+    )
     async with open_database(db_url) as (_e, factory), factory() as s:
         conv = await s.get(Conversation, conv_id)
         assert conv.status == "bot"
@@ -72,7 +82,9 @@ async def test_whatsapp_reply_from_the_console(console, fakes, db_url) -> None: 
 
     body = fixture("wa_msg_text")
     body["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = graph.phone_number_id
-    body["entry"][0]["changes"][0]["value"]["messages"][0]["text"]["body"] = "ik zie het niet meer zitten"
+    body["entry"][0]["changes"][0]["value"]["messages"][0]["text"]["body"] = (
+        "ik zie het niet meer zitten"
+    )
     raw = json.dumps(body).encode()
     await console.post("/webhooks/whatsapp", data=raw, headers={"X-Hub-Signature-256": sign(raw)})
     (handover,) = await wait_handover(db_url)
@@ -82,10 +94,13 @@ async def test_whatsapp_reply_from_the_console(console, fakes, db_url) -> None: 
     csrf = await login_as(console, "landelijk@demo.geldhulp.nl")
     conv_id = (await (await console.get("/console/api/queue")).json())[0]["id"]
     await console.post(f"/console/c/{conv_id}/take", data={"csrf": csrf})
-    await console.post(f"/console/c/{conv_id}/reply", data={"csrf": csrf, "text": "Ik ben er voor je."})
+    await console.post(
+        f"/console/c/{conv_id}/reply", data={"csrf": csrf, "text": "Ik ben er voor je."}
+    )
     await graph.wait_until(
         lambda: any(m.get("text", {}).get("body") == "Ik ben er voor je." for m in graph.sent),
-        lambda: graph.sent)
+        lambda: graph.sent,
+    )
     assert any("Joris (demo)" in m.get("text", {}).get("body", "") for m in graph.sent)
     await console.post(f"/console/c/{conv_id}/close", data={"csrf": csrf, "outcome": "referred"})
     async with open_database(db_url) as (_e, factory), factory() as s:

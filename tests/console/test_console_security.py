@@ -4,20 +4,18 @@ the websocket), foreign origins, residents' text shown as text, and one winner p
 from __future__ import annotations
 
 import asyncio
-import re
 
 import aiohttp
 import pytest
 from sqlalchemy import select
 
 from bot.app import create_app
-from bot.conversations.tables import Handover
-from bot.staff import StaffUser, Team
 from bot.conversations.handover import HandoverError, HandoverService
 from bot.conversations.states import Status
-from bot.conversations.tables import ChannelIdentity, Conversation, Message
+from bot.conversations.tables import ChannelIdentity, Conversation, Handover, Message
 from bot.demo.team import seed
 from bot.settings import Settings
+from bot.staff import StaffUser, Team
 from bot.storage.base import utcnow
 from bot.storage.db import open_database
 from bot.texts import TextCatalog
@@ -32,9 +30,15 @@ def console_routes() -> list[tuple[str, str]]:
     for route in app.router.routes():
         info = route.resource.get_info() if route.resource else {}
         path = info.get("path") or info.get("formatter") or info.get("prefix") or ""
-        if path.startswith("/console/") and route.method in ("GET", "POST") and "static" not in path \
-                and not path.endswith("/login"):
-            routes.append((route.method, path.replace("{id}", "00000000-0000-0000-0000-000000000000")))
+        if (
+            path.startswith("/console/")
+            and route.method in ("GET", "POST")
+            and "static" not in path
+            and not path.endswith("/login")
+        ):
+            routes.append(
+                (route.method, path.replace("{id}", "00000000-0000-0000-0000-000000000000"))
+            )
     return sorted(set(routes))
 
 
@@ -63,13 +67,31 @@ async def add_conversation(db_url: str, team_name: str, text: str) -> str:
         identity = ChannelIdentity(channel="web", external_hash=uuid.uuid4().hex, address="tok")
         s.add(identity)
         await s.flush()
-        conv = Conversation(id=str(uuid.uuid4()), identity_id=identity.id, channel="web",
-                            status=Status.WAITING_FOR_HUMAN, handover={"summary": {"topics": ["debt_help"]}})
+        conv = Conversation(
+            id=str(uuid.uuid4()),
+            identity_id=identity.id,
+            channel="web",
+            status=Status.WAITING_FOR_HUMAN,
+            handover={"summary": {"topics": ["debt_help"]}},
+        )
         s.add(conv)
         await s.flush()
-        s.add(Message(conversation_id=conv.id, direction="in", sender_type="contact", text=text, data={}))
-        s.add(Handover(conversation_id=conv.id, team_id=team.id, kind="counsellor", reason="asked",
-                       urgent=False, out_of_hours=False, requested_at=utcnow()))
+        s.add(
+            Message(
+                conversation_id=conv.id, direction="in", sender_type="contact", text=text, data={}
+            )
+        )
+        s.add(
+            Handover(
+                conversation_id=conv.id,
+                team_id=team.id,
+                kind="counsellor",
+                reason="asked",
+                urgent=False,
+                out_of_hours=False,
+                requested_at=utcnow(),
+            )
+        )
         await s.commit()
         return conv.id
 
@@ -79,33 +101,48 @@ async def test_csrf_is_required_on_posts(console, db_url) -> None:  # type: igno
     await login_as(console, "landelijk@demo.geldhulp.nl")
     response = await console.post(f"/console/c/{conv}/take", data={}, allow_redirects=False)
     assert response.status == 403
-    response = await console.post(f"/console/c/{conv}/take", data={"csrf": "wrong"}, allow_redirects=False)
+    response = await console.post(
+        f"/console/c/{conv}/take", data={"csrf": "wrong"}, allow_redirects=False
+    )
     assert response.status == 403
 
 
 async def test_lock_out_after_repeated_failures(console) -> None:  # type: ignore[no-untyped-def]
     for _ in range(5):
-        r = await console.post("/console/login", data={"email": "consulent@demo.geldhulp.nl", "password": "nope"},
-                               allow_redirects=False)
+        r = await console.post(
+            "/console/login",
+            data={"email": "consulent@demo.geldhulp.nl", "password": "nope"},
+            allow_redirects=False,
+        )
         assert "error=invalid" in r.headers["Location"]
-    r = await console.post("/console/login", data={"email": "consulent@demo.geldhulp.nl", "password": "demo-geldhulp"},
-                           allow_redirects=False)
+    r = await console.post(
+        "/console/login",
+        data={"email": "consulent@demo.geldhulp.nl", "password": "demo-geldhulp"},
+        allow_redirects=False,
+    )
     assert "error=locked" in r.headers["Location"]  # even the right password waits now
 
 
 async def test_session_cookie_flags(console) -> None:  # type: ignore[no-untyped-def]
-    r = await console.post("/console/login", data={"email": "consulent@demo.geldhulp.nl", "password": "demo-geldhulp"},
-                           allow_redirects=False)
+    r = await console.post(
+        "/console/login",
+        data={"email": "consulent@demo.geldhulp.nl", "password": "demo-geldhulp"},
+        allow_redirects=False,
+    )
     cookie = r.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
 
 
 async def test_a_team_cannot_read_take_or_write_another_teams_chat(console, db_url) -> None:  # type: ignore[no-untyped-def]
-    other = await add_conversation(db_url, "Landelijk team (demo)", "alleen voor het landelijke team")
+    other = await add_conversation(
+        db_url, "Landelijk team (demo)", "alleen voor het landelijke team"
+    )
     csrf = await login_as(console, "consulent@demo.geldhulp.nl")  # Groningen team
     assert (await console.get(f"/console/c/{other}")).status == 403
     for action in ("take", "reply", "note", "back", "close"):
-        r = await console.post(f"/console/c/{other}/{action}", data={"csrf": csrf, "text": "x"}, allow_redirects=False)
+        r = await console.post(
+            f"/console/c/{other}/{action}", data={"csrf": csrf, "text": "x"}, allow_redirects=False
+        )
         assert r.status == 403, action
     queue = await (await console.get("/console/api/queue")).json()
     assert other not in [row["id"] for row in queue]
@@ -139,7 +176,9 @@ async def test_many_simultaneous_takes_have_one_winner(db_url) -> None:  # type:
     service = HandoverService(TextCatalog.load(), "k")
     async with open_database(db_url) as (_e, factory):
         async with factory() as s:
-            handover_id = await s.scalar(select(Handover.id).where(Handover.conversation_id == conv_id))
+            handover_id = await s.scalar(
+                select(Handover.id).where(Handover.conversation_id == conv_id)
+            )
             staff = (await s.scalars(select(StaffUser))).all()
 
         async def attempt(person: StaffUser) -> int | None:
@@ -151,7 +190,9 @@ async def test_many_simultaneous_takes_have_one_winner(db_url) -> None:  # type:
                 except HandoverError:
                     await s.rollback()
                     return None
-                except Exception:  # SQLite may refuse a concurrent writer: that is a loss, not a win
+                except (
+                    Exception
+                ):  # SQLite may refuse a concurrent writer: that is a loss, not a win
                     await s.rollback()
                     return None
 
@@ -165,7 +206,8 @@ async def test_many_simultaneous_takes_have_one_winner(db_url) -> None:  # type:
 
 
 async def test_an_analyst_lands_on_the_dashboard_not_on_chats(console) -> None:  # type: ignore[no-untyped-def]
-    response = await console.post("/console/login", data={"email": "analist@demo.geldhulp.nl",
-                                                          "password": "demo-geldhulp"})
+    response = await console.post(
+        "/console/login", data={"email": "analist@demo.geldhulp.nl", "password": "demo-geldhulp"}
+    )
     assert response.status == 200 and str(response.url).endswith("/dashboard/")
     assert (await console.get("/console/api/queue")).status == 403  # no chats for analysts

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,17 +14,24 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.analytics import record_event
 from bot.analytics.tables import UnansweredQuestion
 from bot.app import create_app
-from bot.staff import StaffUser, Team, hash_password
 from bot.demo.team import DEMO_PASSWORD
 from bot.demo.team import seed as seed_team
 from bot.settings import Secret, Settings
+from bot.staff import StaffUser, Team, hash_password
 from bot.storage.db import open_database
 
-TOPICS = ["debt_help", "rent_housing", "energy_water", "debt_collector", "food_basic_needs", "greet"]
+TOPICS = [
+    "debt_help",
+    "rent_housing",
+    "energy_water",
+    "debt_collector",
+    "food_basic_needs",
+    "greet",
+]
 MUNIS = ["GM0014", "GM0034"]
 ANALYST_A = "analist@demo.geldhulp.nl"  # demo team: Groningen GM0014
 ANALYST_B = "analist-b@test.geldhulp.nl"  # made here: Almere GM0034
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 def generate(seed: int = 7, conversations: int = 160) -> list[dict[str, Any]]:
@@ -33,39 +40,87 @@ def generate(seed: int = 7, conversations: int = 160) -> list[dict[str, Any]]:
     events: list[dict[str, Any]] = []
     for i in range(conversations):
         t = NOW - timedelta(days=rng.uniform(0.1, 60), minutes=rng.randrange(600))
-        common = {"municipality_code": rng.choice(MUNIS), "conversation_ref": f"c{seed}-{i}",
-                  "channel": rng.choices(["whatsapp", "telegram", "web"], weights=[8, 3, 1])[0]}
+        common = {
+            "municipality_code": rng.choice(MUNIS),
+            "conversation_ref": f"c{seed}-{i}",
+            "channel": rng.choices(["whatsapp", "telegram", "web"], weights=[8, 3, 1])[0],
+        }
         # like the gateway: the municipality is often unknown until later in the conversation,
         # and some conversations never get one (then only admins see them)
         known_from = rng.choice([0, 1, 2, 99])
-        events.append({"name": "conversation.started", "occurred_at": t, **common,
-                       "municipality_code": common["municipality_code"] if known_from == 0 else None})
+        events.append(
+            {
+                "name": "conversation.started",
+                "occurred_at": t,
+                **common,
+                "municipality_code": common["municipality_code"] if known_from == 0 else None,
+            }
+        )
         for m in range(rng.randint(1, 4)):
             t += timedelta(seconds=rng.randint(5, 400))
-            events.append({"name": "message.received", "occurred_at": t, "topic": rng.choice(TOPICS),
-                           "confidence": rng.random(), **common,
-                           "municipality_code": common["municipality_code"] if m + 1 >= known_from else None})
+            events.append(
+                {
+                    "name": "message.received",
+                    "occurred_at": t,
+                    "topic": rng.choice(TOPICS),
+                    "confidence": rng.random(),
+                    **common,
+                    "municipality_code": common["municipality_code"]
+                    if m + 1 >= known_from
+                    else None,
+                }
+            )
         if rng.random() < 0.4:
-            events.append({"name": "handover.requested", "occurred_at": t, **common,
-                           "reason": rng.choice(["asked", "crisis", "distrust", "bot_failed"]),
-                           "kind": rng.choice(["counsellor", "peer", None]),
-                           "out_of_hours": rng.random() < 0.3})
+            events.append(
+                {
+                    "name": "handover.requested",
+                    "occurred_at": t,
+                    **common,
+                    "reason": rng.choice(["asked", "crisis", "distrust", "bot_failed"]),
+                    "kind": rng.choice(["counsellor", "peer", None]),
+                    "out_of_hours": rng.random() < 0.3,
+                }
+            )
             if rng.random() < 0.8:
                 wait = rng.uniform(10, 5000)
-                events.append({"name": "handover.assigned", "occurred_at": t + timedelta(seconds=wait),
-                               "value_seconds": wait, **common})
-                events.append({"name": "handover.closed", "occurred_at": t + timedelta(seconds=wait + 60),
-                               "outcome": rng.choice(["referred", "advice_given", "no_show"]), **common})
+                events.append(
+                    {
+                        "name": "handover.assigned",
+                        "occurred_at": t + timedelta(seconds=wait),
+                        "value_seconds": wait,
+                        **common,
+                    }
+                )
+                events.append(
+                    {
+                        "name": "handover.closed",
+                        "occurred_at": t + timedelta(seconds=wait + 60),
+                        "outcome": rng.choice(["referred", "advice_given", "no_show"]),
+                        **common,
+                    }
+                )
             else:
-                events.append({"name": "handover.cancelled", "occurred_at": t + timedelta(seconds=30), **common})
+                events.append(
+                    {
+                        "name": "handover.cancelled",
+                        "occurred_at": t + timedelta(seconds=30),
+                        **common,
+                    }
+                )
     return [e for e in events if e["occurred_at"] < NOW]
 
 
 def of_municipality(events: list[dict[str, Any]], code: str) -> list[dict[str, Any]]:
     """Independent attribution: a conversation belongs to the code any of its events carries."""
-    owner = {e["conversation_ref"]: e["municipality_code"] for e in events if e["municipality_code"]}
-    return [e for e in events if e["municipality_code"] == code
-            or (e["municipality_code"] is None and owner.get(e["conversation_ref"]) == code)]
+    owner = {
+        e["conversation_ref"]: e["municipality_code"] for e in events if e["municipality_code"]
+    }
+    return [
+        e
+        for e in events
+        if e["municipality_code"] == code
+        or (e["municipality_code"] is None and owner.get(e["conversation_ref"]) == code)
+    ]
 
 
 async def store(url: str, events: list[dict[str, Any]]) -> None:
@@ -91,17 +146,40 @@ async def dashboard(db_url: str) -> AsyncIterator[TestClient]:
     async with open_database(db_url) as (_e, factory):
         await seed_team(factory, if_empty=False)
         async with factory() as s:
-            team = Team(name="Almere test", municipality_codes=["GM0034"], kinds=["counsellor"],
-                        opening_hours={}, demo=False)
+            team = Team(
+                name="Almere test",
+                municipality_codes=["GM0034"],
+                kinds=["counsellor"],
+                opening_hours={},
+                demo=False,
+            )
             s.add(team)
             await s.flush()
-            s.add(StaffUser(email=ANALYST_B, name="Analist B", role="analyst", team_id=team.id,
-                            password_hash=hash_password(DEMO_PASSWORD), presence="offline",
-                            failed_logins=0, max_chats=1, demo=False))
+            s.add(
+                StaffUser(
+                    email=ANALYST_B,
+                    name="Analist B",
+                    role="analyst",
+                    team_id=team.id,
+                    password_hash=hash_password(DEMO_PASSWORD),
+                    presence="offline",
+                    failed_logins=0,
+                    max_chats=1,
+                    demo=False,
+                )
+            )
             await s.commit()
-    settings = Settings(env="test", database_url=db_url, rasa_url="http://127.0.0.1:9",
-                        pseudonym_key=Secret("k"), secret_key=Secret("s"), telegram_mode="off")
-    client = TestClient(TestServer(create_app(settings, pacing={}, workers=False), host="127.0.0.1"))
+    settings = Settings(
+        env="test",
+        database_url=db_url,
+        rasa_url="http://127.0.0.1:9",
+        pseudonym_key=Secret("k"),
+        secret_key=Secret("s"),
+        telegram_mode="off",
+    )
+    client = TestClient(
+        TestServer(create_app(settings, pacing={}, workers=False), host="127.0.0.1")
+    )
     await client.start_server()
     yield client
     await client.close()
@@ -109,8 +187,9 @@ async def dashboard(db_url: str) -> AsyncIterator[TestClient]:
 
 async def login_as(client: TestClient, email: str) -> str:
     """Log in through the console's login; return the session's CSRF token."""
-    response = await client.post("/console/login", data={"email": email, "password": DEMO_PASSWORD},
-                                 allow_redirects=False)
+    response = await client.post(
+        "/console/login", data={"email": email, "password": DEMO_PASSWORD}, allow_redirects=False
+    )
     assert response.status == 302, await response.text()
     page = await client.get("/dashboard/")
     assert page.status == 200

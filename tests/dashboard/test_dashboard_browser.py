@@ -28,7 +28,9 @@ async def test_analyst_sees_charts_and_downloads_csv(dashboard, db_url, tmp_path
     ARTIFACTS.mkdir(exist_ok=True)
     async with async_playwright() as p:
         browser = await launch(p)
-        context = await browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+        context = await browser.new_context(
+            viewport={"width": 1280, "height": 900}, accept_downloads=True
+        )
         page = await context.new_page()
         await page.goto(f"{base}/console/login")
         await page.fill("#email", ANALYST_A)

@@ -19,7 +19,13 @@ from bot.storage.db import open_database
 from tests.dashboard.conftest import NOW, generate, of_municipality, store
 
 AMS = ZoneInfo("Europe/Amsterdam")
-TOPIC_SET = {"debt_help", "rent_housing", "energy_water", "debt_collector", "food_basic_needs"}  # not greet
+TOPIC_SET = {
+    "debt_help",
+    "rent_housing",
+    "energy_water",
+    "debt_collector",
+    "food_basic_needs",
+}  # not greet
 
 
 def week(t):  # type: ignore[no-untyped-def]
@@ -53,13 +59,22 @@ async def test_every_count_figure_matches(loaded) -> None:  # type: ignore[no-un
     def as_dict(key: str, width: int) -> dict:  # type: ignore[type-arg]
         return {tuple(r[:width]) if width > 1 else r[0]: r[width] for r in tables[key].rows}
 
-    assert as_dict("conversations", 2) == by("conversation.started", lambda e: (week(e["occurred_at"]), e["channel"]))
-    assert as_dict("messages", 2) == by("message.received", lambda e: (week(e["occurred_at"]), e["channel"]))
-    expected_topics = Counter((week(e["occurred_at"]), e["topic"]) for e in mine
-                              if e["name"] == "message.received" and e["topic"] in TOPIC_SET)
+    assert as_dict("conversations", 2) == by(
+        "conversation.started", lambda e: (week(e["occurred_at"]), e["channel"])
+    )
+    assert as_dict("messages", 2) == by(
+        "message.received", lambda e: (week(e["occurred_at"]), e["channel"])
+    )
+    expected_topics = Counter(
+        (week(e["occurred_at"]), e["topic"])
+        for e in mine
+        if e["name"] == "message.received" and e["topic"] in TOPIC_SET
+    )
     assert as_dict("topics", 2) == dict(expected_topics)
     assert as_dict("handover_reasons", 1) == by("handover.requested", lambda e: e["reason"])
-    assert as_dict("handover_kinds", 1) == by("handover.requested", lambda e: e["kind"] or "geen keuze")
+    assert as_dict("handover_kinds", 1) == by(
+        "handover.requested", lambda e: e["kind"] or "geen keuze"
+    )
     assert as_dict("handover_outcomes", 1) == by("handover.closed", lambda e: e["outcome"])
 
     topics_per_conv: dict[str, set[str]] = {}
@@ -70,7 +85,7 @@ async def test_every_count_figure_matches(loaded) -> None:  # type: ignore[no-un
     for topics in topics_per_conv.values():
         ordered = sorted(topics)
         for i, a in enumerate(ordered):
-            for b in ordered[i + 1:]:
+            for b in ordered[i + 1 :]:
                 pairs[(a, b)] += 1
     assert as_dict("topic_pairs", 2) == dict(pairs)
 
@@ -97,7 +112,7 @@ async def test_waiting_times_and_out_of_hours(loaded) -> None:  # type: ignore[n
     assert values["buiten openingstijden gevraagd"] == out
     assert values["wachttijd mediaan (minuten)"] == round(statistics.median(waits) / 60, 1)
     assert values["wachttijd P90 (minuten)"] == round(p90 / 60, 1)
-    if 5 <= out and len(requested) - out >= 5:
+    if out >= 5 and len(requested) - out >= 5:
         assert values["aandeel buiten openingstijden"] == f"{round(100 * out / len(requested))}%"
 
 
@@ -129,14 +144,25 @@ async def test_empty_scope_and_other_window_see_nothing(db_url) -> None:  # type
     await store(db_url, generate(seed=3, conversations=20))
     async with open_database(db_url) as (_e, factory), factory() as session:
         nobody = await queries.load_events(session, Scope((), NOW - timedelta(days=90), NOW))
-        old = await queries.load_events(session, Scope(None, NOW - timedelta(days=900), NOW - timedelta(days=800)))
-        everyone = await queries.load_events(session, Scope(None, NOW - timedelta(days=90), NOW + timedelta(seconds=1)))
+        old = await queries.load_events(
+            session, Scope(None, NOW - timedelta(days=900), NOW - timedelta(days=800))
+        )
+        everyone = await queries.load_events(
+            session, Scope(None, NOW - timedelta(days=90), NOW + timedelta(seconds=1))
+        )
     assert nobody == [] and old == []
     assert {e.municipality_code for e in everyone} == {"GM0014", "GM0034", None}
     async with open_database(db_url) as (_e, factory), factory() as session:
-        a = await queries.load_events(session, Scope(("GM0014",), NOW - timedelta(days=90), NOW + timedelta(seconds=1)))
-        b = await queries.load_events(session, Scope(("GM0034",), NOW - timedelta(days=90), NOW + timedelta(seconds=1)))
+        a = await queries.load_events(
+            session, Scope(("GM0014",), NOW - timedelta(days=90), NOW + timedelta(seconds=1))
+        )
+        b = await queries.load_events(
+            session, Scope(("GM0034",), NOW - timedelta(days=90), NOW + timedelta(seconds=1))
+        )
     assert not {e.id for e in a} & {e.id for e in b}
-    never_placed = [e for e in everyone if e.conversation_ref not in
-                    {x.conversation_ref for x in everyone if x.municipality_code}]
+    never_placed = [
+        e
+        for e in everyone
+        if e.conversation_ref not in {x.conversation_ref for x in everyone if x.municipality_code}
+    ]
     assert never_placed and not {e.id for e in never_placed} & {e.id for e in a + b}

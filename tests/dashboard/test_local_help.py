@@ -33,14 +33,21 @@ async def test_analyst_edits_own_entries_with_the_import_rules(dashboard, db_url
     assert page.status == 200 and "geldhulp-directory/1" in await page.text()
 
     bad = NEW.replace("categories: [debt_help]", "categories: [debt_help]\n  phone: bel-me-maar")
-    response = await dashboard.post("/dashboard/lokale-hulp?gemeente=GM0014", data={"text": bad, "csrf": csrf})
+    response = await dashboard.post(
+        "/dashboard/lokale-hulp?gemeente=GM0014", data={"text": bad, "csrf": csrf}
+    )
     assert response.status == 422
     assert "geen Nederlands telefoonnummer" in await response.text()
     async with open_database(db_url) as (_e, factory), factory() as session:
-        assert await session.get(HelpService, "test-inloop-groningen") is None  # nothing half-applied
+        assert (
+            await session.get(HelpService, "test-inloop-groningen") is None
+        )  # nothing half-applied
 
-    response = await dashboard.post("/dashboard/lokale-hulp?gemeente=GM0014", data={"text": NEW, "csrf": csrf},
-                                    allow_redirects=False)
+    response = await dashboard.post(
+        "/dashboard/lokale-hulp?gemeente=GM0014",
+        data={"text": NEW, "csrf": csrf},
+        allow_redirects=False,
+    )
     assert response.status == 303
     async with open_database(db_url) as (_e, factory), factory() as session:
         row = await session.get(HelpService, "test-inloop-groningen")
@@ -48,10 +55,14 @@ async def test_analyst_edits_own_entries_with_the_import_rules(dashboard, db_url
 
     other = NEW.replace("GM0014", "GM0034")
     assert (await dashboard.get("/dashboard/lokale-hulp?gemeente=GM0034")).status == 403
-    response = await dashboard.post("/dashboard/lokale-hulp?gemeente=GM0034", data={"text": other, "csrf": csrf})
+    response = await dashboard.post(
+        "/dashboard/lokale-hulp?gemeente=GM0034", data={"text": other, "csrf": csrf}
+    )
     assert response.status == 403
     response = await dashboard.post("/dashboard/lokale-hulp?gemeente=GM0014", data={"text": NEW})
     assert response.status == 403  # no CSRF token
     async with open_database(db_url) as (_e, factory), factory() as session:
-        ids = (await session.scalars(select(HelpService.id).where(HelpService.owner == "GM0034"))).all()
+        ids = (
+            await session.scalars(select(HelpService.id).where(HelpService.owner == "GM0034"))
+        ).all()
     assert ids == []

@@ -10,13 +10,35 @@ from sqlalchemy import select
 
 from bot.analytics.tables import UnansweredQuestion
 from bot.storage.db import open_database
-from tests.dashboard.conftest import ANALYST_A, ANALYST_B, add_question, generate, login_as, of_municipality, store
+from tests.dashboard.conftest import (
+    ANALYST_A,
+    ANALYST_B,
+    add_question,
+    generate,
+    login_as,
+    of_municipality,
+    store,
+)
 
-KEYS = ["conversations", "messages", "topics", "topic_pairs", "handover_reasons", "handover_kinds",
-        "handover_outcomes", "handover_waits", "heatmap", "unanswered"]
-ROUTES = [("GET", "/dashboard/"), *[("GET", f"/dashboard/csv/{k}.csv") for k in KEYS],
-          ("POST", "/dashboard/unanswered/handled"), ("GET", "/dashboard/lokale-hulp"),
-          ("POST", "/dashboard/lokale-hulp")]
+KEYS = [
+    "conversations",
+    "messages",
+    "topics",
+    "topic_pairs",
+    "handover_reasons",
+    "handover_kinds",
+    "handover_outcomes",
+    "handover_waits",
+    "heatmap",
+    "unanswered",
+]
+ROUTES = [
+    ("GET", "/dashboard/"),
+    *[("GET", f"/dashboard/csv/{k}.csv") for k in KEYS],
+    ("POST", "/dashboard/unanswered/handled"),
+    ("GET", "/dashboard/lokale-hulp"),
+    ("POST", "/dashboard/lokale-hulp"),
+]
 
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)
@@ -34,15 +56,24 @@ def test_every_route_is_in_the_list_above() -> None:
     from bot.settings import Settings
 
     sub = create_dashboard_app(Settings())
-    shapes = {(r.method, r.resource.canonical) for r in sub.router.routes()
-              if r.method != "HEAD" and "static" not in r.resource.canonical}
-    assert shapes == {("GET", "/"), ("GET", "/csv/{key}.csv"), ("POST", "/unanswered/handled"),
-                      ("GET", "/lokale-hulp"), ("POST", "/lokale-hulp")}
+    shapes = {
+        (r.method, r.resource.canonical)
+        for r in sub.router.routes()
+        if r.method != "HEAD" and "static" not in r.resource.canonical
+    }
+    assert shapes == {
+        ("GET", "/"),
+        ("GET", "/csv/{key}.csv"),
+        ("POST", "/unanswered/handled"),
+        ("GET", "/lokale-hulp"),
+        ("POST", "/lokale-hulp"),
+    }
 
 
 async def test_a_counsellor_may_not_see_the_dashboard(dashboard) -> None:  # type: ignore[no-untyped-def]
-    await dashboard.post("/console/login", data={"email": "consulent@demo.geldhulp.nl",
-                                                  "password": "demo-geldhulp"})
+    await dashboard.post(
+        "/console/login", data={"email": "consulent@demo.geldhulp.nl", "password": "demo-geldhulp"}
+    )
     assert (await dashboard.get("/dashboard/", allow_redirects=False)).status == 403
     assert (await dashboard.get("/dashboard/csv/topics.csv", allow_redirects=False)).status == 403
 
@@ -59,20 +90,31 @@ async def test_analyst_sees_only_own_municipality_also_in_csv(dashboard, db_url)
     for query in ("", "?gemeente=GM0034", "?gemeente=GM0014,GM0034"):
         body = await (await dashboard.get(f"/dashboard/csv/unanswered.csv{query}")).text()
         assert "almere-geheime-vraag" not in body
-    asked_other = await (await dashboard.get("/dashboard/csv/conversations.csv?gemeente=GM0034")).text()
+    asked_other = await (
+        await dashboard.get("/dashboard/csv/conversations.csv?gemeente=GM0034")
+    ).text()
     assert list(csv.reader(io.StringIO(asked_other))) == [["periode", "kanaal", "gesprekken"]]
 
     # conversations CSV totals equal A's own conversations only (suppressed cells counted as unknown)
-    rows = list(csv.reader(io.StringIO(await (await dashboard.get("/dashboard/csv/conversations.csv")).text())))[1:]
+    rows = list(
+        csv.reader(
+            io.StringIO(await (await dashboard.get("/dashboard/csv/conversations.csv")).text())
+        )
+    )[1:]
     events = generate(seed=11, conversations=120)
-    expected = sum(1 for e in of_municipality(events, "GM0014") if e["name"] == "conversation.started")
+    expected = sum(
+        1 for e in of_municipality(events, "GM0014") if e["name"] == "conversation.started"
+    )
     shown = sum(int(r[2]) for r in rows if r[2] != "<5")
     small = sum(1 for r in rows if r[2] == "<5")
     assert shown + small <= expected <= shown + 4 * small
 
     # marking B's question as handled from A's session changes nothing
-    response = await dashboard.post("/dashboard/unanswered/handled", data={"ids": f"{mine} {other}", "csrf": csrf},
-                                    allow_redirects=False)
+    response = await dashboard.post(
+        "/dashboard/unanswered/handled",
+        data={"ids": f"{mine} {other}", "csrf": csrf},
+        allow_redirects=False,
+    )
     assert response.status == 303
     async with open_database(db_url) as (_e, factory), factory() as s:
         rows_q = {q.id: q.handled_at for q in (await s.scalars(select(UnansweredQuestion))).all()}
@@ -89,7 +131,9 @@ async def test_analyst_sees_only_own_municipality_also_in_csv(dashboard, db_url)
 async def test_post_needs_csrf(dashboard, db_url) -> None:  # type: ignore[no-untyped-def]
     qid = await add_question(db_url, "een vraag", "GM0014")
     await login_as(dashboard, ANALYST_A)
-    response = await dashboard.post("/dashboard/unanswered/handled", data={"ids": str(qid)}, allow_redirects=False)
+    response = await dashboard.post(
+        "/dashboard/unanswered/handled", data={"ids": str(qid)}, allow_redirects=False
+    )
     assert response.status == 403
 
 

@@ -34,4 +34,8 @@ def test_similar_questions_group_together() -> None:
 def test_complementary_suppression_when_the_total_is_shown_elsewhere() -> None:
     assert column([3, 9, 20, 0]) == ["<5", 9, 20, 0]
     assert column([3, 9, 20, 0], total_published=True) == ["<5", "onderdrukt", 20, 0]
-    assert column([3, 2, 20], total_published=True) == ["<5", "<5", 20]  # two unknowns: no single answer
+    assert column([3, 2, 20], total_published=True) == [
+        "<5",
+        "<5",
+        20,
+    ]  # two unknowns: no single answer

@@ -36,8 +36,10 @@ async def test_topic_then_where_then_municipality_gives_local_help(chat: Convers
 async def test_a_shared_postcode_asks_one_question(chat: Conversation) -> None:
     await chat.say("/find_local_help")
     replies = await chat.say("1261 AB")
-    assert payloads(replies) == ['/inform_location{"municipality": "GM0376"}',
-                                 '/inform_location{"municipality": "GM0417"}']
+    assert payloads(replies) == [
+        '/inform_location{"municipality": "GM0376"}',
+        '/inform_location{"municipality": "GM0417"}',
+    ]
     chosen = texts(await chat.say('/inform_location{"municipality": "GM0417"}'))
     assert "Laren (NH.)" in chosen
 

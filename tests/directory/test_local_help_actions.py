@@ -27,8 +27,13 @@ async def action_db(directory_db) -> AsyncIterator[None]:  # type: ignore[no-unt
 
 async def validate(text: str, **slots):  # type: ignore[no-untyped-def]
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker(text, "inform_location", slots=slots, requested_slot="location_input",
-                           active_loop="location_form")
+    tracker = make_tracker(
+        text,
+        "inform_location",
+        slots=slots,
+        requested_slot="location_input",
+        active_loop="location_form",
+    )
     result = await ValidateLocationForm().validate_location_input(text, dispatcher, tracker, {})
     return result, dispatcher.messages
 
@@ -44,7 +49,9 @@ async def test_a_shared_postcode_asks_with_two_buttons(action_db) -> None:  # ty
     assert result == {"location_input": None}
     assert messages[0]["response"] == "utter_location_choose"
     assert [b["payload"] for b in messages[0]["buttons"]] == [
-        '/inform_location{"municipality": "GM0376"}', '/inform_location{"municipality": "GM0417"}']
+        '/inform_location{"municipality": "GM0376"}',
+        '/inform_location{"municipality": "GM0417"}',
+    ]
 
 
 async def test_unknown_twice_goes_national(action_db) -> None:  # type: ignore[no-untyped-def]
@@ -58,8 +65,15 @@ async def test_unknown_twice_goes_national(action_db) -> None:  # type: ignore[n
 
 async def test_find_help_shows_three_local_first_with_a_check_warning(action_db) -> None:  # type: ignore[no-untyped-def]
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker("/find_local_help", "find_local_help", slots={
-        "municipality_code": "GM1952", "municipality_name": "Midden-Groningen", "topics": ["debt_help"]})
+    tracker = make_tracker(
+        "/find_local_help",
+        "find_local_help",
+        slots={
+            "municipality_code": "GM1952",
+            "municipality_name": "Midden-Groningen",
+            "topics": ["debt_help"],
+        },
+    )
     events = await ActionFindLocalHelp().run(dispatcher, tracker, {})
     responses = [m["response"] for m in dispatcher.messages]
     assert responses[0] == "utter_local_help_intro"
@@ -70,10 +84,15 @@ async def test_find_help_shows_three_local_first_with_a_check_warning(action_db)
     assert responses[-1] == "utter_help_more"
     shown = {e["name"]: e["value"] for e in events if e["event"] == "slot"}["help_shown"]
     dispatcher = CollectingDispatcher()
-    more = make_tracker("/more_options", "more_options", slots={
-        "municipality_code": "GM1952", "topics": ["debt_help"], "help_shown": shown})
+    more = make_tracker(
+        "/more_options",
+        "more_options",
+        slots={"municipality_code": "GM1952", "topics": ["debt_help"], "help_shown": shown},
+    )
     await ActionMoreHelp().run(dispatcher, more, {})
-    names = [m.get("name") for m in dispatcher.messages if m["response"].startswith("utter_help_option")]
+    names = [
+        m.get("name") for m in dispatcher.messages if m["response"].startswith("utter_help_option")
+    ]
     assert names and not set(names) & {m["name"] for m in options}
 
 
@@ -81,7 +100,9 @@ async def test_a_database_error_gives_a_kind_fallback(monkeypatch) -> None:  # t
     engine = create_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none")
     monkeypatch.setattr(resources, "_factory", session_factory(engine))
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker("/find_local_help", "find_local_help", slots={"municipality_code": "GM0014"})
+    tracker = make_tracker(
+        "/find_local_help", "find_local_help", slots={"municipality_code": "GM0014"}
+    )
     await ActionFindLocalHelp().run(dispatcher, tracker, {})
     await engine.dispose()
     assert [m["response"] for m in dispatcher.messages] == ["utter_directory_unavailable"]

@@ -29,7 +29,9 @@ async def counts(factory) -> tuple[int, int, int]:  # type: ignore[no-untyped-de
 async def test_reference_import_is_complete_and_idempotent(directory_db) -> None:  # type: ignore[no-untyped-def]
     _url, factory = directory_db
     first = await counts(factory)
-    assert first[0] == 342 + 14  # current municipalities + merged ones (Langedijk->Schagen is no merger)
+    assert (
+        first[0] == 342 + 14
+    )  # current municipalities + merged ones (Langedijk->Schagen is no merger)
     assert first[1] == 4072
     async with factory() as s:
         await repository.import_reference(s)
@@ -63,8 +65,9 @@ async def test_municipality_edits_apply_and_dropped_entries_go(directory_db) -> 
         codes = await repository.known_codes(s)
     edited = [dict(x) for x in services if x["id"] == "hoogezand_leger_des_heils_inloop"]
     edited[0].update(verified=True, last_checked=date(2026, 11, 1), phone="050-1234567")
-    parsed = parse_directory_file(dump_yaml("GM1952", edited), kind="yaml", known_codes=codes,
-                                  municipality="GM1952")
+    parsed = parse_directory_file(
+        dump_yaml("GM1952", edited), kind="yaml", known_codes=codes, municipality="GM1952"
+    )
     async with factory() as s:
         summary = await repository.apply_file(s, parsed)
         await s.commit()
@@ -106,8 +109,17 @@ async def test_a_malformed_file_is_rejected_whole_with_clear_errors(directory_db
         parse_directory_file(BAD_YAML, kind="yaml", known_codes=codes, municipality="GM0014")
     problems = info.value.problems
     fields = {p.field for p in problems}
-    assert {"id", "description", "categories", "scope", "municipalities", "phone", "website",
-            "last_checked", "wrong_field"} <= fields
+    assert {
+        "id",
+        "description",
+        "categories",
+        "scope",
+        "municipalities",
+        "phone",
+        "website",
+        "last_checked",
+        "wrong_field",
+    } <= fields
     assert all(p.line == 11 for p in problems)  # every problem names the line of the bad entry
     assert "regel 11" in str(info.value)
     async with factory() as s:  # nothing changed, not even the good entry
@@ -129,18 +141,36 @@ def test_csv_errors_name_the_row() -> None:
 
 
 def test_a_municipality_cannot_edit_another_municipality() -> None:
-    text = dump_yaml("GM0014", [{"id": "x", "name": "X", "description": "Helpt.", "categories": ["debt_help"],
-                                 "scope": "municipality", "municipalities": ["GM0363"], "phone": "020-1234567"}])
+    text = dump_yaml(
+        "GM0014",
+        [
+            {
+                "id": "x",
+                "name": "X",
+                "description": "Helpt.",
+                "categories": ["debt_help"],
+                "scope": "municipality",
+                "municipalities": ["GM0363"],
+                "phone": "020-1234567",
+            }
+        ],
+    )
     with pytest.raises(DirectoryFileError):
-        parse_directory_file(text, kind="yaml", known_codes={"GM0014", "GM0363"}, municipality="GM0014")
+        parse_directory_file(
+            text, kind="yaml", known_codes={"GM0014", "GM0363"}, municipality="GM0014"
+        )
 
 
 async def test_find_help_local_then_regional_then_national(directory_db) -> None:  # type: ignore[no-untyped-def]
     _url, factory = directory_db
     async with factory() as s:
-        options = await repository.find_help(s, "GM0114", ["budgeting_admin"], today=date(2026, 11, 22))
+        options = await repository.find_help(
+            s, "GM0114", ["budgeting_admin"], today=date(2026, 11, 22)
+        )
     scopes = [o.service.scope for o in options]
-    assert scopes == sorted(scopes, key=lambda x: {"municipality": 0, "regional": 1, "national": 2}[x])
+    assert scopes == sorted(
+        scopes, key=lambda x: {"municipality": 0, "regional": 1, "national": 2}[x]
+    )
     ids = [o.service.id for o in options]
     assert ids[0] == "emmen_leger_des_heils"
     assert "emmen_humanitas_thuisadministratie" in ids
@@ -155,7 +185,9 @@ async def test_find_help_leaves_out_expired_entries(directory_db) -> None:  # ty
         service = await s.get(HelpService, "emmen_leger_des_heils")
         service.expires = date(2025, 1, 1)
         await s.commit()
-        options = await repository.find_help(s, "GM0114", ["food_basic_needs"], today=date(2026, 11, 22))
+        options = await repository.find_help(
+            s, "GM0114", ["food_basic_needs"], today=date(2026, 11, 22)
+        )
     assert "emmen_leger_des_heils" not in [o.service.id for o in options]
 
 

@@ -43,7 +43,9 @@ def test_every_name_typed_lowercase_without_suffix(row: dict[str, str]) -> None:
         assert result.status == FOUND and result.place.code == row["gm_code"]
 
 
-@pytest.mark.parametrize("row", rows("municipality_changes_2021_2024.csv"), ids=lambda r: r["oude_gm_code"])
+@pytest.mark.parametrize(
+    "row", rows("municipality_changes_2021_2024.csv"), ids=lambda r: r["oude_gm_code"]
+)
 def test_every_merged_municipality_leads_to_its_successor(row: dict[str, str]) -> None:
     result = RESOLVER.resolve(row["oude_gemeentenaam"])
     if float(row["aandeel"]) < 0.5:  # Langedijk -> Schagen is a 1-address boundary move
@@ -56,11 +58,20 @@ def test_every_merged_municipality_leads_to_its_successor(row: dict[str, str]) -
 @pytest.mark.parametrize(
     ("text", "code"),
     [
-        ("Den Haag", "GM0518"), ("den haag", "GM0518"), ("Den haag", "GM0518"),
-        ("s-gravenhage", "GM0518"), ("'s-Gravenhage", "GM0518"), ("the hague", "GM0518"),
-        ("Den Bosch", "GM0796"), ("Emmen drenthe", "GM0114"), ("ik woon in Emmen", "GM0114"),
-        ("gemeente Súdwest-Fryslân", "GM1900"), ("sudwest fryslan", "GM1900"),
-        ("Hengelo", "GM0164"), ("bergen limburg", "GM0893"), ("Bergen NH", "GM0373"),
+        ("Den Haag", "GM0518"),
+        ("den haag", "GM0518"),
+        ("Den haag", "GM0518"),
+        ("s-gravenhage", "GM0518"),
+        ("'s-Gravenhage", "GM0518"),
+        ("the hague", "GM0518"),
+        ("Den Bosch", "GM0796"),
+        ("Emmen drenthe", "GM0114"),
+        ("ik woon in Emmen", "GM0114"),
+        ("gemeente Súdwest-Fryslân", "GM1900"),
+        ("sudwest fryslan", "GM1900"),
+        ("Hengelo", "GM0164"),
+        ("bergen limburg", "GM0893"),
+        ("Bergen NH", "GM0373"),
         ("GM0014", "GM0014"),
     ],
 )
@@ -73,10 +84,18 @@ def test_aliases(text: str, code: str) -> None:
 @pytest.mark.parametrize(
     ("text", "code"),
     [
-        ("groningn", "GM0014"), ("amsterdm", "GM0363"), ("rotterdm", "GM0599"),
-        ("Apeldorn", "GM0200"), ("zoetermer", "GM0637"), ("Eindhovn", "GM0772"),
-        ("nijmegn", "GM0268"), ("leeuwaarden", "GM0080"), ("Hoogeven", "GM0118"),
-        ("Den haaag", "GM0518"), ("Utreht", "GM0344"), ("maastrict", "GM0935"),
+        ("groningn", "GM0014"),
+        ("amsterdm", "GM0363"),
+        ("rotterdm", "GM0599"),
+        ("Apeldorn", "GM0200"),
+        ("zoetermer", "GM0637"),
+        ("Eindhovn", "GM0772"),
+        ("nijmegn", "GM0268"),
+        ("leeuwaarden", "GM0080"),
+        ("Hoogeven", "GM0118"),
+        ("Den haaag", "GM0518"),
+        ("Utreht", "GM0344"),
+        ("maastrict", "GM0935"),
     ],
 )
 def test_misspellings(text: str, code: str) -> None:
@@ -114,7 +133,9 @@ def test_postcode_forms(text: str) -> None:
     assert result.status == FOUND and result.place.code == "GM0363"
 
 
-@pytest.mark.parametrize("text", ["", "   ", "xyz", "ik weet het niet", "Parijs", "9600", "0000", "12345"])
+@pytest.mark.parametrize(
+    "text", ["", "   ", "xyz", "ik weet het niet", "Parijs", "9600", "0000", "12345"]
+)
 def test_unknown(text: str) -> None:
     assert RESOLVER.resolve(text).status == UNKNOWN
 

@@ -35,9 +35,13 @@ class FakeGraph(LoopbackServer):
 
     async def handle(self, request: web.Request) -> web.Response:
         if request.headers.get("Authorization") != f"Bearer {self.token}":
-            return web.json_response({"error": {"code": 190, "message": "Invalid OAuth access token"}}, status=401)
+            return web.json_response(
+                {"error": {"code": 190, "message": "Invalid OAuth access token"}}, status=401
+            )
         if request.match_info["phone"] != self.phone_number_id:
-            return web.json_response({"error": {"code": 100, "message": "Unknown phone number"}}, status=400)
+            return web.json_response(
+                {"error": {"code": 100, "message": "Unknown phone number"}}, status=400
+            )
         body = await request.json()
         self.attempts += 1
         if self.failures:
@@ -48,10 +52,13 @@ class FakeGraph(LoopbackServer):
         self.sent.append(body)
         self.arrived.set()
         to = body.get("to") or body.get("recipient")
-        return web.json_response({
-            "messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}],
-            "messages": [{"id": f"wamid.out.{len(self.sent)}"}],
-        })
+        return web.json_response(
+            {
+                "messaging_product": "whatsapp",
+                "contacts": [{"input": to, "wa_id": to}],
+                "messages": [{"id": f"wamid.out.{len(self.sent)}"}],
+            }
+        )
 
     async def start(self) -> FakeGraph:
         app = web.Application()

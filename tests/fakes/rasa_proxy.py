@@ -35,12 +35,20 @@ class RasaProxy(LoopbackServer):
             await asyncio.sleep(30)
         assert self._session is not None
         body = await request.read()
-        async with self._session.request(request.method, self.target + request.path_qs, data=body,
-                                         headers={k: v for k, v in request.headers.items()
-                                                  if k.lower() in ("content-type", "x-geldhulp-token")}) as resp:
+        async with self._session.request(
+            request.method,
+            self.target + request.path_qs,
+            data=body,
+            headers={
+                k: v
+                for k, v in request.headers.items()
+                if k.lower() in ("content-type", "x-geldhulp-token")
+            },
+        ) as resp:
             self.forwarded += 1
-            return web.Response(body=await resp.read(), status=resp.status,
-                                content_type=resp.content_type)
+            return web.Response(
+                body=await resp.read(), status=resp.status, content_type=resp.content_type
+            )
 
     async def start(self) -> RasaProxy:
         self._session = aiohttp.ClientSession()

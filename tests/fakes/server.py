@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 
@@ -26,17 +27,17 @@ class LoopbackServer:
         assert self.server is not None
         return f"http://127.0.0.1:{self.server.port}"
 
-    async def wait_until(self, ready: Callable[[], bool], what: Callable[[], object], timeout: float = 60) -> None:
+    async def wait_until(
+        self, ready: Callable[[], bool], what: Callable[[], object], timeout: float = 60
+    ) -> None:
         """Wait until ``ready()`` holds; fail the test with ``what()`` after ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
         while not ready():
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out waiting; got {what()}")
             self.arrived.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.arrived.wait(), timeout=0.5)
-            except TimeoutError:
-                pass
 
     async def close(self) -> None:
         if self.server is not None:

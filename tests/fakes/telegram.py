@@ -35,17 +35,28 @@ class FakeTelegram(LoopbackServer):
 
     def sent(self, chat_id: int | str | None = None) -> list[dict[str, Any]]:
         """Every accepted sendMessage, optionally for one chat."""
-        return [p for m, p in self.calls if m == "sendMessage" and p.get("_ok")
-                and (chat_id is None or str(p.get("chat_id")) == str(chat_id))]
+        return [
+            p
+            for m, p in self.calls
+            if m == "sendMessage"
+            and p.get("_ok")
+            and (chat_id is None or str(p.get("chat_id")) == str(chat_id))
+        ]
 
-    async def wait_for(self, count: int, chat_id: int | str | None = None, timeout: float = 60) -> list[dict[str, Any]]:
+    async def wait_for(
+        self, count: int, chat_id: int | str | None = None, timeout: float = 60
+    ) -> list[dict[str, Any]]:
         """Wait until ``count`` messages arrived (bounded; fails the test when they don't)."""
-        await self.wait_until(lambda: len(self.sent(chat_id)) >= count, lambda: self.sent(chat_id), timeout)
+        await self.wait_until(
+            lambda: len(self.sent(chat_id)) >= count, lambda: self.sent(chat_id), timeout
+        )
         return self.sent(chat_id)
 
     async def handle(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
-            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+            return web.json_response(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
+            )
         method = request.match_info["method"]
         if request.content_type == "application/json":
             params = await request.json()
@@ -61,8 +72,11 @@ class FakeTelegram(LoopbackServer):
         self.calls.append((method, record))
         if method == "sendMessage" and self.failures:
             status, retry_after = self.failures.pop(0)
-            body: dict[str, Any] = {"ok": False, "error_code": status,
-                                    "description": "Too Many Requests" if status == 429 else "Internal Server Error"}
+            body: dict[str, Any] = {
+                "ok": False,
+                "error_code": status,
+                "description": "Too Many Requests" if status == 429 else "Internal Server Error",
+            }
             if retry_after is not None:
                 body["parameters"] = {"retry_after": retry_after}
             return web.json_response(body, status=status)
@@ -78,8 +92,12 @@ class FakeTelegram(LoopbackServer):
             self.next_id += 1
             record["_ok"] = True
             record["_t"] = time.monotonic()
-            result = {"message_id": self.next_id, "date": int(time.time()),
-                      "chat": {"id": int(params["chat_id"]), "type": "private"}, "text": params.get("text", "")}
+            result = {
+                "message_id": self.next_id,
+                "date": int(time.time()),
+                "chat": {"id": int(params["chat_id"]), "type": "private"},
+                "text": params.get("text", ""),
+            }
             self.arrived.set()
         return web.json_response({"ok": True, "result": result})
 

@@ -21,8 +21,14 @@ from tests.support.rasa_stack import RASA_CHANNEL_TOKEN
 
 # shared/ sits beside the clone (CI and the team's machines); /work/shared on ours
 FIXTURES = next(
-    (p for p in (Path(__file__).resolve().parents[3] / "shared" / "fixtures",
-                 Path("/work/shared/fixtures")) if p.exists()),
+    (
+        p
+        for p in (
+            Path(__file__).resolve().parents[3] / "shared" / "fixtures",
+            Path("/work/shared/fixtures"),
+        )
+        if p.exists()
+    ),
     Path(__file__).resolve().parents[3] / "shared" / "fixtures",
 )
 TG_SECRET = "tg-secret_123"
@@ -58,14 +64,24 @@ async def rasa_proxy(rasa_stack) -> AsyncIterator[RasaProxy]:  # type: ignore[no
 
 def make_settings(db_url: str, telegram: FakeTelegram, graph: FakeGraph, rasa_url: str) -> Settings:
     return Settings(
-        env="test", database_url=db_url, rasa_url=rasa_url, rasa_timeout=3.0,
-        rasa_channel_token=Secret(RASA_CHANNEL_TOKEN), pseudonym_key=Secret("test-pseudonym-key"),
-        secret_key=Secret("test-secret-key"), public_url="http://127.0.0.1:8080",
-        telegram_token=Secret(telegram.token), telegram_base_url=telegram.base_url,
-        telegram_webhook_secret=Secret(TG_SECRET), telegram_mode="webhook",
-        whatsapp_token=Secret(graph.token), whatsapp_app_secret=Secret(WA_SECRET),
-        whatsapp_verify_token=Secret(WA_VERIFY), whatsapp_phone_number_id=graph.phone_number_id,
-        whatsapp_graph_url=graph.base_url, max_body_bytes=256 * 1024,
+        env="test",
+        database_url=db_url,
+        rasa_url=rasa_url,
+        rasa_timeout=3.0,
+        rasa_channel_token=Secret(RASA_CHANNEL_TOKEN),
+        pseudonym_key=Secret("test-pseudonym-key"),
+        secret_key=Secret("test-secret-key"),
+        public_url="http://127.0.0.1:8080",
+        telegram_token=Secret(telegram.token),
+        telegram_base_url=telegram.base_url,
+        telegram_webhook_secret=Secret(TG_SECRET),
+        telegram_mode="webhook",
+        whatsapp_token=Secret(graph.token),
+        whatsapp_app_secret=Secret(WA_SECRET),
+        whatsapp_verify_token=Secret(WA_VERIFY),
+        whatsapp_phone_number_id=graph.phone_number_id,
+        whatsapp_graph_url=graph.base_url,
+        max_body_bytes=256 * 1024,
     )
 
 
@@ -78,7 +94,9 @@ async def gateway(db_url, fakes, rasa_proxy) -> AsyncIterator[AppFactory]:  # ty
     telegram, graph = fakes
     clients: list[TestClient] = []
 
-    async def start(*, workers: bool = True, rasa_url: str | None = None, **overrides: Any) -> TestClient:
+    async def start(
+        *, workers: bool = True, rasa_url: str | None = None, **overrides: Any
+    ) -> TestClient:
         settings = make_settings(db_url, telegram, graph, rasa_url or rasa_proxy.url)
         if overrides:
             import dataclasses

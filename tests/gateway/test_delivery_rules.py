@@ -48,8 +48,9 @@ async def run_outbox(factory, senders, until) -> None:  # type: ignore[no-untype
 
 async def test_whatsapp_free_text_is_never_sent_after_24_hours(db_url: str) -> None:
     graph = await FakeGraph().start()
-    from bot.channels.whatsapp import WhatsAppChannel
     import aiohttp
+
+    from bot.channels.whatsapp import WhatsAppChannel
 
     async with open_database(db_url) as (_e, factory), aiohttp.ClientSession() as http:
         old_id, _ = await seed(factory, "whatsapp", "to:31600000001", last_inbound_hours=25)
@@ -64,11 +65,19 @@ async def test_whatsapp_free_text_is_never_sent_after_24_hours(db_url: str) -> N
 
         async def done() -> bool:
             async with factory() as s:
-                return not (await s.scalar(select(func.count()).select_from(OutboxItem).where(OutboxItem.status == "pending")))
+                return not (
+                    await s.scalar(
+                        select(func.count())
+                        .select_from(OutboxItem)
+                        .where(OutboxItem.status == "pending")
+                    )
+                )
 
         await run_outbox(factory, {"whatsapp": channel}, done)
         async with factory() as s:
-            statuses = {i.conversation_id: i.status for i in (await s.scalars(select(OutboxItem))).all()}
+            statuses = {
+                i.conversation_id: i.status for i in (await s.scalars(select(OutboxItem))).all()
+            }
     await graph.close()
     assert statuses == {old_id: "needs_template", new_id: "sent"}
     assert [m["to"] for m in graph.sent] == ["31600000002"]
@@ -109,11 +118,16 @@ def test_split_text_keeps_every_character() -> None:
     text = "a" * 5000 + "\n" + "b. " * 2000
     parts = split_text(text)
     assert all(len(p) <= 4096 for p in parts)
-    assert "".join(parts).replace("\n", "").replace(" ", "") == text.replace("\n", "").replace(" ", "")
+    assert "".join(parts).replace("\n", "").replace(" ", "") == text.replace("\n", "").replace(
+        " ", ""
+    )
 
 
 def test_whatsapp_buttons_and_lists_fit_the_limits() -> None:
-    three = Reply("Kies", (("Hulp in de buurt", "/a"), ("Praten met iemand", "/b"), ("Iets anders vragen", "/c")))
+    three = Reply(
+        "Kies",
+        (("Hulp in de buurt", "/a"), ("Praten met iemand", "/b"), ("Iets anders vragen", "/c")),
+    )
     body = build_message("to:316", three, three.text)
     assert body["interactive"]["type"] == "button"
     long_titles = Reply("Kies", (("Hardinxveld-Giessendam", "/x"), ("Alphen aan den Rijn", "/y")))
@@ -129,15 +143,32 @@ async def test_retention_deletes_old_transcripts_but_keeps_analytics(db_url: str
     async with open_database(db_url) as (_e, factory):
         conv_id, _ = await seed(factory, "web", "tok-retention-000000000000", last_inbound_hours=0)
         async with factory() as s:
-            s.add(Message(conversation_id=conv_id, direction="in", sender_type="contact", text="oud",
-                          data={}, created_at=utcnow() - timedelta(days=91)))
-            s.add(Message(conversation_id=conv_id, direction="in", sender_type="contact", text="nieuw", data={}))
+            s.add(
+                Message(
+                    conversation_id=conv_id,
+                    direction="in",
+                    sender_type="contact",
+                    text="oud",
+                    data={},
+                    created_at=utcnow() - timedelta(days=91),
+                )
+            )
+            s.add(
+                Message(
+                    conversation_id=conv_id,
+                    direction="in",
+                    sender_type="contact",
+                    text="nieuw",
+                    data={},
+                )
+            )
             await record_event(s, EventName.MESSAGE_RECEIVED, topic="debt_help")
             await s.commit()
             removed = await forgetting.purge_transcripts(s, older_than_days=90)
             await s.commit()
             texts = [m.text for m in (await s.scalars(select(Message))).all()]
             from bot.analytics.tables import AnalyticsEvent
+
             events = await s.scalar(select(func.count()).select_from(AnalyticsEvent))
     assert removed == 1 and texts == ["nieuw"] and events == 1
 
@@ -154,8 +185,11 @@ async def test_flood_control_stops_accepting_past_the_limit(gateway, db_url) -> 
         body = fixture("tg_private_text")
         body["update_id"] = 80000 + i
         body["message"]["message_id"] = 80000 + i
-        response = await client.post("/webhooks/telegram", data=json.dumps(body),
-                                     headers={"X-Telegram-Bot-Api-Secret-Token": TG_SECRET})
+        response = await client.post(
+            "/webhooks/telegram",
+            data=json.dumps(body),
+            headers={"X-Telegram-Bot-Api-Secret-Token": TG_SECRET},
+        )
         assert response.status == 200  # acknowledged, so Telegram does not retry
     async with open_database(db_url) as (_e, factory), factory() as s:
         assert await s.scalar(select(func.count()).select_from(InboxItem)) == FLOOD_MAX

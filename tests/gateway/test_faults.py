@@ -20,7 +20,7 @@ pytestmark = pytest.mark.rasa
 TEXTS = TextCatalog.load()
 DISCLOSURE = TEXTS.render("utter_disclosure").text
 # the first reply of a new conversation starts with the disclosure (AI Act art. 50)
-BUSY = f'{DISCLOSURE}\n\n{TEXTS.render("utter_gateway_busy").text}'
+BUSY = f"{DISCLOSURE}\n\n{TEXTS.render('utter_gateway_busy').text}"
 DEBT = TEXTS.render("utter_debt_help").text.split("\n\n")[0].strip()
 
 
@@ -34,12 +34,17 @@ def update(update_id: int, text: str, chat_id: int = 5550001) -> dict:
 
 
 async def post(client, body) -> int:  # type: ignore[no-untyped-def]
-    response = await client.post("/webhooks/telegram", data=json.dumps(body),
-                                 headers={"X-Telegram-Bot-Api-Secret-Token": TG_SECRET})
+    response = await client.post(
+        "/webhooks/telegram",
+        data=json.dumps(body),
+        headers={"X-Telegram-Bot-Api-Secret-Token": TG_SECRET},
+    )
     return response.status
 
 
-async def test_rasa_down_gives_a_kind_message_then_the_answer_once(gateway, fakes, rasa_proxy) -> None:  # type: ignore[no-untyped-def]
+async def test_rasa_down_gives_a_kind_message_then_the_answer_once(
+    gateway, fakes, rasa_proxy
+) -> None:  # type: ignore[no-untyped-def]
     telegram, _ = fakes
     client = await gateway()
     rasa_proxy.mode = "down"
@@ -71,7 +76,9 @@ async def test_telegram_429_is_retried_after_retry_after(gateway, fakes) -> None
     client = await gateway()
     assert await post(client, update(7201, "hoi", chat_id=5550003)) == 200
     sent = await telegram.wait_for(1, chat_id=5550003)
-    attempts = [m for m, p in telegram.calls if m == "sendMessage" and str(p.get("chat_id")) == "5550003"]
+    attempts = [
+        m for m, p in telegram.calls if m == "sendMessage" and str(p.get("chat_id")) == "5550003"
+    ]
     assert len(attempts) >= 3  # 429, 500, then accepted
     assert sent[0]["text"].startswith(DISCLOSURE)
     assert sent[0]["text"].removeprefix(DISCLOSURE).strip().startswith(("Hoi", "Hallo"))

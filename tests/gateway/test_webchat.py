@@ -42,10 +42,14 @@ async def test_web_chat_conversation_and_history(gateway) -> None:  # type: igno
     await ws.send_json({"type": "hello", "token": None})
     welcome = (await receive_until(ws, lambda d: d["type"] == "welcome"))[-1]
     token = welcome["token"]
-    await ws.send_json({"type": "message", "id": "m1", "text": "ik heb een achterstand bij de zorgverzekering"})
+    await ws.send_json(
+        {"type": "message", "id": "m1", "text": "ik heb een achterstand bij de zorgverzekering"}
+    )
     seen = await receive_until(ws, lambda d: d.get("buttons"))
     assert any("zorgverzekering" in d.get("text", "").lower() for d in seen)
-    await ws.send_json({"type": "message", "id": "m1", "text": "dubbel verstuurd"})  # same id: deduplicated
+    await ws.send_json(
+        {"type": "message", "id": "m1", "text": "dubbel verstuurd"}
+    )  # same id: deduplicated
     await ws.close()
     again = await client.ws_connect("/chat/ws", headers={"Origin": origin})
     await again.send_json({"type": "hello", "token": token})
@@ -66,13 +70,20 @@ async def test_foreign_origin_websocket_is_rejected(gateway, origin) -> None:  #
 
 async def test_crisis_hands_over_and_the_bot_stays_quiet_until_cancelled(gateway, db_url) -> None:  # type: ignore[no-untyped-def]
     client = await gateway()
-    ws = await client.ws_connect("/chat/ws", headers={"Origin": f"http://{client.host}:{client.port}"})
+    ws = await client.ws_connect(
+        "/chat/ws", headers={"Origin": f"http://{client.host}:{client.port}"}
+    )
     await ws.send_json({"type": "hello"})
     await receive_until(ws, lambda d: d["type"] == "welcome")
     await ws.send_json({"type": "message", "id": "c1", "text": "ik zie het niet meer zitten"})
     # with no team configured, the handover service answers "nobody there now" and asks consent
-    seen = await receive_until(ws, lambda d: "toch niet" in d.get("text", "")
-                               or any(b["payload"] == "/contact_me" for b in d.get("buttons") or []))
+    seen = await receive_until(
+        ws,
+        lambda d: (
+            "toch niet" in d.get("text", "")
+            or any(b["payload"] == "/contact_me" for b in d.get("buttons") or [])
+        ),
+    )
     assert "113" in seen[0]["text"]  # the help comes first
     async with open_database(db_url) as (_e, factory), factory() as s:
         conv = await s.scalar(select(Conversation))
@@ -81,25 +92,40 @@ async def test_crisis_hands_over_and_the_bot_stays_quiet_until_cancelled(gateway
     await ws.send_json({"type": "message", "id": "c2", "text": "is er al iemand?"})
     await asyncio.sleep(1.5)  # nothing may come back from the bot while waiting
     async with open_database(db_url) as (_e, factory), factory() as s:
-        out = await s.scalar(select(func.count()).select_from(Message).where(Message.direction == "out"))
-        kept = await s.scalar(select(func.count()).select_from(Message).where(Message.text == "is er al iemand?"))
+        out = await s.scalar(
+            select(func.count()).select_from(Message).where(Message.direction == "out")
+        )
+        kept = await s.scalar(
+            select(func.count()).select_from(Message).where(Message.text == "is er al iemand?")
+        )
     await ws.send_json({"type": "message", "id": "c3", "text": "toch niet"})
-    back = await receive_until(ws, lambda d: d.get("from") == "bot" and "weer met mij" in d.get("text", ""))
+    back = await receive_until(
+        ws, lambda d: d.get("from") == "bot" and "weer met mij" in d.get("text", "")
+    )
     assert back
     async with open_database(db_url) as (_e, factory), factory() as s:
         conv = await s.scalar(select(Conversation))
         assert conv.status == "bot"
-        assert await s.scalar(select(func.count()).select_from(Message).where(Message.direction == "out")) == out + 1
+        assert (
+            await s.scalar(
+                select(func.count()).select_from(Message).where(Message.direction == "out")
+            )
+            == out + 1
+        )
     assert kept == 1
     await ws.close()
 
 
 async def test_forget_me_deletes_the_transcript(gateway, db_url) -> None:  # type: ignore[no-untyped-def]
     client = await gateway()
-    ws = await client.ws_connect("/chat/ws", headers={"Origin": f"http://{client.host}:{client.port}"})
+    ws = await client.ws_connect(
+        "/chat/ws", headers={"Origin": f"http://{client.host}:{client.port}"}
+    )
     await ws.send_json({"type": "hello"})
     await receive_until(ws, lambda d: d["type"] == "welcome")
-    await ws.send_json({"type": "message", "id": "f1", "text": "ik heb schulden bij de belastingdienst"})
+    await ws.send_json(
+        {"type": "message", "id": "f1", "text": "ik heb schulden bij de belastingdienst"}
+    )
     await receive_until(ws, lambda d: d.get("buttons"))
     await ws.send_json({"type": "message", "id": "f2", "text": "verwijder al mijn gegevens"})
     await receive_until(ws, lambda d: "wis" in d.get("text", ""))
@@ -120,13 +146,24 @@ async def test_web_chat_meets_wcag_aa_in_chromium(gateway) -> None:  # type: ign
     ARTIFACTS.mkdir(exist_ok=True)
     async with async_playwright() as p:
         browser = await launch(p)
-        for name, viewport in (("phone", {"width": 360, "height": 740}), ("desktop", {"width": 1280, "height": 800})):
+        for name, viewport in (
+            ("phone", {"width": 360, "height": 740}),
+            ("desktop", {"width": 1280, "height": 800}),
+        ):
             page = await browser.new_page(viewport=viewport)
             await page.goto(url)
             await page.fill("#input", "ik heb schulden")
             await page.press("#input", "Enter")
             await page.wait_for_selector(".choices button", timeout=60000)
-            results = await Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
+            results = await Axe().run(
+                page,
+                options={
+                    "runOnly": {
+                        "type": "tag",
+                        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"],
+                    }
+                },
+            )
             await page.screenshot(path=str(ARTIFACTS / f"webchat-{name}.png"), full_page=True)
             violations = results.response["violations"]
             assert violations == [], results.generate_report()

@@ -49,6 +49,7 @@ async def settle(seconds: float = 1.5) -> None:
 
 # --- Telegram --------------------------------------------------------------------------------
 
+
 async def test_private_text_gets_an_answer_from_rasa(gateway, fakes) -> None:  # type: ignore[no-untyped-def]
     telegram, _ = fakes
     client = await gateway()
@@ -58,7 +59,11 @@ async def test_private_text_gets_an_answer_from_rasa(gateway, fakes) -> None:  #
     sent = await telegram.wait_for(3, chat_id=body["message"]["chat"]["id"])
     assert text_of("utter_debt_help").split("\n\n")[0].strip() in sent[0]["text"]
     keyboard = sent[-1]["reply_markup"]["inline_keyboard"]
-    assert [row[0]["callback_data"] for row in keyboard] == ["/find_local_help", "/ask_human", "/something_else"]
+    assert [row[0]["callback_data"] for row in keyboard] == [
+        "/find_local_help",
+        "/ask_human",
+        "/something_else",
+    ]
 
 
 async def test_start_command_greets(gateway, fakes) -> None:  # type: ignore[no-untyped-def]
@@ -95,8 +100,15 @@ async def test_group_command_is_refused_politely_and_dice_ignored(gateway, fakes
     assert len(telegram.sent()) == 1
 
 
-@pytest.mark.parametrize("name", ["tg_edited_message", "tg_official_edited_message",
-                                  "tg_my_chat_member_bot_blocked", "tg_unknown_update_kind"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "tg_edited_message",
+        "tg_official_edited_message",
+        "tg_my_chat_member_bot_blocked",
+        "tg_unknown_update_kind",
+    ],
+)
 async def test_updates_without_an_answer_are_acknowledged(gateway, fakes, name) -> None:  # type: ignore[no-untyped-def]
     telegram, _ = fakes
     client = await gateway()
@@ -105,7 +117,9 @@ async def test_updates_without_an_answer_are_acknowledged(gateway, fakes, name) 
     assert telegram.sent() == []
 
 
-@pytest.mark.parametrize("name", ["tg_callback_query_with_message", "tg_official_callback_query_inline"])
+@pytest.mark.parametrize(
+    "name", ["tg_callback_query_with_message", "tg_official_callback_query_inline"]
+)
 async def test_button_presses_are_answered_and_spinner_stopped(gateway, fakes, name) -> None:  # type: ignore[no-untyped-def]
     telegram, _ = fakes
     client = await gateway()
@@ -118,7 +132,10 @@ async def test_button_presses_are_answered_and_spinner_stopped(gateway, fakes, n
         if any(m == "answerCallbackQuery" for m, _p in telegram.calls):
             break
         await asyncio.sleep(0.1)
-    assert ("answerCallbackQuery", {"callback_query_id": body["callback_query"]["id"]}) in telegram.calls
+    assert (
+        "answerCallbackQuery",
+        {"callback_query_id": body["callback_query"]["id"]},
+    ) in telegram.calls
 
 
 async def test_the_same_update_twice_is_answered_once(gateway, fakes) -> None:  # type: ignore[no-untyped-def]
@@ -131,13 +148,18 @@ async def test_the_same_update_twice_is_answered_once(gateway, fakes) -> None:  
     await telegram.wait_for(1)
     await settle()
     disclosure = text_of("utter_disclosure")
-    greet_bubbles = [m for m in telegram.sent()
-                     if m["text"].removeprefix(disclosure).strip().startswith(("Hoi", "Hallo"))]
+    greet_bubbles = [
+        m
+        for m in telegram.sent()
+        if m["text"].removeprefix(disclosure).strip().startswith(("Hoi", "Hallo"))
+    ]
     assert len(greet_bubbles) == 1
 
 
 @pytest.mark.parametrize("secret", [None, "wrong", TG_SECRET + "x", ""])
-async def test_telegram_without_the_right_secret_is_403_and_not_processed(gateway, fakes, db_url, secret) -> None:  # type: ignore[no-untyped-def]
+async def test_telegram_without_the_right_secret_is_403_and_not_processed(
+    gateway, fakes, db_url, secret
+) -> None:  # type: ignore[no-untyped-def]
     client = await gateway()
     response = await post_tg(client, fixture("tg_private_text"), secret=secret)
     assert response.status == 403
@@ -146,12 +168,15 @@ async def test_telegram_without_the_right_secret_is_403_and_not_processed(gatewa
 
 # --- WhatsApp --------------------------------------------------------------------------------
 
+
 async def test_whatsapp_text_gets_interactive_buttons(gateway, fakes) -> None:  # type: ignore[no-untyped-def]
     _, graph = fakes
     client = await gateway()
     body = fixture("wa_msg_text")
     body["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = graph.phone_number_id
-    body["entry"][0]["changes"][0]["value"]["messages"][0]["text"]["body"] = "ik heb een huurachterstand"
+    body["entry"][0]["changes"][0]["value"]["messages"][0]["text"]["body"] = (
+        "ik heb een huurachterstand"
+    )
     assert (await post_wa(client, body)).status == 200
     sent = await graph.wait_for(3)
     assert sent[0]["type"] == "text"
@@ -162,11 +187,15 @@ async def test_whatsapp_text_gets_interactive_buttons(gateway, fakes) -> None:  
 
 
 MEDIA = {
-    "wa_msg_audio_voice_note": "utter_gateway_voice", "wa_msg_audio_file_forwarded": "utter_gateway_voice",
-    "wa_msg_image": "utter_gateway_image", "wa_msg_sticker": "utter_gateway_sticker",
-    "wa_msg_document": "utter_gateway_document", "wa_msg_location_current": "utter_gateway_location",
+    "wa_msg_audio_voice_note": "utter_gateway_voice",
+    "wa_msg_audio_file_forwarded": "utter_gateway_voice",
+    "wa_msg_image": "utter_gateway_image",
+    "wa_msg_sticker": "utter_gateway_sticker",
+    "wa_msg_document": "utter_gateway_document",
+    "wa_msg_location_current": "utter_gateway_location",
     "wa_msg_location_chosen_place": "utter_gateway_location",
-    "wa_msg_unsupported": "utter_gateway_other", "wa_msg_unsupported_with_subtype": "utter_gateway_other",
+    "wa_msg_unsupported": "utter_gateway_other",
+    "wa_msg_unsupported_with_subtype": "utter_gateway_other",
 }
 
 
@@ -187,9 +216,17 @@ def ours(body: dict, phone_number_id: str) -> dict:
     return body
 
 
-@pytest.mark.parametrize("name", ["wa_msg_interactive_button_reply", "wa_msg_interactive_list_reply",
-                                  "wa_msg_template_quick_reply_button", "wa_msg_text_reply_context",
-                                  "wa_msg_text_with_bsuid_2026", "wa_msg_contact_without_profile"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "wa_msg_interactive_button_reply",
+        "wa_msg_interactive_list_reply",
+        "wa_msg_template_quick_reply_button",
+        "wa_msg_text_reply_context",
+        "wa_msg_text_with_bsuid_2026",
+        "wa_msg_contact_without_profile",
+    ],
+)
 async def test_whatsapp_replies_and_texts_reach_rasa(gateway, fakes, rasa_proxy, name) -> None:  # type: ignore[no-untyped-def]
     _, graph = fakes
     client = await gateway()
@@ -200,7 +237,9 @@ async def test_whatsapp_replies_and_texts_reach_rasa(gateway, fakes, rasa_proxy,
     assert sent[0].get("to")
 
 
-async def test_whatsapp_message_for_another_number_is_acknowledged_not_answered(gateway, fakes) -> None:  # type: ignore[no-untyped-def]
+async def test_whatsapp_message_for_another_number_is_acknowledged_not_answered(
+    gateway, fakes
+) -> None:  # type: ignore[no-untyped-def]
     _, graph = fakes
     client = await gateway()
     assert (await post_wa(client, fixture("wa_msg_contact_without_profile"))).status == 200
@@ -208,7 +247,9 @@ async def test_whatsapp_message_for_another_number_is_acknowledged_not_answered(
     assert graph.sent == []
 
 
-@pytest.mark.parametrize("name", ["wa_msg_reaction", "wa_msg_edit_2026", "wa_system_phone_number_change"])
+@pytest.mark.parametrize(
+    "name", ["wa_msg_reaction", "wa_msg_edit_2026", "wa_system_phone_number_change"]
+)
 async def test_whatsapp_events_without_an_answer(gateway, fakes, name) -> None:  # type: ignore[no-untyped-def]
     _, graph = fakes
     client = await gateway()
@@ -217,8 +258,16 @@ async def test_whatsapp_events_without_an_answer(gateway, fakes, name) -> None: 
     assert graph.sent == []
 
 
-@pytest.mark.parametrize("name", ["wa_status_sent", "wa_status_delivered", "wa_status_read",
-                                  "wa_status_failed_130472", "wa_status_delivered_user_initiated_no_expiry"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "wa_status_sent",
+        "wa_status_delivered",
+        "wa_status_read",
+        "wa_status_failed_130472",
+        "wa_status_delivered_user_initiated_no_expiry",
+    ],
+)
 async def test_whatsapp_statuses_are_acknowledged(gateway, name) -> None:  # type: ignore[no-untyped-def]
     client = await gateway()
     assert (await post_wa(client, fixture(name))).status == 200
@@ -232,10 +281,14 @@ async def test_whatsapp_status_updates_delivery_and_never_goes_back(gateway, fak
     await settle(0.5)
     for status in ("read", "delivered"):  # out of order, as Meta warns
         body = fixture("wa_status_read")
-        body["entry"][0]["changes"][0]["value"]["statuses"][0].update(id="wamid.out.1", status=status)
+        body["entry"][0]["changes"][0]["value"]["statuses"][0].update(
+            id="wamid.out.1", status=status
+        )
         assert (await post_wa(client, body)).status == 200
     async with open_database(db_url) as (_e, factory), factory() as s:
-        message = await s.scalar(select(Message).where(Message.channel_message_id == "wa:wamid.out.1"))
+        message = await s.scalar(
+            select(Message).where(Message.channel_message_id == "wa:wamid.out.1")
+        )
     assert message is not None and message.delivery == "read"
 
 
@@ -245,26 +298,39 @@ async def test_whatsapp_error_object_is_not_a_webhook(gateway) -> None:  # type:
     assert response.status == 400
 
 
-@pytest.mark.parametrize("signature", ["", "sha256=", "sha256=" + "0" * 64, "md5=abc", sign(b"other")])
+@pytest.mark.parametrize(
+    "signature", ["", "sha256=", "sha256=" + "0" * 64, "md5=abc", sign(b"other")]
+)
 async def test_whatsapp_bad_signature_is_403_and_not_processed(gateway, db_url, signature) -> None:  # type: ignore[no-untyped-def]
     client = await gateway()
     raw = json.dumps(fixture("wa_msg_text")).encode()
-    response = await client.post("/webhooks/whatsapp", data=raw, headers={"X-Hub-Signature-256": signature})
+    response = await client.post(
+        "/webhooks/whatsapp", data=raw, headers={"X-Hub-Signature-256": signature}
+    )
     assert response.status == 403
     assert await inbox_count(db_url) == 0
 
 
 async def test_whatsapp_verification_handshake(gateway) -> None:  # type: ignore[no-untyped-def]
     client = await gateway()
-    ok = await client.get("/webhooks/whatsapp", params={
-        "hub.mode": "subscribe", "hub.verify_token": WA_VERIFY, "hub.challenge": "1158201444"})
+    ok = await client.get(
+        "/webhooks/whatsapp",
+        params={
+            "hub.mode": "subscribe",
+            "hub.verify_token": WA_VERIFY,
+            "hub.challenge": "1158201444",
+        },
+    )
     assert ok.status == 200 and await ok.text() == "1158201444"
-    bad = await client.get("/webhooks/whatsapp", params={
-        "hub.mode": "subscribe", "hub.verify_token": "nope", "hub.challenge": "1"})
+    bad = await client.get(
+        "/webhooks/whatsapp",
+        params={"hub.mode": "subscribe", "hub.verify_token": "nope", "hub.challenge": "1"},
+    )
     assert bad.status == 403
 
 
 # --- bad input -------------------------------------------------------------------------------
+
 
 async def test_malformed_json_is_400_without_a_stack_trace(gateway, db_url) -> None:  # type: ignore[no-untyped-def]
     client = await gateway()
@@ -280,8 +346,9 @@ async def test_malformed_json_is_400_without_a_stack_trace(gateway, db_url) -> N
 async def test_oversized_body_is_rejected(gateway) -> None:  # type: ignore[no-untyped-def]
     client = await gateway()
     huge = b'{"update_id": 1, "message": {"text": "' + b"a" * (300 * 1024) + b'"}}'
-    response = await client.post("/webhooks/telegram", data=huge,
-                                 headers={"X-Telegram-Bot-Api-Secret-Token": TG_SECRET})
+    response = await client.post(
+        "/webhooks/telegram", data=huge, headers={"X-Telegram-Bot-Api-Secret-Token": TG_SECRET}
+    )
     assert response.status == 413
 
 

@@ -14,9 +14,21 @@ from rasa_addons.crisis_patterns import is_crisis
 
 ROOT = Path(__file__).resolve().parents[2]
 TOPICS = [
-    "debt_help", "payment_arrears", "rent_housing", "energy_water", "health_insurance",
-    "debt_collector", "benefits_toeslagen", "income_support", "food_basic_needs",
-    "budgeting_admin", "tax_government_debt", "work_future", "privacy_trust", "crisis", "ask_human",
+    "debt_help",
+    "payment_arrears",
+    "rent_housing",
+    "energy_water",
+    "health_insurance",
+    "debt_collector",
+    "benefits_toeslagen",
+    "income_support",
+    "food_basic_needs",
+    "budgeting_admin",
+    "tax_government_debt",
+    "work_future",
+    "privacy_trust",
+    "crisis",
+    "ask_human",
 ]
 
 
@@ -26,7 +38,9 @@ def examples_by_intent() -> dict[str, list[str]]:
         for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
             if "intent" in block:
                 found[block["intent"]] += [
-                    line[2:].strip() for line in block["examples"].splitlines() if line.startswith("- ")
+                    line[2:].strip()
+                    for line in block["examples"].splitlines()
+                    if line.startswith("- ")
                 ]
     return found
 
@@ -59,8 +73,12 @@ def test_examples_are_varied_not_templated() -> None:
 
 
 def test_lookup_has_every_municipality() -> None:
-    lookup = yaml.safe_load((ROOT / "nlu_data" / "lookups" / "municipality.yml").read_text(encoding="utf-8"))
-    values = {line[2:] for line in lookup["nlu"][0]["examples"].splitlines() if line.startswith("- ")}
+    lookup = yaml.safe_load(
+        (ROOT / "nlu_data" / "lookups" / "municipality.yml").read_text(encoding="utf-8")
+    )
+    values = {
+        line[2:] for line in lookup["nlu"][0]["examples"].splitlines() if line.startswith("- ")
+    }
     with (ROOT / "bot" / "directory" / "data" / "municipalities.csv").open(encoding="utf-8") as f:
         names = [row["gemeentenaam"] for row in csv.DictReader(f)]
     assert len(names) == 342
@@ -69,12 +87,15 @@ def test_lookup_has_every_municipality() -> None:
 
 
 # every pattern of the `postcode` regex, as RegexEntityExtractor uses them (any one may match)
-POSTCODE = re.compile("|".join(
-    f"(?:{line[2:]})"
-    for line in yaml.safe_load((ROOT / "nlu_data" / "regex.yml").read_text(encoding="utf-8"))["nlu"][0]
-    ["examples"].splitlines()
-    if line.startswith("- ")
-))
+POSTCODE = re.compile(
+    "|".join(
+        f"(?:{line[2:]})"
+        for line in yaml.safe_load((ROOT / "nlu_data" / "regex.yml").read_text(encoding="utf-8"))[
+            "nlu"
+        ][0]["examples"].splitlines()
+        if line.startswith("- ")
+    )
+)
 
 
 @pytest.mark.parametrize("text", ["1234 AB", "1234ab", "1234", "ik woon op 9712 CP", "7811 kb"])
@@ -82,29 +103,59 @@ def test_postcode_regex_accepts(text: str) -> None:
     assert POSTCODE.search(text)
 
 
-@pytest.mark.parametrize("text", ["12345", "0123 AB", "123 AB", "1234ABC", "ik moet 1200 euro betalen", "€ 1500", "1.500,-"])
+@pytest.mark.parametrize(
+    "text",
+    ["12345", "0123 AB", "123 AB", "1234ABC", "ik moet 1200 euro betalen", "€ 1500", "1.500,-"],
+)
 def test_postcode_regex_rejects(text: str) -> None:
     assert not POSTCODE.search(text)
 
 
-@pytest.mark.parametrize("text", [
-    "ik zie het niet meer zitten", "ik wil er niet meer zijn", "Ik wil dood", "ik denk aan zelfmoord",
-    "ik ga mezelf wat aandoen", "mijn vriend slaat me", "ik ben thuis niet veilig",
-    "iedereen is beter af zonder mij", "ik wil een eind aan mijn leven maken",
-    "soms denk ik dat ik er beter niet meer kan zijn", "ik ben bang voor mijn ex hij staat voor de deur",
-    "ik doe mezelf pijn", "ik ben beter dood", "zelfmoordgedachten door de schulden",
-    "ik heb pillen gespaard", "ik ben suïcidaal", "wil dood", "ik wil niet meer leven door de schulden",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ik zie het niet meer zitten",
+        "ik wil er niet meer zijn",
+        "Ik wil dood",
+        "ik denk aan zelfmoord",
+        "ik ga mezelf wat aandoen",
+        "mijn vriend slaat me",
+        "ik ben thuis niet veilig",
+        "iedereen is beter af zonder mij",
+        "ik wil een eind aan mijn leven maken",
+        "soms denk ik dat ik er beter niet meer kan zijn",
+        "ik ben bang voor mijn ex hij staat voor de deur",
+        "ik doe mezelf pijn",
+        "ik ben beter dood",
+        "zelfmoordgedachten door de schulden",
+        "ik heb pillen gespaard",
+        "ik ben suïcidaal",
+        "wil dood",
+        "ik wil niet meer leven door de schulden",
+    ],
+)
 def test_crisis_patterns_catch_crisis(text: str) -> None:
     assert is_crisis(text)
 
 
-@pytest.mark.parametrize("text", [
-    "ik word gek van die rekeningen", "ik maak me dood ongerust over de huur", "ik heb schulden",
-    "de deurwaarder staat aan de deur", "ik ben moe", "het leven is duur geworden", "dat is doodeng",
-    "ik ben mijn baan kwijt", "/crisis", "ik ben bang voor de deurwaarder",
-    "ik wil verdwijnen uit deze stad", "het geld is er niet meer", "ik ben doodop",
-    "ik schaam me dood voor die brieven",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ik word gek van die rekeningen",
+        "ik maak me dood ongerust over de huur",
+        "ik heb schulden",
+        "de deurwaarder staat aan de deur",
+        "ik ben moe",
+        "het leven is duur geworden",
+        "dat is doodeng",
+        "ik ben mijn baan kwijt",
+        "/crisis",
+        "ik ben bang voor de deurwaarder",
+        "ik wil verdwijnen uit deze stad",
+        "het geld is er niet meer",
+        "ik ben doodop",
+        "ik schaam me dood voor die brieven",
+    ],
+)
 def test_crisis_patterns_leave_ordinary_money_talk_alone(text: str) -> None:
     assert not is_crisis(text) or text.startswith("/")

@@ -20,13 +20,15 @@ CASES = [(text, intent) for intent, texts in UNSEEN.items() for text in texts]
 
 
 def test_unseen_messages_are_not_training_data() -> None:
-    known = {re.sub(r"\[([^]]+)\]\([^)]+\)", r"\1", e).lower() for ex in EXAMPLES.values() for e in ex}
+    known = {
+        re.sub(r"\[([^]]+)\]\([^)]+\)", r"\1", e).lower() for ex in EXAMPLES.values() for e in ex
+    }
     assert not [text for text, _ in CASES if text.lower() in known]
     assert set(UNSEEN) <= set(EXAMPLES), "unknown intent name in unseen.yml"
 
 
 def _parse(stack: object, text: str) -> dict:
-    request = urllib.request.Request(
+    request = urllib.request.Request(  # noqa: S310 - loopback
         f"{stack.rasa_url}/model/parse?token={stack.token}",  # type: ignore[attr-defined]
         data=json.dumps({"text": text}).encode(),
         headers={"Content-Type": "application/json"},

@@ -33,8 +33,16 @@ def make_iban(rng: random.Random) -> str:
     return f"NL{check:02d}{bank}{account}"
 
 
-@pytest.mark.parametrize(("bsn", "valid"), [("111222333", True), ("123456782", True),
-                                            ("123456789", False), ("000000000", False), ("11122233", False)])
+@pytest.mark.parametrize(
+    ("bsn", "valid"),
+    [
+        ("111222333", True),
+        ("123456782", True),
+        ("123456789", False),
+        ("000000000", False),
+        ("11122233", False),
+    ],
+)
 def test_bsn_eleven_check(bsn: str, valid: bool) -> None:
     assert bsn_valid(bsn) is valid
 
@@ -46,8 +54,15 @@ def test_valid_and_invalid_bsn_are_both_masked() -> None:
     assert redact("nummer 123456789 klopt") == "nummer [nummer] klopt"
 
 
-@pytest.mark.parametrize(("iban", "valid"), [("NL91ABNA0417164300", True), ("NL91 ABNA 0417 1643 00", True),
-                                             ("NL92ABNA0417164300", False), ("DE89370400440532013000", True)])
+@pytest.mark.parametrize(
+    ("iban", "valid"),
+    [
+        ("NL91ABNA0417164300", True),
+        ("NL91 ABNA 0417 1643 00", True),
+        ("NL92ABNA0417164300", False),
+        ("DE89370400440532013000", True),
+    ],
+)
 def test_iban_mod_97(iban: str, valid: bool) -> None:
     assert iban_valid(iban) is valid
 
@@ -57,11 +72,27 @@ def test_iban_is_masked() -> None:
     assert redact("DE89370400440532013000") == "[IBAN]"
 
 
-@pytest.mark.parametrize("phone", [
-    "0612345678", "06-12345678", "06 12345678", "06 1234 5678", "06-1234 5678", "+31612345678",
-    "+31 6 12345678", "+31 6 1234 5678", "0031612345678", "0031 6 12345678", "020-1234567",
-    "020 123 4567", "0201234567", "+31 20 123 4567", "050-3123456", "(0)6 12345678",
-])
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "0612345678",
+        "06-12345678",
+        "06 12345678",
+        "06 1234 5678",
+        "06-1234 5678",
+        "+31612345678",
+        "+31 6 12345678",
+        "+31 6 1234 5678",
+        "0031612345678",
+        "0031 6 12345678",
+        "020-1234567",
+        "020 123 4567",
+        "0201234567",
+        "+31 20 123 4567",
+        "050-3123456",
+        "(0)6 12345678",
+    ],
+)
 def test_dutch_phone_numbers(phone: str) -> None:
     out = redact(f"bel me op {phone} vanavond")
     assert "[telefoon]" in out and phone.strip("()") not in out
@@ -71,31 +102,62 @@ def test_public_service_numbers_stay() -> None:
     assert redact("bel Geldfit 0800-8115 of 113") == "bel Geldfit 0800-8115 of 113"
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("mail naar jan.de.vries+geld@example.nl", "mail naar [e-mail]"),
-    ("ik woon op 1234 AB 12", "ik woon op [postcode]"),
-    ("postcode 1234AB, nr 5", "postcode [postcode]"),
-    ("Kerkstraat 12a", "[adres]"),
-    ("geboren op 12-03-1985", "geboren op [datum]"),
-    ("geboren 12 maart 1985", "geboren [datum]"),
-    ("ik ben Fatima en ik heb schulden", "ik ben [naam] en ik heb schulden"),
-    ("mijn naam is Jan de Vries", "mijn naam is [naam]"),
-    ("groetjes Anna", "groetjes [naam]"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mail naar jan.de.vries+geld@example.nl", "mail naar [e-mail]"),
+        ("ik woon op 1234 AB 12", "ik woon op [postcode]"),
+        ("postcode 1234AB, nr 5", "postcode [postcode]"),
+        ("Kerkstraat 12a", "[adres]"),
+        ("geboren op 12-03-1985", "geboren op [datum]"),
+        ("geboren 12 maart 1985", "geboren [datum]"),
+        ("ik ben Fatima en ik heb schulden", "ik ben [naam] en ik heb schulden"),
+        ("mijn naam is Jan de Vries", "mijn naam is [naam]"),
+        ("groetjes Anna", "groetjes [naam]"),
+    ],
+)
 def test_other_personal_data(text: str, expected: str) -> None:
     assert redact(text) == expected
 
 
-@pytest.mark.parametrize("text", [
-    "ik ben bang voor de deurwaarder", "ik heb 3000 euro schuld", "huur van 750 euro",
-    "postcode 1234 AB", "ik woon in Groningen", "het is 2025",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ik ben bang voor de deurwaarder",
+        "ik heb 3000 euro schuld",
+        "huur van 750 euro",
+        "postcode 1234 AB",
+        "ik woon in Groningen",
+        "het is 2025",
+    ],
+)
 def test_ordinary_text_stays(text: str) -> None:
     assert redact(text) == text
 
 
-WORDS = st.sampled_from(["ik", "heb", "schulden", "bij", "de", "bank", "help", "mijn", "huur",
-                         "is", "te", "hoog", "bel", "me", "op", "en", "mail", "naar", "nummer"])
+WORDS = st.sampled_from(
+    [
+        "ik",
+        "heb",
+        "schulden",
+        "bij",
+        "de",
+        "bank",
+        "help",
+        "mijn",
+        "huur",
+        "is",
+        "te",
+        "hoog",
+        "bel",
+        "me",
+        "op",
+        "en",
+        "mail",
+        "naar",
+        "nummer",
+    ]
+)
 FILLER = st.lists(WORDS, max_size=8).map(" ".join)
 
 
@@ -107,7 +169,11 @@ def personal_data(draw):  # type: ignore[no-untyped-def]
         return make_bsn(rng)
     if kind == "iban":
         iban = make_iban(rng)
-        return " ".join(iban[i:i + 4] for i in range(0, len(iban), 4)) if rng.random() < 0.5 else iban
+        return (
+            " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
+            if rng.random() < 0.5
+            else iban
+        )
     if kind == "mobile":
         digits = "".join(str(rng.randint(0, 9)) for _ in range(8))
         return rng.choice([f"06{digits}", f"06-{digits}", f"+316{digits}", f"0031 6 {digits}"])

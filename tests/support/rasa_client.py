@@ -18,7 +18,8 @@ class Conversation:
     async def say(self, text: str) -> list[dict[str, Any]]:
         """Send a message; return the assistant's messages."""
         async with self.session.post(
-            f"{self.url}/webhooks/rest/webhook", json={"sender": self.sender, "message": text},
+            f"{self.url}/webhooks/rest/webhook",
+            json={"sender": self.sender, "message": text},
             timeout=aiohttp.ClientTimeout(total=60),
         ) as resp:
             assert resp.status == 200

@@ -7,10 +7,15 @@ from typing import Any
 from rasa_sdk import Tracker
 
 
-def user_event(text: str, intent: str, confidence: float = 0.9, entities: list | None = None) -> dict:
+def user_event(
+    text: str, intent: str, confidence: float = 0.9, entities: list | None = None
+) -> dict:
     """A `user` event as it appears in a tracker."""
-    parse = {"intent": {"name": intent, "confidence": confidence}, "entities": entities or [],
-             "text": text}
+    parse = {
+        "intent": {"name": intent, "confidence": confidence},
+        "entities": entities or [],
+        "text": text,
+    }
     return {"event": "user", "text": text, "parse_data": parse}
 
 

@@ -36,7 +36,9 @@ def upgrade() -> None:
     )
     op.create_index("ix_analytics_events_occurred_at", "analytics_events", ["occurred_at"])
     op.create_index("ix_analytics_events_name", "analytics_events", ["name"])
-    op.create_index("ix_analytics_events_conversation_ref", "analytics_events", ["conversation_ref"])
+    op.create_index(
+        "ix_analytics_events_conversation_ref", "analytics_events", ["conversation_ref"]
+    )
     op.create_index(
         "ix_analytics_events_muni_time", "analytics_events", ["municipality_code", "occurred_at"]
     )

@@ -42,14 +42,24 @@ def upgrade() -> None:
     op.create_table(
         "staff_sessions",
         sa.Column("id", sa.String(64), primary_key=True),
-        sa.Column("staff_id", sa.Integer, sa.ForeignKey("staff_users.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "staff_id",
+            sa.Integer,
+            sa.ForeignKey("staff_users.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("csrf", sa.String(64), nullable=False),
         sa.Column("expires_at", UTCDateTime, nullable=False),
     )
     op.create_table(
         "handovers",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("conversation_id", sa.String(36), sa.ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "conversation_id",
+            sa.String(36),
+            sa.ForeignKey("conversations.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id")),
         sa.Column("kind", sa.String(20)),
         sa.Column("reason", sa.String(20), nullable=False),
@@ -65,7 +75,12 @@ def upgrade() -> None:
     op.create_table(
         "notes",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("conversation_id", sa.String(36), sa.ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "conversation_id",
+            sa.String(36),
+            sa.ForeignKey("conversations.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("staff_id", sa.Integer, sa.ForeignKey("staff_users.id"), nullable=False),
         sa.Column("text", sa.Text, nullable=False),
         sa.Column("created_at", UTCDateTime, nullable=False),

@@ -19,7 +19,9 @@ def upgrade() -> None:
     op.create_table(
         "quick_replies",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "team_id", sa.Integer, sa.ForeignKey("teams.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("title", sa.String(60), nullable=False),
         sa.Column("text", sa.Text, nullable=False),
     )

@@ -28,7 +28,9 @@ def upgrade() -> None:
     op.create_table(
         "postcode_areas",
         sa.Column("pc4", sa.Integer, primary_key=True, autoincrement=False),
-        sa.Column("municipality_code", sa.String(8), sa.ForeignKey("municipalities.code"), nullable=False),
+        sa.Column(
+            "municipality_code", sa.String(8), sa.ForeignKey("municipalities.code"), nullable=False
+        ),
         sa.Column("addresses", sa.Integer, nullable=False),
         sa.Column("others", sa.JSON, nullable=False),
     )

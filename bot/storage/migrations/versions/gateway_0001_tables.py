@@ -28,8 +28,9 @@ def upgrade() -> None:
     op.create_table(
         "conversations",
         sa.Column("id", sa.String(36), primary_key=True),
-        sa.Column("identity_id", sa.Integer,
-                  sa.ForeignKey("channel_identities.id", ondelete="SET NULL")),
+        sa.Column(
+            "identity_id", sa.Integer, sa.ForeignKey("channel_identities.id", ondelete="SET NULL")
+        ),
         sa.Column("channel", sa.String(16), nullable=False),
         sa.Column("status", sa.String(24), nullable=False),
         sa.Column("municipality_code", sa.String(8)),
@@ -45,8 +46,12 @@ def upgrade() -> None:
     op.create_table(
         "messages",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("conversation_id", sa.String(36),
-                  sa.ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "conversation_id",
+            sa.String(36),
+            sa.ForeignKey("conversations.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("direction", sa.String(4), nullable=False),
         sa.Column("sender_type", sa.String(12), nullable=False),
         sa.Column("text", sa.Text, nullable=False),
@@ -59,14 +64,20 @@ def upgrade() -> None:
     op.create_table(
         "conversation_events",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("conversation_id", sa.String(36),
-                  sa.ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "conversation_id",
+            sa.String(36),
+            sa.ForeignKey("conversations.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("name", sa.String(64), nullable=False),
         sa.Column("actor", sa.String(64), nullable=False),
         sa.Column("data", sa.JSON, nullable=False),
         sa.Column("created_at", UTCDateTime, nullable=False),
     )
-    op.create_index("ix_conversation_events_conversation_id", "conversation_events", ["conversation_id"])
+    op.create_index(
+        "ix_conversation_events_conversation_id", "conversation_events", ["conversation_id"]
+    )
     op.create_table(
         "inbox",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -84,8 +95,9 @@ def upgrade() -> None:
     op.create_table(
         "outbox",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("conversation_id", sa.String(36),
-                  sa.ForeignKey("conversations.id", ondelete="CASCADE")),
+        sa.Column(
+            "conversation_id", sa.String(36), sa.ForeignKey("conversations.id", ondelete="CASCADE")
+        ),
         sa.Column("message_id", sa.Integer, sa.ForeignKey("messages.id", ondelete="CASCADE")),
         sa.Column("channel", sa.String(16), nullable=False),
         sa.Column("address", sa.String(200), nullable=False),
@@ -114,6 +126,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("sender_rates", "button_payloads", "outbox", "inbox", "conversation_events",
-                  "messages", "conversations", "channel_identities"):
+    for table in (
+        "sender_rates",
+        "button_payloads",
+        "outbox",
+        "inbox",
+        "conversation_events",
+        "messages",
+        "conversations",
+        "channel_identities",
+    ):
         op.drop_table(table)
