@@ -34,7 +34,7 @@ async def test_the_page_is_accessible_on_phone_and_desktop_and_prints_on_one_a4(
         for name, viewport in VIEWPORTS:
             page = await browser.new_page(viewport=viewport)
             requested: list[str] = []
-            page.on("request", lambda r: requested.append(r.url))
+            page.on("request", lambda r, seen=requested: seen.append(r.url))
             response = await page.goto(f"{base}/hulp/{place}")
             assert response is not None and response.status == 200
             results = await Axe().run(page, options=AA)
