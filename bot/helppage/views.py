@@ -42,6 +42,54 @@ HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-cache",  # always asked again: a municipality's edit shows at once
 }
+# Every domain response the page uses, written out so `scripts/validate.py` sees them.
+TEXTS = frozenset(
+    {
+        "utter_helppage_brand",
+        "utter_helppage_chat_button",
+        "utter_helppage_chat_intro",
+        "utter_helppage_danger",
+        "utter_helppage_footer",
+        "utter_helppage_index_intro",
+        "utter_helppage_index_title",
+        "utter_helppage_intro",
+        "utter_helppage_label_chat",
+        "utter_helppage_label_phone",
+        "utter_helppage_label_walk_in",
+        "utter_helppage_label_website",
+        "utter_helppage_municipality",
+        "utter_helppage_municipality_what",
+        "utter_helppage_no_walk_in",
+        "utter_helppage_not_found",
+        "utter_helppage_not_found_title",
+        "utter_helppage_print_chat",
+        "utter_helppage_search_button",
+        "utter_helppage_search_label",
+        "utter_helppage_section_general",
+        "utter_helppage_section_urgent",
+        "utter_helppage_section_walk_in",
+        "utter_helppage_skip",
+        "utter_helppage_title",
+        "utter_helppage_topic_benefits_toeslagen",
+        "utter_helppage_topic_budgeting_admin",
+        "utter_helppage_topic_debt_collector",
+        "utter_helppage_topic_debt_help",
+        "utter_helppage_topic_energy_water",
+        "utter_helppage_topic_food_basic_needs",
+        "utter_helppage_topic_health_insurance",
+        "utter_helppage_topic_income_support",
+        "utter_helppage_topic_payment_arrears",
+        "utter_helppage_topic_rent_housing",
+        "utter_helppage_topic_tax_government_debt",
+        "utter_helppage_topic_work_future",
+        "utter_helppage_unchecked",
+        "utter_helppage_unchecked_note",
+        "utter_helppage_via_municipality",
+        "utter_help_where_local",
+        "utter_help_where_regional",
+        "utter_help_where_national",
+    }
+)
 NAMES: web.AppKey[dict[str, Any]] = web.AppKey("helppage_names", dict)
 SETTINGS = web.AppKey("helppage_settings", Settings)
 
@@ -53,7 +101,10 @@ class Words:
         self._catalog, self._values = catalog, values
 
     def __call__(self, name: str, **values: Any) -> str:
-        return self._catalog.render(f"utter_{name}", **{**self._values, **values}).text
+        response = f"utter_{name}"
+        if response not in TEXTS:
+            raise KeyError(f"{response} is not listed in bot.helppage.views.TEXTS")
+        return self._catalog.render(response, **{**self._values, **values}).text
 
 
 def _digits(phone: str) -> str:
