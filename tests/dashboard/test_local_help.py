@@ -133,3 +133,39 @@ async def test_freshness_view_flags_entries_and_marks_one_checked_with_audit(
         for other in ("emmen_leger_des_heils", "geldfit", "groningen_kredietbank"):
             row = await session.get(HelpService, other)
             assert row is not None and not row.verified and row.checked_by is None
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
+async def test_the_local_help_screen_works_in_chromium_and_meets_wcag_aa(dashboard, db_url) -> None:  # type: ignore[no-untyped-def]
+    from axe_playwright_python.async_playwright import Axe
+    from playwright.async_api import async_playwright
+
+    from bot.demo.team import DEMO_PASSWORD
+    from tests.support.browser import launch
+
+    async with open_database(db_url) as (_e, factory), factory() as session:
+        await import_reference(session)
+        await session.commit()
+    base = f"http://{dashboard.host}:{dashboard.port}"
+    async with async_playwright() as p:
+        browser = await launch(p)
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+        await page.goto(f"{base}/console/login")
+        await page.fill("#email", ANALYST_A)
+        await page.fill("#password", DEMO_PASSWORD)
+        await page.click("button[type=submit]")
+        await page.goto(f"{base}/dashboard/lokale-hulp")
+        results = await Axe().run(
+            page,
+            options={
+                "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}
+            },
+        )
+        assert results.response["violations"] == [], results.generate_report()
+        row = page.locator('tr[data-id="groningen_eerste_hulp_geldzaken"]')
+        await row.get_by_role("button").click()
+        await page.wait_for_selector("p.banner[role=status]")
+        assert "Eerste Hulp bij Geldzaken" in await page.inner_text("p.banner[role=status]")
+        assert "Mila (demo)" in await row.inner_text()  # who checked it, and today's date
+        await browser.close()
