@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.labels import Labels
 
-KINDS = ("topic", "intent", "channel", "reason", "kind", "outcome")
+KINDS = ("topic", "intent", "learning", "channel", "reason", "kind", "outcome")
 
 
 @cache
@@ -36,6 +36,8 @@ def topic_name(code: str | None) -> str:
 
 def name(kind: str, code: Any) -> str:
     """The Dutch name of ``code`` of ``kind`` (one of KINDS)."""
-    if kind in ("topic", "intent"):
+    if kind == "learning" and code == "not_reviewed":
+        return t("learning.not_reviewed")
+    if kind in ("topic", "intent", "learning"):
         return topic_name(None if code is None else str(code))
     return labels().get(f"dashboard.{kind}.{code}") or t(f"{kind}.other")
