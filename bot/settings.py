@@ -65,6 +65,8 @@ class Settings:
     # privacy
     transcript_retention_days: int = 90
     extra: Mapping[str, str] = field(default_factory=dict)
+    # attend (issue 9): how often the timeouts loop looks for overdue and silent chats (seconds)
+    attend_sweep_seconds: float = 30.0
 
     @property
     def is_development(self) -> bool:
