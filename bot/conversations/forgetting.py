@@ -153,9 +153,11 @@ async def forget_resident(session: AsyncSession, conv: Conversation) -> ForgetRe
     background loop (see `attach`). The caller moves ``conv`` to closed.
     """
     report = ForgetReport()
+    # the replies enqueued in this transaction (flushed or not): the confirmation goes out
+    enqueued = [*session.info.get("enqueued", ()), *session.new]
     keep_outbox = [
         o
-        for o in session.new
+        for o in dict.fromkeys(enqueued)
         if isinstance(o, OutboxItem)
         and o.conversation_id == conv.id
         and o.status in (None, "pending")
