@@ -64,6 +64,12 @@ class Settings:
     whatsapp_graph_url: str = "https://graph.facebook.com/v25.0"
     # privacy
     transcript_retention_days: int = 90
+    # core (issue 12): several instances. rasa_url may list replicas, comma-separated.
+    redis_prefix: str = "geldhulp:"  # keys and channels in Redis (several tenants, tests)
+    queue_lease_seconds: float = 60.0  # an instance holds claimed work this long
+    delivery_max_age_hours: float = 24.0  # retry a reply this long, then "niet bezorgd"
+    delivery_retry_cap_seconds: float = 300.0  # the longest wait between two send attempts
+    workers: bool = True  # False: a front-end instance (webhooks, web chat) that claims no work
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -92,6 +98,10 @@ def _cast(name: str, raw: str, kind: object) -> object:
             raise SettingsError(f"GELDHULP_{name.upper()} must be a number") from exc
     if kind in (Secret, "Secret"):
         return Secret(raw)
+    if kind in (bool, "bool"):
+        if raw.strip().lower() not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
+            raise SettingsError(f"GELDHULP_{name.upper()} must be true or false")
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
     return raw
 
 

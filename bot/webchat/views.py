@@ -13,10 +13,11 @@ from aiohttp import WSMsgType, web
 from sqlalchemy import select
 
 from bot import keys
-from bot.channels.webhooks import accept, sender_hash
+from bot.channels.webhooks import FLOOD_MAX, FLOOD_MAX_ADDRESS, accept, sender_hash
 from bot.conversations import store
 from bot.conversations.models import TEXT, Inbound
 from bot.conversations.tables import ChannelIdentity, Conversation
+from bot.privacy.pseudonym import pseudonym
 
 logger = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
@@ -114,6 +115,15 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
     await ws.prepare(request)
     hub = request.config_dict[keys.HUB]
     token: str | None = None
+    # flood limits hold per connection and per network address, whatever token is sent
+    key = str(request.config_dict[keys.SETTINGS].pseudonym_key)
+    limits = [
+        (f"conn:{secrets.token_hex(8)}", FLOOD_MAX),
+        (
+            pseudonym(key, f"web-address:{request.remote}", purpose="flood", length=32),
+            FLOOD_MAX_ADDRESS,
+        ),
+    ]
     try:
         async for msg in ws:
             if msg.type != WSMsgType.TEXT:
@@ -149,7 +159,7 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
                     text=text or (data.get("title") or ""),
                     payload=payload,
                 )
-                await accept(request, inbound)
+                await accept(request, inbound, limits=limits)
     finally:
         if token:
             hub.remove(token, ws)  # type: ignore[attr-defined]
