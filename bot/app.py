@@ -11,7 +11,7 @@ from typing import Any
 
 import aiohttp
 import asyncpg
-from aiohttp import web
+from aiohttp import hdrs, web
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -66,8 +66,15 @@ async def _security_headers(request: web.Request, response: web.StreamResponse) 
     if request.config_dict[keys.SETTINGS].is_development:
         return
     response.headers["Strict-Transport-Security"] = HSTS
-    for morsel in response.cookies.values():
-        morsel["secure"] = True
+    # the cookies are already in the headers when this signal runs (aiohttp 3.10+)
+    cookies = response.headers.getall(hdrs.SET_COOKIE, [])
+    if cookies:
+        del response.headers[hdrs.SET_COOKIE]
+        for cookie in cookies:
+            parts = [p.strip().lower() for p in cookie.split(";")]
+            response.headers.add(
+                hdrs.SET_COOKIE, cookie if "secure" in parts else f"{cookie}; Secure"
+            )
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -169,7 +176,13 @@ def _resources(
         async def accept_polled(channel: str, update: dict[str, Any]) -> None:
             await accept_update(app, channel, update)
 
-        channels = build_channels(settings, Deps(http, health, hub, accept_polled), pacing)
+        paces = pacing
+        if paces is None and settings.pacing:
+            paces = {}
+            for part in settings.pacing.split(","):
+                name, _, value = part.partition("=")
+                paces[name.strip()] = float(value)
+        channels = build_channels(settings, Deps(http, health, hub, accept_polled), paces)
         app[keys.CHANNELS] = channels
         for channel in channels.values():
             await channel.start()

@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("bot.serve", "run the gateway (webhooks, web chat, console, dashboard)"),
     "run": ("bot.supervise", "start Rasa, the action server and the gateway together"),
     "cluster": ("bot.cluster", "2 gateways, 2 Rasa replicas, actions, PostgreSQL and Redis"),
+    "templates": ("bot.conversations.templates", "approved WhatsApp templates per municipality"),
 }
 
 

@@ -70,6 +70,7 @@ class Settings:
     delivery_max_age_hours: float = 24.0  # retry a reply this long, then "niet bezorgd"
     delivery_retry_cap_seconds: float = 300.0  # the longest wait between two send attempts
     workers: bool = True  # False: a front-end instance (webhooks, web chat) that claims no work
+    pacing: str = ""  # per-chat pacing overrides, e.g. "telegram=0" (benchmarks); "" = defaults
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property

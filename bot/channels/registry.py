@@ -80,6 +80,6 @@ def build_channels(
         if channel is None:
             continue
         if pacing is not None:
-            channel.pacing = pacing.get(name, 0.0)
+            channel.pacing = pacing.get(name, channel.pacing if pacing else 0.0)
         channels[name] = channel
     return channels

@@ -71,7 +71,11 @@ class Counters:
 
 
 class RedisCounters(Counters):
-    """The same counters in Redis, shared by every instance (prefix keeps tenants apart)."""
+    """The same counters in Redis, shared by every instance (prefix keeps tenants apart).
+
+    While Redis is unreachable they fall back to this instance's memory (logged), so a Redis
+    outage slows nothing down and loses nothing; the counts are per instance meanwhile.
+    """
 
     def __init__(self, redis: Any, prefix: str) -> None:
         super().__init__()
@@ -79,18 +83,37 @@ class RedisCounters(Counters):
         self._count = redis.register_script(_COUNT)
         self._reserve = redis.register_script(_RESERVE)
         self._once = redis.register_script(_ONCE)
+        self._fallback_logged = False
+
+    def _fallback(self, exc: Exception) -> None:
+        if not self._fallback_logged:
+            logger.warning("Redis unreachable (%s): counters in memory", exc.__class__.__name__)
+            self._fallback_logged = True
 
     async def count(self, key: str, window: float) -> int:
-        return int(
-            await self._count(keys=[f"{self._prefix}flood:{key}"], args=[int(window * 1000)])
-        )
+        try:
+            n = await self._count(keys=[f"{self._prefix}flood:{key}"], args=[int(window * 1000)])
+        except Exception as exc:  # noqa: BLE001 - Redis down: this instance counts alone
+            self._fallback(exc)
+            return await super().count(key, window)
+        self._fallback_logged = False
+        return int(n)
 
     async def reserve(self, key: str, gap: float) -> float:
-        wait = await self._reserve(keys=[f"{self._prefix}pace:{key}"], args=[int(gap * 1000)])
+        try:
+            wait = await self._reserve(keys=[f"{self._prefix}pace:{key}"], args=[int(gap * 1000)])
+        except Exception as exc:  # noqa: BLE001
+            self._fallback(exc)
+            return await super().reserve(key, gap)
         return float(wait) / 1000.0
 
     async def once(self, key: str, ttl: float) -> bool:
-        return bool(await self._once(keys=[f"{self._prefix}once:{key}"], args=[int(ttl * 1000)]))
+        try:
+            first = await self._once(keys=[f"{self._prefix}once:{key}"], args=[int(ttl * 1000)])
+        except Exception as exc:  # noqa: BLE001
+            self._fallback(exc)
+            return await super().once(key, ttl)
+        return bool(first)
 
 
 # the outbox only needs reserve(); the name says what it is used for

@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 
 from aiohttp import WSMsgType, web
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import keys
 from bot.channels.webhooks import FLOOD_MAX, FLOOD_MAX_ADDRESS, accept, sender_hash
@@ -20,6 +21,7 @@ from bot.conversations.tables import ChannelIdentity, Conversation
 from bot.privacy.pseudonym import pseudonym
 
 logger = logging.getLogger(__name__)
+STORAGE_ERRORS = (SQLAlchemyError, OSError)
 STATIC = Path(__file__).resolve().parent / "static"
 CHANNEL = "web"
 MAX_TEXT = 2000
@@ -159,7 +161,12 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
                     text=text or (data.get("title") or ""),
                     payload=payload,
                 )
-                await accept(request, inbound, limits=limits)
+                try:
+                    await accept(request, inbound, limits=limits)
+                except STORAGE_ERRORS as exc:
+                    # nothing could be stored: say so, the page sends it again (same id)
+                    logger.warning("web chat message not stored (%s)", exc.__class__.__name__)
+                    await ws.send_json({"type": "error", "error": "unavailable", "id": client_id})
     finally:
         if token:
             hub.remove(token, ws)  # type: ignore[attr-defined]

@@ -29,6 +29,7 @@ class FakeTelegram(LoopbackServer):
     next_id: int = 100
     updates: list[dict[str, Any]] = field(default_factory=list)  # served by getUpdates
     down_until: float = 0.0  # time.monotonic() before which every call answers 502
+    listeners: list[Any] = field(default_factory=list)  # called with each accepted send
     get_updates_failures: int = 0  # the next getUpdates calls that answer 500
 
     @property
@@ -105,6 +106,8 @@ class FakeTelegram(LoopbackServer):
             self.next_id += 1
             record["_ok"] = True
             record["_t"] = time.monotonic()
+            for listener in self.listeners:
+                listener(record)
             result = {
                 "message_id": self.next_id,
                 "date": int(time.time()),

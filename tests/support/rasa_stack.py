@@ -111,6 +111,7 @@ def start_stack(
     database_url: str | None = None,
     replicas: int = 1,
     tracker_url: str | None = None,
+    model: Path = MODEL,
 ) -> RasaStack:
     """Start the action server and ``replicas`` Rasa servers; return when all answer.
 
@@ -118,8 +119,8 @@ def start_stack(
     this run by default; pass a PostgreSQL URL for several replicas). Each replica gets one
     TensorFlow thread of each kind, as on a 2-core machine with 2 replicas.
     """
-    if not MODEL.exists():
-        raise RuntimeError(f"no trained model at {MODEL}: run `make train` first")
+    if not model.exists():
+        raise RuntimeError(f"no trained model at {model}: run `make train` first")
     workdir.mkdir(parents=True, exist_ok=True)
     database_url = database_url or prepare_action_database(workdir)
     action_port = free_port()
@@ -167,7 +168,7 @@ def start_stack(
             str(RASA_BIN),
             "run",
             "--model",
-            str(MODEL),
+            str(model),
             "--port",
             str(port),
             "--interface",
