@@ -234,7 +234,8 @@ def _resources(
             loops += [inbox.run, outbox.run]
             locks: Locks = app[keys.LOCKS]  # type: ignore[assignment]
             loops.append(locks.only_leader("retention", _retention(factory, settings)))
-            loops.extend(app[keys.BACKGROUND])
+            registered: list[keys.Background] = app[keys.BACKGROUND]
+            loops.extend(registered)
             if postgres:
                 from bot.storage.notify import Listener
 

@@ -16,7 +16,7 @@ import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
@@ -54,12 +54,7 @@ async def claim_inbox(
 ) -> list[Claim]:
     """Claim up to ``limit`` due inbox items, each the oldest pending one of its resident."""
     now = utcnow()
-    older = aliased(InboxItem)
-    blocked = exists().where(
-        older.sender_hash == InboxItem.sender_hash,
-        older.status == PENDING,
-        older.id < InboxItem.id,
-    )
+    blocked = _blocked(InboxItem)
     query = (
         select(InboxItem)
         .where(_free(InboxItem, now), ~blocked)
@@ -82,13 +77,7 @@ async def claim_outbox(
 ) -> list[Claim]:
     """Claim up to ``limit`` due outbox items, each the oldest pending one of its address."""
     now = utcnow()
-    older = aliased(OutboxItem)
-    blocked = exists().where(
-        older.channel == OutboxItem.channel,
-        older.address == OutboxItem.address,
-        older.status == PENDING,
-        older.id < OutboxItem.id,
-    )
+    blocked = _blocked(OutboxItem)
     query = (
         select(OutboxItem)
         .where(_free(OutboxItem, now), ~blocked)
@@ -130,24 +119,32 @@ def release(item: InboxItem | OutboxItem, *, after: float = 0.0) -> None:
     item.next_attempt_at = utcnow() + timedelta(seconds=max(0.0, after))
 
 
+def _blocked(model: type[InboxItem] | type[OutboxItem]):  # type: ignore[no-untyped-def]
+    """An older pending item of the same resident exists (only the oldest may be claimed)."""
+    older = aliased(model)
+    if model is InboxItem:
+        same = older.sender_hash == InboxItem.sender_hash  # type: ignore[attr-defined,union-attr]
+    else:
+        same = and_(
+            older.channel == OutboxItem.channel,  # type: ignore[attr-defined,union-attr]
+            older.address == OutboxItem.address,  # type: ignore[attr-defined,union-attr]
+        )
+    return exists().where(same, older.status == PENDING, older.id < model.id)
+
+
 async def next_due(
     factory: async_sessionmaker[AsyncSession], model: type[InboxItem] | type[OutboxItem]
 ) -> datetime | None:
-    """About when a pending item may next become claimable (a retry time or a lease's end).
-
-    It may be early (a wake-up that finds nothing is harmless), never later than the truth.
-    """
-    now = utcnow()
+    """When the next item can be claimed: the earliest retry time or lease end of the items at
+    the head of their resident's line (the others wait behind them). In the past: right now."""
     async with factory() as session:
-        retry = await session.scalar(
-            select(func.min(model.next_attempt_at)).where(
-                model.status == PENDING, model.next_attempt_at > now
+        rows = (
+            await session.execute(
+                select(model.next_attempt_at, model.lease_until)
+                .where(model.status == PENDING, ~_blocked(model))
+                .order_by(model.next_attempt_at)
+                .limit(500)
             )
-        )
-        lease = await session.scalar(
-            select(func.min(model.lease_until)).where(
-                model.status == PENDING, model.lease_until > now
-            )
-        )
-    times = [t for t in (retry, lease) if t is not None]
+        ).all()
+    times = [max(t for t in (retry, lease) if t is not None) for retry, lease in rows]
     return min(times) if times else None

@@ -101,7 +101,8 @@ class _Loop:
             await self._idle(min(POLL_CAP, backoff(self._errors + 1, 0.5, 10)))
             return
         wait = POLL_CAP if due is None else (due - utcnow()).total_seconds() + 0.01
-        await self._idle(min(POLL_CAP, max(0.01, wait)))
+        if wait > 0:  # due already: it became claimable just after our claim, so claim again
+            await self._idle(min(POLL_CAP, wait))
 
     async def _claim(self, free: int) -> list[queue.Claim]:
         raise NotImplementedError

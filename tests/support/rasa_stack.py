@@ -190,9 +190,9 @@ def start_stack(
             )
         )
     try:
-        wait_http(f"http://127.0.0.1:{action_port}/health", 60, actions)
+        wait_http(f"http://127.0.0.1:{action_port}/health", 300, actions)
         for url, proc in zip(stack.rasa_urls, stack.procs[1:], strict=True):
-            wait_http(f"{url}/status?token={token}", 300, proc)
+            wait_http(f"{url}/status?token={token}", 900, proc)  # slow on a busy machine
     except Exception:
         stack.stop()
         for log in stack.logs:
