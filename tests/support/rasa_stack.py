@@ -65,9 +65,13 @@ class RasaStack:
         """Stop one Rasa replica (for fault tests)."""
         proc = self.procs[1 + replica]
         proc.terminate()
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # a busy machine: stop it the hard way
+            proc.kill()
+            proc.wait(timeout=30)
 
-    def start_rasa(self, replica: int = 0, timeout: float = 300) -> None:
+    def start_rasa(self, replica: int = 0, timeout: float = 900) -> None:
         """Start a stopped replica again and wait until it answers."""
         log = self.logs[1 + replica]
         proc = subprocess.Popen(  # noqa: S603
