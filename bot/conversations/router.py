@@ -33,6 +33,7 @@ from bot.conversations.states import Status
 from bot.conversations.tables import ChannelIdentity, Conversation, InboxItem, Message, OutboxItem
 from bot.errors import RasaUnavailable
 from bot.privacy.pseudonym import pseudonym
+from bot.staff import raise_alert
 from bot.storage.base import utcnow
 from bot.texts import TextCatalog
 from bot.topics import TOPIC_INTENTS
@@ -267,6 +268,14 @@ class Router:
                 await session.get(Conversation, item.conversation_id)
                 if item.conversation_id
                 else None
+            )
+            # visible for a person: an alert to the administrators (the message is kept)
+            await raise_alert(
+                session,
+                kind="set_aside",
+                audience="admin",
+                municipality_code=conv.municipality_code if conv else None,
+                ref=item.conversation_id,
             )
             await session.commit()
         logger.error("inbox item %s set aside after repeated failures: %s", item_id, error)

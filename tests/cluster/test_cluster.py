@@ -210,7 +210,12 @@ async def check_exactly_once(
         messages = by_address[("web", token)]
         assert sum(m.direction == "in" for m in messages) == TURNS
         expected = [m.text for m in messages if m.direction == "out"]
-        assert load.web_received[token] == expected
+        got = load.web_received[token]
+        if got != expected:  # the same rule as above for a push in flight at the kill
+            texts = {m.text for m in messages if m.id in ambiguous}
+            squeezed = [t for i, t in enumerate(got) if not (i and t == got[i - 1] and t in texts)]
+            duplicates += len(got) - len(squeezed)
+            assert squeezed == expected, (token[:6], got, expected)
     events = await rasa_user_events(tracker_url)
     counts = Counter(events)
     assert all(n == 1 for n in counts.values()), [e for e, n in counts.items() if n > 1][:5]

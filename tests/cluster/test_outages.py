@@ -59,7 +59,7 @@ async def deliver(http, gateway, body: dict, statuses: Counter[int]) -> None:  #
 async def test_postgres_and_redis_stopped_and_started_while_messages_arrive(
     tmp_path, cluster_rasa, telegram
 ) -> None:  # type: ignore[no-untyped-def]
-    pg = await asyncio.to_thread(PrivatePostgres.create, tmp_path / "pg")
+    pg = await asyncio.to_thread(PrivatePostgres.create)
     redis = await asyncio.to_thread(PrivateRedis.create)
     gateway: GatewayProcess | None = None
     try:
@@ -141,4 +141,4 @@ async def test_postgres_and_redis_stopped_and_started_while_messages_arrive(
         if gateway is not None:
             gateway.stop()
         await asyncio.to_thread(redis.stop)
-        await asyncio.to_thread(pg.stop)
+        await asyncio.to_thread(pg.remove)

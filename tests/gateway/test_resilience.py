@@ -142,8 +142,10 @@ async def test_a_poison_message_is_set_aside_visibly_and_the_resident_still_hear
     assert any(DEBT in t for t in texts[1:])  # the next message is not blocked behind it
     async with open_database(db_url) as (_e, factory), factory() as s:
         items = (await s.scalars(select(InboxItem).order_by(InboxItem.id))).all()
+        alerts = (await s.scalars(select(StaffAlert))).all()
     assert [i.status for i in items] == ["set_aside", "done"]
     assert items[0].failures == 5 and items[0].last_error == "RuntimeError"
+    assert [(a.kind, a.audience) for a in alerts] == [("set_aside", "admin")]
 
 
 # --- delivery -----------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,9 +47,10 @@ class PrivatePostgres:
     port: int
 
     @classmethod
-    def create(cls, parent: Path) -> PrivatePostgres:
+    def create(cls) -> PrivatePostgres:
+        # a folder of its own that the postgres user can reach (pytest's are root-only)
+        parent = Path(tempfile.mkdtemp(prefix="geldhulp-pg-"))
         folder = parent / "pgdata"
-        parent.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
             shutil.chown(parent, "postgres")
         pg = cls(folder, free_port())
@@ -97,6 +99,11 @@ class PrivatePostgres:
             capture_output=True,
         )
         _wait_port(self.port, up=False)
+
+    def remove(self) -> None:
+        """Stop the server and delete its folder."""
+        self.stop()
+        shutil.rmtree(self.folder.parent, ignore_errors=True)
 
 
 @dataclass
