@@ -322,7 +322,8 @@ def stack_pids(stack: RasaStack) -> list[int]:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    ensure_stock_model()
+    if "stock-rasa" in args.setups:
+        ensure_stock_model()
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
