@@ -336,7 +336,7 @@ async def start_gateway(
 ) -> TestClient:
     """The real app on ``db_url``; Rasa is not needed (nothing here goes to the assistant)."""
     settings = make_settings(db_url, telegram, graph, "http://127.0.0.1:9")
-    settings = dataclasses.replace(settings, attend_sweep_seconds=3600.0, **over)
+    settings = dataclasses.replace(settings, **{"attend_sweep_seconds": 3600.0, **over})
     client = TestClient(
         TestServer(create_app(settings, pacing={}, retry_base=0.05), host="127.0.0.1")
     )
