@@ -32,7 +32,7 @@ _TOPIC_WORDS: dict[str, str] = {
     "income_support": r"bijstand|uitkering|\buwv\b|\bww\b",
     "food_basic_needs": r"voedselbank|geen\s+eten|niks\s+te\s+eten|honger|boodschappen",
     "tax_government_debt": r"belastingdienst|belasting|\bcjib\b|boete|\bduo\b",
-    "payment_arrears": r"achterstand|niet\s+betaald|kan\s+\w+\s+niet\s+betalen|rekeningen",
+    "payment_arrears": r"(?<!huur)achterstand|niet\s+betaald|kan\s+\w+\s+niet\s+betalen|rekeningen",
     "debt_help": r"schulden|schuld\b|schuldhulp",
     "budgeting_admin": r"overzicht|administratie|budget|post\s+open",
     "work_future": r"\bwerk\b|baan|opleiding",
