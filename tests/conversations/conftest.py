@@ -266,11 +266,13 @@ class Gateway:
         story: str = "ik heb een huurachterstand en ik weet niet wat ik moet doen",
         summary: dict[str, Any] | None = None,
         channel: str = "telegram",
+        address: str | None = None,
     ) -> Resident:
         """A resident the assistant just handed over (as the router does it)."""
         resident = self.resident()
         settings = self.client.app[keys.SETTINGS]
-        address = str(resident.chat_id) if channel == "telegram" else f"3161{resident.chat_id}"
+        if address is None:
+            address = str(resident.chat_id) if channel == "telegram" else f"3161{resident.chat_id}"
         digest = pseudonym(
             str(settings.pseudonym_key), f"{channel}:{address}", purpose="identity", length=40
         )
