@@ -200,7 +200,7 @@ class HandoverService:
             store.add_event(session, conv, "crisis.answered", "bot", kind=CRISIS)
         if crisis and routed is not None:
             await self._crisis_alert(session, conv, handover)
-        name = team.name if team else self.text("utter_back_unknown", conv.channel)
+        name = team.name if team else self.text("utter_team_unknown", conv.channel)
         channel = conv.channel
         if crisis and pool is not None:
             return [self.reply("utter_crisis_pool", channel, team=name, pool=pool.name)]

@@ -121,3 +121,52 @@ async def test_a_crisis_with_a_person_alerts_that_person_s_team(own_gw: Gateway)
     assert (await resident.conversation()).status == Status.WITH_HUMAN
     flagged = (await resident.transcript())[-3]  # the resident's message, before both answers
     assert flagged.text == CRISIS and flagged.data["screening"]["tier"] == "certain"
+
+
+KINDS = ["suicide", "violence", "loan_shark", "homeless", "no_food"]
+
+
+async def crisis_reply_for(gw: Gateway, texts: TextCatalog, kind: str) -> list[str]:
+    """Run attending on one crisis message of ``kind`` with ``texts``; the replies it queued."""
+    from bot.conversations.attending import Attending
+    from bot.conversations.models import Inbound
+    from bot.conversations.safety import Screening
+    from bot.conversations.tables import ChannelIdentity, Conversation, Message
+
+    resident = await gw.waiting()
+    async with gw.factory() as s:
+        conv = await s.get(Conversation, resident.conversation_id)
+        assert conv is not None and conv.identity_id is not None
+        identity = await s.get(ChannelIdentity, conv.identity_id)
+        assert identity is not None
+        before = len((await s.scalars(select(Message.id))).all())
+        attending = Attending(texts, "test-pseudonym-key", handover=resident.service)
+        inbound = Inbound("telegram", "x", "s", identity.address, text="...")
+        await attending.handle(s, conv, identity, inbound, Screening("certain", kind))
+        await s.flush()
+        rows = (await s.scalars(select(Message).order_by(Message.id))).all()[before:]
+        texts_sent = [m.text for m in rows]
+        await s.rollback()  # only looked: the resident gets nothing from this test
+    return texts_sent
+
+
+async def test_each_crisis_kind_gets_its_own_answer_when_safety_wrote_one(own_gw: Gateway) -> None:
+    base = TextCatalog.load()
+    responses = {n: base.variants(n) for n in base.names()}
+    for kind in KINDS:
+        name = f"utter_crisis_{kind}"
+        texts = base
+        if name not in responses:  # not written yet: show that attending picks it once it is
+            texts = TextCatalog({**responses, name: [{"text": f"Antwoord voor {kind}."}]})
+        expected = texts.render(name).text
+        got = await crisis_reply_for(own_gw, texts, kind)
+        assert got[0] == expected, kind
+
+
+async def test_without_a_text_for_the_kind_the_general_crisis_answer_comes(
+    own_gw: Gateway,
+) -> None:
+    kinds = {f"utter_crisis_{k}" for k in KINDS}
+    texts = TextCatalog({n: TEXTS.variants(n) for n in TEXTS.names() if n not in kinds})
+    got = await crisis_reply_for(own_gw, texts, "violence")
+    assert got[0] == TEXTS.render("utter_crisis").text
