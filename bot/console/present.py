@@ -258,11 +258,15 @@ def message_view(
         flag = word("signal.crisis", screening.get("kind") or "crisis")
     elif screening.get("tier") == "possible":
         flag = L("signal.possible_crisis")
+    text = m.text
+    if m.direction == "in" and text.startswith("/") and " " not in text.strip():
+        code = text.strip()[1:].split("{", 1)[0]  # a button press: its meaning, not its code
+        text = L("console.button", choice=word("console.choice", code))
     return {
         "id": m.id,
         "author": author,
         "author_type": m.sender_type,
-        "text": m.text,
+        "text": text,
         "time": moment(m.created_at),
         "new": new,
         "new_label": L("console.conversation.new") if new else "",

@@ -111,6 +111,7 @@ async def test_staff_see_dutch_words_only_and_axe_finds_nothing(own_gw: Gateway)
         },
     )
     await resident.say("wie leest dit?")
+    await resident.say(payload="/keep_waiting")  # a button press shows as its meaning
     await resident.say("ik heb ook een brief van het cjib")
     crisis = await own_gw.waiting()
     await crisis.say("ik wil niet meer leven")
