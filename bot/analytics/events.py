@@ -48,9 +48,14 @@ async def record_unanswered(
     channel: str | None,
     intent_guess: str | None,
     confidence: float | None,
+    conversation_ref: str | None = None,
     demo: bool = False,
 ) -> UnansweredQuestion:
-    """Store an unanswered message after removing personal data from it."""
+    """Store an unanswered message after removing personal data from it.
+
+    ``conversation_ref`` is the conversation's analytics pseudonym (never its id): the dashboard
+    counts distinct residents with it (the k < 5 rule) and forget-me finds the resident's rows.
+    """
     from bot.privacy.redact import redact  # the only way text enters analytics
 
     row = UnansweredQuestion(
@@ -59,6 +64,7 @@ async def record_unanswered(
         channel=channel,
         intent_guess=intent_guess,
         confidence=confidence,
+        conversation_ref=conversation_ref,
         demo=demo,
     )
     session.add(row)
