@@ -147,9 +147,14 @@ class ActionHandover(Action):
             dispatcher.utter_message(response="utter_handover_peer")
         else:
             dispatcher.utter_message(response="utter_handover_counsellor")
-        dispatcher.utter_message(
-            json_message={
-                "handover": {"kind": kind, "reason": reason, "urgent": urgent, "summary": summary}
-            }
-        )
+        decision: dict[str, Any] = {
+            "kind": kind,
+            "reason": reason,
+            "urgent": urgent,
+            "summary": summary,
+        }
+        if crisis:  # the safety layer's kind, so attending can answer this kind later on
+            safety = (tracker.latest_message or {}).get("safety") or {}
+            decision["crisis_kind"] = safety.get("kind") if isinstance(safety, dict) else None
+        dispatcher.utter_message(json_message={"handover": decision})
         return [SlotSet(SLOT_HANDOVER_REASON, None)]

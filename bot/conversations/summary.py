@@ -88,7 +88,9 @@ def build(
     texts = [m.text for m in messages if m.direction == "in" and m.sender_type == "contact"]
     from_words = [t for text in texts for t in topics_in(text)]
     topics = _merge(given.get("topics") or [], message_topics, from_words)
-    crisis = ["crisis"] if decision.get("reason") == "crisis" else []
+    crisis = (
+        [str(decision.get("crisis_kind") or "crisis")] if decision.get("reason") == "crisis" else []
+    )
     return {
         "wants": key_sentences(texts),
         "topics": [t for t in topics if t in TOPIC_INTENTS],

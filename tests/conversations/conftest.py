@@ -267,6 +267,7 @@ class Gateway:
         summary: dict[str, Any] | None = None,
         channel: str = "telegram",
         address: str | None = None,
+        crisis_kind: str | None = None,
     ) -> Resident:
         """A resident the assistant just handed over (as the router does it)."""
         resident = self.resident()
@@ -282,6 +283,8 @@ class Gateway:
             "urgent": urgent,
             "summary": summary or {"topics": ["rent_housing"], "urgency_flags": []},
         }
+        if crisis_kind:
+            decision["crisis_kind"] = crisis_kind
         async with self.factory() as s:
             identity = await store.identity_for(s, channel, digest, address)
             conv, _new = await store.open_conversation(s, identity)

@@ -170,3 +170,14 @@ async def test_without_a_text_for_the_kind_the_general_crisis_answer_comes(
     texts = TextCatalog({n: TEXTS.variants(n) for n in TEXTS.names() if n not in kinds})
     got = await crisis_reply_for(own_gw, texts, "violence")
     assert got[0] == TEXTS.render("utter_crisis").text
+
+
+async def test_the_assistants_crisis_kind_stays_with_the_chat(own_gw: Gateway) -> None:
+    resident = await own_gw.waiting(
+        kind=None, reason="crisis", urgent=True, story=CRISIS, crisis_kind="suicide"
+    )
+    handover = await resident.handover()
+    assert handover.crisis_kind == "suicide"
+    assert (await resident.conversation()).summary["crisis"] == ["suicide"]
+    # the assistant's crisis answer just came: a second one soon after is the short line
+    assert names_of(await resident.say(CRISIS)) == ["utter_crisis_again"]
