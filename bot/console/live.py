@@ -14,10 +14,12 @@ from typing import Any
 from urllib.parse import urlparse
 
 from aiohttp import WSMsgType, web
+from sqlalchemy import func, select
 
 from bot import keys
 from bot.console import present
 from bot.console.queries import conversation_view, load_by_id, queue_data
+from bot.conversations.tables import Message
 from bot.staff import CHAT_ROLES, COOKIE, StaffSession, User, current_user, require_roles
 from bot.storage.base import utcnow
 
@@ -56,14 +58,20 @@ def changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str]:
 
 
 async def conversation_update(
-    request: web.Request, user: User, conversation_id: str, after_id: int
+    request: web.Request, user: User, conversation_id: str, after_id: int, status: str
 ) -> tuple[list[dict[str, Any]], str, int]:
-    """New messages of a watched conversation, its status in words, the last message id."""
+    """New messages of a watched conversation, its status in words, the last message id
+    (the transcript is only read again when something changed)."""
     async with request.config_dict[keys.DB]() as session:
         found = await load_by_id(session, user, conversation_id)
         if found is None:
             return [], "", after_id
         conv, handover = found
+        last = await session.scalar(
+            select(func.max(Message.id)).where(Message.conversation_id == conv.id)
+        )
+        if int(last or 0) <= after_id and present.word("status", conv.status) == status:
+            return [], status, after_id
         view = await conversation_view(session, conv, handover, user)
         await session.commit()
     items = [m for m in view["messages"] if m["id"] > after_id]
@@ -99,7 +107,7 @@ async def live(request: web.Request) -> web.WebSocketResponse:
             last, last_text = snapshot, text
         if watched:
             items, now_status, after_id = await conversation_update(
-                request, user, watched, after_id
+                request, user, watched, after_id, status
             )
             if items:
                 await ws.send_str(json.dumps({"type": "messages", "items": items}))
