@@ -211,6 +211,8 @@ def enqueue_reply(
         body=reply.to_json(),
     )
     session.add(item)
+    # replies enqueued in this transaction (forget-me keeps these: the confirmation must go out)
+    session.info.setdefault("enqueued", []).append(item)
     conv.last_activity_at = utcnow()
     return message, item
 
