@@ -28,14 +28,12 @@ SUICIDE, LOAN_SHARK, VIOLENCE, HOMELESS, NO_FOOD = (
 KINDS = (SUICIDE, LOAN_SHARK, VIOLENCE, HOMELESS, NO_FOOD)
 CRISIS_INTENT = "crisis"
 
-# The classifier (DIET) alone never makes a message *certain*: it learned from our own short
-# examples and also said "crisis" to "laat maar". When it ranks `crisis` first with at least
-# CLASSIFIER_POSSIBLE and the rules found nothing, the message gets the *possible* tier; when the
-# rules found a hint (*possible*) and the classifier ranks `crisis` first with at least
-# CLASSIFIER_CERTAIN, the two together make it *certain*. Thresholds measured on
-# tests/safety/data/crisis_set.yml, see docs/safety.md.
+# The classifier (DIET) never makes a message *certain*, alone or with a hint of the rules: its
+# crisis confidence is not graded (1.0 for "mijn telefoon is dood" and for "ik hou het zo niet
+# vol" alike, measured on tests/safety/data/, see docs/safety.md), so only the rules decide
+# *certain*. When it ranks `crisis` first with at least CLASSIFIER_POSSIBLE and the rules found
+# nothing, the message gets the *possible* tier: the gentle line, never a missed hint.
 CLASSIFIER_POSSIBLE = 0.5
-CLASSIFIER_CERTAIN = 0.8
 
 
 @dataclass(frozen=True)
@@ -270,7 +268,8 @@ LENDER = (
     r"(?:woekeraar\w*|geldschieter\w*|geldlener\w*|illegale? (?:lening|geldlener|lener)|"
     r"zwart (?:geld )?geleend|"
     r"geleend (?:van|bij) (?:een|iemand|zon|die|mensen|foute|een paar|jongens|gasten|"
-    r"criminelen|een kennis)|"
+    r"criminelen|een kennis)|(?:van|bij) (?:iemand|een man|een vent|een gast|een kennis|zon gast|"
+    r"mensen|jongens) (?:{G2})?geleend|waar (?:ik|we) {G2}(?:aan )?schuldig|"
     r"van wie (?:ik|we|hij|ze|mijn \w+) {G2}(?:geleend|leende|leenden|leen)|waar (?:ik|we) {G2}"
     r"van {G2}(?:geleend|leende|leen)|"
     r"geld dat (?:ik|we) {G2}geleend|heeft me geld geleend|hebben me geld geleend|"
@@ -282,7 +281,10 @@ LENDER = (
     r"borrowed|loan shark)"
 )
 # Owing someone, without saying who: a lender only together with a violent threat.
-LENDER_WEAK = r"(?:heb (?:ze|hem|haar) nog \d+|(?:nog )?geld schuldig|schuld bij (?:hem|ze|die))"
+LENDER_WEAK = (
+    r"(?:heb (?:ze|hem|haar) nog \d+|(?:nog )?geld (?:aan )?schuldig|schuld bij (?:hem|ze|die)|"
+    r"schuldig (?:ben|was|bent))"
+)
 THREAT = (
     r"(?:dreig\w*|bedreig\w*|gedreigd|komen (?:me|mij|ons) halen|(?:weten|weet) waar (?:ik|we) "
     r"(?:woon|wonen)|(?:staat|staan|stond|stonden) (?:[a-z0-9]+ ){0,3}voor (?:mijn|de|onze) "
@@ -294,13 +296,15 @@ THREAT = (
     r"opzoeken|weet (?:op )?welke school|weet waar (?:mijn|de) kinderen|(?:staan|staat|stond) "
     r"(?:[a-z0-9]+ ){0,2}(?:bij|voor) (?:mijn|ons) huis|doen (?:ze|hij) (?:me|mij|ons) (?:iets|wat)|"
     r"(?:me|mij) (?:iets|wat) (?:aan )?doen|anders gebeurt er (?:wat|iets)|gevolgd|achtervolgd|"
-    r"ingegooid|vernield|bekrast|kapotgemaakt)"
+    r"ingegooid|vernield|bekrast|kapotgemaakt|iets aan ?doe\w*|wat aan ?doe\w*|(?:ga|gaat|zal|"
+    r"gaan) (?:het )?voelen)"
 )
 # Violent threats only (a weak lender needs one of these, not a letter that "threatens").
 THREAT_VIOLENT = (
     r"(?:in elkaar|knie\w*|kapot (?:maken|te maken)|maken (?:me|ons) kapot|pijn doen|iets aan(?: te)? "
     r"?doen|vermoord\w*|in brand|ingegooid|vernield|bekrast|gezicht|lichaam|weten waar (?:ik|we) "
-    r"(?:woon|wonen)|komen (?:me|mij|ons) halen|(?:me|mij|ons) (?:komt|komen) halen)"
+    r"(?:woon|wonen)|komen (?:me|mij|ons) halen|(?:me|mij|ons) (?:komt|komen) halen|"
+    r"(?:me|mij) kapot maakt|iets aan ?doe\w*)"
 )
 
 
@@ -418,7 +422,11 @@ def rules() -> tuple[Rule, ...]:
             r"\b(?:was|ben|waren|lag) (?:ik |we )?maar dood\b|\bliever dood\b|"
             r"\bbeter (?:af )?dood\b|\bdood ?gaan {G2}beter\b|\bom dood te gaan\b|"
             r"\b(?:over|aan) (?:doodgaan|dood gaan|dood willen|sterven)\b|"
-            r"\bdenk\w* {G3}aan (?:doodgaan|dood gaan|sterven|de dood)\b",
+            r"\bdenk\w* {G3}aan (?:doodgaan|dood gaan|sterven|de dood)\b|\baan (?:de dood|doodgaan|"
+            r"dood gaan|sterven) {G1}(?:denk|denkt|dacht|te denken)\b|\b(?:dood|sterven|overlijden|"
+            r"dood gaan|doodgaan) {G3}(?:van|door|met) (?:{W} )?(?:pillen|medicijnen|tabletten|"
+            r"slaappillen|paracetamol|pijnstillers|gas)\b|\bhoeveel (?:pillen|tabletten|medicijnen|"
+            r"paracetamol|slaappillen) {G4}(?:dood|dodelijk|overlijden|sterven)\b",
             negatable=AROUND,
         ),
         _rule(
@@ -560,7 +568,7 @@ def rules() -> tuple[Rule, ...]:
             SUICIDE,
             C,
             r"\b(?:wil|wens|hoop) {G3}(?:dat )?(?:het|alles) (?:allemaal )?(?:ophoudt|stopt|"
-            r"voorbij is|over is) (?:\. )?(?:voor altijd|voorgoed)\b",
+            r"voorbij is|over is) (?:\. )?(?:en )?(?:voor altijd|voorgoed|nooit meer)\b",
         ),
         _rule(
             "all_stop",
@@ -592,7 +600,15 @@ def rules() -> tuple[Rule, ...]:
             r"\bhet hoeft (?:voor mij|allemaal|voor mij allemaal|allemaal voor mij|van mij) "
             r"(?:{W} )?niet meer\b|\b(?:voor|van) mij hoeft (?:het|het allemaal) {G1}niet meer\b",
         ),
-        _rule("despair_sit", SUICIDE, C, r"\bzie {G3}niet meer zitten\b"),
+        _rule(
+            "despair_sit",
+            SUICIDE,
+            C,
+            r"\bzie\w* {G3}niet meer zitten\b|\bniet meer (?:zie|ziet|zien|zag) zitten\b|"
+            r"\bwaarom ik (?:nog|eigenlijk) (?:leef|besta|hier ben)\b|\b(?:geen|niet genoeg) "
+            r"(?:kracht|energie|zin) (?:meer )?om {G1}door te gaan met (?:het |mijn |dit )?leven\b|"
+            r"\b(?:naar|langs) het spoor\b|\bhet spoor op\b",
+        ),
         _rule(
             "no_way_out",
             SUICIDE,
@@ -646,7 +662,8 @@ def rules() -> tuple[Rule, ...]:
             SUICIDE,
             C,
             r"\b(?:want|wanna|going|wish) (?:to )?die\b|\bend (?:my|it) (?:life|all)\b|"
-            r"\bdont want to (?:live|be here|wake up)\b",
+            r"\bdont want to (?:live|be here|wake up)\b|\b(?:done|finished) with (?:life|living|it "
+            r"all)\b|\btired of (?:living|life)\b",
             negatable=BEFORE,
         ),
         _rule(
@@ -688,7 +705,7 @@ def rules() -> tuple[Rule, ...]:
             r"\b(?:word|wordt|werd|worden|ben|is|zijn|zit|zat) {G3}(?:mishandeld|geslagen|"
             r"geschopt|gewurgd|verkracht|misbruikt|aangerand|opgesloten|bedreigd|gestalkt|"
             r"gechanteerd|afgeperst|uitgebuit|gedwongen)\b|\b(?:heeft|hebben) (?:me|mij|haar|hem) "
-            r"{G3}(?:geslagen|geschopt|gewurgd|bedreigd|verkracht|mishandeld|opgesloten|geduwd|"
+            r"{G5}(?:geslagen|geschopt|gewurgd|bedreigd|verkracht|mishandeld|opgesloten|geduwd|"
             r"geknepen|pijn gedaan|getrapt|gestompt)\b|\bsluit (?:me|mij|ons|de kinderen) {G1}op\b|"
             r"\bblauw(?:e)? (?:oog|ogen|plek|plekken)\b|\b(?:gooit|gooide|smijt|smeet) {G1}met "
             r"(?:spullen|dingen|borden|stoelen|glazen)\b|\b(?:me|mij|ons) {G1}kapot (?:maakt|maken|"
@@ -1025,7 +1042,8 @@ def rules() -> tuple[Rule, ...]:
             "evicted_now",
             HOMELESS,
             C,
-            r"\b(?:zijn|ben|worden|word|werden|is|zijn we|worden we) {G3}(?:ontruimd|uitgezet)\b|"
+            r"\b(?:zijn|ben|worden|word|werden|is|zijn we|worden we|heeft|hebben) {G3}(?:ontruimd|"
+            r"uitgezet)\b|"
             r"\bsinds de ontruiming\b|\b(?:slot|sloten) {G2}(?:vervangen|veranderd|gewisseld)\b|"
             r"\b(?:kunnen|kan) {G2}niet (?:meer )?(?:naar )?(?:binnen|in (?:mijn|ons|het) huis)\b",
             unless=r"\b(?:als|dreig\w*|bang|misschien|kunnen we|kan ik|volgende|over (?:{W} )?"
@@ -1075,6 +1093,14 @@ def rules() -> tuple[Rule, ...]:
             r"babyvoeding) {G2}(?:geven|kopen|voor)\b|\bgeen (?:avondeten|ontbijt|lunch|warm eten|"
             r"maaltijd|warme maaltijd)\b|\b(?:hoe|waar) {G3}{NOW} {G1}eten\b",
             requires=r"\b(?:{NOW}|{KIDS}|honger|koelkast|kast|kastjes|school|bed)\b",
+        ),
+        _rule(
+            "only_water",
+            NO_FOOD,
+            C,
+            r"\balleen (?:maar )?(?:water|thee|kraanwater|droog brood) {G2}(?:gehad|gegeten|"
+            r"gedronken)\b",
+            requires=r"\b(?:al {G2}(?:dagen|dag)|{KIDS}|honger|sinds)\b",
         ),
         _rule(
             "not_eaten",
@@ -1151,6 +1177,7 @@ def rules() -> tuple[Rule, ...]:
             "distress",
             None,
             P,
+            r"^(?:ik )?(?:dood|doodgaan|sterven|dead)$|\bgeen (?:kracht|energie) meer\b|"
             r"\b(?:ik ga|ga ik|gaan we) {G2}dood\b|\bwordt {G2}(?:mijn|m) dood\b|\b(?:ik|me|mij|"
             r"mezelf) {G2}dood\b|\b(?:kan|kun) (?:het )?niet meer\b(?! (?:{W} )?(?:betalen|"
             r"betaal|bijhouden|volgen|overzien|vinden|bereiken|aan|in|op|naar|bellen|pinnen|"
@@ -1237,20 +1264,15 @@ def combine(rules_said: Assessment, ranking: Iterable[tuple[str, float]] = ()) -
         ranking: the classifier's (intent, confidence) pairs, best first.
 
     Returns:
-        The rules' assessment; *possible* when the classifier ranks ``crisis`` first with at least
-        ``CLASSIFIER_POSSIBLE`` and the rules found nothing; *certain* when the rules found a hint
-        and the classifier ranks ``crisis`` first with at least ``CLASSIFIER_CERTAIN``. The
-        classifier never makes a message *certain* on its own and never lowers the rules' tier.
+        The rules' assessment, raised to *possible* when the classifier ranks ``crisis`` first
+        with at least ``CLASSIFIER_POSSIBLE`` and the rules found nothing. The classifier never
+        makes a message *certain* and never lowers what the rules found.
     """
     pairs = list(ranking)
-    if rules_said.tier == CERTAIN or not pairs:
+    if rules_said.tier != NONE or not pairs:
         return rules_said
     name, confidence = pairs[0]
-    if name != CRISIS_INTENT:
-        return rules_said
-    if rules_said.tier == POSSIBLE and confidence >= CLASSIFIER_CERTAIN:
-        return Assessment(CERTAIN, rules_said.kind, f"{rules_said.rule}+classifier")
-    if rules_said.tier == NONE and confidence >= CLASSIFIER_POSSIBLE:
+    if name == CRISIS_INTENT and confidence >= CLASSIFIER_POSSIBLE:
         return Assessment(POSSIBLE, None, "classifier")
     return rules_said
 

@@ -68,6 +68,9 @@ def main() -> int:
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         log = (Path(tmp) / "rasa.log").open("wb")
+        # parse only: no tracker store, no action server (the default endpoints.yml needs both)
+        endpoints = Path(tmp) / "endpoints.yml"
+        endpoints.write_text("action_endpoint:\n  url: http://127.0.0.1:9/webhook\n")
         server = subprocess.Popen(  # noqa: S603
             [
                 str(RASA_BIN),
@@ -79,6 +82,8 @@ def main() -> int:
                 str(port),
                 "--interface",
                 "127.0.0.1",
+                "--endpoints",
+                str(endpoints),
             ],
             cwd=ROOT,
             env=env,
@@ -86,7 +91,12 @@ def main() -> int:
             stderr=subprocess.STDOUT,
         )
         try:
-            wait_http(f"http://127.0.0.1:{port}/status", 300, server)
+            try:
+                wait_http(f"http://127.0.0.1:{port}/status", 300, server)
+            except (RuntimeError, TimeoutError):
+                log.flush()
+                sys.stderr.write((Path(tmp) / "rasa.log").read_text(errors="replace")[-3000:])
+                raise
             for label, crisis_set in sets.items():
                 reports.append(
                     measure_parse(parse_with(port), f"trained model, {label}", crisis_set)
