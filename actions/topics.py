@@ -20,6 +20,7 @@ from actions.constants import (
     SLOT_URGENCY,
 )
 from actions.conversation_state import latest_intent, latest_text, list_slot
+from actions.safety import add_possible_crisis_line
 from actions.urgency import detect_urgency
 
 # Written out in full so that scripts/validate.py can see which responses code uses.
@@ -67,6 +68,7 @@ class ActionAnswerTopic(Action):
 
         dispatcher.utter_message(response=topic_response(topic))
         told.append(topic_response(topic))
+        add_possible_crisis_line(dispatcher, tracker)  # the gentle 113/112 line, when unsure
 
         events: list[dict[str, Any]] = []
         problems = [t for t in topics if t in PROBLEM_TOPICS]
