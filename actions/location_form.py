@@ -76,6 +76,7 @@ class ValidateLocationForm(FormValidationAction):
                 latest_intent(tracker),
                 _entity_value(tracker) is not None,
                 resolution is not None and resolution.status in (FOUND, AMBIGUOUS),
+                float((message.get("intent") or {}).get("confidence") or 0.0),
             )
             if kind != PLACE:
                 events: list[dict[str, Any]] = [SlotSet("location_input", None)]

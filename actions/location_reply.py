@@ -30,6 +30,32 @@ SIGN_OFF = re.compile(
 )
 WORDS = re.compile(r"[^\W_]+")
 MAX_PLACE_WORDS = 6
+# a short place-like reply the classifier is not sure about is a place the resolver may not know
+# ("Parijs", "Zuidbroek"): it gets "die plaats ken ik niet", not a topic answer
+SHORT_REPLY_WORDS = 3
+SURE = 0.7
+# what people say instead of a place ("laat maar", "doei", "ja"): trusted at any confidence
+CONVERSATION_INTENTS = frozenset(
+    {
+        "deny",
+        "cancel_handover",
+        "goodbye",
+        "thanks",
+        "something_else",
+        "next_step",
+        "feeling",
+        "confused",
+        "speak_english",
+        "stale_choice",
+        "greet",
+        "affirm",
+        "forget_me",
+        "crisis",
+        "ask_human",
+        "choose_counsellor",
+        "choose_peer",
+    }
+)
 
 
 def looks_like_place(text: str) -> bool:
@@ -49,7 +75,9 @@ def is_sad(text: str) -> bool:
     return bool(SAD_EMOJI.search(stripped)) and not WORDS.search(EMOJI.sub("", stripped))
 
 
-def reply_kind(text: str, intent: str | None, has_entity: bool, resolves: bool) -> str:
+def reply_kind(
+    text: str, intent: str | None, has_entity: bool, resolves: bool, confidence: float = 1.0
+) -> str:
     """Classify a reply to the location question.
 
     Args:
@@ -57,6 +85,7 @@ def reply_kind(text: str, intent: str | None, has_entity: bool, resolves: bool) 
         intent: the intent the NLU gave it.
         has_entity: the NLU found a municipality or postcode in it.
         resolves: the directory's resolver finds one or a few places for it.
+        confidence: the NLU's confidence in ``intent``.
 
     Returns:
         `place` (validate it as a place), `stay` (explain, ask again) or `step_out`.
@@ -72,6 +101,8 @@ def reply_kind(text: str, intent: str | None, has_entity: bool, resolves: bool) 
         return PLACE
     if intent in STAY_INTENTS:
         return STAY
-    if intent in UNSURE_INTENTS:
+    short = place_like and len(WORDS.findall(text)) <= SHORT_REPLY_WORDS
+    unsure_topic = short and confidence < SURE and intent not in CONVERSATION_INTENTS
+    if intent in UNSURE_INTENTS or unsure_topic:
         return PLACE if place_like else STEP_OUT
     return STEP_OUT

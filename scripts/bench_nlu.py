@@ -6,13 +6,14 @@ parses over real HTTP: the held-out 20%, `tests/nlu/data/unseen.yml` (short What
 `tests/nlu/data/registers.yml` (the registers real people write in; never trained on). For each
 set it prints accuracy, macro F1, out-of-scope recall, wrong answers without fallback and wrong
 money-topic answers; per register for the second set; English detection; the safety engineer's
-crisis set when `scripts/bench_safety.py` is there; parse p50/p95 and training time.
-Results: `results/bench_nlu.json` (or `results/bench_nlu_<config>.json`).
+crisis set (tests/safety/measure.py) when it is there; parse p50/p95 and training time.
+`--variant name` measures one change to config.yml (see `variant`), `--config file` another
+configuration. Results: `results/bench_nlu.json` (or `results/bench_nlu_<config>.json`).
 """
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 import os
 import random
@@ -173,21 +174,16 @@ def http_parser(port: int, latencies: list[float]) -> Parse:
     return parse
 
 
-def crisis_metrics(parse: Parse) -> dict[str, Any] | None:
-    """The safety engineer's crisis set, scored by their `scripts/bench_safety.py:measure`."""
-    path = ROOT / "scripts" / "bench_safety.py"
-    if not path.exists():
+def crisis_report(parse: Parse) -> tuple[dict[str, Any], str] | None:
+    """The safety engineer's crisis set on this model: `tests/safety/measure.py`, when present.
+
+    Returns the numbers (for the JSON) and the lines to print, or None without that module.
+    """
+    if not (ROOT / "tests" / "safety" / "measure.py").exists():
         return None
-    spec = importlib.util.spec_from_file_location("bench_safety", path)
-    if spec is None or spec.loader is None:
-        return None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    measure = getattr(module, "measure", None)
-    if measure is None:
-        return None
-    result: dict[str, Any] = measure(parse)
-    return result
+    measure = importlib.import_module("tests.safety.measure")
+    report = measure.measure_parse(parse, name="bench-nlu model (80% split)")
+    return report.as_dict(), measure.format_report(report)
 
 
 def train_model(config: Path, nlu: Path, folder: Path, env: dict[str, str]) -> float:
@@ -408,14 +404,14 @@ def main() -> int:
             wait_http(f"http://127.0.0.1:{port}/status", 240, server)
             parse = http_parser(port, latencies)
             result: dict[str, Any] = evaluate(parse, test)
-            crisis = crisis_metrics(parse)
+            crisis = crisis_report(parse)
         finally:
             server.terminate()
             server.wait(timeout=30)
     result.update(
         {
             "train_messages": sum(len(v) for v in train.values()),
-            "crisis_set": crisis,
+            "crisis_set": crisis[0] if crisis else None,
             "latency_ms_p50": round(percentile(latencies, 0.5), 1),
             "latency_ms_p95": round(percentile(latencies, 0.95), 1),
             "train_seconds": round(train_seconds, 1),
@@ -443,9 +439,9 @@ def main() -> int:
             f"Dutch messages taken for English: {registers['dutch_taken_for_english']}"
         )
     if crisis is None:
-        print("crisis set:        not available (scripts/bench_safety.py has no measure() yet)")
+        print("crisis set:        not available (tests/safety/measure.py is not there yet)")
     else:
-        print("crisis set:        " + ", ".join(f"{k} {v}" for k, v in crisis.items()))
+        print(crisis[1])
     print(
         f"parse latency:     p50 {result['latency_ms_p50']} ms, p95 {result['latency_ms_p95']} ms"
         f" ({len(latencies)} parses)"

@@ -131,6 +131,12 @@ def test_location_reply_kind(
     assert reply_kind(text, intent, entity, resolves) == kind
 
 
+def test_an_unsure_short_reply_is_a_place_to_look_up() -> None:
+    assert reply_kind("Parijs", "food_basic_needs", False, False, confidence=0.45) == PLACE
+    assert reply_kind("schulden", "debt_help", False, False, confidence=0.97) == STEP_OUT
+    assert reply_kind("laat maar", "deny", False, False, confidence=0.4) == STEP_OUT
+
+
 def test_place_shapes() -> None:
     assert looks_like_place("Súdwest-Fryslân") and looks_like_place("ik woon in de bilt")
     assert not looks_like_place("groeten van Jan") and not looks_like_place("mvg")
