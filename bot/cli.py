@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("bot.demo", "demo data: a demo team and a demo history, clearly marked as demo"),
     "serve": ("bot.serve", "run the gateway (webhooks, web chat, console, dashboard)"),
     "run": ("bot.supervise", "start Rasa, the action server and the gateway together"),
+    "audit": ("bot.staff.cli", "staff audit log: verify the hash chain"),
 }
 
 

@@ -58,15 +58,23 @@ class StaffSession(Base):
 
 
 class AuditEntry(Base):
-    """Every time a person opens (or acts on) a conversation."""
+    """One staff action (BIO 8.15): actor, action, object, result, origin and time, hash-chained.
+
+    ``prev_hash`` is the ``hash`` of the entry before (by id); see `bot.staff.audit`.
+    """
 
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     conversation_id: Mapped[str | None] = mapped_column(String(36), index=True)
     action: Mapped[str] = mapped_column(String(40))
+    object_ref: Mapped[str | None] = mapped_column(String(120))
+    result: Mapped[str] = mapped_column(String(40), default="ok")
+    origin: Mapped[str | None] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    prev_hash: Mapped[str] = mapped_column(String(64), default="")
+    hash: Mapped[str] = mapped_column(String(64), default="")
 
 
 class StaffAlert(Base):
