@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import event, select, text, update
+from sqlalchemy import Table, event, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -107,7 +107,7 @@ def _link_chain(sync: Session, _context: Any) -> None:
     if not entries:
         return
     conn = sync.connection()
-    table = AuditEntry.__table__
+    table: Table = AuditEntry.__table__  # type: ignore[assignment]
     prev = conn.execute(
         select(table.c.hash).where(table.c.id < entries[0].id).order_by(table.c.id.desc()).limit(1)
     ).scalar()
