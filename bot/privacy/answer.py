@@ -19,3 +19,11 @@ def privacy_values(settings: Settings, municipality_code: str | None = None) -> 
     """Placeholder values of `utter_privacy` for a resident of this municipality (None: unknown)."""
     policy = RetentionPolicy.from_settings(settings)
     return {"privacy_retention": retention_words(policy.days(municipality_code))}
+
+
+def render_answer(settings: Settings, municipality_code: str | None = None) -> str:
+    """The privacy answer as a resident reads it, for these settings (docs and reviews)."""
+    from bot.texts import TextCatalog
+
+    values = privacy_values(settings, municipality_code)
+    return TextCatalog.load().render("utter_privacy", **values).text
