@@ -20,7 +20,7 @@ from bot.staff.tables import AccessReason, StaffUser
 from bot.storage.base import utcnow
 
 REASON_HOURS = 8
-MIN_REASON = 10  # characters: "even kijken" is not a reason
+MIN_REASON = 20  # characters: "even kijken" is not a reason
 MAX_REASON = 500
 
 
