@@ -84,3 +84,44 @@ async def test_reason_is_kept_audited_and_shown_to_the_team_lead(staff_app, db_u
     counsellor = await staff_app()
     await post_login(counsellor, COUNSELLOR)
     assert (await counsellor.get("/console/redenen", allow_redirects=False)).status == 403
+
+
+async def test_the_gate_asks_the_reason_first_then_lets_the_admin_in(db_url: str) -> None:
+    """`reason_gate` as the conversation view calls it (a probe view on the real app)."""
+    from aiohttp import web
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.app import create_app
+    from bot.console.mfa_views import reason_gate
+    from bot.staff import current_user, require_roles
+    from tests.staff.conftest import settings_for
+
+    ids = await seed_staff(db_url)
+    conv = await add_conversation(db_url, ids["team"])
+
+    @require_roles("counsellor", "team_lead", "admin")
+    async def probe(request: web.Request) -> web.StreamResponse:
+        me = await current_user(request)
+        assert me is not None
+        if (
+            page := await reason_gate(request, me, request.match_info["id"], ids["team"])
+        ) is not None:
+            return page
+        return web.Response(text="het gesprek")
+
+    app = create_app(settings_for(db_url), pacing={}, workers=False)
+    app.router.add_route("*", "/probe/{id}", probe)
+    client = TestClient(TestServer(app, host="127.0.0.1"))
+    await client.start_server()
+    try:
+        assert await post_login(client, ADMIN) == "/console/"
+        first = await (await client.get(f"/probe/{conv}")).text()
+        assert "Waarom open je dit gesprek?" in first and "het gesprek" not in first
+        token = await csrf(client)
+        assert (await client.post(f"/probe/{conv}", data={"csrf": token})).status == 403
+        await client.post(
+            "/console/access-reason", data={"csrf": token, "conversation": conv, "reason": REASON}
+        )
+        assert await (await client.get(f"/probe/{conv}")).text() == "het gesprek"
+    finally:
+        await client.close()
