@@ -25,9 +25,7 @@ def upgrade() -> None:
     with op.batch_alter_table("staff_sessions") as batch:
         batch.add_column(sa.Column("stage", sa.String(12), nullable=False, server_default="full"))
         batch.add_column(sa.Column("pending_secret", sa.String(64)))
-        batch.add_column(
-            sa.Column("code_failures", sa.Integer, nullable=False, server_default="0")
-        )
+        batch.add_column(sa.Column("code_failures", sa.Integer, nullable=False, server_default="0"))
     op.create_table(
         "login_throttle",
         sa.Column("key", sa.String(64), primary_key=True),
