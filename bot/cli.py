@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("bot.supervise", "start Rasa, the action server and the gateway together"),
     "cluster": ("bot.cluster", "2 gateways, 2 Rasa replicas, actions, PostgreSQL and Redis"),
     "templates": ("bot.conversations.templates", "approved WhatsApp templates per municipality"),
+    "audit": ("bot.staff.cli", "staff audit log: verify the hash chain"),
 }
 
 
