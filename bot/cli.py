@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("bot.storage.cli", "database schema (Alembic migrations)"),
     "directory": ("bot.directory.cli", "local-help directory: import, export, check"),
     "demo": ("bot.demo", "demo data: a demo team and a demo history, clearly marked as demo"),
+    "nlu": ("bot.analytics.nlu_export", "export reviewed questions as Rasa training data"),
     "serve": ("bot.serve", "run the gateway (webhooks, web chat, console, dashboard)"),
     "run": ("bot.supervise", "start Rasa, the action server and the gateway together"),
 }

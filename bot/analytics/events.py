@@ -21,6 +21,11 @@ class EventName(StrEnum):
     HANDOVER_CANCELLED = "handover.cancelled"
     HANDOVER_CLOSED = "handover.closed"  # outcome
     CONVERSATION_CLOSED = "conversation.closed"
+    # attend (issue 9)
+    HANDOVER_CRISIS = "handover.crisis"  # a crisis while waiting or with a person; kind
+    HANDOVER_OVERDUE = "handover.overdue"  # nobody took it within the team's time
+    HANDOVER_REOFFERED = "handover.reoffered"  # the person went silent; offered to the team
+    CALLBACK_PROMISED = "handover.callback_promised"  # consent to be written to later
 
 
 async def record_event(
@@ -43,9 +48,14 @@ async def record_unanswered(
     channel: str | None,
     intent_guess: str | None,
     confidence: float | None,
+    conversation_ref: str | None = None,
     demo: bool = False,
 ) -> UnansweredQuestion:
-    """Store an unanswered message after removing personal data from it."""
+    """Store an unanswered message after removing personal data from it.
+
+    ``conversation_ref`` is the conversation's analytics pseudonym (never its id): the dashboard
+    counts distinct residents with it (the k < 5 rule) and forget-me finds the resident's rows.
+    """
     from bot.privacy.redact import redact  # the only way text enters analytics
 
     row = UnansweredQuestion(
@@ -54,6 +64,7 @@ async def record_unanswered(
         channel=channel,
         intent_guess=intent_guess,
         confidence=confidence,
+        conversation_ref=conversation_ref,
         demo=demo,
     )
     session.add(row)

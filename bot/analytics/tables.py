@@ -35,7 +35,14 @@ class AnalyticsEvent(Base):
 
 
 class UnansweredQuestion(Base):
-    """A message the assistant could not answer, with personal data removed before storing."""
+    """A message the assistant could not answer, with personal data removed before storing.
+
+    An analyst of the municipality reviews it in the dashboard: ``review_label`` is the intent it
+    should have had (a topic intent, ``out_of_scope`` or ``crisis``); ``missed_crisis`` is set when
+    it was a crisis the assistant missed. ``geldhulp nlu export`` writes reviewed rows to
+    ``nlu_data/reviewed/`` and stamps ``exported_at``. ``conversation_ref`` is the analytics
+    pseudonym of the conversation (distinct residents for the k < 5 rule; forget-me).
+    """
 
     __tablename__ = "unanswered_questions"
 
@@ -49,3 +56,9 @@ class UnansweredQuestion(Base):
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     handled_by: Mapped[str | None] = mapped_column(String(64))
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    conversation_ref: Mapped[str | None] = mapped_column(String(32), index=True)
+    review_label: Mapped[str | None] = mapped_column(String(40))
+    missed_crisis: Mapped[bool] = mapped_column(Boolean, default=False)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    reviewed_by: Mapped[int | None] = mapped_column(Integer)  # staff id; the audit log has more
+    exported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

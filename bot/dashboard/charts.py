@@ -8,6 +8,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from bot.dashboard.names import name
 from bot.dashboard.queries import Table
 from bot.dashboard.suppression import THRESHOLD, cell, column, is_small
 
@@ -42,7 +43,7 @@ def bar_chart(
     ]
     for i, (row, value, shown) in enumerate(zip(rows, values, shown_values, strict=True)):
         y = 5 + i * (bar_h + gap)
-        label = " · ".join(str(row[c]) for c in label_columns)
+        label = " · ".join(str(shown_value(table, row, c)) for c in label_columns)
         parts.append(
             f'<text x="{left - 6}" y="{y + 13}" text-anchor="end" class="label">{escape(label[:34])}</text>'
         )
@@ -98,9 +99,15 @@ def heatmap(table: Table) -> str:
     return "".join(parts)
 
 
+def shown_value(table: Table, row: list[Any], index: int) -> Any:
+    """A non-count cell as shown: codes (topics, channels, reasons) by their Dutch name."""
+    kind = table.name_columns.get(index)
+    return name(kind, row[index]) if kind else row[index]
+
+
 def display_rows(table: Table) -> list[list[Any]]:
-    """Rows with small counts replaced by "<5" (used by HTML and CSV alike)."""
-    rows = [list(row) for row in table.rows]
+    """Rows with small counts replaced by "<5" and codes by Dutch names (HTML and CSV alike)."""
+    rows = [[shown_value(table, row, i) for i in range(len(row))] for row in table.rows]
     for i in table.count_columns:
         if rows and all(type(r[i]) is int for r in rows):
             for row, shown in zip(

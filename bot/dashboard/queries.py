@@ -14,15 +14,17 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import combinations
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, true, update
+from sqlalchemy import CursorResult, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.analytics import EventName
+from bot.analytics.review import CRISIS, FALLBACK_INTENTS, OUT_OF_SCOPE
 from bot.analytics.tables import AnalyticsEvent, UnansweredQuestion
 from bot.dashboard.grouping import group_questions
+from bot.dashboard.keywords import keywords, may_show_verbatim
 from bot.dashboard.suppression import share
 from bot.storage.base import utcnow
 from bot.topics import TOPIC_INTENTS
@@ -30,6 +32,14 @@ from bot.topics import TOPIC_INTENTS
 LOCAL = ZoneInfo("Europe/Amsterdam")
 PERIODS = ("day", "week", "month")
 WEEKDAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
+KEYWORDS_ONLY = "alleen trefwoorden (minder dan 5 inwoners)"
+NOT_REVIEWED = "not_reviewed"
+UNSURE_BELOW = 0.5  # the router records a question as unanswered below this confidence
+LEARNING_INTENTS: tuple[str, ...] = (
+    *(t for t in TOPIC_INTENTS if t != CRISIS),
+    CRISIS,
+    OUT_OF_SCOPE,
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +68,8 @@ class Table:
     count_columns: tuple[int, ...] = ()
     note: str = ""
     total_published: bool = False  # its column total is shown elsewhere: complementary suppression
+    # columns holding codes, shown by their Dutch name: column index -> kind (bot.dashboard.names)
+    name_columns: dict[int, str] = field(default_factory=dict)
 
 
 def bucket(moment: datetime, period: str) -> str:
@@ -123,6 +135,7 @@ def figures(events: list[AnalyticsEvent], period: str = "week") -> dict[str, Tab
         ["periode", "kanaal", "gesprekken"],
         _by_period_channel(events, EventName.CONVERSATION_STARTED, period),
         (2,),
+        name_columns={1: "channel"},
     )
     tables["messages"] = Table(
         "messages",
@@ -130,6 +143,7 @@ def figures(events: list[AnalyticsEvent], period: str = "week") -> dict[str, Tab
         ["periode", "kanaal", "berichten"],
         _by_period_channel(events, EventName.MESSAGE_RECEIVED, period),
         (2,),
+        name_columns={1: "channel"},
     )
 
     received = [
@@ -144,6 +158,7 @@ def figures(events: list[AnalyticsEvent], period: str = "week") -> dict[str, Tab
         ["periode", "onderwerp", "berichten"],
         [[p, t, n] for (p, t), n in sorted(topic_periods.items())],
         (2,),
+        name_columns={1: "topic"},
     )
 
     per_conv: dict[str, set[str]] = defaultdict(set)
@@ -159,21 +174,23 @@ def figures(events: list[AnalyticsEvent], period: str = "week") -> dict[str, Tab
         ["onderwerp", "ook over", "gesprekken"],
         [[a, b, n] for (a, b), n in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))],
         (2,),
+        name_columns={0: "topic", 1: "topic"},
     )
 
     requested = [e for e in events if e.name == EventName.HANDOVER_REQUESTED]
-    for key, attr, title in (
-        ("handover_reasons", "reason", "Overdrachten: waarom"),
-        ("handover_kinds", "kind", "Overdrachten: naar wie"),
+    for key, attr, title, heading in (
+        ("handover_reasons", "reason", "Overdrachten: waarom", "reden"),
+        ("handover_kinds", "kind", "Overdrachten: naar wie", "naar wie"),
     ):
         counts = Counter(getattr(e, attr) or "geen keuze" for e in requested)
         tables[key] = Table(
             key,
             title,
-            [attr, "overdrachten"],
+            [heading, "overdrachten"],
             [[k, n] for k, n in sorted(counts.items())],
             (1,),
             total_published=True,
+            name_columns={0: attr},
         )  # total = "gevraagd" in handover_waits
     closed = Counter(e.outcome or "onbekend" for e in events if e.name == EventName.HANDOVER_CLOSED)
     tables["handover_outcomes"] = Table(
@@ -182,6 +199,7 @@ def figures(events: list[AnalyticsEvent], period: str = "week") -> dict[str, Tab
         ["afloop", "overdrachten"],
         [[k, n] for k, n in sorted(closed.items())],
         (1,),
+        name_columns={0: "outcome"},
     )
     tables["handover_waits"] = wait_table(events)
 
@@ -259,14 +277,79 @@ async def unanswered(
 
 
 def unanswered_table(rows: list[UnansweredQuestion]) -> Table:
-    """Groups of similar unanswered questions (text is already redacted)."""
+    """Groups of similar unanswered questions (text is already redacted).
+
+    A group asked by fewer than five residents shows only its keywords, never a sentence
+    (issue 11); a larger group also shows its first question as the example.
+    """
+    by_id = {r.id: r for r in rows}
     groups = group_questions([(r.id, r.text_redacted) for r in rows])
+    table_rows: list[list[Any]] = []
+    for g in groups:
+        refs = [by_id[i].conversation_ref for i in g.ids]
+        example = g.representative if may_show_verbatim(refs) else KEYWORDS_ONLY
+        table_rows.append(
+            [", ".join(keywords(g.texts)), example, len(g.ids), " ".join(map(str, g.ids))]
+        )
     return Table(
         "unanswered",
         "Onbeantwoorde vragen, gegroepeerd",
-        ["voorbeeld", "aantal", "ids"],
-        [[g.representative, len(g.ids), " ".join(map(str, g.ids))] for g in groups],
-        (1,),
+        ["trefwoorden", "voorbeeld", "aantal", "nummers"],
+        table_rows,
+        (2,),
+    )
+
+
+def learning_table(
+    events: list[AnalyticsEvent], questions: list[UnansweredQuestion], period: str = "week"
+) -> Table:
+    """Per period and topic: answered, fell back, corrected and confirmed (see docs/dashboard.md).
+
+    ``beantwoord`` counts messages the assistant answered on that topic (analytics events);
+    the other columns count unanswered or unsure questions by the topic an analyst gave them:
+    ``teruggevallen`` when the assistant gave no topic (fallback, or "not ours" for a question
+    that was ours), ``gecorrigeerd`` when it guessed another topic, ``bevestigd`` when its unsure
+    guess was right. Questions nobody reviewed yet are counted under "nog niet beoordeeld".
+    Each question counts in the period in which the resident asked it.
+    """
+    answered: Counter[tuple[str, str]] = Counter()
+    for e in events:
+        if e.name != EventName.MESSAGE_RECEIVED:
+            continue
+        sure = e.confidence is None or e.confidence >= UNSURE_BELOW  # unsure ones are questions
+        if e.topic in TOPIC_INTENTS and sure:
+            answered[(bucket(e.occurred_at, period), e.topic)] += 1
+    review: Counter[tuple[str, str, int]] = Counter()  # (period, label, column)
+    for q in questions:
+        when = bucket(q.occurred_at, period)
+        label = q.review_label
+        if q.reviewed_at is None or label is None:
+            review[(when, NOT_REVIEWED, 3)] += 1
+        elif q.intent_guess == label:
+            review[(when, label, 5)] += 1
+        elif q.intent_guess in FALLBACK_INTENTS or q.intent_guess is None:
+            review[(when, label, 3)] += 1
+        else:
+            review[(when, label, 4)] += 1
+    keys = set(answered) | {(p, t) for p, t, _ in review}
+    order = {t: i for i, t in enumerate((*LEARNING_INTENTS, NOT_REVIEWED))}
+    rows = [
+        [p, t, answered[(p, t)], review[(p, t, 3)], review[(p, t, 4)], review[(p, t, 5)]]
+        for p, t in sorted(keys, key=lambda k: (k[0], order.get(k[1], 99), k[1]))
+    ]
+    return Table(
+        "learning",
+        "Terugval en correcties per onderwerp",
+        ["periode", "onderwerp", "beantwoord", "teruggevallen", "gecorrigeerd", "bevestigd"],
+        rows,
+        (2, 3, 4, 5),
+        note=(
+            "Beantwoord: berichten waarop de digitale hulp een antwoord gaf. Teruggevallen: geen "
+            "antwoord of onzeker, met het juiste onderwerp gekozen door een analist. "
+            "Gecorrigeerd: de digitale hulp koos een ander onderwerp. Bevestigd: de onzekere keuze "
+            "was goed. Zo zie je per onderwerp of de digitale hulp beter wordt."
+        ),
+        name_columns={1: "learning"},
     )
 
 
@@ -278,8 +361,7 @@ async def mark_handled(session: AsyncSession, scope: Scope, ids: list[int], by: 
         .where(UnansweredQuestion.handled_at.is_(None))
         .values(handled_at=utcnow(), handled_by=by)
     )
-    result = await session.execute(stmt)
-    await session.commit()
+    result = cast("CursorResult[Any]", await session.execute(stmt))
     return int(result.rowcount or 0)
 
 

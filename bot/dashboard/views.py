@@ -2,12 +2,11 @@
 
 Login and roles are the staff part's (`bot.staff`): analysts and team leads see only their
 own municipalities; admins may pick any set of municipality codes (a region) or all.
+The review of unanswered questions has its own module (`bot.dashboard.review_views`).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,14 +15,22 @@ import jinja2
 from aiohttp import web
 
 from bot import keys
-from bot.dashboard import charts, queries
+from bot.dashboard import charts, names, queries
+from bot.dashboard.csvsafe import to_csv
 from bot.dashboard.queries import PERIODS, Scope, Table
-from bot.staff import User, current_user, require_roles
+from bot.staff import User, audit, current_user, require_roles
 from bot.storage.base import utcnow
 
 ROLES = ("analyst", "team_lead", "admin")
+REVIEW_ROLES = ("analyst", "team_lead")  # staff of the municipality itself (docs/dashboard.md)
 HERE = Path(__file__).resolve().parent
 ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
+ENV.globals.update(
+    t=names.t,
+    name=names.name,
+    topic_name=names.topic_name,
+    role_name=lambda role: names.labels().get(f"role.{role}") or role,
+)
 CHARTS = {  # figure -> (label columns, value column) for a bar chart; the heatmap has its own
     "conversations": ((0, 1), 2),
     "messages": ((0, 1), 2),
@@ -32,16 +39,24 @@ CHARTS = {  # figure -> (label columns, value column) for a bar chart; the heatm
     "handover_reasons": ((0,), 1),
     "handover_kinds": ((0,), 1),
     "handover_outcomes": ((0,), 1),
-    "unanswered": ((0,), 1),
+    "learning": ((0, 1), 3),
+    "unanswered": ((0,), 2),
 }
 
 
-TIME_SERIES = {"conversations", "messages", "topics"}  # charts show the most recent periods
+TIME_SERIES = {
+    "conversations",
+    "messages",
+    "topics",
+    "learning",
+}  # charts show the most recent periods
 
 
-def render(name: str, **context: Any) -> web.Response:
+def render(template: str, **context: Any) -> web.Response:
     """A template as HTML with a strict CSP (no scripts at all)."""
-    html = ENV.get_template(name).render(**context)
+    user = context.get("user")
+    context.setdefault("may_review", user is not None and user.role in REVIEW_ROLES)
+    html = ENV.get_template(template).render(**context)
     return web.Response(
         text=html,
         content_type="text/html",
@@ -80,10 +95,15 @@ def _period(request: web.Request) -> str:
 
 async def _figures(request: web.Request, user: User) -> tuple[Scope, dict[str, Table], bool]:
     scope = scope_for(user, request)
+    period = _period(request)
     async with request.config_dict[keys.DB]() as session:
         events = await queries.load_events(session, scope)
-        tables = queries.figures(events, _period(request))
-        tables["unanswered"] = queries.unanswered_table(await queries.unanswered(session, scope))
+        tables = queries.figures(events, period)
+        every_question = await queries.unanswered(session, scope, include_handled=True)
+        tables["learning"] = queries.learning_table(events, every_question, period)
+        tables["unanswered"] = queries.unanswered_table(
+            [q for q in every_question if q.handled_at is None]
+        )
         demo = await queries.has_demo(session, scope)
     return scope, tables, demo
 
@@ -106,6 +126,7 @@ async def overview(request: web.Request) -> web.Response:
         sections.append({"table": table, "svg": svg, "rows": charts.display_rows(table)})
     return render(
         "overview.html",
+        page="overview",
         user=user,
         sections=sections,
         demo=demo,
@@ -119,20 +140,32 @@ async def overview(request: web.Request) -> web.Response:
 
 @require_roles(*ROLES)
 async def export_csv(request: web.Request) -> web.Response:
-    """GET /dashboard/csv/{key}.csv: one table, suppressed exactly as on screen."""
+    """GET /dashboard/csv/{key}.csv: one table, suppressed exactly as on screen.
+
+    Every cell is neutralised against formula injection (`bot.dashboard.csvsafe`); the
+    download is audited.
+    """
     user = await current_user(request)
     assert user is not None
     _scope, tables, _demo = await _figures(request, user)
-    table = tables.get(request.match_info["key"])
+    key = request.match_info["key"]
+    table = tables.get(key)
+    async with request.config_dict[keys.DB]() as session:
+        audit(
+            session,
+            actor_id=user.id,
+            action="dashboard.export_csv",
+            object_ref=f"csv:{key}"[:80],
+            result="ok" if table is not None else "not_found",
+            origin=request.remote,
+        )
+        await session.commit()
     if table is None:
         raise web.HTTPNotFound(text="unknown table")
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(table.columns)
-    writer.writerows(charts.display_rows(table))
+    body = to_csv(table.columns, charts.display_rows(table))
     stamp = datetime.now().strftime("%Y%m%d")
     return web.Response(
-        text=out.getvalue(),
+        text=body,
         content_type="text/csv",
         charset="utf-8",
         headers={
@@ -155,14 +188,23 @@ async def handled(request: web.Request) -> web.Response:
     scope = scope_for(user, request)
     scope = Scope(scope.codes, scope.until - timedelta(days=3660), scope.until)
     async with request.config_dict[keys.DB]() as session:
-        await queries.mark_handled(session, scope, ids, by=str(user.id))
+        changed = await queries.mark_handled(session, scope, ids, by=str(user.id))
+        audit(
+            session,
+            actor_id=user.id,
+            action="dashboard.mark_handled",
+            object_ref=f"questions:{len(ids)}",
+            result="ok" if changed == len(ids) else f"changed {changed} of {len(ids)}",
+            origin=request.remote,
+        )
+        await session.commit()
     raise web.HTTPSeeOther(f"/dashboard/?{request.query_string}#unanswered")
 
 
 def _scope_label(scope: Scope) -> str:
     if scope.codes is None:
-        return "alle gemeenten"
-    return ", ".join(scope.codes) if scope.codes else "geen gemeente (vraag een beheerder)"
+        return names.t("overview.all_municipalities")
+    return ", ".join(scope.codes) if scope.codes else names.t("overview.no_municipality")
 
 
 def setup_routes(app: web.Application) -> None:
@@ -171,6 +213,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/csv/{key}.csv", export_csv)
     app.router.add_post("/unanswered/handled", handled)
     app.router.add_static("/static/", HERE / "static")
-    from bot.dashboard import local_help
+    from bot.dashboard import local_help, review_views
 
+    review_views.setup_routes(app)
     local_help.setup_routes(app)

@@ -132,12 +132,59 @@ async def store(url: str, events: list[dict[str, Any]]) -> None:
         await session.commit()
 
 
-async def add_question(url: str, text: str, code: str) -> int:
+async def add_question(
+    url: str,
+    text: str,
+    code: str,
+    *,
+    ref: str | None = None,
+    guess: str | None = "nlu_fallback",
+    confidence: float | None = 0.3,
+    at: datetime | None = None,
+) -> int:
+    """An unanswered question as stored (the text is taken as already redacted)."""
     async with open_database(url) as (_e, factory), factory() as session:
-        row = UnansweredQuestion(text_redacted=text, municipality_code=code, channel="web")
+        row = UnansweredQuestion(
+            text_redacted=text,
+            municipality_code=code,
+            channel="web",
+            conversation_ref=ref,
+            intent_guess=guess,
+            confidence=confidence,
+        )
+        if at is not None:
+            row.occurred_at = at
         session.add(row)
         await session.commit()
         return int(row.id)
+
+
+async def add_team_lead(url: str, email: str, code: str) -> None:
+    """A team with its own team lead for municipality ``code``."""
+    async with open_database(url) as (_e, factory), factory() as s:
+        team = Team(
+            name=f"Team {code}",
+            municipality_codes=[code],
+            kinds=["counsellor"],
+            opening_hours={},
+            demo=False,
+        )
+        s.add(team)
+        await s.flush()
+        s.add(
+            StaffUser(
+                email=email,
+                name=f"Lead {code}",
+                role="team_lead",
+                team_id=team.id,
+                password_hash=hash_password(DEMO_PASSWORD),
+                presence="offline",
+                failed_logins=0,
+                max_chats=1,
+                demo=False,
+            )
+        )
+        await s.commit()
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ KEYS = [
     "handover_outcomes",
     "handover_waits",
     "heatmap",
+    "learning",
     "unanswered",
 ]
 ROUTES = [
@@ -38,12 +39,18 @@ ROUTES = [
     ("POST", "/dashboard/unanswered/handled"),
     ("GET", "/dashboard/lokale-hulp"),
     ("POST", "/dashboard/lokale-hulp"),
+    ("GET", "/dashboard/beoordelen"),
+    ("GET", "/dashboard/beoordelen/vraag/1"),
+    ("POST", "/dashboard/beoordelen/vraag/1/onderwerp"),
+    ("POST", "/dashboard/beoordelen/vraag/1/crisis"),
 ]
 
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)
 async def test_every_route_needs_a_login(dashboard, method: str, path: str) -> None:  # type: ignore[no-untyped-def]
-    response = await dashboard.request(method, path, allow_redirects=False, data={"ids": "1"})
+    response = await dashboard.request(
+        method, path, allow_redirects=False, data={"ids": "1", "label": "debt_help"}
+    )
     if method == "GET":
         assert response.status == 302
         assert response.headers["Location"].startswith("/console/login")
@@ -67,6 +74,10 @@ def test_every_route_is_in_the_list_above() -> None:
         ("POST", "/unanswered/handled"),
         ("GET", "/lokale-hulp"),
         ("POST", "/lokale-hulp"),
+        ("GET", "/beoordelen"),
+        ("GET", "/beoordelen/vraag/{question_id}"),
+        ("POST", "/beoordelen/vraag/{question_id}/onderwerp"),
+        ("POST", "/beoordelen/vraag/{question_id}/crisis"),
     }
 
 
@@ -76,20 +87,21 @@ async def test_a_counsellor_may_not_see_the_dashboard(dashboard) -> None:  # typ
     )
     assert (await dashboard.get("/dashboard/", allow_redirects=False)).status == 403
     assert (await dashboard.get("/dashboard/csv/topics.csv", allow_redirects=False)).status == 403
+    assert (await dashboard.get("/dashboard/beoordelen", allow_redirects=False)).status == 403
 
 
 async def test_analyst_sees_only_own_municipality_also_in_csv(dashboard, db_url) -> None:  # type: ignore[no-untyped-def]
     await store(db_url, generate(seed=11, conversations=120))
-    mine = await add_question(db_url, "kan ik kwijtschelding krijgen groningen-vraag", "GM0014")
-    other = await add_question(db_url, "almere-geheime-vraag over de toeslag", "GM0034")
+    mine = await add_question(db_url, "kan ik kwijtschelding krijgen groningenvraag", "GM0014")
+    other = await add_question(db_url, "almeregeheim over de toeslag", "GM0034")
     csrf = await login_as(dashboard, ANALYST_A)
 
     page = await (await dashboard.get("/dashboard/")).text()
-    assert "groningen-vraag" in page and "almere-geheime-vraag" not in page
+    assert "groningenvraag" in page and "almeregeheim" not in page
     assert "<svg" in page and "GM0014" in page
     for query in ("", "?gemeente=GM0034", "?gemeente=GM0014,GM0034"):
         body = await (await dashboard.get(f"/dashboard/csv/unanswered.csv{query}")).text()
-        assert "almere-geheime-vraag" not in body
+        assert "almeregeheim" not in body
     asked_other = await (
         await dashboard.get("/dashboard/csv/conversations.csv?gemeente=GM0034")
     ).text()
@@ -125,7 +137,7 @@ async def test_analyst_sees_only_own_municipality_also_in_csv(dashboard, db_url)
     dashboard.session.cookie_jar.clear()
     await login_as(dashboard, ANALYST_B)
     body = await (await dashboard.get("/dashboard/csv/unanswered.csv")).text()
-    assert "almere-geheime-vraag" in body and "groningen-vraag" not in body
+    assert "almeregeheim" in body and "groningenvraag" not in body
 
 
 async def test_post_needs_csrf(dashboard, db_url) -> None:  # type: ignore[no-untyped-def]
@@ -138,13 +150,13 @@ async def test_post_needs_csrf(dashboard, db_url) -> None:  # type: ignore[no-un
 
 
 async def test_admin_sees_all_and_can_pick_a_region(dashboard, db_url) -> None:  # type: ignore[no-untyped-def]
-    await add_question(db_url, "groningen-vraag een", "GM0014")
-    await add_question(db_url, "almere-vraag twee", "GM0034")
+    await add_question(db_url, "groningenvraag een", "GM0014")
+    await add_question(db_url, "almerevraag twee", "GM0034")
     await login_as(dashboard, "admin@demo.geldhulp.nl")
     everything = await (await dashboard.get("/dashboard/csv/unanswered.csv")).text()
-    assert "groningen-vraag" in everything and "almere-vraag" in everything
+    assert "groningenvraag" in everything and "almerevraag" in everything
     region = await (await dashboard.get("/dashboard/csv/unanswered.csv?gemeente=GM0034")).text()
-    assert "almere-vraag" in region and "groningen-vraag" not in region
+    assert "almerevraag" in region and "groningenvraag" not in region
 
 
 async def test_demo_banner_and_escaping(dashboard, db_url) -> None:  # type: ignore[no-untyped-def]
@@ -158,5 +170,5 @@ async def test_demo_banner_and_escaping(dashboard, db_url) -> None:  # type: ign
     await login_as(dashboard, ANALYST_A)
     page = await (await dashboard.get("/dashboard/?per=month")).text()
     assert "demo-gegevens" in page
-    assert "<script>alert(1)" not in page and "&lt;script&gt;" in page
+    assert "<script>alert(1)" not in page  # shown as keywords; the question page escapes it
     assert "111222333" not in page and "06-12345678" not in page  # demo questions are redacted
