@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
 import os
@@ -28,7 +29,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -317,6 +318,17 @@ def ensure_stock_model() -> None:
     )
 
 
+@contextlib.asynccontextmanager
+async def database(backend: str, work: Path, *, migrated: bool = True) -> AsyncIterator[str]:
+    """A fresh database (made in a thread: its helper runs its own event loop)."""
+    manager = fresh_database(backend, work, migrated=migrated)
+    url = await asyncio.to_thread(manager.__enter__)
+    try:
+        yield url
+    finally:
+        await asyncio.to_thread(manager.__exit__, None, None, None)
+
+
 def stack_pids(stack: RasaStack) -> list[int]:
     return [p.pid for p in stack.procs if p.poll() is None]
 
@@ -362,7 +374,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 finally:
                     stack.stop()
             if "cluster" in args.setups:
-                with fresh_database("postgres", work, migrated=False) as tracker:
+                async with database("postgres", work, migrated=False) as tracker:
                     sync = tracker.replace("postgresql+asyncpg://", "postgresql://")
                     stack = await asyncio.to_thread(
                         start_stack, work / "cluster", replicas=2, tracker_url=sync
@@ -387,7 +399,7 @@ async def e2e(
     name: str | None = None,
 ) -> dict[str, Any]:
     telegram = await FakeTelegram().start()
-    with fresh_database(backend, work) as url:
+    async with database(backend, work) as url:
         env = gateway_env(
             database_url=url,
             redis_url="redis://127.0.0.1:6379/0" if gateways > 1 else "",
