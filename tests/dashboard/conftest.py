@@ -187,9 +187,8 @@ async def add_team_lead(url: str, email: str, code: str) -> None:
         await s.commit()
 
 
-@pytest.fixture
-async def dashboard(db_url: str) -> AsyncIterator[TestClient]:
-    """The gateway app (no workers, no Rasa needed) with the demo team and a second analyst."""
+async def seed_staff(db_url: str) -> None:
+    """The demo team (Groningen, GM0014) and a second analyst of Almere (GM0034)."""
     async with open_database(db_url) as (_e, factory):
         await seed_team(factory, if_empty=False)
         async with factory() as s:
@@ -216,6 +215,12 @@ async def dashboard(db_url: str) -> AsyncIterator[TestClient]:
                 )
             )
             await s.commit()
+
+
+@pytest.fixture
+async def dashboard(db_url: str) -> AsyncIterator[TestClient]:
+    """The gateway app (no workers, no Rasa needed) with the demo team and a second analyst."""
+    await seed_staff(db_url)
     settings = Settings(
         env="test",
         database_url=db_url,
@@ -226,6 +231,30 @@ async def dashboard(db_url: str) -> AsyncIterator[TestClient]:
     )
     client = TestClient(
         TestServer(create_app(settings, pacing={}, workers=False), host="127.0.0.1")
+    )
+    await client.start_server()
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+async def live_gateway(db_url: str, rasa_stack: Any) -> AsyncIterator[TestClient]:
+    """The whole gateway with its workers, talking to the real Rasa server (trained model)."""
+    from tests.support.rasa_stack import RASA_CHANNEL_TOKEN
+
+    await seed_staff(db_url)
+    settings = Settings(
+        env="test",
+        database_url=db_url,
+        rasa_url=rasa_stack.rasa_url,
+        rasa_timeout=30.0,
+        rasa_channel_token=Secret(RASA_CHANNEL_TOKEN),
+        pseudonym_key=Secret("test-pseudonym-key"),
+        secret_key=Secret("test-secret-key"),
+        telegram_mode="off",
+    )
+    client = TestClient(
+        TestServer(create_app(settings, pacing={}, retry_base=0.05), host="127.0.0.1")
     )
     await client.start_server()
     yield client
