@@ -64,7 +64,12 @@ class Settings:
     whatsapp_graph_url: str = "https://graph.facebook.com/v25.0"
     # privacy
     transcript_retention_days: int = 90
+    # privacy (issue 11): retention per municipality, "GM0363=30,GM0518=60" (days); others
+    # keep transcript_retention_days. Used by the purge and by the privacy answer.
+    retention_days_by_municipality: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
+    # attend (issue 9): how often the timeouts loop looks for overdue and silent chats (seconds)
+    attend_sweep_seconds: float = 30.0
 
     @property
     def is_development(self) -> bool:

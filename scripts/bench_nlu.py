@@ -1,12 +1,18 @@
-"""`make bench-nlu`: intent accuracy and F1 on a held-out 20% of our data, and parse latency.
+"""`make bench-nlu`: how well the NLU understands residents, on three sets, and how fast.
 
-Trains an NLU-only model (same config.yml) on a stratified 80% split (fixed seed), serves it with
-`rasa run --enable-api` on a free loopback port, parses every held-out message over real HTTP and
-prints accuracy, macro F1, per-intent F1 and latency p50/p95. Results: results/bench_nlu.json.
+Trains an NLU-only model (same config.yml, or `--config other.yml`) on a stratified 80% split of
+`nlu_data/` (fixed seed), serves it with `rasa run --enable-api` on a free loopback port and
+parses over real HTTP: the held-out 20%, `tests/nlu/data/unseen.yml` (short WhatsApp lines) and
+`tests/nlu/data/registers.yml` (the registers real people write in; never trained on). For each
+set it prints accuracy, macro F1, out-of-scope recall, wrong answers without fallback and wrong
+money-topic answers; per register for the second set; English detection; the safety engineer's
+crisis set when `scripts/bench_safety.py` is there; parse p50/p95 and training time.
+Results: `results/bench_nlu.json` (or `results/bench_nlu_<config>.json`).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import random
@@ -18,22 +24,32 @@ import tempfile
 import time
 import urllib.request
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bot.topics import TOPIC_INTENTS  # noqa: E402
 from tests.support.rasa_stack import RASA_BIN, free_port, wait_http  # noqa: E402
 
 SEED = 42
 HOLD_OUT = 0.2
+FALLBACK = "nlu_fallback"
+OUT_OF_SCOPE = "out_of_scope"
+# a wrong answer among these is the harmful kind: a money answer to a question that was not
+MONEY_TOPICS = frozenset(TOPIC_INTENTS) - {"crisis", "ask_human", "privacy_trust"}
+DATA = ROOT / "tests" / "nlu" / "data"
+
+Parse = Callable[[str], dict[str, Any]]
 
 
-def load() -> tuple[dict[str, list[str]], list[dict]]:
+def load() -> tuple[dict[str, list[str]], list[dict[str, Any]]]:
     """Intent examples (raw lines, annotations kept) and every other NLU block."""
     intents: dict[str, list[str]] = defaultdict(list)
-    other: list[dict] = []
+    other: list[dict[str, Any]] = []
     for path in sorted((ROOT / "nlu_data").rglob("*.yml")):
         for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
             if "intent" in block:
@@ -45,7 +61,10 @@ def load() -> tuple[dict[str, list[str]], list[dict]]:
     return intents, other
 
 
-def split(intents: dict[str, list[str]]) -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
+def split(
+    intents: dict[str, list[str]],
+) -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
+    """A stratified 80/20 split with a fixed seed: (training examples, held-out pairs)."""
     rng = random.Random(SEED)
     train, test = {}, []
     for intent, examples in intents.items():
@@ -57,7 +76,8 @@ def split(intents: dict[str, list[str]]) -> tuple[dict[str, list[str]], list[tup
     return train, test
 
 
-def write_train(train: dict[str, list[str]], other: list[dict], folder: Path) -> Path:
+def write_train(train: dict[str, list[str]], other: list[dict[str, Any]], folder: Path) -> Path:
+    """Write the training part as one Rasa NLU file."""
     blocks = [{"intent": i, "examples": "".join(f"- {e}\n" for e in ex)} for i, ex in train.items()]
     path = folder / "nlu.yml"
     path.write_text(
@@ -70,6 +90,7 @@ def write_train(train: dict[str, list[str]], other: list[dict], folder: Path) ->
 
 
 def f1_scores(pairs: list[tuple[str, str]]) -> dict[str, float]:
+    """F1 per gold label of (gold, predicted) pairs."""
     labels = {gold for gold, _ in pairs}
     scores = {}
     for label in labels:
@@ -84,18 +105,175 @@ def f1_scores(pairs: list[tuple[str, str]]) -> dict[str, float]:
 
 def load_unseen() -> list[tuple[str, str]]:
     """(text, intent) pairs of tests/nlu/data/unseen.yml."""
-    data = yaml.safe_load(
-        (ROOT / "tests" / "nlu" / "data" / "unseen.yml").read_text(encoding="utf-8")
-    )
+    data = yaml.safe_load((DATA / "unseen.yml").read_text(encoding="utf-8"))
     return [(text, intent) for intent, texts in data.items() for text in texts]
 
 
+def load_registers() -> list[tuple[str, str, str]]:
+    """(text, intent, register) triples of tests/nlu/data/registers.yml."""
+    data = yaml.safe_load((DATA / "registers.yml").read_text(encoding="utf-8"))
+    return [
+        (str(text), intent, register)
+        for register, intents in data.items()
+        for intent, texts in intents.items()
+        for text in texts
+    ]
+
+
 def percentile(values: list[float], q: float) -> float:
+    """The q-quantile (nearest rank) of ``values``."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
+def score(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """Accuracy, macro F1, fallback, out-of-scope recall and wrong answers of (gold, predicted)."""
+    if not pairs:
+        return {"messages": 0}
+    scores = f1_scores(pairs)
+    oos = [p for g, p in pairs if g == OUT_OF_SCOPE]
+    return {
+        "messages": len(pairs),
+        "accuracy": round(sum(g == p for g, p in pairs) / len(pairs), 4),
+        "macro_f1": round(statistics.mean(scores.values()), 4),
+        "fallback_rate": round(sum(p == FALLBACK for _, p in pairs) / len(pairs), 4),
+        "out_of_scope_recall": round(sum(p == OUT_OF_SCOPE for p in oos) / len(oos), 4)
+        if oos
+        else None,
+        # an out-of-scope question that fell back was at least not answered as a money topic
+        "out_of_scope_not_answered_as_topic": round(
+            sum(p not in MONEY_TOPICS for p in oos) / len(oos), 4
+        )
+        if oos
+        else None,
+        "wrong_and_not_fallback": sum(1 for g, p in pairs if p not in (g, FALLBACK)),
+        "wrong_money_topic": sum(1 for g, p in pairs if p != g and p in MONEY_TOPICS),
+        "per_intent_f1": {k: round(v, 3) for k, v in sorted(scores.items())},
+    }
+
+
+def http_parser(port: int, latencies: list[float]) -> Parse:
+    """A function that parses one text over HTTP and records its latency in ms."""
+
+    def parse(text: str) -> dict[str, Any]:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/model/parse",
+            data=json.dumps({"text": text}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        started = time.perf_counter()
+        with urllib.request.urlopen(request, timeout=30) as resp:  # noqa: S310 - loopback
+            parsed: dict[str, Any] = json.load(resp)
+        latencies.append((time.perf_counter() - started) * 1000)
+        return parsed
+
+    return parse
+
+
+def crisis_metrics(parse: Parse) -> dict[str, Any] | None:
+    """The safety engineer's crisis set, scored by their `scripts/bench_safety.py:measure`."""
+    path = ROOT / "scripts" / "bench_safety.py"
+    if not path.exists():
+        return None
+    spec = importlib.util.spec_from_file_location("bench_safety", path)
+    if spec is None or spec.loader is None:
+        return None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    measure = getattr(module, "measure", None)
+    if measure is None:
+        return None
+    result: dict[str, Any] = measure(parse)
+    return result
+
+
+def train_model(config: Path, nlu: Path, folder: Path, env: dict[str, str]) -> float:
+    """Train the NLU-only model; return the seconds it took."""
+    started = time.monotonic()
+    subprocess.run(  # noqa: S603
+        [
+            str(RASA_BIN),
+            "train",
+            "nlu",
+            "--config",
+            str(config),
+            "--nlu",
+            str(nlu),
+            "--out",
+            str(folder),
+            "--fixed-model-name",
+            "bench",
+            "--quiet",
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.monotonic() - started
+
+
+def evaluate(parse: Parse, test: list[tuple[str, str]]) -> dict[str, Any]:
+    """Parse every set and score it."""
+    held = [(gold, parse(text)["intent"]["name"]) for text, gold in test]
+    unseen = [(gold, parse(text)["intent"]["name"]) for text, gold in load_unseen()]
+    by_register: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    english_flags: dict[str, list[bool]] = defaultdict(list)
+    registers: list[tuple[str, str]] = []
+    wrong: list[dict[str, str]] = []
+    for text, gold, register in load_registers():
+        parsed = parse(text)
+        predicted = parsed["intent"]["name"]
+        registers.append((gold, predicted))
+        by_register[register].append((gold, predicted))
+        english_flags[register].append(parsed.get("language") == "en")
+        if predicted != gold:
+            wrong.append({"register": register, "gold": gold, "got": predicted, "text": text})
+    english = english_flags.pop("english", [])
+    others = [flag for flags in english_flags.values() for flag in flags]
+    return {
+        "held_out": score(held),
+        "unseen": {
+            **score(unseen),
+            "crisis_recall": round(
+                sum(p == "crisis" for g, p in unseen if g == "crisis")
+                / max(1, sum(g == "crisis" for g, _ in unseen)),
+                4,
+            ),
+        },
+        "registers": {
+            **score(registers),
+            "per_register_accuracy": {
+                name: round(sum(g == p for g, p in pairs) / len(pairs), 3)
+                for name, pairs in by_register.items()
+            },
+            "english_detected": round(sum(english) / len(english), 3) if english else None,
+            "dutch_taken_for_english": sum(others),
+            "wrong": wrong,
+        },
+    }
+
+
+def print_set(name: str, result: dict[str, Any]) -> None:
+    """Print one set's headline numbers."""
+    oos = result.get("out_of_scope_recall")
+    oos_text = (
+        f", out of scope {oos:.2f} (not a money answer {result['out_of_scope_not_answered_as_topic']:.2f})"
+        if oos is not None
+        else ""
+    )
+    print(
+        f"{name:18s} {result['messages']:4d} msgs  accuracy {result['accuracy']:.3f}  "
+        f"macro F1 {result['macro_f1']:.3f}  fell back {result['fallback_rate']:.1%}{oos_text}"
+    )
+    print(
+        f"{'':18s} wrong without falling back {result['wrong_and_not_fallback']}, "
+        f"of which a wrong money topic {result['wrong_money_topic']}"
+    )
+
+
 def main() -> int:
+    """Train, serve, parse, score, print and save."""
     config = (
         Path(sys.argv[sys.argv.index("--config") + 1])
         if "--config" in sys.argv
@@ -110,31 +288,15 @@ def main() -> int:
         "GELDHULP_RASA_CHANNEL_TOKEN": "bench-nlu",
         "ACTION_SERVER_URL": "http://127.0.0.1:9/webhook",
     }
-    with tempfile.TemporaryDirectory() as tmp:
+    latencies: list[float] = []
+    (ROOT / "results").mkdir(exist_ok=True)
+    server_log = ROOT / "results" / "bench_nlu_server.log"
+    with tempfile.TemporaryDirectory() as tmp, server_log.open("wb") as log:
         folder = Path(tmp)
-        nlu = write_train(train, other, folder)
-        started = time.monotonic()
-        subprocess.run(  # noqa: S603
-            [
-                str(RASA_BIN),
-                "train",
-                "nlu",
-                "--config",
-                str(config),
-                "--nlu",
-                str(nlu),
-                "--out",
-                str(folder),
-                "--fixed-model-name",
-                "bench",
-                "--quiet",
-            ],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        train_seconds = time.monotonic() - started
+        train_seconds = train_model(config, write_train(train, other, folder), folder, env)
+        # NLU only: no action server, trackers in memory (the real endpoints.yml wants a database)
+        endpoints = folder / "endpoints.yml"
+        endpoints.write_text("# bench-nlu: in-memory trackers\n", encoding="utf-8")
         port = free_port()
         server = subprocess.Popen(  # noqa: S603
             [
@@ -143,6 +305,8 @@ def main() -> int:
                 "--enable-api",
                 "--model",
                 str(folder / "bench.tar.gz"),
+                "--endpoints",
+                str(endpoints),
                 "--port",
                 str(port),
                 "--interface",
@@ -150,79 +314,59 @@ def main() -> int:
             ],
             cwd=ROOT,
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         try:
             wait_http(f"http://127.0.0.1:{port}/status", 240, server)
-            pairs, latencies, confident_wrong = [], [], 0
-            for text, gold in test:
-                body = json.dumps({"text": text}).encode()
-                request = urllib.request.Request(f"http://127.0.0.1:{port}/model/parse", data=body)
-                t0 = time.perf_counter()
-                with urllib.request.urlopen(request, timeout=30) as resp:  # noqa: S310 - loopback
-                    parsed = json.load(resp)
-                latencies.append((time.perf_counter() - t0) * 1000)
-                predicted = parsed["intent"]["name"]
-                pairs.append((gold, predicted))
-                if predicted not in (gold, "nlu_fallback"):
-                    confident_wrong += 1
-            # the held-back realistic messages of tests/nlu/data/unseen.yml (never training data)
-            unseen_pairs = []
-            for text, gold in load_unseen():
-                request = urllib.request.Request(
-                    f"http://127.0.0.1:{port}/model/parse", data=json.dumps({"text": text}).encode()
-                )
-                with urllib.request.urlopen(request, timeout=30) as resp:  # noqa: S310 - loopback
-                    unseen_pairs.append((gold, json.load(resp)["intent"]["name"]))
+            parse = http_parser(port, latencies)
+            result: dict[str, Any] = evaluate(parse, test)
+            crisis = crisis_metrics(parse)
         finally:
             server.terminate()
             server.wait(timeout=30)
-    scores = f1_scores(pairs)
-    accuracy = sum(g == p for g, p in pairs) / len(pairs)
-    result = {
-        "held_out_messages": len(pairs),
-        "train_messages": sum(len(v) for v in train.values()),
-        "accuracy": round(accuracy, 4),
-        "macro_f1": round(statistics.mean(scores.values()), 4),
-        "fallback_rate": round(sum(p == "nlu_fallback" for _, p in pairs) / len(pairs), 4),
-        "wrong_and_not_fallback": confident_wrong,
-        "latency_ms_p50": round(percentile(latencies, 0.5), 1),
-        "latency_ms_p95": round(percentile(latencies, 0.95), 1),
-        "train_seconds": round(train_seconds, 1),
-        "unseen_messages": len(unseen_pairs),
-        "unseen_accuracy": round(sum(g == p for g, p in unseen_pairs) / len(unseen_pairs), 4),
-        "unseen_crisis_recall": round(
-            sum(p == "crisis" for g, p in unseen_pairs if g == "crisis")
-            / max(1, sum(g == "crisis" for g, _ in unseen_pairs)),
-            4,
-        ),
-        "per_intent_f1": {k: round(v, 3) for k, v in sorted(scores.items())},
-        "seed": SEED,
-    }
-    (ROOT / "results").mkdir(exist_ok=True)
-    result["config"] = str(config.relative_to(ROOT) if config.is_relative_to(ROOT) else config)
+    result.update(
+        {
+            "train_messages": sum(len(v) for v in train.values()),
+            "crisis_set": crisis,
+            "latency_ms_p50": round(percentile(latencies, 0.5), 1),
+            "latency_ms_p95": round(percentile(latencies, 0.95), 1),
+            "train_seconds": round(train_seconds, 1),
+            "seed": SEED,
+            "config": str(config.relative_to(ROOT) if config.is_relative_to(ROOT) else config),
+        }
+    )
     out = "bench_nlu.json" if config == ROOT / "config.yml" else f"bench_nlu_{config.stem}.json"
-    (ROOT / "results" / out).write_text(json.dumps(result, indent=2), encoding="utf-8")
-    print(
-        f"held-out messages: {result['held_out_messages']} (trained on {result['train_messages']})"
+    (ROOT / "results" / out).write_text(
+        json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8"
     )
-    print(f"intent accuracy:   {result['accuracy']:.3f}")
-    print(f"intent macro F1:   {result['macro_f1']:.3f}")
+    print(f"config {result['config']}, trained on {result['train_messages']} messages (80%)")
+    print_set("held-out 20%", result["held_out"])
+    print_set("unseen (WhatsApp)", result["unseen"])
+    print(f"{'':18s} crisis recall {result['unseen']['crisis_recall']:.2f}")
+    registers = result["registers"]
+    print_set("registers", registers)
     print(
-        f"fell back:         {result['fallback_rate']:.1%}; wrong without falling back: {confident_wrong}"
+        "  per register: "
+        + ", ".join(f"{k} {v:.2f}" for k, v in registers["per_register_accuracy"].items())
     )
-    print(
-        f"unseen set:        accuracy {result['unseen_accuracy']:.3f} on {len(unseen_pairs)} messages, "
-        f"crisis recall {result['unseen_crisis_recall']:.2f}"
-    )
+    if registers["english_detected"] is not None:
+        print(
+            f"  English messages answered as English: {registers['english_detected']:.2f}; "
+            f"Dutch messages taken for English: {registers['dutch_taken_for_english']}"
+        )
+    if crisis is None:
+        print("crisis set:        not available (scripts/bench_safety.py has no measure() yet)")
+    else:
+        print("crisis set:        " + ", ".join(f"{k} {v}" for k, v in crisis.items()))
     print(
         f"parse latency:     p50 {result['latency_ms_p50']} ms, p95 {result['latency_ms_p95']} ms"
+        f" ({len(latencies)} parses)"
     )
     print(f"NLU training:      {result['train_seconds']} s")
-    print("per intent F1:")
-    for name, score in result["per_intent_f1"].items():
-        print(f"  {name:22s} {score:.3f}")
+    print("registers, F1 per intent:")
+    for name, value in registers["per_intent_f1"].items():
+        print(f"  {name:22s} {value:.3f}")
     return 0
 
 

@@ -21,6 +21,11 @@ class EventName(StrEnum):
     HANDOVER_CANCELLED = "handover.cancelled"
     HANDOVER_CLOSED = "handover.closed"  # outcome
     CONVERSATION_CLOSED = "conversation.closed"
+    # attend (issue 9)
+    HANDOVER_CRISIS = "handover.crisis"  # a crisis while waiting or with a person; kind
+    HANDOVER_OVERDUE = "handover.overdue"  # nobody took it within the team's time
+    HANDOVER_REOFFERED = "handover.reoffered"  # the person went silent; offered to the team
+    CALLBACK_PROMISED = "handover.callback_promised"  # consent to be written to later
 
 
 async def record_event(

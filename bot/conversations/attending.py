@@ -1,29 +1,68 @@
 """What a resident's message gets while the conversation is not with the assistant.
 
-States: waiting for a person, with a person (the router sends nothing of these to Rasa). The
-router stores the message first and passes the safety layer's screening of it.
+The state table of docs/console.md in code: for each state (waiting for a person in hours, out
+of hours, with a callback promised, after the crisis answer; with a person) and each kind of
+message (`commands.Kind`), exactly one answer, or the message reaches the person (stored in the
+transcript, marked new in the console), never both silence and nobody. The router stores the
+message first and passes the safety layer's screening; this module only writes rows and
+enqueues replies (no network I/O), in the router's transaction.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.analytics import EventName, record_event
-from bot.conversations import store
+from bot.conversations import forgetting, store, summary
+from bot.conversations.commands import Kind, classify
 from bot.conversations.models import Inbound, Reply
 from bot.conversations.safety import Screening
 from bot.conversations.states import Status
-from bot.conversations.tables import ChannelIdentity, Conversation
+from bot.conversations.tables import (
+    ChannelIdentity,
+    Conversation,
+    ConversationEvent,
+    Handover,
+    Message,
+    Note,
+)
+from bot.conversations.waiting import team_is_there
 from bot.privacy.pseudonym import pseudonym
+from bot.staff import Team
+from bot.storage.base import utcnow
 from bot.texts import TextCatalog
 
 if TYPE_CHECKING:
     from bot.conversations.handover import HandoverService
 
-CANCEL_WORDS = ("/cancel_handover", "toch niet", "laat maar", "annuleer", "stop met wachten")
+ACK_REPEAT = timedelta(minutes=10)  # "ook dit bericht staat klaar" at most this often
+CRISIS_REPEAT = timedelta(minutes=15)  # the full crisis answer again after this long
+POSSIBLE_REPEAT = timedelta(minutes=15)
+
+
+@dataclass
+class Turn:
+    """One resident message in a non-assistant state, with what it needs to be answered."""
+
+    session: AsyncSession
+    conv: Conversation
+    identity: ChannelIdentity
+    inbound: Inbound
+    screening: Screening
+    kind: Kind
+    handover: Handover | None
+    team: Team | None
+    now: datetime
+    message: Message | None
+
+    @property
+    def channel(self) -> str:
+        return self.conv.channel
 
 
 @dataclass
@@ -34,9 +73,28 @@ class Attending:
     pseudonym_key: str
     handover: HandoverService | None = None
 
-    def _reply(self, name: str, channel: str, **values: Any) -> Reply:
-        text = self.texts.render(name, channel=channel, **values)
-        return Reply(text.text, text.buttons)
+    # --- small helpers -----------------------------------------------------------------------
+
+    def _say(self, t: Turn, response: str, **values: Any) -> None:
+        text = self.texts.render(response, channel=t.channel, **values)
+        store.enqueue_reply(
+            t.session, t.conv, t.identity, Reply(text.text, text.buttons), sender_type="system"
+        )
+
+    def _team_name(self, t: Turn) -> str:
+        if t.team is not None:
+            return t.team.name
+        return self.texts.render("utter_team_unknown", channel=t.channel).text
+
+    @property
+    def _service(self) -> HandoverService:
+        if self.handover is None:
+            from bot.conversations.handover import HandoverService
+
+            self.handover = HandoverService(self.texts, self.pseudonym_key)
+        return self.handover
+
+    # --- entry point -------------------------------------------------------------------------
 
     async def handle(
         self,
@@ -47,27 +105,251 @@ class Attending:
         screening: Screening,
     ) -> None:
         """Answer (or keep for the person) one stored message; the caller commits."""
-        del screening  # not yet used: a crisis while waiting is issue 9
-        text = (inbound.payload or inbound.text or "").strip().lower()
-        if text in ("/contact_me", "/no_contact") and self.handover is not None:
-            reply = await self.handover.consent(session, conv, text == "/contact_me")
-            store.enqueue_reply(session, conv, identity, reply, sender_type="system")
-        elif conv.status == Status.WAITING_FOR_HUMAN and any(
-            text.startswith(w) for w in CANCEL_WORDS
-        ):
-            store.move(session, conv, Status.BOT, "resident", "cancelled")
-            await record_event(
-                session,
-                EventName.HANDOVER_CANCELLED,
-                channel=conv.channel,
-                municipality_code=conv.municipality_code,
-                conversation_ref=pseudonym(self.pseudonym_key, conv.id),
+        service = self._service
+        handover = await service.open_handover(session, conv)
+        team = await session.get(Team, handover.team_id) if handover and handover.team_id else None
+        message = await session.scalar(
+            select(Message)
+            .where(Message.conversation_id == conv.id, Message.direction == "in")
+            .order_by(Message.id.desc())
+            .limit(1)
+        )
+        kind = classify(inbound, screening)
+        if message is not None and screening.tier != "none":
+            message.data = {
+                **(message.data or {}),
+                "screening": {"tier": screening.tier, "kind": screening.kind},
+            }
+        t = Turn(
+            session, conv, identity, inbound, screening, kind, handover, team, utcnow(), message
+        )
+        if kind == Kind.CRISIS:
+            await self._crisis(t)
+        elif kind in (Kind.FORGET, Kind.FORGET_CONFIRM, Kind.FORGET_CANCEL):
+            await self._forget(t)
+        elif conv.status == Status.WITH_HUMAN:
+            await self._with_person(t)
+        else:
+            await self._waiting(t)
+
+    # --- crisis, in every state ----------------------------------------------------------------
+
+    async def _crisis(self, t: Turn) -> None:
+        """The crisis answer for its kind at once; urgent, on top, the team alerted."""
+        kind = t.screening.kind
+        handover = t.handover
+        recent = (
+            handover is not None
+            and handover.crisis_at is not None
+            and handover.crisis_kind == (kind or "crisis")
+            and t.now - handover.crisis_at < CRISIS_REPEAT
+            and await self._crisis_answered_since(t, kind or "crisis", t.now - CRISIS_REPEAT)
+        )
+        if recent:
+            self._say(t, "utter_crisis_again")
+        else:
+            specific = f"utter_crisis_{kind}" if kind else ""
+            self._say(t, specific if specific in self.texts.names() else "utter_crisis")
+            store.add_event(t.session, t.conv, "crisis.answered", "system", kind=kind or "crisis")
+        if handover is None:
+            return
+        pool = await self._service.mark_crisis(t.session, t.conv, handover, kind, t.now)
+        if recent:
+            return
+        if t.conv.status == Status.WITH_HUMAN:
+            person = await self._service.assignee(t.session, handover)
+            if person is not None:
+                name = self._service.author(person, t.channel)["name"]
+                self._say(t, "utter_crisis_person_reads", name=name)
+            return
+        if pool is not None:
+            self._say(t, "utter_crisis_pool", team=self._team_name(t), pool=pool.name)
+        elif await team_is_there(t.session, t.team, handover.kind, t.now):
+            self._say(t, "utter_crisis_on_top", team=self._team_name(t))
+        else:
+            back = self._service.back(t.team, t.now, t.channel)
+            self._say(t, "utter_crisis_nobody", team=self._team_name(t), back=back)
+
+    async def _crisis_answered_since(self, t: Turn, kind: str, since: datetime) -> bool:
+        """True when this conversation got the full crisis answer for ``kind`` since then."""
+        rows = (
+            await t.session.scalars(
+                select(ConversationEvent.data).where(
+                    ConversationEvent.conversation_id == t.conv.id,
+                    ConversationEvent.name == "crisis.answered",
+                    ConversationEvent.created_at >= since,
+                )
             )
-            store.enqueue_reply(
-                session,
-                conv,
-                identity,
-                self._reply("utter_gateway_handover_cancelled", conv.channel),
+        ).all()
+        return any((data or {}).get("kind") == kind for data in rows)
+
+    # --- forget me, in every state -------------------------------------------------------------
+
+    async def _forget(self, t: Turn) -> None:
+        """Ask once to confirm, then erase everything about the resident and close."""
+        service = self._service
+        if t.kind == Kind.FORGET:
+            self._say(
+                t, service.first_of("utter_forget_me_confirm", "utter_handover_forget_confirm")
             )
-            if self.handover is not None:
-                await self.handover.cancel(session, conv)
+            return
+        if t.kind == Kind.FORGET_CANCEL:
+            self._say(
+                t, service.first_of("utter_forget_me_cancelled", "utter_handover_forget_cancelled")
+            )
+            return
+        # the confirmation is queued first: its outbox item keeps the address until it is sent
+        self._say(t, service.first_of("utter_forget_me_done", "utter_forget_me"))
+        conv = t.conv
+        if t.handover is not None:
+            t.handover.ended_at, t.handover.outcome = t.now, "forgotten"
+        conv.summary, conv.handover = None, None
+        await t.session.execute(delete(Note).where(Note.conversation_id == conv.id))
+        forget = getattr(forgetting, "forget_resident", None)
+        if forget is not None:
+            await forget(t.session, conv)
+        else:
+            await forgetting.forget_identity(t.session, conv)
+        store.move(t.session, conv, Status.CLOSED, "resident", "forget_me")
+        await record_event(
+            t.session,
+            EventName.CONVERSATION_CLOSED,
+            channel=conv.channel,
+            municipality_code=conv.municipality_code,
+            conversation_ref=pseudonym(self.pseudonym_key, conv.id),
+            outcome="forgotten",
+        )
+
+    # --- waiting for a person ----------------------------------------------------------------
+
+    async def _there(self, t: Turn) -> bool:
+        kind = t.handover.kind if t.handover else None
+        return await team_is_there(t.session, t.team, kind, t.now)
+
+    async def _waiting(self, t: Turn) -> None:
+        handover, kind = t.handover, t.kind
+        if handover is None:  # nothing to wait for any more: back to the assistant
+            store.move(t.session, t.conv, Status.BOT, "system", "no open request")
+            self._say(t, "utter_handover_cancelled")
+            return
+        if kind in (Kind.CANCEL, Kind.STOP, Kind.END_CHAT):
+            await self._cancel(t)
+        elif kind in (Kind.CONTACT_ME, Kind.NO_CONTACT):
+            reply = await self._service.consent(t.session, t.conv, kind == Kind.CONTACT_ME)
+            store.enqueue_reply(t.session, t.conv, t.identity, reply, sender_type="system")
+        elif kind == Kind.LEAVE_MESSAGE:
+            handover.left_message = True
+            handover.acked_at = t.now
+            self._say(t, "utter_wait_leave_message", team=self._team_name(t))
+            if handover.contact_consent is None:
+                self._say(t, "utter_handover_ask_consent")
+        elif kind == Kind.WHO_READS:
+            self._say(t, "utter_handover_who_reads_waiting", team=self._team_name(t))
+        elif kind == Kind.MEDIA:
+            self._say(t, "utter_handover_media")
+        elif kind in (Kind.KEEP_WAITING, Kind.CONTINUE_CHAT):
+            if await self._there(t):
+                line = await self._service.line(t.session, handover, t.channel, t.now)
+                self._say(t, "utter_wait_keep", place=line["place"])
+            else:
+                await self._status(t)
+        elif kind == Kind.WAIT_QUESTION:
+            await self._status(t)
+        elif kind == Kind.POSSIBLE_CRISIS and self._possible_due(t):
+            handover.possible_crisis_at = t.now
+            self._say(
+                t, self._service.first_of("utter_crisis_possible", "utter_handover_crisis_reminder")
+            )
+        else:  # a story, a question, a thank-you: it waits for the person; tell them, not always
+            t.conv.summary = summary.add_message(
+                t.conv.summary, t.inbound.text, intent=t.screening.intent
+            )
+            await self._acknowledge(t)
+
+    def _possible_due(self, t: Turn) -> bool:
+        seen = t.handover.possible_crisis_at if t.handover else None
+        return seen is None or t.now - seen >= POSSIBLE_REPEAT
+
+    async def _cancel(self, t: Turn) -> None:
+        store.move(t.session, t.conv, Status.BOT, "resident", "cancelled")
+        await record_event(
+            t.session,
+            EventName.HANDOVER_CANCELLED,
+            channel=t.conv.channel,
+            municipality_code=t.conv.municipality_code,
+            conversation_ref=pseudonym(self.pseudonym_key, t.conv.id),
+        )
+        self._say(t, "utter_handover_cancelled")
+        await self._service.cancel(t.session, t.conv)
+
+    async def _status(self, t: Turn) -> None:
+        """Where the resident is: the place in line and the measured wait, or when we're back."""
+        handover = t.handover
+        assert handover is not None
+        if await self._there(t):
+            if handover.crisis_at is not None:
+                self._say(t, "utter_wait_ack_crisis", team=self._team_name(t))
+                return
+            line = await self._service.line(t.session, handover, t.channel, t.now)
+            self._say(t, "utter_wait_status", team=self._team_name(t), **line)
+            return
+        back = self._service.back(t.team, t.now, t.channel)
+        self._say(t, "utter_wait_status_closed", team=self._team_name(t), back=back)
+
+    async def _acknowledge(self, t: Turn) -> None:
+        """'Je bericht staat klaar voor …' once, a short line after a while, else nothing (the
+        message is in the transcript, marked new for the person who takes the chat)."""
+        handover = t.handover
+        assert handover is not None
+        if handover.acked_at is not None and t.now - handover.acked_at < ACK_REPEAT:
+            return
+        first = handover.acked_at is None
+        handover.acked_at = t.now
+        team = self._team_name(t)
+        if not first:
+            self._say(t, "utter_wait_ack_short", team=team)
+            return
+        if await self._there(t):
+            if handover.crisis_at is not None:
+                self._say(t, "utter_wait_ack_crisis", team=team)
+            else:
+                line = await self._service.line(t.session, handover, t.channel, t.now)
+                self._say(t, "utter_wait_ack", team=team, **line)
+            return
+        if handover.contact_consent:
+            back = self._service.back(t.team, t.now, t.channel)
+            self._say(t, "utter_wait_ack_callback", team=team, back=back)
+            return
+        back = self._service.back(t.team, t.now, t.channel)
+        self._say(t, "utter_wait_ack_closed", team=team, back=back)
+        if handover.contact_consent is None:
+            self._say(t, "utter_handover_ask_consent")
+
+    # --- with a person -------------------------------------------------------------------------
+
+    async def _with_person(self, t: Turn) -> None:
+        service = self._service
+        person = await service.assignee(t.session, t.handover)
+        name = service.author(person, t.channel)["name"] if person else self._team_name(t)
+        kind = t.kind
+        if kind in (Kind.CANCEL, Kind.STOP):
+            self._say(t, "utter_handover_stop_confirm", name=name)  # the person reads it too
+        elif kind == Kind.END_CHAT:
+            self._say(t, "utter_handover_resident_left", name=name)
+            await service.finish(t.session, t.conv, None, to=Status.BOT, outcome="resident_left")
+        elif kind == Kind.CONTINUE_CHAT:
+            self._say(t, "utter_handover_continue", name=name)
+        elif kind == Kind.WHO_READS:
+            role = service.author(person, t.channel)["role"] if person else ""
+            self._say(
+                t, "utter_handover_who_reads_person", name=name, role=role, team=self._team_name(t)
+            )
+        elif kind == Kind.MEDIA:
+            self._say(t, "utter_handover_media")
+        elif kind in (Kind.KEEP_WAITING, Kind.LEAVE_MESSAGE, Kind.CONTACT_ME, Kind.NO_CONTACT):
+            if kind in (Kind.CONTACT_ME, Kind.NO_CONTACT) and t.handover is not None:
+                t.handover.contact_consent = kind == Kind.CONTACT_ME
+            self._say(t, "utter_handover_person_here", name=name)
+        elif kind == Kind.POSSIBLE_CRISIS and t.handover is not None:
+            t.handover.possible_crisis_at = t.now  # flagged for the person, who reads it now
+        # anything else reaches the person: it is in the transcript, marked new, live

@@ -1,11 +1,16 @@
-"""Handover use cases: route a request to a team, take it (one winner), reply, hand back, close.
+"""Handover use cases: route a request to a team, take it (one winner), reply, hand back, close,
+and the moves of attending (a crisis to the top or to the 24/7 pool, overdue, offered again).
 
 The assistant decides (the `handover` payload); this module carries it out. Every change of
-state goes through `store.move` (the state table) and records analytics events.
+state goes through `store.move` (the state table) and records analytics events. No network
+I/O: replies go to the outbox.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,18 +20,20 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.analytics import EventName, record_event
-from bot.conversations import store
+from bot.conversations import store, summary
 from bot.conversations.assignment import ROLES_FOR_KIND, TZ, is_open, next_opening, pick_team
 from bot.conversations.models import Reply
 from bot.conversations.states import Status
 from bot.conversations.tables import ChannelIdentity, Conversation, Handover
+from bot.conversations.team_rules import Rules, all_rules
+from bot.conversations.waiting import place_in_line, team_is_there, typical_wait_minutes
 from bot.privacy.pseudonym import pseudonym
 from bot.settings import Settings
-from bot.staff import StaffUser, Team
+from bot.staff import StaffUser, Team, raise_alert
 from bot.storage.base import utcnow
 from bot.texts import TextCatalog
 
-MINUTES_PER_WAITING = 5
+logger = logging.getLogger(__name__)
 # written out so scripts/validate.py sees that code uses these responses
 WEEKDAY_NAMES = (
     "utter_weekday_0",
@@ -37,31 +44,120 @@ WEEKDAY_NAMES = (
     "utter_weekday_5",
     "utter_weekday_6",
 )
+ROLE_NAMES = {
+    "counsellor": "utter_role_counsellor",
+    "peer": "utter_role_peer",
+    "team_lead": "utter_role_team_lead",
+    "admin": "utter_role_admin",
+}
+CRISIS = "crisis"  # the crisis kind when the safety layer did not name one
 
 
 class HandoverError(Exception):
     """A handover action that cannot be done (already taken, not yours, closed)."""
 
 
+def first_name(staff: StaffUser) -> str:
+    """The first name a resident sees ("Sanne (demo)" -> "Sanne")."""
+    return (staff.name or "").split(" ")[0].strip() or staff.name
+
+
 @dataclass
 class HandoverService:
-    """Carries out handovers; the router calls `request`, the console the rest."""
+    """Carries out handovers; the router calls `request`, attending and the console the rest."""
 
     texts: TextCatalog
     pseudonym_key: str
 
-    def _reply(self, response: str, channel: str, **values: Any) -> Reply:
+    # --- texts -----------------------------------------------------------------------------
+
+    def reply(self, response: str, channel: str, **values: Any) -> Reply:
+        """A domain response as a reply (placeholders filled)."""
         text = self.texts.render(response, channel=channel, **values)
         return Reply(text.text, text.buttons)
 
-    def _back(self, hours: dict[str, Any], now: datetime, channel: str) -> str:
-        opening = next_opening(hours, now)
+    def text(self, response: str, channel: str, **values: Any) -> str:
+        """Only the text of a domain response."""
+        return self.reply(response, channel, **values).text
+
+    def first_of(self, *names: str) -> str:
+        """The first of ``names`` that the domain has (another part's texts, then ours)."""
+        known = set(self.texts.names())
+        return next((n for n in names if n in known), names[-1])
+
+    def back(self, team: Team | None, now: datetime, channel: str) -> str:
+        """When the team is back ("op maandag om 09:00 uur"), in words."""
+        opening = next_opening(team.opening_hours or {}, now) if team else None
         if opening is None:
-            return self._reply("utter_back_unknown", channel).text
+            return self.text("utter_back_unknown", channel)
         if opening.date() == now.astimezone(TZ).date():
-            return self._reply("utter_back_today", channel, time=opening.strftime("%H:%M")).text
-        day = self._reply(WEEKDAY_NAMES[opening.weekday()], channel).text
-        return self._reply("utter_back_day", channel, day=day, time=opening.strftime("%H:%M")).text
+            return self.text("utter_back_today", channel, time=opening.strftime("%H:%M"))
+        day = self.text(WEEKDAY_NAMES[opening.weekday()], channel)
+        return self.text("utter_back_day", channel, day=day, time=opening.strftime("%H:%M"))
+
+    def role_text(self, role: str, channel: str) -> str:
+        """The role as residents read it ("ervaringsdeskundige")."""
+        return self.text(ROLE_NAMES.get(role, "utter_role_admin"), channel)
+
+    def author(self, staff: StaffUser, channel: str) -> dict[str, str]:
+        """Who writes, for the resident's channel: first name and role."""
+        return {
+            "type": "person",
+            "name": first_name(staff),
+            "role": self.role_text(staff.role, channel),
+        }
+
+    async def line(
+        self, session: AsyncSession, handover: Handover, channel: str, now: datetime
+    ) -> dict[str, str]:
+        """The resident's place in the line and the team's measured wait, as two sentences."""
+        place = await place_in_line(session, handover)
+        if place <= 1:
+            place_text = self.text("utter_wait_place_next", channel)
+        elif place == 2:
+            place_text = self.text("utter_wait_place_one", channel)
+        else:
+            place_text = self.text("utter_wait_place_more", channel, ahead=place - 1)
+        minutes = await typical_wait_minutes(session, handover.team_id, now)
+        if minutes is None:
+            wait = self.text("utter_wait_unknown", channel)
+        elif minutes == 1:
+            wait = self.text("utter_wait_measured_one", channel)
+        else:
+            wait = self.text("utter_wait_measured", channel, minutes=minutes)
+        return {"place": place_text, "wait": wait}
+
+    # --- lookups ---------------------------------------------------------------------------
+
+    async def open_handover(self, session: AsyncSession, conv: Conversation) -> Handover | None:
+        """The conversation's open request (the latest one not ended)."""
+        return await session.scalar(
+            select(Handover)
+            .where(Handover.conversation_id == conv.id, Handover.ended_at.is_(None))
+            .order_by(Handover.id.desc())
+            .limit(1)
+        )
+
+    async def crisis_pool(
+        self, session: AsyncSession, now: datetime, *, exclude: int | None = None
+    ) -> Team | None:
+        """A 24/7 crisis pool team with someone there now (the lowest id first)."""
+        rules = await all_rules(session)
+        for team_id in sorted(t for t, r in rules.items() if r.crisis_pool and t != exclude):
+            team = await session.get(Team, team_id)
+            if await team_is_there(session, team, None, now):
+                return team
+        return None
+
+    async def identity(self, session: AsyncSession, conv: Conversation) -> ChannelIdentity | None:
+        """Where the resident can be reached (None once forgotten)."""
+        return await session.get(ChannelIdentity, conv.identity_id) if conv.identity_id else None
+
+    def ref(self, conv: Conversation) -> str:
+        """The analytics pseudonym of a conversation."""
+        return pseudonym(self.pseudonym_key, conv.id)
+
+    # --- the request -------------------------------------------------------------------------
 
     async def request(
         self,
@@ -70,79 +166,136 @@ class HandoverService:
         decision: dict[str, Any],
         identity: ChannelIdentity,
     ) -> list[Reply]:
-        """Route to a team and tell the resident who comes, roughly when, or when we're back."""
+        """Route to a team and tell the resident who comes, their place and the measured wait,
+        or when the team is back; a crisis out of hours goes to the 24/7 pool when there is one.
+        """
         now = utcnow()
         kind = decision.get("kind")
+        crisis = decision.get("reason") == "crisis"
         teams = list((await session.scalars(select(Team))).all())
-        team = pick_team(teams, conv.municipality_code, kind)
-        roles = ROLES_FOR_KIND.get(kind or "", {"counsellor", "team_lead", "peer"})
-        online = 0
-        if team is not None:
-            online = int(
-                await session.scalar(
-                    select(func.count())
-                    .select_from(StaffUser)
-                    .where(
-                        StaffUser.team_id == team.id,
-                        StaffUser.presence == "available",
-                        StaffUser.role.in_(roles),
-                    )
-                )
-                or 0
-            )
-        out_of_hours = team is None or not is_open(team.opening_hours or {}, now) or online == 0
-        session.add(
-            Handover(
-                conversation_id=conv.id,
-                team_id=team.id if team else None,
-                kind=kind,
-                reason=str(decision.get("reason") or "asked"),
-                urgent=bool(decision.get("urgent")),
-                out_of_hours=out_of_hours,
-                requested_at=now,
-            )
+        rules = await all_rules(session)
+        normal = [t for t in teams if not rules.get(t.id, Rules()).crisis_pool]
+        team = pick_team(normal or teams, conv.municipality_code, kind)
+        there = await team_is_there(session, team, kind, now)
+        pool = None
+        if crisis and not there:
+            pool = await self.crisis_pool(session, now, exclude=team.id if team else None)
+        routed = pool or team
+        handover = Handover(
+            conversation_id=conv.id,
+            team_id=routed.id if routed else None,
+            kind=kind,
+            reason=str(decision.get("reason") or "asked"),
+            urgent=bool(decision.get("urgent")) or crisis,
+            out_of_hours=not (there or pool),
+            requested_at=now,
+            crisis_kind=CRISIS if crisis else None,
+            crisis_at=now if crisis else None,
+            left_message=False,
         )
-        name = team.name if team else "het hulpteam"
-        replies: list[Reply] = []
-        if out_of_hours:
-            back = (
-                self._back(team.opening_hours or {}, now, conv.channel)
-                if team
-                else self._reply("utter_back_unknown", conv.channel).text
+        session.add(handover)
+        await session.flush()
+        await self._summarise(session, conv, decision, now)
+        if crisis:  # the assistant sent the crisis answer with this decision
+            store.add_event(session, conv, "crisis.answered", "bot", kind=CRISIS)
+        if crisis and routed is not None:
+            await self._crisis_alert(session, conv, handover)
+        name = team.name if team else self.text("utter_back_unknown", conv.channel)
+        channel = conv.channel
+        if crisis and pool is not None:
+            return [self.reply("utter_crisis_pool", channel, team=name, pool=pool.name)]
+        if crisis and there:
+            return [self.reply("utter_crisis_on_top", channel, team=name)]
+        if crisis:
+            return [
+                self.reply(
+                    "utter_crisis_nobody", channel, team=name, back=self.back(team, now, channel)
+                ),
+                self.reply("utter_handover_ask_consent", channel),
+            ]
+        if handover.out_of_hours:
+            return [
+                self.reply(
+                    "utter_handover_out_of_hours",
+                    channel,
+                    team=name,
+                    back=self.back(team, now, channel),
+                ),
+                self.reply("utter_handover_ask_consent", channel),
+            ]
+        response = (
+            "utter_handover_queued_peer" if kind == "peer" else "utter_handover_queued_counsellor"
+        )
+        return [
+            self.reply(
+                response, channel, team=name, **await self.line(session, handover, channel, now)
             )
-            replies.append(
-                self._reply("utter_handover_out_of_hours", conv.channel, team=name, back=back)
-            )
-            replies.append(self._reply("utter_handover_ask_consent", conv.channel))
-        else:
-            waiting = int(
-                await session.scalar(
-                    select(func.count())
-                    .select_from(Handover)
-                    .where(
-                        Handover.team_id == team.id,
-                        Handover.assigned_to.is_(None),
-                        Handover.ended_at.is_(None),
+        ]
+
+    async def _summarise(
+        self, session: AsyncSession, conv: Conversation, decision: dict[str, Any], now: datetime
+    ) -> None:
+        messages = await store.transcript(session, conv.id)
+        built = summary.build(decision, messages, asked_at=now)
+        previous = conv.summary or {}
+        if previous.get("edited"):
+            built["edited"] = previous["edited"]  # a person's own words are never overwritten
+        built["crisis"] = summary._merge(previous.get("crisis") or [], built["crisis"])
+        conv.summary = built
+
+    async def _crisis_alert(
+        self, session: AsyncSession, conv: Conversation, handover: Handover
+    ) -> None:
+        await raise_alert(
+            session, kind="crisis", audience="team", team_id=handover.team_id, ref=conv.id
+        )
+
+    # --- attending moves ---------------------------------------------------------------------
+
+    async def mark_crisis(
+        self,
+        session: AsyncSession,
+        conv: Conversation,
+        handover: Handover,
+        kind: str | None,
+        now: datetime,
+    ) -> Team | None:
+        """A crisis while waiting or with a person: urgent, on top, the team alerted.
+
+        Waiting out of hours, the chat moves to a 24/7 crisis pool with someone there, when
+        there is one; returns that pool (None when the chat stays with its team).
+        """
+        handover.urgent = True
+        handover.crisis_kind = kind or CRISIS
+        handover.crisis_at = handover.crisis_at or now
+        conv.summary = summary.add_crisis(conv.summary, kind or CRISIS)
+        pool = None
+        if conv.status == Status.WAITING_FOR_HUMAN:
+            team = await session.get(Team, handover.team_id) if handover.team_id else None
+            if not await team_is_there(session, team, handover.kind, now):
+                pool = await self.crisis_pool(session, now, exclude=handover.team_id)
+                if pool is not None:
+                    store.add_event(
+                        session,
+                        conv,
+                        "handover.routed",
+                        "system",
+                        team=pool.id,
+                        previous=handover.team_id,
+                        why="crisis out of hours",
                     )
-                )
-                or 0
-            )  # type: ignore[union-attr]
-            wait = (
-                "utter_wait_minutes" if waiting * MINUTES_PER_WAITING <= 15 else "utter_wait_longer"
-            )
-            response = (
-                "utter_handover_queued_peer"
-                if kind == "peer"
-                else "utter_handover_queued_counsellor"
-            )
-            replies.append(
-                self._reply(
-                    response, conv.channel, team=name, wait=self._reply(wait, conv.channel).text
-                )
-            )
-        if decision.get("reason") == "crisis":
-            replies.append(self._reply("utter_handover_crisis_reminder", conv.channel))
-        return replies
+                    handover.team_id, handover.out_of_hours = pool.id, False
+        await self._crisis_alert(session, conv, handover)
+        await record_event(
+            session,
+            EventName.HANDOVER_CRISIS,
+            channel=conv.channel,
+            municipality_code=conv.municipality_code,
+            conversation_ref=self.ref(conv),
+            kind=kind or CRISIS,
+            data={"status": conv.status},
+        )
+        return pool
 
     async def cancel(self, session: AsyncSession, conv: Conversation) -> None:
         """The resident cancelled the wait ("toch niet"): the request leaves the queue."""
@@ -154,20 +307,38 @@ class HandoverService:
         )
 
     async def consent(self, session: AsyncSession, conv: Conversation, allowed: bool) -> Reply:
-        """Out of hours: the resident says whether the team may write to them later."""
-        handover = await self._open(session, conv)
+        """The resident says whether the team may write to them later (a callback)."""
+        now = utcnow()
+        handover = await self.open_handover(session, conv)
+        back = self.text("utter_back_soon", conv.channel)
         if handover is not None:
             handover.contact_consent = allowed
-        name = "utter_handover_consent_yes" if allowed else "utter_handover_consent_no"
-        return self._reply(name, conv.channel)
+            team = await session.get(Team, handover.team_id) if handover.team_id else None
+            open_now = team is not None and is_open(team.opening_hours or {}, now)
+            if allowed:
+                opening = (
+                    None
+                    if open_now or team is None
+                    else next_opening(team.opening_hours or {}, now)
+                )
+                handover.callback_due_at = opening or now
+                if not open_now:
+                    back = self.back(team, now, conv.channel)
+                await record_event(
+                    session,
+                    EventName.CALLBACK_PROMISED,
+                    channel=conv.channel,
+                    municipality_code=conv.municipality_code,
+                    conversation_ref=self.ref(conv),
+                    out_of_hours=not open_now,
+                )
+            else:
+                handover.callback_due_at = None
+        if allowed:
+            return self.reply("utter_handover_consent_yes", conv.channel, back=back)
+        return self.reply("utter_handover_consent_no", conv.channel)
 
-    async def _open(self, session: AsyncSession, conv: Conversation) -> Handover | None:
-        return await session.scalar(
-            select(Handover)
-            .where(Handover.conversation_id == conv.id, Handover.ended_at.is_(None))
-            .order_by(Handover.id.desc())
-            .limit(1)
-        )
+    # --- the console's actions ---------------------------------------------------------------
 
     async def take(self, session: AsyncSession, handover_id: int, staff: StaffUser) -> Handover:
         """Assign to ``staff``; exactly one person wins even when two click at once."""
@@ -192,7 +363,7 @@ class HandoverService:
             .values(assigned_to=staff.id, assigned_at=now)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount != 1:
+        if int(getattr(result, "rowcount", 0)) != 1:
             raise HandoverError("al opgepakt door een collega")
         handover = await session.get(Handover, handover_id)
         assert handover is not None
@@ -207,20 +378,28 @@ class HandoverService:
             municipality_code=conv.municipality_code,
             kind=handover.kind,
             reason=handover.reason,
-            conversation_ref=pseudonym(self.pseudonym_key, conv.id),
+            conversation_ref=self.ref(conv),
             out_of_hours=handover.out_of_hours,
             value_seconds=(now - handover.requested_at).total_seconds(),
         )
-        identity = (
-            await session.get(ChannelIdentity, conv.identity_id) if conv.identity_id else None
-        )
+        identity = await self.identity(session, conv)
+        team = await session.get(Team, handover.team_id) if handover.team_id else None
         if identity is not None:
+            author = self.author(staff, conv.channel)
+            reply = self.reply(
+                "utter_handover_joined",
+                conv.channel,
+                name=author["name"],
+                role=author["role"],
+                team=team.name if team else "",
+            )
             store.enqueue_reply(
                 session,
                 conv,
                 identity,
-                self._reply("utter_handover_joined", conv.channel, name=staff.name),
+                Reply(reply.text, reply.buttons, author),
                 sender_type="human",
+                data={"staff_id": staff.id, "author": author},
             )
         return handover
 
@@ -232,18 +411,17 @@ class HandoverService:
         target: str,
     ) -> None:
         """Pass the chat to a colleague (``staff:<id>``) or to the other kind (``kind:peer``)."""
-        handover = await self._open(session, conv)
+        handover = await self.open_handover(session, conv)
         if handover is None:
             raise HandoverError("geen open overdracht")
-        identity = (
-            await session.get(ChannelIdentity, conv.identity_id) if conv.identity_id else None
-        )
+        identity = await self.identity(session, conv)
         kind_of, _, value = target.partition(":")
         if kind_of == "staff":
             colleague = await session.get(StaffUser, int(value)) if value.isdigit() else None
             if colleague is None or colleague.team_id != staff.team_id or colleague.id == staff.id:
                 raise HandoverError("kies een collega uit je eigen team")
             handover.assigned_to, handover.assigned_at = colleague.id, utcnow()
+            handover.seen_message_id = None
             store.add_event(
                 session,
                 conv,
@@ -254,7 +432,9 @@ class HandoverService:
         elif kind_of == "kind" and value in ROLES_FOR_KIND:
             handover.ended_at, handover.outcome = utcnow(), "transferred"
             teams = list((await session.scalars(select(Team))).all())
-            team = pick_team(teams, conv.municipality_code, value)
+            rules = await all_rules(session)
+            normal = [t for t in teams if not rules.get(t.id, Rules()).crisis_pool]
+            team = pick_team(normal or teams, conv.municipality_code, value)
             session.add(
                 Handover(
                     conversation_id=conv.id,
@@ -263,7 +443,13 @@ class HandoverService:
                     reason=handover.reason,
                     urgent=handover.urgent,
                     out_of_hours=False,
-                    requested_at=utcnow(),
+                    requested_at=handover.requested_at,  # the Wgs clock keeps running
+                    crisis_kind=handover.crisis_kind,
+                    crisis_at=handover.crisis_at,
+                    contact_consent=handover.contact_consent,
+                    callback_due_at=handover.callback_due_at,
+                    acked_at=utcnow(),
+                    left_message=handover.left_message,
                 )
             )
             store.move(
@@ -276,42 +462,55 @@ class HandoverService:
                 session,
                 conv,
                 identity,
-                self._reply("utter_handover_transferred", conv.channel),
+                self.reply("utter_handover_transferred", conv.channel),
                 sender_type="system",
             )
 
     async def say(
         self, session: AsyncSession, conv: Conversation, staff: StaffUser, text: str
     ) -> None:
-        """A message from the person to the resident, through the resident's channel."""
-        identity = (
-            await session.get(ChannelIdentity, conv.identity_id) if conv.identity_id else None
-        )
+        """A message from the person to the resident, through the resident's channel, with the
+        person's first name and role (the web chat shows them as a label; Telegram and WhatsApp
+        get them at the start of the text)."""
+        identity = await self.identity(session, conv)
         if identity is None:
             raise HandoverError("deze inwoner is niet meer bereikbaar")
-        store.enqueue_reply(
-            session, conv, identity, Reply(text), sender_type="human", data={"staff_id": staff.id}
+        author = self.author(staff, conv.channel)
+        shown = text
+        if conv.channel != "web":
+            shown = self.text(
+                "utter_person_message",
+                conv.channel,
+                name=author["name"],
+                role=author["role"],
+                text=text,
+            )
+        message, _item = store.enqueue_reply(
+            session,
+            conv,
+            identity,
+            Reply(shown, (), author),
+            sender_type="human",
+            data={"staff_id": staff.id, "author": author},
         )
+        message.text = text  # the transcript keeps the person's own words
 
     async def finish(
         self,
         session: AsyncSession,
         conv: Conversation,
-        staff: StaffUser,
+        staff: StaffUser | None,
         *,
         to: Status,
         outcome: str,
+        tell: bool = True,
     ) -> None:
-        """Hand back to the bot (to=BOT) or close with an outcome (to=CLOSED)."""
-        handover = await session.scalar(
-            select(Handover)
-            .where(Handover.conversation_id == conv.id, Handover.ended_at.is_(None))
-            .order_by(Handover.id.desc())
-            .limit(1)
-        )
+        """Hand back to the bot (to=BOT) or close with an outcome (to=CLOSED); the summary stays."""
+        handover = await self.open_handover(session, conv)
         if handover is not None:
             handover.ended_at, handover.outcome = utcnow(), outcome
-        store.move(session, conv, to, f"staff:{staff.id}", outcome)
+        actor = f"staff:{staff.id}" if staff is not None else "resident"
+        store.move(session, conv, to, actor, outcome)
         conv.handover = None
         await record_event(
             session,
@@ -321,23 +520,43 @@ class HandoverService:
             outcome=outcome,
             kind=handover.kind if handover else None,
             reason=handover.reason if handover else None,
-            conversation_ref=pseudonym(self.pseudonym_key, conv.id),
+            conversation_ref=self.ref(conv),
         )
-        identity = (
-            await session.get(ChannelIdentity, conv.identity_id) if conv.identity_id else None
-        )
-        if identity is not None:
+        identity = await self.identity(session, conv)
+        if identity is not None and tell:
             name = "utter_disclosure_back" if to == Status.BOT else "utter_handover_closed"
             store.enqueue_reply(
-                session, conv, identity, self._reply(name, conv.channel), sender_type="system"
+                session, conv, identity, self.reply(name, conv.channel), sender_type="system"
             )
+
+    async def assignee(self, session: AsyncSession, handover: Handover | None) -> StaffUser | None:
+        """The person who has the chat now."""
+        if handover is None or handover.assigned_to is None:
+            return None
+        return await session.get(StaffUser, handover.assigned_to)
 
 
 def attach(app: web.Application, router: Any, settings: Settings) -> None:
-    """Let the router hand decisions to this service (called by the app factory)."""
+    """Let the router hand decisions to this service, and run the timeouts loop."""
     from bot import keys
+    from bot.conversations.timeouts import Timeouts
 
     service = HandoverService(router.texts, str(settings.pseudonym_key))
     app[keys.EXTRA]["handover"] = service
     router.on_handover = service.request
     router.attending.handover = service
+    timeouts = Timeouts(service)
+    app[keys.EXTRA]["timeouts"] = timeouts
+    interval = settings.attend_sweep_seconds
+
+    async def loop(stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                if await timeouts.run_once(app[keys.DB]):
+                    app[keys.OUTBOX].wake.set()  # type: ignore[attr-defined]
+            except Exception:  # noqa: BLE001 - the next round tries again
+                logger.exception("attending timeouts failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval)
+
+    app[keys.BACKGROUND].append(loop)

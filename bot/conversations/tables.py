@@ -58,6 +58,9 @@ class Conversation(Base):
     last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # attend (issue 9): the summary for the person who takes over, kept with the conversation
+    # (not wiped at close; erased with the transcript by forget-me and retention)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Message(Base):
@@ -177,6 +180,16 @@ class Handover(Base):
     contact_consent: Mapped[bool | None] = mapped_column(
         Boolean
     )  # out of hours: may we write later?
+    # attend (issue 9): crisis, acknowledgements, timeouts, callbacks, what the person has seen
+    crisis_kind: Mapped[str | None] = mapped_column(String(20))  # suicide, violence … or crisis
+    crisis_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    possible_crisis_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # last "je bericht staat klaar"
+    overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    callback_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reoffered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    left_message: Mapped[bool] = mapped_column(Boolean, default=False)
+    seen_message_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class Note(Base):

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from bot.directory.rules import PERSONAL, PURPOSES
 from bot.topics import TOPIC_INTENTS
 
 FORMAT = "geldhulp-directory/1"
@@ -27,6 +28,7 @@ FIELDS = (
     "description",
     "categories",
     "audience",
+    "purpose",
     "scope",
     "municipalities",
     "phone",
@@ -41,6 +43,7 @@ FIELDS = (
     "source",
     "source_date",
     "last_checked",
+    "checked_by",
     "expires",
 )
 LIST_FIELDS = ("categories", "municipalities")
@@ -58,6 +61,8 @@ MAX_LEN = {
     "walk_in": 300,
     "source": 500,
     "source_date": 40,
+    "purpose": 16,
+    "checked_by": 120,
 }
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,79}$")
 PHONE_RE = re.compile(r"^(?:\+31[ -]?|0)[1-9][0-9 -]{4,14}$|^1[0-9]{2,5}$|^14 ?0[0-9]{2,3}$")
@@ -184,6 +189,10 @@ def validate_service(
             bad(name, "verplicht veld ontbreekt")
     if values.get("id") and not ID_RE.match(values["id"]):
         bad("id", "alleen kleine letters, cijfers, - en _ (2 tot 80 tekens)")
+    if values.get("purpose") and values["purpose"] not in PURPOSES:
+        bad("purpose", f"kies uit {', '.join(PURPOSES)}")
+    if values.get("walk_in") and not values.get("address"):
+        bad("address", "bij een inloop hoort het adres")
     if values.get("scope") and values["scope"] not in SCOPES:
         bad("scope", f"kies uit {', '.join(SCOPES)}")
     if not values.get("categories"):
@@ -220,6 +229,7 @@ def validate_service(
             )
     if values.get("verified") and not values.get("last_checked"):
         bad("last_checked", "gecontroleerde hulp (verified) heeft een controledatum nodig")
+    values["purpose"] = values.get("purpose") or PERSONAL
     values["verified"] = bool(values.get("verified"))
     values["example"] = bool(values.get("example"))
     if problems:

@@ -10,10 +10,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import yaml
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.directory import DATA_DIR
+from bot.directory import DATA_DIR, rules
 from bot.directory.files import FIELDS, DirectoryFile, parse_directory_file
 from bot.directory.resolver import COMMON_ALIASES, Resolver
 from bot.directory.tables import HelpService, Municipality, PostcodeArea
@@ -86,16 +87,32 @@ async def import_reference(session: AsyncSession, data_dir: Path = DATA_DIR) -> 
             session.add(area)
             pcs += 1
     await session.flush()
+    numbers = yaml.safe_load((data_dir / "municipal_numbers.yml").read_text(encoding="utf-8"))
+    for row in numbers.get("numbers") or []:
+        muni = existing[row["municipality"]]
+        muni.phone, muni.phone_source = str(row["phone"]), row["source"]
+        muni.phone_source_date = str(row["source_date"])
+    await session.flush()
     text = (data_dir / "services.yml").read_text(encoding="utf-8")
     parsed = parse_directory_file(text, kind="yaml", known_codes=set(existing))
     services = await _upsert_services(session, parsed.services, owner="reference")
     return ImportSummary(municipalities=count, postcodes=pcs, services=services)
 
 
+KEPT_ON_REFERENCE_IMPORT = ("verified", "last_checked", "checked_by")
+
+
 async def _upsert_services(session: AsyncSession, records: Sequence[Any], *, owner: str) -> int:
     for record in records:
         values = dict(record.values)
-        service = await session.get(HelpService, values["id"]) or HelpService(id=values["id"])
+        service = await session.get(HelpService, values["id"])
+        if service is not None and owner == "reference":
+            if service.owner not in (None, "reference"):
+                continue  # a municipality changed this entry: its version stands
+            if service.last_checked and not values.get("last_checked"):
+                for key in KEPT_ON_REFERENCE_IMPORT:
+                    values.pop(key, None)  # a check made on the dashboard is never undone
+        service = service or HelpService(id=values["id"])
         for key, value in values.items():
             setattr(service, key, value)
         if service.owner is None or owner != "reference":
@@ -156,25 +173,60 @@ async def load_resolver(session: AsyncSession) -> Resolver:
 
 @dataclass(frozen=True)
 class HelpOption:
-    """A service to show, and whether it may be shown as a fact."""
+    """A service to show: whether it may be shown as a fact, where it works, how to reach it.
+
+    ``municipality_phone`` is set when the entry has no next step of its own: it is then shown
+    only with the municipality's general number (and flagged for the municipality).
+    """
 
     service: HelpService
-    checked: bool  # verified and not expired
+    checked: bool  # verified, checked within a year, not expired
+    tier: str = "national"  # municipality | regional | national
+    walk_in: bool = False
+    municipality_phone: str | None = None
 
 
-async def find_help(
-    session: AsyncSession, municipality: str | None, topics: Sequence[str], *, today: date
+@dataclass(frozen=True)
+class Place:
+    """A municipality as the directory knows it: name and its general number, if sourced."""
+
+    code: str
+    name: str
+    phone: str | None = None
+
+
+async def place_of(session: AsyncSession, code: str | None) -> Place | None:
+    """The current municipality with this CBS code (a merged one gives its successor)."""
+    if not code:
+        return None
+    muni = await session.get(Municipality, code)
+    if muni is not None and muni.merged_into:
+        muni = await session.get(Municipality, muni.merged_into)
+    if muni is None:
+        return None
+    return Place(muni.code, muni.name, muni.phone)
+
+
+def select_help(
+    services: Sequence[HelpService],
+    municipality: str | None,
+    topics: Sequence[str],
+    *,
+    today: date,
+    municipality_phone: str | None = None,
+    walk_in_first: bool = False,
 ) -> list[HelpOption]:
-    """Help for ``topics`` in ``municipality``: local first, then regional, then national.
+    """The rules of what is offered, in order (pure: the chat, the page and the tests share it).
 
-    Expired entries are left out. Unverified entries are returned with ``checked=False`` so the
-    caller says "check before you go".
+    Left out: expired entries, entries for professionals, entries of other municipalities, and
+    entries without a next step when the municipality has no general number. Order: walk-in
+    places first when asked, then local, regional, national; then the resident's first topic,
+    checked entries, name.
     """
     wanted = set(topics) or {"debt_help"}
-    rows = (await session.scalars(select(HelpService))).all()
     options = []
-    for s in rows:
-        if s.expires and s.expires < today:
+    for s in services:
+        if rules.is_expired(s, today) or not rules.is_personal_help(s):
             continue
         if not wanted & set(s.categories or []):
             continue
@@ -182,11 +234,100 @@ async def find_help(
             not municipality or municipality not in (s.municipalities or [])
         ):
             continue
-        options.append(s)
+        via = None
+        if not rules.has_next_step(s):
+            if s.scope == "national" or not municipality_phone:
+                continue  # nothing the resident can do today: flagged on the dashboard
+            via = municipality_phone
+        options.append(
+            HelpOption(
+                s,
+                rules.is_checked(s, today),
+                s.scope if s.scope in TIERS else "national",
+                rules.is_walk_in(s),
+                via,
+            )
+        )
     topic_order = {t: i for i, t in enumerate(topics)}
 
-    def rank(s: HelpService) -> tuple[int, int, int, str]:
+    def rank(o: HelpOption) -> tuple[int, int, int, int, str]:
+        s = o.service
         first_topic = min((topic_order.get(c, 99) for c in s.categories or []), default=99)
-        return (TIERS.get(s.scope, 3), first_topic, 0 if s.verified else 1, s.name)
+        walk = 0 if walk_in_first and o.walk_in else 1
+        return (walk, TIERS[o.tier], first_topic, 0 if o.checked else 1, s.name)
 
-    return [HelpOption(s, bool(s.verified)) for s in sorted(options, key=rank)]
+    return sorted(options, key=rank)
+
+
+async def find_help(
+    session: AsyncSession,
+    municipality: str | None,
+    topics: Sequence[str],
+    *,
+    today: date,
+    walk_in_first: bool = False,
+) -> list[HelpOption]:
+    """Help for ``topics`` in ``municipality`` from the database (no cache: edits show at once)."""
+    place = await place_of(session, municipality)
+    rows = (await session.scalars(select(HelpService))).all()
+    return select_help(
+        rows,
+        place.code if place else None,
+        topics,
+        today=today,
+        municipality_phone=place.phone if place else None,
+        walk_in_first=walk_in_first,
+    )
+
+
+async def service_by_id(session: AsyncSession, service_id: str) -> HelpService | None:
+    """One help service, or None."""
+    return await session.get(HelpService, service_id)
+
+
+@dataclass(frozen=True)
+class EntryStatus:
+    """How an entry fares against the rules, for the municipality's freshness view."""
+
+    service: HelpService
+    next_step: bool  # a phone, walk-in address with hours, chat or exact page of its own
+    via_municipality: bool  # no next step: shown only with the municipality's general number
+    hidden: bool  # no next step and no general number, or for professionals: never offered
+    stale: bool  # not checked for more than a year (or never)
+    checked: bool  # shown as a fact
+
+
+async def entry_statuses(
+    session: AsyncSession, municipality: str | None, *, today: date
+) -> list[EntryStatus]:
+    """Every entry working in ``municipality`` (or the national ones for None), with its flags."""
+    place = await place_of(session, municipality)
+    rows = (await session.scalars(select(HelpService).order_by(HelpService.name))).all()
+    result = []
+    for s in rows:
+        mine = s.scope == "national" if municipality is None else municipality in s.municipalities
+        if not mine:
+            continue
+        step = rules.has_next_step(s)
+        phone = place.phone if place else None
+        via = not step and s.scope != "national" and bool(phone)
+        hidden = (not step and not via) or not rules.is_personal_help(s)
+        result.append(
+            EntryStatus(s, step, via, hidden, rules.is_stale(s, today), rules.is_checked(s, today))
+        )
+    return result
+
+
+async def mark_checked(
+    session: AsyncSession, service_id: str, *, person: str, today: date
+) -> HelpService | None:
+    """Mark an entry checked today by ``person`` (the caller audits and commits)."""
+    service = await session.get(HelpService, service_id)
+    if service is None:
+        return None
+    service.verified = True
+    service.last_checked = today
+    service.checked_by = person[:120]
+    session.add(service)
+    await session.flush()
+    return service

@@ -136,7 +136,7 @@ class Resolver:
     def from_csv(cls, data_dir: Path) -> Resolver:
         """Build straight from the reference CSV files (no database needed)."""
         with (data_dir / "municipalities.csv").open(encoding="utf-8") as f:
-            munis = [
+            munis: list[tuple[str, str, str, tuple[str, ...], str | None]] = [
                 (r["gm_code"], r["gemeentenaam"], r["provincienaam"], (), None)
                 for r in csv.DictReader(f)
             ]

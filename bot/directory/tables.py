@@ -21,6 +21,10 @@ class Municipality(Base):
     province: Mapped[str] = mapped_column(String(40))
     aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
     merged_into: Mapped[str | None] = mapped_column(ForeignKey("municipalities.code"))
+    # the general number (14 + area code) where a source gives it; never derived from area codes
+    phone: Mapped[str | None] = mapped_column(String(40))
+    phone_source: Mapped[str | None] = mapped_column(String(500))
+    phone_source_date: Mapped[str | None] = mapped_column(String(40))
 
 
 class PostcodeArea(Base):
@@ -46,6 +50,8 @@ class HelpService(Base):
     categories: Mapped[list[str]] = mapped_column(JSON, default=list)  # topic intents
     audience: Mapped[str | None] = mapped_column(String(200))
     scope: Mapped[str] = mapped_column(String(16))  # national | regional | municipality
+    # what it is for, from its source: personal help, or for professionals only (never offered)
+    purpose: Mapped[str] = mapped_column(String(16), default="personal", server_default="personal")
     municipalities: Mapped[list[str]] = mapped_column(JSON, default=list)
     phone: Mapped[str | None] = mapped_column(String(40))
     website: Mapped[str | None] = mapped_column(String(300))
@@ -59,6 +65,7 @@ class HelpService(Base):
     source: Mapped[str | None] = mapped_column(String(500))
     source_date: Mapped[str | None] = mapped_column(String(40))
     last_checked: Mapped[date | None] = mapped_column(Date)
+    checked_by: Mapped[str | None] = mapped_column(String(120))  # who marked it checked
     expires: Mapped[date | None] = mapped_column(Date)
     owner: Mapped[str] = mapped_column(String(16), default="reference")  # reference | GMxxxx
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -57,10 +57,11 @@ def test_every_code_has_a_dutch_name() -> None:
     from bot.console.views import OUTCOMES
     from bot.demo.history import REASONS
 
-    for outcome in (*OUTCOMES, "cancelled", "transferred", "handed_back", "forgotten"):
-        assert labels().get(f"dashboard.outcome.{outcome}"), outcome
+    for outcome in (*OUTCOMES, "cancelled", "transferred", "handed_back", "forgotten", "onbekend"):
+        assert name("outcome", outcome) != other["outcome"] or outcome == "other", outcome
+    reason_other = labels().label("dashboard.reason.other")
     for reason in REASONS:
-        assert labels().get(f"dashboard.reason.{reason}"), reason
+        assert name("reason", reason) != reason_other, reason
     for channel in ("whatsapp", "telegram", "web"):
         assert labels().get(f"dashboard.channel.{channel}"), channel
 

@@ -52,7 +52,7 @@ async def test_analyst_gives_a_topic_in_one_click_and_it_is_audited(dashboard, d
     assert "uitstel krijgen voor de huur" not in page
     # the one click: a button named label with the topic as value
     assert f'action="/dashboard/beoordelen/vraag/{qid}/onderwerp' in page
-    assert 'name="label" value="rent_housing"' in page and ">Huur en wonen<" in page
+    assert 'name="label" value="rent_housing"' in page and ">Huurachterstand<" in page
 
     response = await dashboard.post(
         f"/dashboard/beoordelen/vraag/{qid}/onderwerp",
@@ -61,7 +61,7 @@ async def test_analyst_gives_a_topic_in_one_click_and_it_is_audited(dashboard, d
     )
     assert response.status == 303
     after = await (await dashboard.get(response.headers["Location"])).text()
-    assert f"vraag {qid} gaat over Huur en wonen" in after
+    assert f"vraag {qid} gaat over Huurachterstand" in after
     assert f'id="vraag-{qid}"' not in after  # left the open list, listed under "pas beoordeeld"
     row = (await rows(db_url))[qid]
     assert row.review_label == "rent_housing" and row.reviewed_at is not None
@@ -252,5 +252,5 @@ async def test_screens_show_no_code_names(dashboard, db_url) -> None:  # type: i
         for code in ("analyst", "whatsapp", "telegram", "nlu_fallback", "asked", "counsellor"):
             assert not re.search(rf"\b{code}\b", text), (path, code)
     page = visible_text(await (await dashboard.get("/dashboard/beoordelen")).text())
-    assert "Budget en administratie" in page and "Schulden" in page
+    assert "Overzicht en administratie" in page and "Schulden" in page
     assert "Buiten ons onderwerp" in page and "Gemiste crisis" in page

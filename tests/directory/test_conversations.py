@@ -24,13 +24,56 @@ async def test_topic_then_where_then_municipality_gives_local_help(chat: Convers
     assert "gemeente of postcode" in texts(asked)
     replies = await chat.say("groningn")
     shown = texts(replies)
-    assert "Groningen" in shown
-    assert "Eerste Hulp bij Geldzaken" in shown  # local first
+    assert "Eerst de hulp in Groningen" in shown  # local first, and said so
+    assert "Eerste Hulp bij Geldzaken (gemeente Groningen) (in Groningen)" in shown
+    assert "Kijk op https://gemeente.groningen.nl/eerste-hulp-bij-geldzaken" in shown
+    assert "(in heel Nederland)" in shown and "0800-8115" in shown
     assert "Check ze even voor je gaat" in shown  # unverified entries are never shown as fact
-    assert "Amsterdam" not in shown
-    assert "/more_options" in payloads(replies)
-    more = texts(await chat.say("/more_options"))
-    assert "Geldfit" in more and "0800-8115" in more
+    assert "Sterk uit Armoede" not in shown and "Amsterdam" not in shown
+    assert "/hulp/groningen" in shown  # the whole picture on one page
+
+
+async def test_no_food_today_gets_the_food_bank_route(chat: Conversation) -> None:
+    first = texts(await chat.say("we hebben vandaag niks meer te eten in huis"))
+    assert first  # answered (topic or crisis layer), never left alone
+    await chat.say("/find_local_help")
+    shown = texts(await chat.say("Emmen"))
+    assert "Heb je vandaag geen eten?" in shown
+    assert "https://voedselbankennederland.nl/ik-zoek-hulp/voedselbank-in-de-buurt/" in shown
+    assert "Leger des Heils Emmen (in Emmen)" in shown
+
+
+async def test_a_walk_in_question_gets_walk_in_places_first(chat: Conversation) -> None:
+    await chat.say("ik heb schulden")
+    asked = texts(await chat.say("waar kan ik zonder afspraak langs"))
+    if "gemeente of postcode" not in asked:  # the NLU took it for something else
+        asked = texts(await chat.say("/find_local_help"))
+    assert "gemeente of postcode" in asked
+    replies = await chat.say("Delft")
+    shown = texts(replies)
+    assert "Hier kun je zonder afspraak binnenlopen:" in shown
+    options = [m["text"] for m in replies if "(in " in m.get("text", "")]
+    assert options[0].startswith("Loket Geldzaken voor Elkaar (Delft) (in Delft)")
+    assert "elke woensdag van 14.00 tot 16.00 uur, Van Bleyswijckstraat 91, Delft" in options[0]
+
+
+@pytest.mark.parametrize(
+    ("place", "step"),
+    [
+        ("Den Haag", "Bel de gemeente: 14070"),  # the helpdesk has no number of its own
+        ("Emmen", "Kijk op https://korpsemmen.nl/schuldhulpverlening"),
+        ("Almere", "Bellen: 0800-8115"),  # no local entries at all
+    ],
+)
+async def test_every_place_gets_a_concrete_next_step(
+    chat: Conversation, place: str, step: str
+) -> None:
+    await chat.say("ik kom niet rond en heb schulden")
+    await chat.say("/find_local_help")
+    shown = texts(await chat.say(place))
+    assert step in shown
+    if place == "Almere":
+        assert "In Almere ken ik nog geen hulp die je vandaag kunt bereiken." in shown
 
 
 async def test_a_shared_postcode_asks_one_question(chat: Conversation) -> None:
@@ -41,7 +84,7 @@ async def test_a_shared_postcode_asks_one_question(chat: Conversation) -> None:
         '/inform_location{"municipality": "GM0417"}',
     ]
     chosen = texts(await chat.say('/inform_location{"municipality": "GM0417"}'))
-    assert "Laren (NH.)" in chosen
+    assert "Laren (NH.)" in chosen or "/hulp/laren-nh" in chosen
 
 
 async def test_unknown_place_gets_one_retry_then_national_help(chat: Conversation) -> None:

@@ -11,7 +11,7 @@ import actions.resources as resources
 from actions.local_help import ActionFindLocalHelp, ActionMoreHelp
 from actions.location_form import ValidateLocationForm
 from bot.storage.db import create_engine, session_factory
-from tests.support.trackers import make_tracker
+from tests.support.trackers import make_tracker, slot_events
 
 
 @pytest.fixture
@@ -63,37 +63,104 @@ async def test_unknown_twice_goes_national(action_db) -> None:  # type: ignore[n
     assert messages[0]["response"] == "utter_location_national"
 
 
-async def test_find_help_shows_three_local_first_with_a_check_warning(action_db) -> None:  # type: ignore[no-untyped-def]
+async def run_find(slots: dict, history: list[tuple[str, str]] = ()) -> tuple[list[dict], dict]:  # type: ignore[assignment,type-arg]
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker(
-        "/find_local_help",
-        "find_local_help",
-        slots={
-            "municipality_code": "GM1952",
-            "municipality_name": "Midden-Groningen",
-            "topics": ["debt_help"],
-        },
-    )
+    tracker = make_tracker("/find_local_help", "find_local_help", slots=slots, history=history)
     events = await ActionFindLocalHelp().run(dispatcher, tracker, {})
-    responses = [m["response"] for m in dispatcher.messages]
+    return dispatcher.messages, slot_events(events)
+
+
+def options_of(messages: list[dict]) -> list[dict]:
+    return [m for m in messages if m["response"].startswith("utter_help_option")]
+
+
+async def test_find_help_says_what_is_local_and_never_shows_unchecked_as_fact(action_db) -> None:  # type: ignore[no-untyped-def]
+    slots = {
+        "municipality_code": "GM1952",
+        "municipality_name": "Midden-Groningen",
+        "topics": ["debt_help", "health_insurance"],
+    }
+    messages, slots_set = await run_find(slots)
+    responses = [m["response"] for m in messages]
     assert responses[0] == "utter_local_help_intro"
-    options = dispatcher.messages[1:4]
+    options = options_of(messages)
     assert [m["response"] for m in options] == ["utter_help_option_check"] * 3
     assert options[0]["name"].startswith("Inloopspreekuur schuldhulppreventie")
+    assert options[0]["where"] == "in Midden-Groningen"
     assert "Zonder afspraak binnenlopen: elke vrijdagochtend" in options[0]["how"]
-    assert responses[-1] == "utter_help_more"
-    shown = {e["name"]: e["value"] for e in events if e["event"] == "slot"}["help_shown"]
+    assert [m["where"] for m in options[1:]] == ["in heel Nederland"] * 2
+    assert all(m["how"] for m in options)  # a next step for every option
+    assert responses[-1] == "utter_help_more_page"
+    assert messages[-1]["url"].endswith("/hulp/midden-groningen")
     dispatcher = CollectingDispatcher()
     more = make_tracker(
         "/more_options",
         "more_options",
-        slots={"municipality_code": "GM1952", "topics": ["debt_help"], "help_shown": shown},
+        slots={**slots, "help_shown": slots_set["help_shown"]},
     )
     await ActionMoreHelp().run(dispatcher, more, {})
-    names = [
-        m.get("name") for m in dispatcher.messages if m["response"].startswith("utter_help_option")
-    ]
+    names = [m.get("name") for m in options_of(dispatcher.messages)]
     assert names and not set(names) & {m["name"] for m in options}
+    assert "Sterk uit Armoede" not in names + [m["name"] for m in options]
+
+
+async def test_no_food_today_gets_the_food_bank_route_first(action_db) -> None:  # type: ignore[no-untyped-def]
+    messages, _ = await run_find(
+        {
+            "municipality_code": "GM0114",
+            "municipality_name": "Emmen",
+            "topics": ["food_basic_needs"],
+            "urgency_flags": ["no_food"],
+        }
+    )
+    assert messages[0]["response"] == "utter_help_route_food"
+    assert messages[0]["website"].startswith("https://voedselbankennederland.nl/ik-zoek-hulp/")
+    options = options_of(messages)
+    assert options[0]["name"] == "Leger des Heils Emmen" and options[0]["where"] == "in Emmen"
+    assert "Kijk op https://korpsemmen.nl/schuldhulpverlening" in options[0]["how"]
+    assert "Voedselbank bij jou in de buurt" not in [m["name"] for m in options]  # not twice
+
+
+async def test_den_haag_entry_without_a_number_gets_the_general_number(action_db) -> None:  # type: ignore[no-untyped-def]
+    messages, _ = await run_find(
+        {"municipality_code": "GM0518", "municipality_name": "Den Haag", "topics": ["rent_housing"]}
+    )
+    responses = [m["response"] for m in messages]
+    assert responses[:2] == ["utter_help_route_municipality", "utter_local_help_intro"]
+    assert messages[0]["phone"] == "14070"
+    helpdesk = options_of(messages)[0]
+    assert helpdesk["name"] == "Helpdesk Geldzaken (gemeente Den Haag)"
+    assert (
+        helpdesk["how"]
+        == "Bel de gemeente: 14070. Vraag naar Helpdesk Geldzaken (gemeente Den Haag)."
+    )
+
+
+async def test_a_municipality_without_local_entries_says_so_and_gives_steps(action_db) -> None:  # type: ignore[no-untyped-def]
+    messages, _ = await run_find(
+        {"municipality_code": "GM0034", "municipality_name": "Almere", "topics": ["debt_help"]}
+    )
+    assert messages[0]["response"] == "utter_help_no_local"
+    options = options_of(messages)
+    assert options and all(m["where"] == "in heel Nederland" for m in options)
+    assert "Bellen: 0800-8115" in options[0]["how"]
+
+
+async def test_a_walk_in_question_puts_walk_in_places_first(action_db) -> None:  # type: ignore[no-untyped-def]
+    slots = {"municipality_code": "GM0503", "municipality_name": "Delft", "topics": ["debt_help"]}
+    history = [("waar kan ik zonder afspraak langs met mijn brieven", "find_local_help")]
+    messages, slots_set = await run_find(slots, history)
+    responses = [m["response"] for m in messages]
+    assert "utter_help_walk_in_intro" in responses and slots_set["help_walk_in"] is True
+    first = options_of(messages)[0]
+    assert first["name"] == "Loket Geldzaken voor Elkaar (Delft)"
+    assert first["how"].startswith("Zonder afspraak binnenlopen: elke woensdag van 14.00 tot 16.00")
+    # no walk-in place known: said so, and the other help follows
+    messages, _ = await run_find(
+        {"municipality_code": "GM0034", "municipality_name": "Almere", "topics": ["debt_help"]},
+        history,
+    )
+    assert "utter_help_no_walk_in" in [m["response"] for m in messages]
 
 
 async def test_a_database_error_gives_a_kind_fallback(monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -173,7 +173,8 @@ async def test_find_help_local_then_regional_then_national(directory_db) -> None
     )
     ids = [o.service.id for o in options]
     assert ids[0] == "emmen_leger_des_heils"
-    assert "emmen_humanitas_thuisadministratie" in ids
+    # no phone, address, chat or page, and no general number of Emmen in the data: not offered
+    assert "emmen_humanitas_thuisadministratie" not in ids
     assert "geldfit" in ids
     assert "groningen_kredietbank" not in ids  # another municipality's help
     assert not any(o.checked for o in options)  # unverified: shown with "check before you go"
@@ -197,3 +198,45 @@ async def test_no_municipality_means_national_help_only(directory_db) -> None:  
         options = await repository.find_help(s, None, ["debt_help"], today=date(2026, 11, 22))
     assert options and {o.service.scope for o in options} == {"national"}
     assert options[0].service.id == "geldfit"
+
+
+async def test_an_entry_without_a_next_step_is_offered_only_with_the_general_number(
+    directory_db,
+) -> None:  # type: ignore[no-untyped-def]
+    _url, factory = directory_db
+    async with factory() as s:
+        den_haag = await repository.find_help(s, "GM0518", ["debt_help"], today=date(2026, 12, 2))
+        helpdesk = next(o for o in den_haag if o.service.id == "denhaag_helpdesk_geldzaken")
+        assert helpdesk.municipality_phone == "14070" and helpdesk.tier == "municipality"
+        emmen = await s.get(Municipality, "GM0114")
+        assert emmen is not None and emmen.phone is None
+        emmen.phone = "14 0591"  # as a municipality would record it, with its source
+        await s.commit()
+        options = await repository.find_help(
+            s, "GM0114", ["budgeting_admin"], today=date(2026, 12, 2)
+        )
+    humanitas = next(o for o in options if o.service.id == "emmen_humanitas_thuisadministratie")
+    assert humanitas.municipality_phone == "14 0591"
+
+
+async def test_professionals_only_entries_are_never_offered(directory_db) -> None:  # type: ignore[no-untyped-def]
+    _url, factory = directory_db
+    async with factory() as s:
+        sterk = await s.get(HelpService, "sterk_uit_armoede")
+        assert sterk is not None and sterk.purpose == "professionals"
+        options = await repository.find_help(
+            s, "GM1952", ["work_future", "debt_help", "income_support"], today=date(2026, 12, 2)
+        )
+    assert "sterk_uit_armoede" not in {o.service.id for o in options}
+
+
+async def test_a_check_made_on_the_dashboard_survives_a_reference_import(directory_db) -> None:  # type: ignore[no-untyped-def]
+    _url, factory = directory_db
+    async with factory() as s:
+        await repository.mark_checked(s, "geldfit", person="Analist A", today=date(2026, 12, 2))
+        await s.commit()
+        await repository.import_reference(s)
+        await s.commit()
+        geldfit = await s.get(HelpService, "geldfit")
+    assert geldfit is not None and geldfit.verified and geldfit.checked_by == "Analist A"
+    assert geldfit.last_checked == date(2026, 12, 2)

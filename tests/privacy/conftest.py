@@ -1,0 +1,17 @@
+"""Privacy fixtures: an empty database for Rasa's tracker store on the test's backend."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.databases import fresh_database
+
+
+@pytest.fixture
+def tracker_db(db_backend: str, tmp_path: Path) -> Iterator[str]:
+    """Our async URL of an empty database (no migrations) for Rasa's SQLTrackerStore."""
+    with fresh_database(db_backend, tmp_path, migrated=False) as url:
+        yield url

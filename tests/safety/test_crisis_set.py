@@ -1,0 +1,64 @@
+"""The team's crisis set through the shared rules and the gateway's screen(): recall 1.00.
+
+The trained model gets the same set in tests/safety/test_rasa_safety.py.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.conversations.safety import screen
+from rasa_addons.safety_rules import KINDS, assess
+from tests.safety.measure import format_report, load_set, measure
+
+ROOT = Path(__file__).resolve().parents[2]
+CRISIS_SET = load_set()
+# Plain lookalikes may get the gentle line now and then, never the crisis answer.
+MAX_POSSIBLE_ON_PLAIN_LOOKALIKES = 0.10
+
+
+def _training_examples() -> set[str]:
+    found: set[str] = set()
+    for path in (ROOT / "nlu_data").rglob("*.yml"):
+        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
+            for line in str(block.get("examples") or "").splitlines():
+                if line.startswith("- "):
+                    found.add(re.sub(r"\[([^]]+)\]\([^)]+\)", r"\1", line[2:]).strip().lower())
+    return found
+
+
+def test_the_set_is_big_enough_and_never_training_data() -> None:
+    assert len(CRISIS_SET.crisis_messages) >= 150
+    assert len(CRISIS_SET.lookalike_messages) >= 150
+    assert set(CRISIS_SET.crisis) == set(KINDS)
+    assert set(CRISIS_SET.lookalike) == {"none", "possible"}
+    texts = [t.lower() for t in CRISIS_SET.all_texts]
+    assert len(texts) == len(set(texts)), "a message is in the set twice"
+    in_training = set(texts) & _training_examples()
+    assert not in_training, f"crisis set messages found in nlu_data/: {sorted(in_training)}"
+
+
+@pytest.mark.parametrize(
+    "name,classify",
+    [
+        ("rules", lambda t: (assess(t).tier, assess(t).kind)),
+        ("gateway screen()", lambda t: (screen(t).tier, screen(t).kind)),
+    ],
+)
+def test_recall_is_one_and_no_lookalike_gets_the_crisis_answer(name: str, classify: object) -> None:
+    report = measure(name, classify, CRISIS_SET)  # type: ignore[arg-type]
+    print(format_report(report))
+    assert report.recall == 1.0, format_report(report)
+    assert not report.wrong_kind, f"wrong crisis kind: {report.wrong_kind}"
+    assert not report.false_certain, (
+        f"lookalikes that got the crisis answer: {report.false_certain}"
+    )
+    # the ambiguous lookalikes get the gentle line: the topic answer alone would risk a miss
+    assert not report.possible_missed, (
+        f"ambiguous lookalikes without the line: {report.possible_missed}"
+    )
+    assert report.false_alarm_possible <= MAX_POSSIBLE_ON_PLAIN_LOOKALIKES, format_report(report)
