@@ -261,12 +261,23 @@ async def live_gateway(db_url: str, rasa_stack: Any) -> AsyncIterator[TestClient
     await client.close()
 
 
-async def login_as(client: TestClient, email: str) -> str:
-    """Log in through the console's login; return the session's CSRF token."""
-    response = await client.post(
-        "/console/login", data={"email": email, "password": DEMO_PASSWORD}, allow_redirects=False
-    )
+async def login(client: TestClient, email: str) -> None:
+    """Log in through the console's login form (with its CSRF token when it has one)."""
+    form = await (await client.get("/console/login")).text()
+    token = re.search(r'name="csrf" value="([^"]+)"', form)
+    data = {
+        "email": email,
+        "password": DEMO_PASSWORD,
+        **({"csrf": token.group(1)} if token else {}),
+    }
+    response = await client.post("/console/login", data=data, allow_redirects=False)
     assert response.status == 302, await response.text()
+    assert "error=" not in response.headers.get("Location", "")
+
+
+async def login_as(client: TestClient, email: str) -> str:
+    """Log in and open the dashboard; return the session's CSRF token."""
+    await login(client, email)
     page = await client.get("/dashboard/")
     assert page.status == 200
     match = re.search(r'name="csrf" value="([^"]+)"', await page.text())

@@ -13,7 +13,14 @@ from sqlalchemy import select
 from bot.analytics.tables import UnansweredQuestion
 from bot.staff import AuditEntry, StaffAlert, StaffUser, Team, open_alerts
 from bot.storage.db import open_database
-from tests.dashboard.conftest import ANALYST_A, ANALYST_B, add_question, add_team_lead, login_as
+from tests.dashboard.conftest import (
+    ANALYST_A,
+    ANALYST_B,
+    add_question,
+    add_team_lead,
+    login,
+    login_as,
+)
 
 LEAD_A = "teamlead@demo.geldhulp.nl"  # demo team lead of Groningen (GM0014)
 LEAD_B = "lead-b@test.geldhulp.nl"
@@ -192,9 +199,7 @@ async def test_admins_and_counsellors_do_not_review(dashboard, db_url) -> None: 
     assert (await dashboard.get("/dashboard/beoordelen", allow_redirects=False)).status == 403
     assert (await dashboard.get(f"/dashboard/beoordelen/vraag/{qid}")).status == 403
     dashboard.session.cookie_jar.clear()
-    await dashboard.post(
-        "/console/login", data={"email": "consulent@demo.geldhulp.nl", "password": "demo-geldhulp"}
-    )
+    await login(dashboard, "consulent@demo.geldhulp.nl")
     assert (await dashboard.get("/dashboard/beoordelen", allow_redirects=False)).status == 403
 
 

@@ -15,6 +15,7 @@ from tests.dashboard.conftest import (
     ANALYST_B,
     add_question,
     generate,
+    login,
     login_as,
     of_municipality,
     store,
@@ -84,9 +85,7 @@ def test_every_route_is_in_the_list_above() -> None:
 
 
 async def test_a_counsellor_may_not_see_the_dashboard(dashboard) -> None:  # type: ignore[no-untyped-def]
-    await dashboard.post(
-        "/console/login", data={"email": "consulent@demo.geldhulp.nl", "password": "demo-geldhulp"}
-    )
+    await login(dashboard, "consulent@demo.geldhulp.nl")
     assert (await dashboard.get("/dashboard/", allow_redirects=False)).status == 403
     assert (await dashboard.get("/dashboard/csv/topics.csv", allow_redirects=False)).status == 403
     assert (await dashboard.get("/dashboard/beoordelen", allow_redirects=False)).status == 403
