@@ -78,6 +78,14 @@ async def test_analyst_gives_a_topic_in_one_click_and_it_is_audited(dashboard, d
     assert row.reviewed_by == analyst.id
     actions = [a for a, _ in await audit_actions(db_url)]
     assert actions.count("review.label") == 1 and "review.view_list" in actions
+    if hasattr(AuditEntry, "origin"):  # the tamper-evident log (privacy) stores the address
+        async with open_database(db_url) as (_e, factory), factory() as s:
+            origins = {
+                e.origin
+                for e in (await s.scalars(select(AuditEntry))).all()
+                if e.action.startswith("review.")
+            }
+        assert origins == {"127.0.0.1"}
 
     # a relabel replaces the label; an unknown label is refused and changes nothing
     await dashboard.post(
