@@ -135,7 +135,7 @@ async def store(url: str, events: list[dict[str, Any]]) -> None:
 async def add_question(
     url: str,
     text: str,
-    code: str,
+    code: str | None,
     *,
     ref: str | None = None,
     guess: str | None = "nlu_fallback",

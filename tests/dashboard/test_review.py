@@ -201,11 +201,39 @@ async def test_isolation_on_every_review_route(dashboard, db_url) -> None:  # ty
     assert (await rows(db_url))[mine].review_label is None
 
 
-async def test_admins_and_counsellors_do_not_review(dashboard, db_url) -> None:  # type: ignore[no-untyped-def]
-    qid = await add_question(db_url, "een vraag over de bijstand", "GM0014")
-    await login_as(dashboard, "admin@demo.geldhulp.nl")
-    assert (await dashboard.get("/dashboard/beoordelen", allow_redirects=False)).status == 403
-    assert (await dashboard.get(f"/dashboard/beoordelen/vraag/{qid}")).status == 403
+async def test_admins_review_only_questions_without_a_municipality(dashboard, db_url) -> None:  # type: ignore[no-untyped-def]
+    placed = await add_question(db_url, "groningenvraag over de bijstand", "GM0014")
+    unplaced = await add_question(db_url, "onbekendplaats vraag over de toeslag", None)
+    csrf = await login_as(dashboard, "admin@demo.geldhulp.nl")
+    page = await (await dashboard.get("/dashboard/beoordelen?gemeente=GM0014")).text()
+    assert "onbekendplaats" in page and "groningenvraag" not in page
+    assert "vragen zonder gemeente" in page
+    assert (await dashboard.get(f"/dashboard/beoordelen/vraag/{placed}")).status == 404
+    refused = await dashboard.post(
+        f"/dashboard/beoordelen/vraag/{placed}/onderwerp",
+        data={"csrf": csrf, "label": "income_support"},
+        allow_redirects=False,
+    )
+    assert refused.status == 404 and (await rows(db_url))[placed].review_label is None
+    crisis = await dashboard.post(
+        f"/dashboard/beoordelen/vraag/{unplaced}/crisis", data={"csrf": csrf}, allow_redirects=False
+    )
+    assert crisis.status == 303
+    # no team lead serves an unknown municipality: the admins get the alert
+    assert [(a.kind, a.audience, a.municipality_code) for a in await alerts(db_url)] == [
+        ("missed_crisis", "admin", None)
+    ]
+    async with open_database(db_url) as (_e, factory), factory() as s:
+        lead = await s.scalar(select(StaffUser).where(StaffUser.email == LEAD_A))
+        team = await s.get(Team, lead.team_id)
+        assert await open_alerts(s, role="team_lead", team=team, is_admin=False) == []
+        assert len(await open_alerts(s, role="admin", team=None, is_admin=True)) == 1
+
+    # an analyst never sees questions without a municipality; a counsellor sees no review at all
+    dashboard.session.cookie_jar.clear()
+    await login_as(dashboard, ANALYST_A)
+    assert "onbekendplaats" not in await (await dashboard.get("/dashboard/beoordelen")).text()
+    assert (await dashboard.get(f"/dashboard/beoordelen/vraag/{unplaced}")).status == 404
     dashboard.session.cookie_jar.clear()
     await login(dashboard, "consulent@demo.geldhulp.nl")
     assert (await dashboard.get("/dashboard/beoordelen", allow_redirects=False)).status == 403
