@@ -12,9 +12,10 @@ MODEL     := models/geldhulp.tar.gz
 
 
 RASA_ARGS := --domain domain --data nlu_data stories --config config.yml
-RASA_DATA := config.yml $(wildcard domain.yml) $(shell find domain nlu_data stories rasa_addons -type f \( -name '*.yml' -o -name '*.yaml' -o -name '*.py' -o -name '*.txt' \) 2>/dev/null)
+# what the model is trained from (the gateway channel runs in Rasa but is not part of the model)
+RASA_DATA := config.yml $(wildcard domain.yml) $(filter-out rasa_addons/gateway_channel.py,$(shell find domain nlu_data stories rasa_addons -type f \( -name '*.yml' -o -name '*.yaml' -o -name '*.py' -o -name '*.txt' \) 2>/dev/null))
 
-.PHONY: help env run test test-rasa test-py train validate bench bench-nlu chat lint clean db
+.PHONY: help env run cluster test test-rasa test-py train validate bench bench-nlu chat lint types check clean db
 
 help:
 	@echo "make run        set up everything, train when needed, start the assistant and print the URLs"
@@ -23,6 +24,8 @@ help:
 	@echo "make validate   rasa data validate"
 	@echo "make bench-nlu  intent F1 on held-out data and parse latency p50/p95"
 	@echo "make bench      end-to-end latency and throughput through the gateway"
+	@echo "make lint       ruff and the architecture's import contracts (import-linter)"
+	@echo "make types      mypy on bot/ and actions/"
 
 $(STAMPS):
 	@mkdir -p $(STAMPS)
@@ -82,6 +85,11 @@ db: $(STAMPS)/app-env
 run: env train db
 	$(PYTHON) -m bot run
 
+# 2 gateways (8080, 8081), 2 Rasa replicas (5005, 5006), the action server, Redis (6390) and
+# the machine's PostgreSQL (127.0.0.1:5432; GELDHULP_CLUSTER_DATABASE_URL to change it)
+cluster: env train
+	$(PYTHON) -m bot cluster
+
 # --- tests ------------------------------------------------------------------------------------
 test: env train validate test-rasa test-py
 
@@ -98,8 +106,16 @@ bench-nlu: env train
 bench: env train
 	$(PYTHON) scripts/bench_gateway.py
 
+# lint and types fail the build (CI runs them first: .ci/run)
 lint: $(STAMPS)/app-env
-	$(APP_VENV)/bin/ruff check bot actions tests || true
+	$(APP_VENV)/bin/ruff check bot actions tests scripts rasa_addons
+	$(APP_VENV)/bin/ruff format --check bot actions tests scripts rasa_addons
+	$(APP_VENV)/bin/lint-imports
+
+types: $(STAMPS)/app-env
+	$(APP_VENV)/bin/mypy bot actions
+
+check: lint types
 
 clean:
 	rm -rf models results $(STAMPS) var

@@ -7,6 +7,7 @@ from typing import Any
 from rasa_sdk import Tracker
 
 from actions.constants import FALLBACK_INTENTS
+from actions.scope import OTHER, scope_kind
 
 
 def latest_intent(tracker: Tracker) -> str | None:
@@ -28,16 +29,21 @@ def list_slot(tracker: Tracker, name: str) -> list[Any]:
 
 
 def fallbacks_in_a_row(tracker: Tracker) -> int:
-    """How many of the latest user messages in a row were not understood."""
+    """How many of the latest user messages in a row were not understood.
+
+    An out-of-scope question about rights or a municipal service was understood (it got a
+    pointer to the right place), so it ends the row like any other understood message.
+    """
     count = 0
     for event in reversed(tracker.events):
         if event.get("event") != "user":
             continue
         name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-        if name in FALLBACK_INTENTS:
-            count += 1
-        else:
+        if name not in FALLBACK_INTENTS:
             break
+        if name == "out_of_scope" and scope_kind(event.get("text")) != OTHER:
+            break
+        count += 1
     return count
 
 

@@ -1,4 +1,10 @@
-"""When the assistant did not understand: ask again once, then offer a person."""
+"""When the assistant did not understand, or the question is not ours: say so, point the way.
+
+A message that was not understood gets one request to say it differently, then the offer of a
+person. An out-of-scope question gets an honest answer that points to the right place: Het
+Juridisch Loket for rights, the municipality for its services; chit-chat the plain answer.
+English gets the English answer.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +20,19 @@ from actions.constants import (
     SLOT_HANDOVER_REASON,
     SLOT_OFFERS,
 )
-from actions.conversation_state import fallbacks_in_a_row, latest_intent, list_slot
+from actions.conversation_state import fallbacks_in_a_row, latest_intent, latest_text, list_slot
+from actions.english import answer_in_english, wrote_english
+from actions.scope import LEGAL, MUNICIPAL, scope_kind
+
+# Written out in full so that scripts/validate.py can see which responses code uses.
+OUT_OF_SCOPE_RESPONSES = {
+    LEGAL: "utter_out_of_scope_legal",
+    MUNICIPAL: "utter_out_of_scope_municipal",
+}
 
 
 class ActionFallback(Action):
-    """Handle a message the assistant could not place."""
+    """Handle a message the assistant could not place, or one that is not about money."""
 
     def name(self) -> str:
         return "action_fallback"
@@ -26,6 +40,14 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        if wrote_english(tracker):
+            return answer_in_english(dispatcher, tracker)
+        out_of_scope = latest_intent(tracker) == "out_of_scope"
+        kind = scope_kind(latest_text(tracker)) if out_of_scope else None
+        if kind in OUT_OF_SCOPE_RESPONSES:
+            # understood, only not ours: an honest pointer, not a misunderstanding
+            dispatcher.utter_message(response=OUT_OF_SCOPE_RESPONSES[kind])
+            return []
         if fallbacks_in_a_row(tracker) >= FALLBACKS_BEFORE_OFFER:
             dispatcher.utter_message(response="utter_fallback_twice")
             dispatcher.utter_message(response="utter_offer_human")
@@ -33,7 +55,7 @@ class ActionFallback(Action):
             if REASON_BOT_FAILED not in offers:
                 offers.append(REASON_BOT_FAILED)
             return [SlotSet(SLOT_HANDOVER_REASON, REASON_BOT_FAILED), SlotSet(SLOT_OFFERS, offers)]
-        if latest_intent(tracker) == "out_of_scope":
+        if out_of_scope:
             dispatcher.utter_message(response="utter_out_of_scope")
         else:
             dispatcher.utter_message(response="utter_fallback")

@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.constants import (
     KIND_COUNSELLOR,
     KIND_PEER,
+    PROBLEM_TOPICS,
     REASON_ASKED,
     REASON_CRISIS,
     REASON_DISTRUST,
@@ -27,6 +28,16 @@ from actions.constants import (
     SLOT_URGENCY,
 )
 from actions.conversation_state import latest_intent, list_slot, suggested_choices
+from actions.urgency import detect_urgency
+
+SECOND_TOPIC_CONFIDENCE = 0.25  # a topic further down the ranking still counts from this sure
+# an urgency flag also names its topic (a second problem is not missed)
+TOPIC_OF_FLAG = {
+    "eviction": "rent_housing",
+    "cutoff": "energy_water",
+    "bailiff": "debt_collector",
+    "no_food": "food_basic_needs",
+}
 
 _INTRO_FOR_REASON = {
     REASON_ASKED: "utter_ask_human_intro",
@@ -41,13 +52,45 @@ def reason_for_offer(intent: str | None) -> str:
     return REASON_ASKED
 
 
+def conversation_topics(tracker: Tracker) -> list[str]:
+    """Every problem topic of the conversation, in order: the slot, each message's intent and
+    the runners-up in its ranking, and the topics that urgency flags point at."""
+    topics = list_slot(tracker, SLOT_TOPICS)
+
+    def add(name: str | None) -> None:
+        if name in PROBLEM_TOPICS and name not in topics:
+            topics.append(name)
+
+    for event in tracker.events:
+        if event.get("event") != "user":
+            continue
+        parse = event.get("parse_data") or {}
+        add((parse.get("intent") or {}).get("name"))
+        for ranked in parse.get("intent_ranking") or []:
+            if float(ranked.get("confidence") or 0.0) >= SECOND_TOPIC_CONFIDENCE:
+                add(ranked.get("name"))
+        for flag in detect_urgency(event.get("text")):
+            add(TOPIC_OF_FLAG.get(flag))
+    return topics
+
+
+def conversation_flags(tracker: Tracker) -> list[str]:
+    """Urgency flags of every message of the conversation (not only the topic answers)."""
+    flags = list_slot(tracker, SLOT_URGENCY)
+    for event in tracker.events:
+        if event.get("event") == "user":
+            flags += [f for f in detect_urgency(event.get("text")) if f not in flags]
+    return flags
+
+
 def build_summary(tracker: Tracker) -> dict[str, Any]:
-    """A short structured summary for the human who takes over."""
+    """A short structured summary for the human who takes over (the gateway adds the
+    resident's own key sentences, redacted, from its transcript)."""
     return {
-        "topics": list_slot(tracker, SLOT_TOPICS),
+        "topics": conversation_topics(tracker),
         "municipality_code": tracker.get_slot(SLOT_MUNICIPALITY_CODE),
         "municipality_name": tracker.get_slot(SLOT_MUNICIPALITY_NAME),
-        "urgency_flags": list_slot(tracker, SLOT_URGENCY),
+        "urgency_flags": conversation_flags(tracker),
         "told": list_slot(tracker, SLOT_TOLD),
         "suggested": suggested_choices(tracker),
         "offers": list_slot(tracker, SLOT_OFFERS),
@@ -104,9 +147,14 @@ class ActionHandover(Action):
             dispatcher.utter_message(response="utter_handover_peer")
         else:
             dispatcher.utter_message(response="utter_handover_counsellor")
-        dispatcher.utter_message(
-            json_message={
-                "handover": {"kind": kind, "reason": reason, "urgent": urgent, "summary": summary}
-            }
-        )
+        decision: dict[str, Any] = {
+            "kind": kind,
+            "reason": reason,
+            "urgent": urgent,
+            "summary": summary,
+        }
+        if crisis:  # the safety layer's kind, so attending can answer this kind later on
+            safety = (tracker.latest_message or {}).get("safety") or {}
+            decision["crisis_kind"] = safety.get("kind") if isinstance(safety, dict) else None
+        dispatcher.utter_message(json_message={"handover": decision})
         return [SlotSet(SLOT_HANDOVER_REASON, None)]

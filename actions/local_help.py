@@ -28,6 +28,7 @@ from actions.constants import (
 )
 from actions.conversation_state import list_slot
 from actions.resources import catalog, database
+from actions.urgency import detect_urgency
 from bot.directory.places import display_name, slug
 from bot.directory.repository import HelpOption, Place, find_help, place_of, service_by_id
 from bot.settings import load_settings
@@ -84,7 +85,23 @@ def _topics(tracker: Tracker) -> list[str]:
 
 
 def _no_food(tracker: Tracker, topics: list[str]) -> bool:
-    return topics[0] == FOOD or NO_FOOD in list_slot(tracker, SLOT_URGENCY)
+    """True when the resident has no food: the topic, the urgency flag, or what they wrote.
+
+    A message like "we hebben niks te eten" may be answered by the crisis layer (kind
+    ``no_food``) instead of the topic answer, so the tracker's own messages are read too.
+    """
+    if topics[0] == FOOD or NO_FOOD in list_slot(tracker, SLOT_URGENCY):
+        return True
+    for event in tracker.events:
+        if event.get("event") != "user":
+            continue
+        safety = (event.get("parse_data") or {}).get("safety") or {}
+        text = str(event.get("text") or "")
+        if safety.get("kind") == NO_FOOD or (
+            not text.startswith("/") and NO_FOOD in detect_urgency(text)
+        ):
+            return True
+    return False
 
 
 async def _find(tracker: Tracker, *, walk_in_first: bool) -> Found:

@@ -20,6 +20,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "nlu": ("bot.analytics.nlu_export", "export reviewed questions as Rasa training data"),
     "serve": ("bot.serve", "run the gateway (webhooks, web chat, console, dashboard)"),
     "run": ("bot.supervise", "start Rasa, the action server and the gateway together"),
+    "cluster": ("bot.cluster", "2 gateways, 2 Rasa replicas, actions, PostgreSQL and Redis"),
+    "templates": ("bot.conversations.templates", "approved WhatsApp templates per municipality"),
+    "audit": ("bot.staff.cli", "staff audit log: verify the hash chain"),
 }
 
 
@@ -46,6 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    from bot.storage.logfilter import install
+
+    install()  # a failing database write never logs the row (phone numbers, message text)
     args = build_parser().parse_args(argv)
     return int(args._run(args) or 0)
 

@@ -67,6 +67,13 @@ class Settings:
     # privacy (issue 11): retention per municipality, "GM0363=30,GM0518=60" (days); others
     # keep transcript_retention_days. Used by the purge and by the privacy answer.
     retention_days_by_municipality: str = ""
+    # core (issue 12): several instances. rasa_url may list replicas, comma-separated.
+    redis_prefix: str = "geldhulp:"  # keys and channels in Redis (several tenants, tests)
+    queue_lease_seconds: float = 60.0  # an instance holds claimed work this long
+    delivery_max_age_hours: float = 24.0  # retry a reply this long, then "niet bezorgd"
+    delivery_retry_cap_seconds: float = 300.0  # the longest wait between two send attempts
+    workers: bool = True  # False: a front-end instance (webhooks, web chat) that claims no work
+    pacing: str = ""  # per-chat pacing overrides, e.g. "telegram=0" (benchmarks); "" = defaults
     extra: Mapping[str, str] = field(default_factory=dict)
     # attend (issue 9): how often the timeouts loop looks for overdue and silent chats (seconds)
     attend_sweep_seconds: float = 30.0
@@ -97,6 +104,10 @@ def _cast(name: str, raw: str, kind: object) -> object:
             raise SettingsError(f"GELDHULP_{name.upper()} must be a number") from exc
     if kind in (Secret, "Secret"):
         return Secret(raw)
+    if kind in (bool, "bool"):
+        if raw.strip().lower() not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
+            raise SettingsError(f"GELDHULP_{name.upper()} must be true or false")
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
     return raw
 
 

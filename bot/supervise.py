@@ -16,6 +16,7 @@ import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import aiohttp
@@ -46,6 +47,45 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _port(url: str, default: int) -> int:
     return urlparse(url).port or default
+
+
+def child_env(settings: Settings, *, replicas: int = 1) -> dict[str, str]:
+    """The environment of Rasa and the action server: loopback only, threads per replica."""
+    threads = str(max(1, (os.cpu_count() or 2) // max(1, replicas) // 2))
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "ACTION_SERVER_URL": settings.action_server_url,
+        "GELDHULP_RASA_CHANNEL_TOKEN": str(settings.rasa_channel_token),
+        "GELDHULP_DATABASE_URL": settings.database_url,
+        "RASA_TRACKER_URL": rasa_tracker_url_for_rasa(settings.rasa_tracker_url),
+        # the action server (Sanic) would listen on every interface without this
+        "SANIC_HOST": "127.0.0.1",
+        # TensorFlow: a small model runs fastest with few threads; one replica per core
+        "TF_INTER_OP_PARALLELISM_THREADS": os.environ.get("TF_INTER_OP_PARALLELISM_THREADS", "1"),
+        "TF_INTRA_OP_PARALLELISM_THREADS": os.environ.get(
+            "TF_INTRA_OP_PARALLELISM_THREADS", threads
+        ),
+    }
+
+
+def rasa_args(settings: Settings, port: int) -> list[str]:
+    """`rasa run` on loopback; the REST channel (no authentication) only in development."""
+    credentials = "credentials.dev.yml" if settings.is_development else "credentials.yml"
+    return [
+        str(RASA_BIN),
+        "run",
+        "--model",
+        str(MODEL),
+        "--port",
+        str(port),
+        "--interface",
+        "127.0.0.1",
+        "--endpoints",
+        "endpoints.yml",
+        "--credentials",
+        credentials,
+    ]
 
 
 async def _start(name: str, args: list[str], env: dict[str, str]) -> Child:
@@ -102,7 +142,7 @@ async def _stop(children: list[Child]) -> None:
 def _print_reply(message: dict[str, object], buttons: list[tuple[str, str]]) -> None:
     if message.get("text"):
         print(f"\033[36mGeldhulp:\033[0m {message['text']}")
-    for button in message.get("buttons") or []:  # type: ignore[union-attr]
+    for button in message.get("buttons") or []:  # type: ignore[attr-defined]
         buttons.append((str(button["title"]), str(button["payload"])))  # type: ignore[index]
         print(f"   [{len(buttons)}] {button['title']}")  # type: ignore[index]
     custom = message.get("custom")
@@ -165,16 +205,9 @@ async def supervise(settings: Settings, *, chat: bool, gateway: bool) -> int:
     if not MODEL.exists():
         print(f"No trained model at {MODEL}. Run `make train` (or `make run`).", file=sys.stderr)
         return 1
-    rasa_port = _port(settings.rasa_url, 5005)
+    rasa_port = _port(settings.rasa_url.split(",")[0], 5005)
     action_port = _port(settings.action_server_url, 5055)
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "ACTION_SERVER_URL": settings.action_server_url,
-        "GELDHULP_RASA_CHANNEL_TOKEN": str(settings.rasa_channel_token),
-        "GELDHULP_DATABASE_URL": settings.database_url,
-        "RASA_TRACKER_URL": rasa_tracker_url_for_rasa(settings.rasa_tracker_url),
-    }
+    env = child_env(settings)
     (ROOT / "var").mkdir(exist_ok=True)
     children: list[Child] = []
     stop = asyncio.Event()
@@ -197,24 +230,7 @@ async def supervise(settings: Settings, *, chat: bool, gateway: bool) -> int:
                 env,
             )
             children.append(actions)
-            rasa = await _start(
-                "rasa",
-                [
-                    str(RASA_BIN),
-                    "run",
-                    "--model",
-                    str(MODEL),
-                    "--port",
-                    str(rasa_port),
-                    "--interface",
-                    "127.0.0.1",
-                    "--endpoints",
-                    "endpoints.yml",
-                    "--credentials",
-                    "credentials.yml",
-                ],
-                env,
-            )
+            rasa = await _start("rasa", rasa_args(settings, rasa_port), env)
             children.append(rasa)
             gateway_child = None
             if gateway and (ROOT / "bot" / "serve.py").exists():
@@ -222,7 +238,7 @@ async def supervise(settings: Settings, *, chat: bool, gateway: bool) -> int:
                 children.append(gateway_child)
             print("Starting… (Rasa loads its model; this takes about half a minute)")
             await _wait_ready(session, f"http://127.0.0.1:{action_port}/health", actions, 60)
-            await _wait_ready(session, f"{settings.rasa_url}/", rasa, 300)
+            await _wait_ready(session, f"http://127.0.0.1:{rasa_port}/", rasa, 300)
             if gateway_child:
                 await _wait_ready(session, f"{settings.public_url}/healthz", gateway_child, 60)
             print("\nGeldhulp is running:")
@@ -240,10 +256,11 @@ async def supervise(settings: Settings, *, chat: bool, gateway: bool) -> int:
                     print(f"  Dashboard       {settings.public_url}/dashboard/")
             print(f"  Logs            {LOG_DIR}/")
             print("Press Ctrl-C to stop.")
-            waiters = [asyncio.create_task(stop.wait())]
+            waiters: list[asyncio.Task[Any]] = [asyncio.create_task(stop.wait())]
             waiters += [asyncio.create_task(c.proc.wait()) for c in children]
-            if chat and sys.stdin.isatty():
-                waiters.append(asyncio.create_task(_terminal_chat(session, settings.rasa_url)))
+            if chat and sys.stdin.isatty() and settings.is_development:  # REST: development only
+                rasa_url = f"http://127.0.0.1:{rasa_port}"
+                waiters.append(asyncio.create_task(_terminal_chat(session, rasa_url)))
             done, pending = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
             for task in pending:
                 task.cancel()

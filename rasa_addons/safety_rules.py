@@ -28,10 +28,11 @@ SUICIDE, LOAN_SHARK, VIOLENCE, HOMELESS, NO_FOOD = (
 KINDS = (SUICIDE, LOAN_SHARK, VIOLENCE, HOMELESS, NO_FOOD)
 CRISIS_INTENT = "crisis"
 
-# The classifier (DIET) alone never makes a message *certain*: it learned from our own short
-# examples and also says "crisis" to "laat maar". When it ranks `crisis` first with at least this
-# confidence and the rules found nothing, the message gets the *possible* tier (measured on
-# tests/safety/data/crisis_set.yml, see docs/safety.md).
+# The classifier (DIET) never makes a message *certain*, alone or with a hint of the rules: its
+# crisis confidence is not graded (1.0 for "mijn telefoon is dood" and for "ik hou het zo niet
+# vol" alike, measured on tests/safety/data/, see docs/safety.md), so only the rules decide
+# *certain*. When it ranks `crisis` first with at least CLASSIFIER_POSSIBLE and the rules found
+# nothing, the message gets the *possible* tier: the gentle line, never a missed hint.
 CLASSIFIER_POSSIBLE = 0.5
 
 
@@ -253,7 +254,8 @@ KIDS = (
 PERSON = (
     r"(?:man|vrouw|vriend|vriendin|vriendje|partner|ex|exman|exvrouw|echtgenoot|echtgenote|"
     r"vader|moeder|stiefvader|stiefmoeder|zoon|dochter|broer|zus|schoonvader|schoonmoeder|"
-    r"schoonfamilie|familie|vent|hij|hem|oom|tante|neef|huisgenoot|husband|wife|boyfriend|"
+    r"schoonfamilie|familie|vent|hij|hem|oom|tante|neef|huisgenoot|husband|wife|boyfriend|iemand|"
+    r"schoonzoon|schoondochter|kleinzoon|kleindochter|stiefzoon|stiefdochter|buurman|"
     r"girlfriend)"
 )
 INSTITUTION = (
@@ -266,14 +268,22 @@ LENDER = (
     r"(?:woekeraar\w*|geldschieter\w*|geldlener\w*|illegale? (?:lening|geldlener|lener)|"
     r"zwart (?:geld )?geleend|"
     r"geleend (?:van|bij) (?:een|iemand|zon|die|mensen|foute|een paar|jongens|gasten|"
-    r"criminelen|een kennis)|"
+    r"criminelen|een kennis)|(?:van|bij) (?:iemand|een man|een vent|een gast|een kennis|zon gast|"
+    r"mensen|jongens) (?:{G2})?geleend|waar (?:ik|we) {G2}(?:aan )?schuldig|"
     r"van wie (?:ik|we|hij|ze|mijn \w+) {G2}(?:geleend|leende|leenden|leen)|waar (?:ik|we) {G2}"
     r"van {G2}(?:geleend|leende|leen)|"
     r"geld dat (?:ik|we) {G2}geleend|heeft me geld geleend|hebben me geld geleend|"
     r"leende \d+ (?:euro )?(?:van|bij)|criminele|onderwereld|foute mensen|"
-    r"heb (?:ze|hem|haar) nog \d+|dat (?:ik|we) {G2}geleend heb\w*|(?:drugs)?dealer\w*|"
+    r"dat (?:ik|we) {G2}geleend heb\w*|(?:drugs)?dealer\w*|die (?:mij|me|ons) (?:\w+ )?geld "
+    r"(?:heeft )?(?:leende|geleend)|leende (?:me|mij|ons) geld|eist {G2}geld terug|"
+    r"rente {G2}(?:per|elke|iedere) (?:week|dag)|pay (?:it |him |them )?back|lent me|"
     r"(?:gasten|mannen|jongens|types|lui|mensen|gast|man|vent) van (?:de|die|het) (?:lening|geld)|"
     r"borrowed|loan shark)"
+)
+# Owing someone, without saying who: a lender only together with a violent threat.
+LENDER_WEAK = (
+    r"(?:heb (?:ze|hem|haar) nog \d+|(?:nog )?geld (?:aan )?schuldig|schuld bij (?:hem|ze|die)|"
+    r"schuldig (?:ben|was|bent))"
 )
 THREAT = (
     r"(?:dreig\w*|bedreig\w*|gedreigd|komen (?:me|mij|ons) halen|(?:weten|weet) waar (?:ik|we) "
@@ -282,7 +292,19 @@ THREAT = (
     r"iets (?:ga |gaat )?meemaken|weten te vinden|weet te vinden|zoeken (?:me|mij|ons)|"
     r"langs ?komt|langskomen|komt langs|fotos van mijn huis|in brand|vermoord\w*|gezicht|"
     r"threat\w*|hurt|durf niet|(?:ga|gaat|zal|gaan|zult) (?:het )?merken|(?:aan|bij) (?:de|mijn) deur|"
-    r"(?:komt|komen) (?:me|mij|ons) {G1}halen|(?:me|mij|ons) (?:komt|komen|gaat|gaan) halen)"
+    r"(?:komt|komen) (?:me|mij|ons) {G1}halen|(?:me|mij|ons) (?:komt|komen|gaat|gaan) halen|"
+    r"opzoeken|weet (?:op )?welke school|weet waar (?:mijn|de) kinderen|(?:staan|staat|stond) "
+    r"(?:[a-z0-9]+ ){0,2}(?:bij|voor) (?:mijn|ons) huis|doen (?:ze|hij) (?:me|mij|ons) (?:iets|wat)|"
+    r"(?:me|mij) (?:iets|wat) (?:aan )?doen|anders gebeurt er (?:wat|iets)|gevolgd|achtervolgd|"
+    r"ingegooid|vernield|bekrast|kapotgemaakt|iets aan ?doe\w*|wat aan ?doe\w*|(?:ga|gaat|zal|"
+    r"gaan) (?:het )?voelen)"
+)
+# Violent threats only (a weak lender needs one of these, not a letter that "threatens").
+THREAT_VIOLENT = (
+    r"(?:in elkaar|knie\w*|kapot (?:maken|te maken)|maken (?:me|ons) kapot|pijn doen|iets aan(?: te)? "
+    r"?doen|vermoord\w*|in brand|ingegooid|vernield|bekrast|gezicht|lichaam|weten waar (?:ik|we) "
+    r"(?:woon|wonen)|komen (?:me|mij|ons) halen|(?:me|mij|ons) (?:komt|komen) halen|"
+    r"(?:me|mij) kapot maakt|iets aan ?doe\w*)"
 )
 
 
@@ -306,7 +328,9 @@ class Rule:
 
 
 _FRAGMENTS = {
+    "{LENDER_WEAK}": LENDER_WEAK,
     "{LENDER}": LENDER,
+    "{THREAT_VIOLENT}": THREAT_VIOLENT,
     "{THREAT}": THREAT,
     "{NOW}": NOW,
     "{KIDS}": KIDS,
@@ -385,8 +409,10 @@ def rules() -> tuple[Rule, ...]:
             "wish_dead",
             SUICIDE,
             C,
-            r"\b(?:wil|wilde|wou|willen|wens|wenste) {G3}(?:dood|doodgaan|dood gaan|sterven|"
-            r"overlijden)\b",
+            r"\b(?:wil|wilde|wou|willen|wens|wenste) {G4}(?:dood|doodgaan|dood gaan|sterven|"
+            r"overlijden)\b|\bdood (?:wil|wilde|willen|wou|wilt)\b|\bals ik (?:er )?(?:dood|weg) "
+            r"(?:ben|was|zou zijn|zijn)\b|\bdood (?:zijn|wezen|gaan) {G2}(?:beter|fijner|"
+            r"makkelijker|rustiger|een oplossing)\b",
             negatable=AROUND,
         ),
         _rule(
@@ -396,24 +422,29 @@ def rules() -> tuple[Rule, ...]:
             r"\b(?:was|ben|waren|lag) (?:ik |we )?maar dood\b|\bliever dood\b|"
             r"\bbeter (?:af )?dood\b|\bdood ?gaan {G2}beter\b|\bom dood te gaan\b|"
             r"\b(?:over|aan) (?:doodgaan|dood gaan|dood willen|sterven)\b|"
-            r"\bdenk\w* {G3}aan (?:doodgaan|dood gaan|sterven|de dood)\b",
+            r"\bdenk\w* {G3}aan (?:doodgaan|dood gaan|sterven|de dood)\b|\baan (?:de dood|doodgaan|"
+            r"dood gaan|sterven) {G1}(?:denk|denkt|dacht|te denken)\b|\b(?:dood|sterven|overlijden|"
+            r"dood gaan|doodgaan) {G3}(?:van|door|met) (?:{W} )?(?:pillen|medicijnen|tabletten|"
+            r"slaappillen|paracetamol|pijnstillers|gas)\b|\bhoeveel (?:pillen|tabletten|medicijnen|"
+            r"paracetamol|slaappillen) {G4}(?:dood|dodelijk|overlijden|sterven)\b",
             negatable=AROUND,
         ),
         _rule(
             "not_live",
             SUICIDE,
             C,
-            r"\b(?:wil|wilde|wou|willen|hoef|hoeft|kan|kun|zie|zou)\w* {G2}niet meer "
+            r"\b(?:wil|wilde|wou|willen|hoef|hoeft|kan|kun|zie|zou)\w* {G4}niet meer "
             r"(?:(?!zo\b){W} )?(?:leven|bestaan|verder ?leven|doorleven)\b"
             r"(?! (?:van|zoals|zo|op|onder|als)\b)|\bniet meer (?:wil|wilt|willen|hoef|kan) "
-            r"(?:leven|bestaan)\b",
+            r"(?:leven|bestaan)\b|(?:^|\. )(?:ik )?(?:niet|nooit) meer (?:willen )?(?:leven|"
+            r"bestaan)(?= \.|$)",
         ),
         _rule(
             "not_there",
             SUICIDE,
             C,
             r"\ber {G2}niet meer (?:(?:willen|wil|wilt|wilde|wou|kunnen|kan|kon|hoeven|hoef|echt|zo|"
-            r"graag|beter|hier|gewoon|langer) )?(?:zijn|wezen|zou zijn|ben|was)\b",
+            r"graag|beter|hier|gewoon|langer) )?(?:zijn|wezen|zou zijn|ben|was|te zijn)\b",
         ),
         _rule(
             "better_off",
@@ -421,7 +452,8 @@ def rules() -> tuple[Rule, ...]:
             C,
             r"\bbeter af {G4}(?:zonder (?:mij|me)\b|als ik er niet (?:meer )?(?:ben|was|zou zijn)|"
             r"als ik (?:weg|dood) (?:ben|was))|\bzonder (?:mij|me) {G2}beter af\b|"
-            r"\bbetter off without me\b|\bbeter af zonder (?:hun|hen|haar|zijn|hem|onze) "
+            r"\bbetter off without me\b|\bzonder (?:mij|me) {G4}(?:beter|makkelijker|gelukkiger)\b|"
+            r"\bbeter af zonder (?:hun|hen|haar|zijn|hem|onze) "
             r"(?:moeder|vader|mama|papa|mam|pap|ouders)\b",
         ),
         _rule(
@@ -438,13 +470,26 @@ def rules() -> tuple[Rule, ...]:
             r"\bben {G2}(?:alleen maar|enkel|maar|gewoon) (?:een )?last\b|"
             r"\bben iedereen (?:alleen maar )?(?:tot )?(?:een )?last\b",
         ),
-        _rule("burden_possible", SUICIDE, P, r"\btot last\b"),
+        _rule(
+            "burden_possible", SUICIDE, P, r"\btot last\b|\bnergens (?:meer )?(?:plezier|zin) in\b"
+        ),
         _rule(
             "step_out",
             SUICIDE,
             C,
             r"\b(?:manier|plan|plannen|hoe ik|methode) {G3}(?:er ?uit|ertussenuit) (?:te )?(?:stappen|"
             r"stap|gaan)\b",
+        ),
+        _rule(
+            "life_and_despair",
+            SUICIDE,
+            P,
+            r"\b(?:niet meer|nooit meer|geen zin|geen nut|waarom|klaar|moe|zat|hoeft niet|liever|"
+            r"liefst|wou dat|was ik maar|opgeven|op geven) {G5}(?:leven|bestaan|dood|doodgaan|"
+            r"sterven|wakker)\b|\b(?:leven|bestaan|dood|doodgaan|sterven) {G5}(?:niet meer|nooit "
+            r"meer|geen zin|geen nut|klaar|zat|hoeft niet|opgeven)\b",
+            unless=r"\b(?:leven|leef) van\b|\bis dood\b|\bdood van (?:mijn|de|haar|zijn)\b",
+            otherwise=NONE,
         ),
         _rule(
             "suicide_lexicon",
@@ -462,7 +507,12 @@ def rules() -> tuple[Rule, ...]:
             C,
             r"\b(?:eind|einde|end) (?:aan|van) (?:mijn|zijn|haar|het|dit|ons) leven\b|"
             r"\b(?:eind|einde) aan (?:alles|het allemaal)\b|\bstoppen met (?:het |mijn )?leven\b|"
-            r"\bklaar met (?:het |mijn |dit )?leven\b|\bklaar mee (?:\. )?met (?:het|mijn|dit) "
+            r"\bklaar met (?:het |mijn |dit )?leven\b|\b(?:het |dit )?leven (?:moe|zat|beu)\b|"
+            r"\bmoe van (?:het |dit |mijn )?leven\b|\b(?:opgeven|opgegeven|geef het op) (?:\. )?"
+            r"(?:het |mijn )?leven\b|\b(?:hou|houd) (?:dit |het |mijn )?leven {G2}niet (?:meer )?"
+            r"vol\b|\b(?:stoppen|ophouden|kappen|weg|slapen) (?:\. )?(?:voorgoed|voor altijd)\b|"
+            r"\b(?:voorgoed|voor altijd) (?:\. )?{G1}(?:stoppen|ophouden|weg|slapen|gaan)\b|"
+            r"\bklaar mee (?:\. )?met (?:het|mijn|dit) "
             r"leven\b|\b(?:het|mijn) leven (?:meer dan )?zat\b|\blevensmoe\w*|"
             r"\buit het leven (?:te )?(?:stappen|stap|gaan|treden)\b|"
             r"\bvan (?:het|t) leven {G1}(?:te )?(?:beroven|beroofd|beroof)\b|"
@@ -494,7 +544,8 @@ def rules() -> tuple[Rule, ...]:
             SUICIDE,
             C,
             r"\b(?:wat|waarom) {G3}(?:leven|bestaan) {G2}(?:voor )?(?:zin|nut)\b|"
-            r"\bleven {G2}(?:geen|weinig) zin\b|\bgeen zin (?:meer )?in (?:het|mijn|dit) leven\b|"
+            r"\bleven {G4}(?:geen|weinig) zin\b|\b(?:wat|welk|welke) (?:voor )?(?:zin|nut) {G4}"
+            r"(?:leven|bestaan)\b|\b(?:geen|nergens) (?:meer )?plezier\b.*\bleven\b|\bgeen zin (?:meer )?in (?:het|mijn|dit) leven\b|"
             r"\bnut (?:van|om) {G1}(?:leven|te leven|doorgaan|door te gaan|verder te gaan)\b|"
             r"\bleven {G3}(?:niks|niets) (?:meer )?(?:voor|waard)\b|\bwaarom (?:leef|besta) ik "
             r"(?:nog|eigenlijk|nog langer)\b|\bgeen zin (?:meer )?in {G2}(?:\. )?in (?:het|mijn|dit) "
@@ -517,7 +568,7 @@ def rules() -> tuple[Rule, ...]:
             SUICIDE,
             C,
             r"\b(?:wil|wens|hoop) {G3}(?:dat )?(?:het|alles) (?:allemaal )?(?:ophoudt|stopt|"
-            r"voorbij is|over is) (?:\. )?(?:voor altijd|voorgoed)\b",
+            r"voorbij is|over is) (?:\. )?(?:en )?(?:voor altijd|voorgoed|nooit meer)\b",
         ),
         _rule(
             "all_stop",
@@ -537,7 +588,8 @@ def rules() -> tuple[Rule, ...]:
             "want_no_more",
             SUICIDE,
             C,
-            r"\bik (?:{W} )?wil (?:gewoon |echt |het )?niet meer(?= \.|$| en\b| ik\b)|"
+            r"\bik (?:{W} )?wil (?:gewoon |echt |het )?niet meer(?= \.|$| en\b| ik\b| hoor\b| he\b| "
+            r"joh\b| nou\b| echt\b)|"
             r"\bkan niet meer en (?:ik )?wil niet meer\b|\bwil (?:gewoon |echt )?niet meer verder"
             r"(?= \.|$| en\b| ik\b)",
         ),
@@ -548,7 +600,15 @@ def rules() -> tuple[Rule, ...]:
             r"\bhet hoeft (?:voor mij|allemaal|voor mij allemaal|allemaal voor mij|van mij) "
             r"(?:{W} )?niet meer\b|\b(?:voor|van) mij hoeft (?:het|het allemaal) {G1}niet meer\b",
         ),
-        _rule("despair_sit", SUICIDE, C, r"\bzie {G3}niet meer zitten\b"),
+        _rule(
+            "despair_sit",
+            SUICIDE,
+            C,
+            r"\bzie\w* {G3}niet meer zitten\b|\bniet meer (?:zie|ziet|zien|zag) zitten\b|"
+            r"\bwaarom ik (?:nog|eigenlijk) (?:leef|besta|hier ben)\b|\b(?:geen|niet genoeg) "
+            r"(?:kracht|energie|zin) (?:meer )?om {G1}door te gaan met (?:het |mijn |dit )?leven\b|"
+            r"\b(?:naar|langs) het spoor\b|\bhet spoor op\b",
+        ),
         _rule(
             "no_way_out",
             SUICIDE,
@@ -561,7 +621,9 @@ def rules() -> tuple[Rule, ...]:
             SUICIDE,
             C,
             r"\b(?:alle|al mijn|een doos|een strip|een hand vol|handvol|een heleboel|veel) "
-            r"pillen\b|\b(?:potje|pot|doos|doosje|strip|strips|handvol|hoop|stapel) {G1}"
+            r"pillen\b|\b(?:pillen|medicijnen|tabletten|slaappillen|pijnstillers|paracetamol) {G2}"
+            r"(?:gespaard|opgespaard|verzameld|klaar|klaarliggen|klaar liggen|om in te nemen|"
+            r"allemaal innemen|allemaal in)\b|\b(?:potje|pot|doos|doosje|strip|strips|handvol|hoop|stapel) {G1}"
             r"(?:slaap)?(?:pillen|tabletten|medicijnen)\b|\bpillen {G2}(?:gespaard|opgespaard|"
             r"verzameld|sparen|in te nemen|"
             r"innemen om|nemen om)\b|\bafscheid {G2}(?:genomen|nemen|neem) (?:van )?(?:iedereen|mijn "
@@ -600,7 +662,8 @@ def rules() -> tuple[Rule, ...]:
             SUICIDE,
             C,
             r"\b(?:want|wanna|going|wish) (?:to )?die\b|\bend (?:my|it) (?:life|all)\b|"
-            r"\bdont want to (?:live|be here|wake up)\b",
+            r"\bdont want to (?:live|be here|wake up)\b|\b(?:done|finished) with (?:life|living|it "
+            r"all)\b|\btired of (?:living|life)\b",
             negatable=BEFORE,
         ),
         _rule(
@@ -629,8 +692,8 @@ def rules() -> tuple[Rule, ...]:
             C,
             r"\b(?:slaat|sloeg|schopt|schopte|mishandelt|mishandelde|wurgt|wurgde|stompt|stompte|"
             r"trapt|trapte|duwt|duwde|knijpt|bijt|verkracht\w*|misbruikt|slaan|schoppen|hits|"
-            r"hit|beats|beat|kicks|chokes) {G1}(?:me|mij|ons|mijn (?:moeder|vader|kinderen|kind|"
-            r"zoon|dochter|vrouw|man|zus|broer)|de kinderen|haar|hem|the kids)\b",
+            r"hit|beats|beat|kicks|chokes) {G1}(?:me|mij|ons|(?:mijn|zijn|haar|hun|de) (?:moeder|vader|"
+            r"kinderen|kind|zoon|dochter|vrouw|man|zus|broer|vriendin|vriend)|haar|hem|the kids)\b",
             negatable=AROUND,
             unless=r"\bsla\w* (?:me|mij|ons|hem|haar) over\b",
             otherwise=NONE,
@@ -642,7 +705,7 @@ def rules() -> tuple[Rule, ...]:
             r"\b(?:word|wordt|werd|worden|ben|is|zijn|zit|zat) {G3}(?:mishandeld|geslagen|"
             r"geschopt|gewurgd|verkracht|misbruikt|aangerand|opgesloten|bedreigd|gestalkt|"
             r"gechanteerd|afgeperst|uitgebuit|gedwongen)\b|\b(?:heeft|hebben) (?:me|mij|haar|hem) "
-            r"{G3}(?:geslagen|geschopt|gewurgd|bedreigd|verkracht|mishandeld|opgesloten|geduwd|"
+            r"{G5}(?:geslagen|geschopt|gewurgd|bedreigd|verkracht|mishandeld|opgesloten|geduwd|"
             r"geknepen|pijn gedaan|getrapt|gestompt)\b|\bsluit (?:me|mij|ons|de kinderen) {G1}op\b|"
             r"\bblauw(?:e)? (?:oog|ogen|plek|plekken)\b|\b(?:gooit|gooide|smijt|smeet) {G1}met "
             r"(?:spullen|dingen|borden|stoelen|glazen)\b|\b(?:me|mij|ons) {G1}kapot (?:maakt|maken|"
@@ -674,7 +737,9 @@ def rules() -> tuple[Rule, ...]:
             r"\b(?:niet veilig|onveilig) {G3}(?:thuis|huis|bij hem|bij haar)\b|\bthuis {G2}"
             r"(?:niet veilig|onveilig)\b|\b(?:ben|zijn|zit|zitten) {G2}in (?:gevaar|levensgevaar)"
             r"\b|\bvoel me (?:hier )?niet veilig\b|\bhuiselijk geweld\b|\bgeweld (?:thuis|in huis|"
-            r"van (?:mijn|haar|zijn))\b|\bthuis geweld\b|\bdomestic (?:violence|abuse)\b|"
+            r"in (?:ons|mijn|het) huis|bij ons|van (?:mijn|haar|zijn))\b|\b(?:ben|zijn|voel) {G2}"
+            r"(?:niet veilig|onveilig)(?= \.|$| hier| thuis| meer)|\bnot safe\b|\bdreig\w* met "
+            r"(?:geweld|de dood|een mes|een wapen|slaag)\b|\bthuis geweld\b|\bdomestic (?:violence|abuse)\b|"
             r"\bgewelddadig\w*|\bloverboy\w*|\bmensenhandel\b|\buitbuiting\b|\bchantage\b|"
             r"\bchanteert\b|\bafpersing\b|\bsextortion\b|\bstalk\w*|\bblijf ?van ?mijn ?lijf",
             negatable=BEFORE,
@@ -729,6 +794,16 @@ def rules() -> tuple[Rule, ...]:
             negatable=AROUND,
         ),
         _rule(
+            "person_harms",
+            VIOLENCE,
+            C,
+            r"\b(?:hij|ze|zij|die) (?:me|mij|ons|de kinderen) (?:wat|iets) {G1}(?:doet|doen|aandoet|"
+            r"aan doet)\b|\b(?:dreigt|dreigde) dat\b",
+            requires=r"\b(?:bang|dreig\w*|{PERSON})\b",
+            unless=r"\b(?:de |het )?{INSTITUTION}\b",
+            otherwise=NONE,
+        ),
+        _rule(
             "afraid_home",
             VIOLENCE,
             C,
@@ -749,7 +824,9 @@ def rules() -> tuple[Rule, ...]:
             r"ingepikt|gestolen|afpakken|leeggehaald|leeghaalt|haalt) {G3}(?:al )?(?:mijn|haar|"
             r"ons|onze) (?:{W} )?(?:geld|loon|salaris|uitkering|toeslag\w*|pensioen|aow|"
             r"bankpas|pinpas|pas|pincode|creditcards?|rekening|spaargeld|kinderbijslag|digid|"
-            r"inkomen|studiefinanciering)\b|\b(?:mijn|haar|ons) (?:{W} )?(?:geld|loon|salaris|"
+            r"inkomen|studiefinanciering)\b|\b(?:pakt|neemt|houdt|steelt|haalt) (?:het|de) "
+            r"(?:pensioen|uitkering|aow|geld|bankpas|pinpas|spaargeld|loon|salaris) van (?:mijn|haar|"
+            r"zijn) {W}\b|\b(?:mijn|haar|ons) (?:{W} )?(?:geld|loon|salaris|"
             r"uitkering|pensioen|bankpas|pinpas|pas|pincode|creditcards?|rekening|spaargeld|"
             r"digid) {G2}(?:afgepakt|afgenomen|ingepikt|gestolen|ingenomen|leeggehaald|af)\b",
             requires=_PERSONAL_ACTOR,
@@ -765,7 +842,7 @@ def rules() -> tuple[Rule, ...]:
             r"(?:me|mij) niet (?:werken|pinnen|weg|de deur uit)\b|\bgeen toegang (?:meer )?tot "
             r"(?:mijn|ons|onze|de) (?:eigen )?(?:rekening|geld|bank\w*|pas)\b|\bcontroleert "
             r"{G2}(?:elke|iedere|al mijn|alles|mijn) {G1}(?:cent|euro|uitgave\w*|aankoop\w*|"
-            r"telefoon)\b|\bmoet {G3}(?:al )?(?:mijn) (?:loon|salaris|uitkering|geld|inkomen) "
+            r"telefoon)\b|\bmoet {G3}(?:al )?(?:mijn) (?:{W} )?(?:loon|salaris|uitkering|geld|inkomen) "
             r"{G2}(?:aan|afgeven|inleveren|afstaan|geven)\b|\bmag {G2}(?:niks|niets|nooit) (?:zelf )?"
             r"(?:kopen|uitgeven|pinnen|betalen)\b|\b(?:geeft|gaf) {G1}(?:me|mij) "
             r"(?:geen|nooit) (?:cent|geld|euro)\b|\bfinancie\w* (?:misbruik|uitbuiting|geweld)\b",
@@ -786,11 +863,19 @@ def rules() -> tuple[Rule, ...]:
             otherwise=POSSIBLE,
         ),
         _rule(
+            "coerced_passive",
+            VIOLENCE,
+            C,
+            r"\b(?:word|wordt|werd|ben) {G2}(?:gedwongen|onder druk gezet) {G4}(?:lening\w*|krediet\w*|"
+            r"lenen|abonnement\w*|op (?:mijn|haar) naam|tekenen|te tekenen|af te sluiten|geld)\b",
+            unless=r"\b(?:door )?(?:de |het )?{INSTITUTION}\b",
+        ),
+        _rule(
             "loans_in_my_name",
             VIOLENCE,
             C,
             r"\bop (?:mijn|haar) naam {G3}(?:afgesloten|aangevraagd|genomen|gezet|gekocht|"
-            r"geleend)\b|\b(?:afgesloten|aangevraagd|genomen|gekocht|geleend|aan|aanvragen|"
+            r"geleend|gemaakt|aangegaan)\b|\b(?:afgesloten|aangevraagd|genomen|gekocht|geleend|aan|aanvragen|"
             r"afsluiten) {G3}op (?:mijn|haar) naam\b",
             requires=_PERSONAL_ACTOR,
             unless=r"^(?!.*" + _NO_CONSENT + r")",
@@ -814,13 +899,22 @@ def rules() -> tuple[Rule, ...]:
         # --- a lender who threatens ---------------------------------------------------------
         _rule("loan_shark", LOAN_SHARK, C, r"\b{LENDER}\b", requires=r"\b{THREAT}"),
         _rule(
+            "owing_threatened",
+            LOAN_SHARK,
+            C,
+            r"\b{LENDER_WEAK}\b",
+            requires=r"\b{THREAT_VIOLENT}",
+            unless=r"\b{INSTITUTION}\b",
+        ),
+        _rule(
             "pay_or_else",
             LOAN_SHARK,
             C,
             r"\bals (?:ik|we) {G1}niet {G1}(?:terug ?betaal|terug ?betalen|betaal|betalen|"
             r"betaald)\b",
             requires=r"\b(?:in elkaar|kapot|komen (?:me|mij|ons) halen|pijn|iets aan(?: te)? ?doen|"
-            r"in brand|knie\w*|vermoord\w*|weten waar)",
+            r"in brand|knie\w*|vermoord\w*|weten waar|doen (?:ze|hij) (?:me|mij|ons) (?:iets|wat)|"
+            r"(?:me|mij) (?:iets|wat) (?:aan )?doen)",
             otherwise=NONE,
             unless=r"\b{INSTITUTION}\b",
         ),
@@ -885,9 +979,27 @@ def rules() -> tuple[Rule, ...]:
             r"\bwaar {G3}(?:slapen|overnachten) {G2}(?:vannacht|vanavond|vandaag)\b|\bweet "
             r"{G1}niet waar (?:ik|we|wij) (?:{W} )?(?:moet|moeten|kan|kunnen)? ?(?:slapen|heen|"
             r"naartoe|blijven|overnachten)\b|\bgeen (?:dak boven|slaapplek|slaapplaats|onderdak)"
-            r"\b|\bgeen (?:huis|woning|thuis) meer\b|\bwhere (?:can|do|should|will) (?:i|we) "
+            r"\b|\bgeen dak (?:meer )?boven\b|\bnergens {G2}(?:een )?(?:bed|slaapplek|plek)\b|"
+            r"\bgeen (?:huis|woning|thuis) meer\b|\bwhere (?:can|do|should|will) (?:i|we) "
             r"sleep\b|\bnowhere to (?:sleep|go|stay)\b",
             negatable=BEFORE,
+        ),
+        _rule(
+            "no_place_tonight",
+            HOMELESS,
+            C,
+            r"\b(?:geen|nergens) {G2}(?:plek|plaats|woning|huis|kamer|onderdak)\b {G4}(?:te )?"
+            r"(?:wonen|blijven|slapen)\b|\b(?:ergens|een plek|plek|plaats|bed) {G3}(?:om te slapen|"
+            r"slapen|overnachten)\b|\bgeen (?:huis|woning|dak)\b.*\b(?:koud|kou|buiten|straat|"
+            r"nacht|regen)\b",
+            requires=r"\b(?:{NOW}|koud|kou|buiten|straat|nacht)\b",
+        ),
+        _rule(
+            "wandering",
+            HOMELESS,
+            C,
+            r"\b(?:zwerf|zwerven|zwerft|zwierf|rondzwerven|zwerver)\b",
+            negatable=AROUND,
         ),
         _rule(
             "sleeping_rough",
@@ -897,6 +1009,7 @@ def rules() -> tuple[Rule, ...]:
             r"sleep|sleeping) {G4}(?:in (?:de|mijn|onze|een|het) (?:auto|bus|tent|park|portiek|"
             r"trappenhuis|fietsenstalling|schuur|garage|bos|car)|op (?:het|een) (?:station|"
             r"bankje)|onder (?:een|de) brug)\b|\b(?:slaap|slapen|sliep|sliepen) {G3}buiten\b|"
+            r"\bbuiten (?:te )?(?:slapen|slaap|overnachten|sliep|sliepen)\b|"
             r"\bbuiten {G3}(?:in de kou|in de regen|s nachts)\b",
             negatable=AROUND,
         ),
@@ -929,7 +1042,8 @@ def rules() -> tuple[Rule, ...]:
             "evicted_now",
             HOMELESS,
             C,
-            r"\b(?:zijn|ben|worden|word|werden|is|zijn we|worden we) {G3}(?:ontruimd|uitgezet)\b|"
+            r"\b(?:zijn|ben|worden|word|werden|is|zijn we|worden we|heeft|hebben) {G3}(?:ontruimd|"
+            r"uitgezet)\b|"
             r"\bsinds de ontruiming\b|\b(?:slot|sloten) {G2}(?:vervangen|veranderd|gewisseld)\b|"
             r"\b(?:kunnen|kan) {G2}niet (?:meer )?(?:naar )?(?:binnen|in (?:mijn|ons|het) huis)\b",
             unless=r"\b(?:als|dreig\w*|bang|misschien|kunnen we|kan ik|volgende|over (?:{W} )?"
@@ -939,8 +1053,9 @@ def rules() -> tuple[Rule, ...]:
             "must_leave",
             HOMELESS,
             C,
-            r"\b(?:moet|moeten) {NOW} {G2}(?:het huis uit|uit (?:mijn|ons|het) huis|weg)\b|"
-            r"\b{NOW} (?:moet|moeten) {G3}(?:het huis uit|uit (?:mijn|ons|het) huis)\b",
+            r"\b(?:moet|moeten) {NOW} {G2}(?:het huis uit|uit (?:mijn|ons|het) huis|weg|(?:mijn|de|"
+            r"onze|ons) (?:kamer|woning|huis) uit)\b|\b{NOW} (?:moet|moeten) {G3}(?:het huis uit|uit "
+            r"(?:mijn|ons|het) huis|(?:mijn|de|onze|ons) (?:kamer|woning|huis) uit)\b",
         ),
         _rule(
             "must_leave_possible",
@@ -974,15 +1089,32 @@ def rules() -> tuple[Rule, ...]:
             r"\b(?:geen|niks|niets) {G2}(?:eten|gegeten) {G1}gehad\b|\bniks gehad\b|\b(?:niks|niets) om "
             r"{G3}(?:te )?eten\b|\b(?:niks|niets) (?:meer )?in (?:de|het|mijn) (?:koelkast|kast|kastjes|"
             r"vriezer)\b|\bzonder (?:eten|ontbijt|avondeten|lunch) {G2}naar (?:school|bed)\b|"
-            r"\bniet (?:kunnen )?eten\b",
+            r"\bniet (?:kunnen )?eten\b|\b(?:geen|niks|niets) (?:melk|eten|voeding|flesvoeding|"
+            r"babyvoeding) {G2}(?:geven|kopen|voor)\b|\bgeen (?:avondeten|ontbijt|lunch|warm eten|"
+            r"maaltijd|warme maaltijd)\b|\b(?:hoe|waar) {G3}{NOW} {G1}eten\b",
             requires=r"\b(?:{NOW}|{KIDS}|honger|koelkast|kast|kastjes|school|bed)\b",
+        ),
+        _rule(
+            "only_water",
+            NO_FOOD,
+            C,
+            r"\balleen (?:maar )?(?:water|thee|kraanwater|droog brood) {G2}(?:gehad|gegeten|"
+            r"gedronken)\b",
+            requires=r"\b(?:al {G2}(?:dagen|dag)|{KIDS}|honger|sinds)\b",
         ),
         _rule(
             "not_eaten",
             NO_FOOD,
             C,
             r"\b(?:niks|niets|niet|geen) {G2}gegeten\b|\bhavent eaten\b|\bnot eaten\b",
-            unless=r"\bgegeten (?:bij|want|omdat)\b|\bniet gegeten (?:bij|van)\b",
+            unless=r"\bgegeten (?:bij|van)\b",
+        ),
+        _rule(
+            "not_eating_for_days",
+            NO_FOOD,
+            C,
+            r"\b(?:eten|aten|eet) {G3}(?:niet|niks|niets)\b",
+            requires=r"\bal {G2}(?:dagen|dag)\b|\bsinds\b|\bhonger\b",
         ),
         _rule(
             "hunger",
@@ -1045,7 +1177,8 @@ def rules() -> tuple[Rule, ...]:
             "distress",
             None,
             P,
-            r"\b(?:ik ga|ga ik|gaan we) {G1}dood\b|\bwordt {G2}(?:mijn|m) dood\b|\b(?:ik|me|mij|"
+            r"^(?:ik )?(?:dood|doodgaan|sterven|dead)$|\bgeen (?:kracht|energie) meer\b|"
+            r"\b(?:ik ga|ga ik|gaan we) {G2}dood\b|\bwordt {G2}(?:mijn|m) dood\b|\b(?:ik|me|mij|"
             r"mezelf) {G2}dood\b|\b(?:kan|kun) (?:het )?niet meer\b(?! (?:{W} )?(?:betalen|"
             r"betaal|bijhouden|volgen|overzien|vinden|bereiken|aan|in|op|naar|bellen|pinnen|"
             r"lenen|werken|rondkomen|missen|wachten))|\btrek (?:het |dit )?(?:echt )?niet "
@@ -1133,7 +1266,7 @@ def combine(rules_said: Assessment, ranking: Iterable[tuple[str, float]] = ()) -
     Returns:
         The rules' assessment, raised to *possible* when the classifier ranks ``crisis`` first
         with at least ``CLASSIFIER_POSSIBLE`` and the rules found nothing. The classifier never
-        makes a message *certain* on its own and never lowers what the rules found.
+        makes a message *certain* and never lowers what the rules found.
     """
     pairs = list(ranking)
     if rules_said.tier != NONE or not pairs:

@@ -6,13 +6,14 @@ parses over real HTTP: the held-out 20%, `tests/nlu/data/unseen.yml` (short What
 `tests/nlu/data/registers.yml` (the registers real people write in; never trained on). For each
 set it prints accuracy, macro F1, out-of-scope recall, wrong answers without fallback and wrong
 money-topic answers; per register for the second set; English detection; the safety engineer's
-crisis set when `scripts/bench_safety.py` is there; parse p50/p95 and training time.
-Results: `results/bench_nlu.json` (or `results/bench_nlu_<config>.json`).
+crisis set (tests/safety/measure.py) when it is there; parse p50/p95 and training time.
+`--variant name` measures one change to config.yml (see `variant`), `--config file` another
+configuration. Results: `results/bench_nlu.json` (or `results/bench_nlu_<config>.json`).
 """
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 import os
 import random
@@ -42,6 +43,9 @@ OUT_OF_SCOPE = "out_of_scope"
 # a wrong answer among these is the harmful kind: a money answer to a question that was not
 MONEY_TOPICS = frozenset(TOPIC_INTENTS) - {"crisis", "ask_human", "privacy_trust"}
 DATA = ROOT / "tests" / "nlu" / "data"
+# fallback thresholds recomputed from the rankings (no retraining needed)
+THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6)
+AMBIGUITIES = (0.0, 0.03, 0.08)
 
 Parse = Callable[[str], dict[str, Any]]
 
@@ -170,21 +174,16 @@ def http_parser(port: int, latencies: list[float]) -> Parse:
     return parse
 
 
-def crisis_metrics(parse: Parse) -> dict[str, Any] | None:
-    """The safety engineer's crisis set, scored by their `scripts/bench_safety.py:measure`."""
-    path = ROOT / "scripts" / "bench_safety.py"
-    if not path.exists():
+def crisis_report(parse: Parse) -> tuple[dict[str, Any], str] | None:
+    """The safety engineer's crisis set on this model: `tests/safety/measure.py`, when present.
+
+    Returns the numbers (for the JSON) and the lines to print, or None without that module.
+    """
+    if not (ROOT / "tests" / "safety" / "measure.py").exists():
         return None
-    spec = importlib.util.spec_from_file_location("bench_safety", path)
-    if spec is None or spec.loader is None:
-        return None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    measure = getattr(module, "measure", None)
-    if measure is None:
-        return None
-    result: dict[str, Any] = measure(parse)
-    return result
+    measure = importlib.import_module("tests.safety.measure")
+    report = measure.measure_parse(parse, name="bench-nlu model (80% split)")
+    return report.as_dict(), measure.format_report(report)
 
 
 def train_model(config: Path, nlu: Path, folder: Path, env: dict[str, str]) -> float:
@@ -213,18 +212,51 @@ def train_model(config: Path, nlu: Path, folder: Path, env: dict[str, str]) -> f
     return time.monotonic() - started
 
 
+def _name(parsed: dict[str, Any]) -> str:
+    return str(parsed["intent"]["name"])
+
+
+def with_threshold(parsed: dict[str, Any], threshold: float, ambiguity: float) -> str:
+    """The intent Rasa's FallbackClassifier would give with other thresholds (from the ranking)."""
+    ranking = [r for r in parsed.get("intent_ranking") or [] if r.get("name") != FALLBACK]
+    if not ranking:
+        return _name(parsed)
+    top = float(ranking[0].get("confidence") or 0.0)
+    second = float(ranking[1].get("confidence") or 0.0) if len(ranking) > 1 else 0.0
+    if top < threshold or top - second < ambiguity:
+        return FALLBACK
+    return str(ranking[0]["name"])
+
+
+def threshold_table(sets: dict[str, list[tuple[str, dict[str, Any]]]]) -> list[dict[str, Any]]:
+    """Accuracy and wrong answers per fallback threshold, recomputed from the same parses."""
+    rows = []
+    for threshold in THRESHOLDS:
+        for ambiguity in AMBIGUITIES:
+            row: dict[str, Any] = {"threshold": threshold, "ambiguity": ambiguity}
+            for name, parsed in sets.items():
+                pairs = [(gold, with_threshold(p, threshold, ambiguity)) for gold, p in parsed]
+                scored = score(pairs)
+                row[name] = {
+                    k: scored[k] for k in ("accuracy", "fallback_rate", "wrong_and_not_fallback")
+                }
+                row[name]["wrong_money_topic"] = scored["wrong_money_topic"]
+            rows.append(row)
+    return rows
+
+
 def evaluate(parse: Parse, test: list[tuple[str, str]]) -> dict[str, Any]:
     """Parse every set and score it."""
-    held = [(gold, parse(text)["intent"]["name"]) for text, gold in test]
-    unseen = [(gold, parse(text)["intent"]["name"]) for text, gold in load_unseen()]
+    held = [(gold, parse(text)) for text, gold in test]
+    unseen = [(gold, _name(parse(text))) for text, gold in load_unseen()]
     by_register: dict[str, list[tuple[str, str]]] = defaultdict(list)
     english_flags: dict[str, list[bool]] = defaultdict(list)
-    registers: list[tuple[str, str]] = []
+    registers: list[tuple[str, dict[str, Any]]] = []
     wrong: list[dict[str, str]] = []
     for text, gold, register in load_registers():
         parsed = parse(text)
-        predicted = parsed["intent"]["name"]
-        registers.append((gold, predicted))
+        predicted = _name(parsed)
+        registers.append((gold, parsed))
         by_register[register].append((gold, predicted))
         english_flags[register].append(parsed.get("language") == "en")
         if predicted != gold:
@@ -232,7 +264,7 @@ def evaluate(parse: Parse, test: list[tuple[str, str]]) -> dict[str, Any]:
     english = english_flags.pop("english", [])
     others = [flag for flags in english_flags.values() for flag in flags]
     return {
-        "held_out": score(held),
+        "held_out": score([(gold, _name(p)) for gold, p in held]),
         "unseen": {
             **score(unseen),
             "crisis_recall": round(
@@ -242,7 +274,7 @@ def evaluate(parse: Parse, test: list[tuple[str, str]]) -> dict[str, Any]:
             ),
         },
         "registers": {
-            **score(registers),
+            **score([(gold, _name(p)) for gold, p in registers]),
             "per_register_accuracy": {
                 name: round(sum(g == p for g, p in pairs) / len(pairs), 3)
                 for name, pairs in by_register.items()
@@ -251,6 +283,7 @@ def evaluate(parse: Parse, test: list[tuple[str, str]]) -> dict[str, Any]:
             "dutch_taken_for_english": sum(others),
             "wrong": wrong,
         },
+        "thresholds": threshold_table({"held_out": held, "registers": registers}),
     }
 
 
@@ -272,6 +305,53 @@ def print_set(name: str, result: dict[str, Any]) -> None:
     )
 
 
+def _replace(pipeline: list[dict[str, Any]], name: str, new: list[dict[str, Any]]) -> None:
+    index = next(i for i, c in enumerate(pipeline) if c["name"] == name)
+    pipeline[index : index + 1] = new
+
+
+LOGREG = {"name": "LogisticRegressionClassifier", "max_iter": 300, "random_state": 42}
+
+
+def variant(name: str, folder: Path) -> Path:
+    """config.yml with one change (the pipeline comparison of docs/nlu.md), written to folder."""
+    config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
+    pipeline: list[dict[str, Any]] = config["pipeline"]
+    diet = next(c for c in pipeline if c["name"] == "DIETClassifier")
+    fallback = next(c for c in pipeline if c["name"] == "FallbackClassifier")
+    if name == "normaliser":
+        _replace(
+            pipeline,
+            "WhitespaceTokenizer",
+            [
+                {"name": "WhitespaceTokenizer"},
+                {"name": "rasa_addons.dutch_normaliser.DutchNormaliser"},
+            ],
+        )
+    elif name == "logreg":
+        _replace(pipeline, "DIETClassifier", [LOGREG])
+    elif name == "ensemble":
+        _replace(
+            pipeline,
+            "DIETClassifier",
+            [
+                LOGREG,
+                {"name": "rasa_addons.intent_ensemble.RankingStash"},
+                diet,
+                {"name": "rasa_addons.intent_ensemble.IntentEnsemble", "weight": 0.5},
+            ],
+        )
+    elif name.startswith("diet") and name[4:].isdigit():
+        diet["epochs"] = int(name[4:])
+    elif name == "nofallback":
+        fallback["threshold"], fallback["ambiguity_threshold"] = 0.0, 0.0
+    else:
+        raise SystemExit(f"unknown variant {name!r}")
+    path = folder / f"{name}.yml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
 def main() -> int:
     """Train, serve, parse, score, print and save."""
     config = (
@@ -279,6 +359,9 @@ def main() -> int:
         if "--config" in sys.argv
         else ROOT / "config.yml"
     )
+    variants_dir = Path(tempfile.mkdtemp(prefix="bench-nlu-config-"))
+    if "--variant" in sys.argv:
+        config = variant(sys.argv[sys.argv.index("--variant") + 1], variants_dir)
     intents, other = load()
     train, test = split(intents)
     env = {
@@ -321,14 +404,14 @@ def main() -> int:
             wait_http(f"http://127.0.0.1:{port}/status", 240, server)
             parse = http_parser(port, latencies)
             result: dict[str, Any] = evaluate(parse, test)
-            crisis = crisis_metrics(parse)
+            crisis = crisis_report(parse)
         finally:
             server.terminate()
             server.wait(timeout=30)
     result.update(
         {
             "train_messages": sum(len(v) for v in train.values()),
-            "crisis_set": crisis,
+            "crisis_set": crisis[0] if crisis else None,
             "latency_ms_p50": round(percentile(latencies, 0.5), 1),
             "latency_ms_p95": round(percentile(latencies, 0.95), 1),
             "train_seconds": round(train_seconds, 1),
@@ -356,14 +439,23 @@ def main() -> int:
             f"Dutch messages taken for English: {registers['dutch_taken_for_english']}"
         )
     if crisis is None:
-        print("crisis set:        not available (scripts/bench_safety.py has no measure() yet)")
+        print("crisis set:        not available (tests/safety/measure.py is not there yet)")
     else:
-        print("crisis set:        " + ", ".join(f"{k} {v}" for k, v in crisis.items()))
+        print(crisis[1])
     print(
         f"parse latency:     p50 {result['latency_ms_p50']} ms, p95 {result['latency_ms_p95']} ms"
         f" ({len(latencies)} parses)"
     )
     print(f"NLU training:      {result['train_seconds']} s")
+    print("fallback threshold / ambiguity: accuracy, wrong without fallback (held-out | registers)")
+    for row in result["thresholds"]:
+        held, reg = row["held_out"], row["registers"]
+        print(
+            f"  {row['threshold']:.2f} / {row['ambiguity']:.2f}: "
+            f"{held['accuracy']:.3f} {held['wrong_and_not_fallback']:3d} | "
+            f"{reg['accuracy']:.3f} {reg['wrong_and_not_fallback']:3d} "
+            f"(money topic {reg['wrong_money_topic']})"
+        )
     print("registers, F1 per intent:")
     for name, value in registers["per_intent_f1"].items():
         print(f"  {name:22s} {value:.3f}")

@@ -18,6 +18,8 @@ BACKENDS = ["sqlite", "postgres"]
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Skip nothing silently: PostgreSQL tests fail loudly when CI expects the server."""
     for item in items:
+        if "postgres_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
         if "db_url" in getattr(item, "fixturenames", ()):
             callspec = getattr(item, "callspec", None)
             if callspec and callspec.params.get("db_backend") == "postgres":
@@ -48,6 +50,15 @@ def db_url(db_backend: str, tmp_path: Path) -> Iterator[str]:
 def sqlite_url(tmp_path: Path) -> Iterator[str]:
     """URL of a fresh, migrated SQLite database (for tests that need one backend only)."""
     with fresh_database("sqlite", tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(tmp_path: Path, _pg_ok: bool) -> Iterator[str]:
+    """URL of a fresh, migrated PostgreSQL database (several instances need PostgreSQL)."""
+    if not _pg_ok:
+        pytest.fail("PostgreSQL at 127.0.0.1:5432 is not reachable (needed for this test)")
+    with fresh_database("postgres", tmp_path) as url:
         yield url
 
 

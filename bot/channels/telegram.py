@@ -12,12 +12,14 @@ import contextlib
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
 
+from bot.channels.base import ChannelLoop, SendContext, Template
 from bot.channels.text import split_text
 from bot.conversations.models import IGNORED, MEDIA, TEXT, Inbound, Reply
 from bot.errors import ChannelError, RateLimited, RecipientGone
@@ -78,7 +80,7 @@ def parse_update(update: dict[str, Any]) -> Inbound | None:
         user = message.get("from") or {}
         if "id" not in chat:
             return None
-        base = {
+        base: dict[str, Any] = {
             "channel": CHANNEL,
             "dedupe_key": key,
             "sender": str(user.get("id", chat["id"])),
@@ -108,8 +110,18 @@ class TelegramChannel:
     """Sends replies through python-telegram-bot's Bot (its base_url is configurable)."""
 
     name = CHANNEL
+    pacing = 1.0  # Telegram: about one message per second per chat
+    window: timedelta | None = None
 
-    def __init__(self, token: str, base_url: str) -> None:
+    def __init__(
+        self,
+        token: str,
+        base_url: str,
+        *,
+        accept: Callable[[dict[str, Any]], Awaitable[None]] | None = None,
+        health: Any = None,
+    ) -> None:
+        self._accept, self._health = accept, health
         self.bot = Bot(
             token=token,
             base_url=base_url,
@@ -129,17 +141,21 @@ class TelegramChannel:
         with contextlib.suppress(TelegramError, RuntimeError):
             await self.bot.shutdown()
 
-    async def send(
-        self, address: str, reply: Reply, *, callback_id: Callable[[str], Awaitable[str]]
-    ) -> str:
+    async def send(self, address: str, reply: Reply, context: SendContext) -> str:
         """Send one reply; return the message id. Raises ChannelError subclasses."""
+        try:
+            chat_id = int(address)
+        except ValueError:
+            error = ChannelError("malformed chat id")
+            error.retryable = False  # it will never become valid: give up at once, visibly
+            raise error from None
         markup = None
         if reply.buttons:
             rows = []
             for title, payload in reply.buttons:
                 data = payload
                 if len(payload.encode()) > MAX_CALLBACK_BYTES:
-                    data = await callback_id(payload)
+                    data = await context.short_payload(payload)
                 rows.append([InlineKeyboardButton(title, callback_data=data)])
             markup = InlineKeyboardMarkup(rows)
         parts = split_text(reply.text or " ")
@@ -147,7 +163,7 @@ class TelegramChannel:
         try:
             for i, part in enumerate(parts):
                 sent = await self.bot.send_message(
-                    chat_id=int(address),
+                    chat_id=chat_id,
                     text=part,
                     reply_markup=markup if i == len(parts) - 1 else None,
                 )
@@ -167,25 +183,56 @@ class TelegramChannel:
             raise ChannelError(exc.__class__.__name__) from exc
         return last_id
 
+    async def send_template(self, address: str, template: Template) -> str:
+        """Telegram has no customer-service window and no templates."""
+        error = ChannelError("telegram has no templates")
+        error.retryable = False
+        raise error
+
+    def loops(self) -> list[ChannelLoop]:
+        """Polling, when there is no webhook and an accept function was given."""
+        return [self.poll] if self._accept is not None else []
+
+    async def acknowledge(self, inbound: Inbound) -> None:
+        """After a button press was handled: stop the button's spinner."""
+        query_id = inbound.extra.get("callback_query_id")
+        if query_id:
+            await self.answer_callback(str(query_id))
+
     async def answer_callback(self, callback_query_id: str) -> None:
         """Stop the button's spinner (always answer, also for stale buttons)."""
         with contextlib.suppress(TelegramError):
             await self.bot.answer_callback_query(callback_query_id)
 
-    async def poll(
-        self, accept: Callable[[dict[str, Any]], Awaitable[None]], stop: asyncio.Event
-    ) -> None:
-        """Polling mode for local use without a public URL: getUpdates in a loop."""
+    async def poll(self, stop: asyncio.Event) -> None:
+        """Polling mode for local use without a public URL: getUpdates in a loop.
+
+        Survives every error (network, Telegram, our own database) with backoff. The offset
+        moves past an update only after it was stored, so nothing is skipped.
+        """
+        assert self._accept is not None
         offset: int | None = None
+        errors = 0
         with contextlib.suppress(TelegramError):
             await self.bot.delete_webhook(drop_pending_updates=False)
         while not stop.is_set():
             try:
                 updates = await self.bot.get_updates(offset=offset, timeout=25)
-            except TelegramError:
-                logger.warning("telegram polling failed; retrying")
-                await asyncio.sleep(3)
+                for update in updates:
+                    await self._accept(update.to_dict())
+                    offset = update.update_id + 1
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - polling must never end on an error
+                errors += 1
+                if self._health is not None:
+                    self._health.failing("telegram_polling", exc)
+                logger.warning("telegram polling failed (%s); retrying", exc.__class__.__name__)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        stop.wait(), timeout=min(30.0, 0.5 * 2 ** min(errors, 6))
+                    )
                 continue
-            for update in updates:
-                offset = update.update_id + 1
-                await accept(update.to_dict())
+            errors = 0
+            if self._health is not None:
+                self._health.ok("telegram_polling")

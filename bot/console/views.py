@@ -1,79 +1,64 @@
-"""Console views: queue, one conversation (summary, transcript, notes), and actions.
+"""Console pages: the queue (with callbacks, alerts and who is there), one conversation
+(summary, transcript, notes) and the actions on it.
 
-Thin handlers: authorisation here, use cases in bot/conversations/handover.py. Every opening of
-a conversation is written to the audit log. What a resident typed is shown as text (Jinja2
-autoescape), never executed.
+Thin handlers: authorisation here, use cases in bot/conversations/handover.py, words in
+present.py. Every opening of a conversation and every action is written to the audit log.
+What a resident typed is shown as text (Jinja2 autoescape), never executed.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
-from aiohttp import WSMsgType, web
-from sqlalchemy import func, select
+from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keys
+from bot.console import present
+from bot.console.live import live
 from bot.console.login_views import setup_login_routes
+from bot.console.queries import conversation_view, load_by_id, queue_data
 from bot.console.rendering import render
 from bot.console.tables import QuickReply
-from bot.conversations import store
 from bot.conversations.handover import HandoverError
 from bot.conversations.states import InvalidTransition, Status
 from bot.conversations.tables import Conversation, Handover, Note
-from bot.staff import CHAT_ROLES, StaffUser, User, audit, current_user, require_roles
+from bot.conversations.team_rules import rules_for, set_rules
+from bot.staff import (
+    CHAT_ROLES,
+    StaffAlert,
+    StaffUser,
+    Team,
+    User,
+    audit,
+    current_user,
+    mark_seen,
+    open_alerts,
+    require_roles,
+)
 from bot.storage.base import utcnow
 
 OUTCOMES = ("referred", "appointment_made", "advice_given", "no_show", "other")
+PRESENCES = ("available", "away", "offline")
 
 
-def visible(user: User, handover: Handover | None) -> bool:
-    """Each person sees only their own team's (municipality's or pool's) conversations."""
-    if user.is_admin:
-        return True
-    return (
-        handover is not None and handover.team_id is not None and handover.team_id == user.team_id
-    )
-
-
-async def queue_rows(request: web.Request, user: User) -> list[dict[str, Any]]:
-    """Open handovers for this user: urgent first, then the longest waiting."""
-    async with request.config_dict[keys.DB]() as session:
-        rows = (
-            await session.execute(
-                select(Handover, Conversation)
-                .join(Conversation, Conversation.id == Handover.conversation_id)
-                .where(Handover.ended_at.is_(None))
-                .order_by(Handover.urgent.desc(), Handover.requested_at)
-            )
-        ).all()
-    now = utcnow()
-    out = []
-    for handover, conv in rows:
-        if not visible(user, handover):
-            continue
-        summary = (conv.handover or {}).get("summary") or {}
-        out.append(
-            {
-                "id": conv.id,
-                "handover_id": handover.id,
-                "urgent": handover.urgent,
-                "reason": handover.reason,
-                "kind": handover.kind or "",
-                "channel": conv.channel,
-                "waiting_minutes": int((now - handover.requested_at).total_seconds() // 60),
-                "taken": handover.assigned_to is not None,
-                "mine": handover.assigned_to == user.id,
-                "topics": summary.get("topics") or [],
-                "urgency_flags": summary.get("urgency_flags") or [],
-                "municipality": summary.get("municipality_name") or conv.municipality_code or "",
-                "out_of_hours": handover.out_of_hours,
-            }
+def page(name: str, user: User | None, **context: Any) -> web.Response:
+    """Render a console page with the label function and the user's words."""
+    presence = user.staff.presence if user else "offline"
+    return render(
+        name,
+        L=present.L,
+        user=user,
+        user_line=present.L(
+            "console.logged_in_as", name=user.name, role=present.role_text(user.role)
         )
-    return out
+        if user
+        else "",
+        presences=[(p, present.word("console.presence", p), p == presence) for p in PRESENCES],
+        **context,
+    )
 
 
 @require_roles()
@@ -83,68 +68,33 @@ async def queue_page(request: web.Request) -> web.Response:
     assert user is not None
     if user.role not in CHAT_ROLES:
         raise web.HTTPFound("/dashboard/")  # the landing page after login for analysts
-    return render(
-        "queue.html",
-        user=user,
-        rows=await queue_rows(request, user),
-        team=await team_presence(request, user),
-    )
-
-
-PRESENCE_NL = {"available": "beschikbaar", "away": "even weg", "offline": "offline"}
-
-
-async def team_presence(request: web.Request, user: User) -> list[dict[str, Any]]:
-    """Who of the team is online now, and how many chats each has open (admins: everyone)."""
     async with request.config_dict[keys.DB]() as session:
-        query = select(StaffUser).where(StaffUser.role.in_(CHAT_ROLES)).order_by(StaffUser.name)
-        if not user.is_admin:
-            query = query.where(StaffUser.team_id == user.team_id)
-        people = (await session.scalars(query)).all()
-        open_chats = dict(
-            (
-                await session.execute(
-                    select(Handover.assigned_to, func.count())
-                    .where(Handover.ended_at.is_(None), Handover.assigned_to.is_not(None))
-                    .group_by(Handover.assigned_to)
-                )
-            ).all()
-        )
-    return [
-        {
-            "name": p.name,
-            "role": p.role,
-            "presence": PRESENCE_NL.get(p.presence, p.presence),
-            "chats": int(open_chats.get(p.id, 0)),
-            "max_chats": p.max_chats,
-        }
-        for p in people
-    ]
+        data = await queue_data(session, user)
+        rules = await rules_for(session, user.team_id) if user.team_id else None
+    return page("queue.html", user, data=data, rules=rules)
 
 
 @require_roles(*CHAT_ROLES)
 async def queue_json(request: web.Request) -> web.Response:
-    """GET /console/api/queue."""
+    """GET /console/api/queue: the rows of the queue, in words (what the live socket sends)."""
     user = await current_user(request)
     assert user is not None
-    return web.json_response(await queue_rows(request, user))
+    async with request.config_dict[keys.DB]() as session:
+        data = await queue_data(session, user)
+    return web.json_response(data["rows"])
 
 
-async def _load(
-    request: web.Request, user: User, session: Any
+async def load(
+    request: web.Request, user: User, session: AsyncSession
 ) -> tuple[Conversation, Handover | None]:
+    """The conversation of the URL and its latest handover, if this user may see it."""
     conv = await session.get(Conversation, request.match_info["id"])
     if conv is None:
-        raise web.HTTPNotFound(text="not found")
-    handover = await session.scalar(
-        select(Handover)
-        .where(Handover.conversation_id == conv.id)
-        .order_by(Handover.id.desc())
-        .limit(1)
-    )
-    if not visible(user, handover):
-        raise web.HTTPForbidden(text="not your team's conversation")
-    return conv, handover
+        raise web.HTTPNotFound(text=present.L("console.errors.not_found"))
+    found = await load_by_id(session, user, conv.id)
+    if found is None:
+        raise web.HTTPForbidden(text=present.L("console.errors.forbidden"))
+    return found
 
 
 @require_roles(*CHAT_ROLES)
@@ -153,7 +103,7 @@ async def conversation_page(request: web.Request) -> web.Response:
     user = await current_user(request)
     assert user is not None
     async with request.config_dict[keys.DB]() as session:
-        conv, handover = await _load(request, user, session)
+        conv, handover = await load(request, user, session)
         audit(
             session,
             actor_id=user.id,
@@ -161,7 +111,7 @@ async def conversation_page(request: web.Request) -> web.Response:
             conversation_id=conv.id,
             origin=request.remote,
         )
-        messages = await store.transcript(session, conv.id)
+        view = await conversation_view(session, conv, handover, user)
         notes = (
             await session.scalars(
                 select(Note).where(Note.conversation_id == conv.id).order_by(Note.id)
@@ -182,17 +132,23 @@ async def conversation_page(request: web.Request) -> web.Response:
             )
         ).all()
         await session.commit()
-    return render(
+    mine = (
+        handover is not None
+        and handover.assigned_to == user.id
+        and conv.status == Status.WITH_HUMAN
+    )
+    return page(
         "conversation.html",
-        user=user,
+        user,
         conv=conv,
         handover=handover,
-        summary=(conv.handover or {}).get("summary") or {},
-        messages=messages,
+        can_take=handover is not None and handover.ended_at is None and not handover.assigned_to,
+        mine=mine,
         notes=notes,
-        outcomes=OUTCOMES,
+        outcomes=[(o, present.word("outcome", o)) for o in OUTCOMES],
         quick=quick,
-        colleagues=colleagues,
+        colleagues=[(c.id, present.person_text(c)) for c in colleagues],
+        **view,
     )
 
 
@@ -205,14 +161,30 @@ async def _act(request: web.Request, action: str) -> web.Response:
     assert user is not None
     form = await request.post()
     async with request.config_dict[keys.DB]() as session:
-        conv, handover = await _load(request, user, session)
+        conv, handover = await load(request, user, session)
         staff = await session.get(StaffUser, user.id)
         assert staff is not None
         try:
             if action == "take":
-                if handover is None:
+                if handover is None or handover.ended_at is not None:
                     raise HandoverError("geen open verzoek")
                 await _service(request).take(session, handover.id, staff)
+            elif action == "summary":
+                text = str(form.get("text") or "").strip()[:4000]
+                conv.summary = {
+                    **(conv.summary or {}),
+                    "edited": {"text": text, "by": staff.name, "at": utcnow().isoformat()}
+                    if text
+                    else None,
+                }
+            elif action == "note":
+                session.add(
+                    Note(
+                        conversation_id=conv.id,
+                        staff_id=user.id,
+                        text=str(form.get("text") or "")[:4000],
+                    )
+                )
             else:
                 if (
                     handover is None
@@ -233,14 +205,6 @@ async def _act(request: web.Request, action: str) -> web.Response:
                 elif action == "transfer":
                     await _service(request).transfer(
                         session, conv, staff, str(form.get("target") or "")
-                    )
-                elif action == "note":
-                    session.add(
-                        Note(
-                            conversation_id=conv.id,
-                            staff_id=user.id,
-                            text=str(form.get("text") or "")[:4000],
-                        )
                     )
                 elif action == "back":
                     await _service(request).finish(
@@ -289,43 +253,71 @@ async def presence_post(request: web.Request) -> web.Response:
     user = await current_user(request)
     assert user is not None
     value = str((await request.post()).get("presence") or "")
-    if value not in ("available", "away", "offline"):
+    if value not in PRESENCES:
         raise web.HTTPBadRequest(text="presence must be available, away or offline")
     async with request.config_dict[keys.DB]() as session:
         staff = await session.get(StaffUser, user.id)
         assert staff is not None
         staff.presence = value
+        audit(session, actor_id=user.id, action="presence", origin=request.remote)
         await session.commit()
     raise web.HTTPFound(request.app.router["queue"].url_for())
 
 
 @require_roles(*CHAT_ROLES)
-async def live(request: web.Request) -> web.WebSocketResponse:
-    """GET /console/ws: the queue, pushed when it changes (Origin checked, per user)."""
-    origin = request.headers.get("Origin") or ""
-    settings = request.config_dict[keys.SETTINGS]
-    if urlparse(origin).netloc not in {urlparse(settings.public_url).netloc, request.host}:
-        raise web.HTTPForbidden(text="origin not allowed")
+async def alert_seen_post(request: web.Request) -> web.Response:
+    """POST /console/alerts/{id}/seen: one person saw it; it leaves everyone's list."""
     user = await current_user(request)
     assert user is not None
-    ws = web.WebSocketResponse(heartbeat=30)
-    await ws.prepare(request)
-    last = None
-    while not ws.closed:
-        rows = await queue_rows(request, user)
-        snapshot = json.dumps(rows, sort_keys=True)
-        if snapshot != last:
-            await ws.send_str(json.dumps({"type": "queue", "rows": rows}))
-            last = snapshot
-        try:
-            msg = await ws.receive(timeout=2)
-            if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSED, WSMsgType.ERROR):
-                break
-        except TimeoutError:
-            continue
-        except asyncio.CancelledError:
-            break
-    return ws
+    alert_id = request.match_info["id"]
+    async with request.config_dict[keys.DB]() as session:
+        alert = await session.get(StaffAlert, int(alert_id)) if alert_id.isdigit() else None
+        team = await session.get(Team, user.team_id) if user.team_id else None
+        mine = {
+            a.id
+            for a in await open_alerts(session, role=user.role, team=team, is_admin=user.is_admin)
+        }
+        if alert is None or alert.id not in mine:
+            raise web.HTTPNotFound(text="no such alert")
+        await mark_seen(session, alert.id, user.id)
+        audit(
+            session,
+            actor_id=user.id,
+            action="alert_seen",
+            object_ref=f"alert:{alert.id}",
+            origin=request.remote,
+        )
+        await session.commit()
+    if request.headers.get("Accept") == "application/json":
+        return web.json_response({"ok": True})
+    raise web.HTTPFound(request.app.router["queue"].url_for())
+
+
+@require_roles("team_lead", "admin")
+async def rules_post(request: web.Request) -> web.Response:
+    """POST /console/rules: a team lead sets the team's waiting and silence limits, and whether
+    the team is the 24/7 crisis pool."""
+    user = await current_user(request)
+    assert user is not None
+    if user.team_id is None:
+        raise web.HTTPBadRequest(text="rules belong to a team; this account has none")
+    form = await request.post()
+
+    def minutes(name: str) -> int | None:
+        raw = str(form.get(name) or "")
+        return max(1, min(int(raw), 24 * 60)) if raw.isdigit() else None
+
+    async with request.config_dict[keys.DB]() as session:
+        await set_rules(
+            session,
+            user.team_id,
+            crisis_pool=bool(form.get("crisis_pool")),
+            max_wait_minutes=minutes("max_wait_minutes"),
+            silence_minutes=minutes("silence_minutes"),
+        )
+        audit(session, actor_id=user.id, action="team_rules", origin=request.remote)
+        await session.commit()
+    raise web.HTTPFound(request.app.router["queue"].url_for())
 
 
 @require_roles("team_lead", "admin")
@@ -364,8 +356,10 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/queue", queue_json)
     app.router.add_get("/ws", live)
     app.router.add_get("/c/{id}", conversation_page, name="conversation")
-    for name in ("take", "reply", "note", "back", "close", "transfer"):
+    for name in ("take", "reply", "note", "back", "close", "transfer", "summary"):
         app.router.add_post(f"/c/{{id}}/{name}", action(name))
     app.router.add_post("/presence", presence_post)
+    app.router.add_post("/alerts/{id}/seen", alert_seen_post)
+    app.router.add_post("/rules", rules_post)
     app.router.add_post("/quick-replies", quick_reply_post)
     app.router.add_static("/static", Path(__file__).resolve().parent / "static")

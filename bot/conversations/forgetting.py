@@ -153,9 +153,11 @@ async def forget_resident(session: AsyncSession, conv: Conversation) -> ForgetRe
     background loop (see `attach`). The caller moves ``conv`` to closed.
     """
     report = ForgetReport()
+    # the replies enqueued in this transaction (flushed or not): the confirmation goes out
+    enqueued = [*session.info.get("enqueued", ()), *session.new]
     keep_outbox = [
         o
-        for o in session.new
+        for o in dict.fromkeys(enqueued)
         if isinstance(o, OutboxItem)
         and o.conversation_id == conv.id
         and o.status in (None, "pending")
@@ -580,8 +582,21 @@ async def retention_loop(app: web.Application, settings: Settings, stop: asyncio
         await tracker.close()
 
 
+async def warm_redaction(stop: asyncio.Event) -> None:
+    """Load Deduce in a thread at start-up, so the first redaction does not wait for it."""
+    from bot.privacy.deidentify import warm
+
+    del stop
+    try:
+        await asyncio.to_thread(warm)
+    except Exception:  # noqa: BLE001 - redaction loads it on first use instead
+        logger.exception("could not load Deduce at start-up")
+
+
 def attach(app: web.Application, router: Any, settings: Settings) -> None:
-    """Register the retention and forget-me loop (called by the app factory at start-up)."""
+    """Register the retention and forget-me loop and the warm-up of the redaction (called by
+    the app factory at start-up)."""
     del router
     RetentionPolicy.from_settings(settings)  # a bad setting stops the start, not the loop
     app[keys.BACKGROUND].append(functools.partial(retention_loop, app, settings))
+    app[keys.BACKGROUND].append(warm_redaction)

@@ -189,7 +189,7 @@ class HandoverService:
             urgent=bool(decision.get("urgent")) or crisis,
             out_of_hours=not (there or pool),
             requested_at=now,
-            crisis_kind=CRISIS if crisis else None,
+            crisis_kind=(str(decision.get("crisis_kind") or CRISIS)[:20]) if crisis else None,
             crisis_at=now if crisis else None,
             left_message=False,
         )
@@ -197,10 +197,10 @@ class HandoverService:
         await session.flush()
         await self._summarise(session, conv, decision, now)
         if crisis:  # the assistant sent the crisis answer with this decision
-            store.add_event(session, conv, "crisis.answered", "bot", kind=CRISIS)
+            store.add_event(session, conv, "crisis.answered", "bot", kind=handover.crisis_kind)
         if crisis and routed is not None:
             await self._crisis_alert(session, conv, handover)
-        name = team.name if team else self.text("utter_back_unknown", conv.channel)
+        name = team.name if team else self.text("utter_team_unknown", conv.channel)
         channel = conv.channel
         if crisis and pool is not None:
             return [self.reply("utter_crisis_pool", channel, team=name, pool=pool.name)]

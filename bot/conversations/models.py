@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 # kinds of inbound message
 TEXT = "text"  # typed text or a button press (payload set)
 MEDIA = "media"  # voice, audio, photo, video, sticker, document, location, contact
 IGNORED = "ignored"  # reactions, edits, service messages: recorded, not answered
+
+# C0/C1 control characters except tab and newline (NUL breaks PostgreSQL text), and the
+# invisible format characters that hide text (bidi overrides, zero-width) but not emoji joiners
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def clean_text(value: str) -> str:
+    """Text fit to store and to answer: control characters out, Unicode in NFC form."""
+    text = _CONTROL.sub(" ", value.replace("\r\n", "\n").replace("\r", "\n"))
+    return unicodedata.normalize("NFC", text).strip()
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True)
@@ -25,6 +47,21 @@ class Inbound:
     media_type: str | None = None  # voice | photo | sticker | …
     channel_message_id: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def cleaned(self) -> Inbound:
+        """The same message with control characters removed from every text (at the edge)."""
+        return replace(
+            self,
+            text=clean_text(self.text),
+            payload=clean_text(self.payload) if self.payload is not None else None,
+            dedupe_key=clean_text(self.dedupe_key),
+            sender=clean_text(self.sender),
+            address=clean_text(self.address),
+            channel_message_id=(
+                clean_text(self.channel_message_id) if self.channel_message_id else None
+            ),
+            extra=_clean(self.extra),
+        )
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-able dict for the durable inbox."""

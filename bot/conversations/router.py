@@ -1,29 +1,40 @@
-"""Route one accepted inbound message: to Rasa (bot), or keep it for a human (handover).
+"""Route one claimed inbox item in three steps: prepare, call, record.
 
-Everything for one message happens in one transaction: the stored message, the replies in the
-outbox, the state change and the analytics events. The inbox item is marked done in the same
-transaction, so a crash before commit means the message is simply processed again.
+1. ``prepare`` (a short transaction): the resident's identity and conversation, the stored
+   message (once: the inbox item remembers it), and the decision where it goes.
+2. ``call`` (no transaction open): Rasa's turn for the assistant, or only the NLU parse for a
+   message that goes to a person (Rasa down: the shared crisis rules alone).
+3. ``record`` (a short transaction, only while the claim is still ours): replies into the
+   outbox, state changes, analytics events, and the item marked done, all at once.
+
+A crash between the steps loses nothing: the lease runs out, the item is claimed again, the
+stored message is not stored twice, and Rasa answers the repeated idempotency key from its
+tracker instead of running the turn again.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import exists, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.analytics import EventName, record_event, record_unanswered
-from bot.conversations import forgetting, store
+from bot.conversations import forgetting, queue, store
 from bot.conversations.attending import Attending
 from bot.conversations.models import IGNORED, MEDIA, Inbound, Reply
-from bot.conversations.rasa import RasaClient, RasaTurn
-from bot.conversations.safety import screen
+from bot.conversations.rasa import RasaClient, RasaParse, RasaTurn
+from bot.conversations.safety import Screening, screen
 from bot.conversations.states import Status
-from bot.conversations.tables import ChannelIdentity, Conversation, InboxItem
+from bot.conversations.tables import ChannelIdentity, Conversation, InboxItem, Message, OutboxItem
 from bot.errors import RasaUnavailable
 from bot.privacy.pseudonym import pseudonym
+from bot.staff import raise_alert
+from bot.storage.base import utcnow
 from bot.texts import TextCatalog
 from bot.topics import TOPIC_INTENTS
 
@@ -41,11 +52,38 @@ MEDIA_RESPONSES = {
     "location": "utter_gateway_location",
     "contact": "utter_gateway_other",
 }
+# where a message goes
+SKIP, GROUP, MEDIA_REPLY, ASSISTANT, PERSON = "skip", "group", "media", "assistant", "person"
 
 # Called when the assistant decided on a handover: (session, conversation, decision, identity).
 HandoverHook = Callable[
     [AsyncSession, Conversation, dict[str, Any], ChannelIdentity], Awaitable[list[Reply]]
 ]
+_SCREEN_TAKES_SAFETY = "safety" in inspect.signature(screen).parameters
+
+
+def screening_for(
+    text: str, intent: str | None, confidence: float | None, safety: dict[str, Any] | None
+) -> Screening:
+    """The safety layer's screening, with Rasa's parse and safety finding when there was one."""
+    if _SCREEN_TAKES_SAFETY:
+        return screen(text, intent=intent, confidence=confidence, safety=safety)  # type: ignore[call-arg]
+    return screen(text, intent=intent, confidence=confidence)
+
+
+@dataclass
+class Plan:
+    """What ``prepare`` decided for one item; ``call`` and ``record`` follow it."""
+
+    item_id: int
+    route: str
+    conversation_id: str = ""
+    channel: str = ""
+    text: str = ""
+    inbound: Inbound | None = None
+    turn: RasaTurn | None = None
+    parse: RasaParse | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -66,70 +104,215 @@ class Router:
         """The analytics pseudonym of a conversation."""
         return pseudonym(self.pseudonym_key, conv.id)
 
-    async def handle(self, session: AsyncSession, item: InboxItem) -> None:
-        """Process one inbox item inside ``session`` (the caller commits)."""
-        inbound = Inbound.from_json(item.body)
-        identity = await store.identity_for(
-            session, inbound.channel, item.sender_hash, inbound.address
-        )
-        conv, new = await store.open_conversation(session, identity)
-        if new:
-            await record_event(
-                session,
-                EventName.CONVERSATION_STARTED,
-                channel=conv.channel,
-                conversation_ref=self.ref(conv),
+    # --- 1. prepare ---------------------------------------------------------------------------
+
+    async def prepare(
+        self, factory: async_sessionmaker[AsyncSession], claim: queue.Claim, owner: str
+    ) -> Plan | None:
+        """Store the message and decide its route (one short transaction); None: not ours."""
+        async with factory() as session:
+            item = await queue.held(session, InboxItem, claim.id, owner)
+            if item is None:
+                return None
+            assert isinstance(item, InboxItem)
+            inbound = Inbound.from_json(item.body)
+            identity = await store.identity_for(
+                session, inbound.channel, item.sender_hash, inbound.address
             )
-        if inbound.kind == IGNORED:
-            item.status = "done"
+            conv, new = await store.open_conversation(session, identity)
+            if new:
+                await record_event(
+                    session,
+                    EventName.CONVERSATION_STARTED,
+                    channel=conv.channel,
+                    conversation_ref=self.ref(conv),
+                )
+            item.conversation_id = conv.id
+            plan = Plan(item.id, SKIP, conv.id, conv.channel, inbound=inbound)
+            if inbound.kind == IGNORED:
+                _done(item)
+                await session.commit()
+                return plan
+            if item.message_id is None:
+                message = await store.add_inbound_message(
+                    session, conv, inbound, {"kind": inbound.kind, "media_type": inbound.media_type}
+                )
+                if message is None:  # the same channel message again
+                    _done(item)
+                    await session.commit()
+                    return plan
+                item.message_id = message.id
+                await _reopen_parked(session, conv)
+            text = inbound.payload or inbound.text or ""
+            if text.startswith("p:"):  # a Telegram button whose payload was too long
+                text = await store.expand_payload(session, text) or "/something_else"
+            plan.text = text
+            if inbound.kind == "group":
+                plan.route = GROUP
+            elif conv.status != Status.BOT:
+                plan.route = PERSON
+            elif inbound.kind == MEDIA:
+                plan.route = MEDIA_REPLY
+            else:
+                plan.route = ASSISTANT
+            await session.commit()
+        return plan
+
+    # --- 2. call (no transaction open) ----------------------------------------------------------
+
+    async def call(self, plan: Plan) -> None:
+        """The network part: Rasa's turn, or the parse for a person. May raise RasaUnavailable."""
+        if plan.route == ASSISTANT:
+            plan.turn = await self.rasa.send(
+                plan.conversation_id,
+                plan.text,
+                {"channel": plan.channel},
+                message_id=f"inbox-{plan.item_id}",
+            )
+        elif plan.route == PERSON and plan.text and not plan.text.startswith("/"):
+            try:
+                plan.parse = await self.rasa.parse(plan.text, key=plan.conversation_id)
+            except RasaUnavailable:
+                plan.parse = None  # the shared crisis rules alone
+
+    # --- 3. record ------------------------------------------------------------------------------
+
+    async def record(
+        self, factory: async_sessionmaker[AsyncSession], plan: Plan, owner: str
+    ) -> bool:
+        """Write the outcome and mark the item done, if the claim is still ours."""
+        if plan.route == SKIP:
+            return True
+        async with factory() as session:
+            item = await queue.held(session, InboxItem, plan.item_id, owner)
+            if item is None:
+                return False  # another instance took over (our lease ran out): it records
+            assert isinstance(item, InboxItem)
+            conv = await session.get(Conversation, plan.conversation_id)
+            identity = (
+                await session.get(ChannelIdentity, conv.identity_id)
+                if conv is not None and conv.identity_id is not None
+                else None
+            )
+            if conv is None or identity is None:  # forgotten meanwhile: nobody to answer
+                _done(item)
+                await session.commit()
+                return True
+            await self._disclose_if_first(session, conv)
+            if item.body.get("flood_notice"):
+                store.enqueue_reply(
+                    session,
+                    conv,
+                    identity,
+                    self._reply("utter_delivery_slow_down", conv.channel),
+                    sender_type="system",
+                )
+            inbound = plan.inbound or Inbound.from_json(item.body)
+            route = plan.route
+            if route == ASSISTANT and conv.status != Status.BOT:
+                route = PERSON  # a person took the conversation while Rasa was thinking
+            if route == GROUP:
+                reply = self._reply("utter_gateway_group", conv.channel)
+                store.enqueue_reply(session, conv, identity, reply)
+            elif route == MEDIA_REPLY:
+                name = MEDIA_RESPONSES.get(inbound.media_type or "", "utter_gateway_other")
+                store.enqueue_reply(session, conv, identity, self._reply(name, conv.channel))
+            elif route == PERSON:
+                source = plan.turn or plan.parse
+                screening = screening_for(
+                    plan.text,
+                    getattr(source, "intent", None),
+                    getattr(source, "confidence", None),
+                    getattr(source, "safety", None),
+                )
+                await self.attending.handle(session, conv, identity, inbound, screening)
+            else:
+                assert plan.turn is not None
+                await self._record_turn(session, conv, identity, inbound, plan.turn)
+            _done(item)
+            await session.commit()
+        return True
+
+    async def record_rasa_down(
+        self, factory: async_sessionmaker[AsyncSession], plan: Plan, owner: str, retry_in: float
+    ) -> None:
+        """Rasa could not answer: say once that the answer comes, and retry the item later."""
+        async with factory() as session:
+            item = await queue.held(session, InboxItem, plan.item_id, owner)
+            if item is None:
+                return
+            assert isinstance(item, InboxItem)
+            if not item.body.get("told_waiting"):
+                conv = await session.get(Conversation, plan.conversation_id)
+                if conv is not None and conv.identity_id is not None:
+                    identity = await session.get(ChannelIdentity, conv.identity_id)
+                    if identity is not None:
+                        await self._disclose_if_first(session, conv)
+                        reply = self._reply("utter_gateway_busy", conv.channel)
+                        store.enqueue_reply(session, conv, identity, reply)
+                item.body = {**item.body, "told_waiting": True}
+            queue.release(item, after=retry_in)
+            await session.commit()
+
+    async def set_aside(
+        self, factory: async_sessionmaker[AsyncSession], item_id: int, error: str
+    ) -> None:
+        """A poison message: take it out of the queue visibly and still answer the resident."""
+        async with factory() as session:
+            item = await session.get(InboxItem, item_id, with_for_update=True)
+            if item is None or item.status != queue.PENDING:
+                return
+            item.status, item.last_error = "set_aside", error[:200]
+            item.lease_owner = item.lease_until = None
+            conv = (
+                await session.get(Conversation, item.conversation_id)
+                if item.conversation_id
+                else None
+            )
+            # visible for a person: an alert to the administrators (the message is kept)
+            await raise_alert(
+                session,
+                kind="set_aside",
+                audience="admin",
+                municipality_code=conv.municipality_code if conv else None,
+                ref=item.conversation_id,
+            )
+            await session.commit()
+        logger.error("inbox item %s set aside after repeated failures: %s", item_id, error)
+        if conv is None or conv.identity_id is None:
             return
-        if new:  # AI Act art. 50: the first message says a computer answers, whatever came in
+        try:
+            async with factory() as session:
+                conv = await session.get(Conversation, conv.id)
+                identity = await session.get(ChannelIdentity, conv.identity_id) if conv else None
+                if conv is not None and identity is not None:
+                    await self._disclose_if_first(session, conv)
+                    reply = self._reply("utter_gateway_set_aside", conv.channel)
+                    store.enqueue_reply(session, conv, identity, reply, sender_type="system")
+                    await session.commit()
+        except Exception:  # noqa: BLE001 - the item is set aside; the answer is best effort
+            logger.exception("could not answer the resident of set-aside item %s", item_id)
+
+    # --- helpers --------------------------------------------------------------------------------
+
+    async def _disclose_if_first(self, session: AsyncSession, conv: Conversation) -> None:
+        """AI Act art. 50: the first reply of a conversation says that a computer answers."""
+        answered = await session.scalar(
+            select(exists().where(Message.conversation_id == conv.id, Message.direction == "out"))
+        )
+        if not answered:
             store.prefix_first_reply(
                 session, conv, self._reply("utter_disclosure", conv.channel).text
             )
-        if not item.body.get("stored"):  # a retry after Rasa was down stored it already
-            message = await store.add_inbound_message(
-                session, conv, inbound, {"kind": inbound.kind, "media_type": inbound.media_type}
-            )
-            if message is None:  # the same channel message again
-                item.status = "done"
-                return
-        if inbound.kind == "group":
-            store.enqueue_reply(
-                session, conv, identity, self._reply("utter_gateway_group", conv.channel)
-            )
-        elif conv.status != Status.BOT:
-            # not with the assistant: a person answers, and the safety layer screens everything
-            screening = screen(inbound.payload or inbound.text or "")
-            await self.attending.handle(session, conv, identity, inbound, screening)
-        elif inbound.kind == MEDIA:
-            name = MEDIA_RESPONSES.get(inbound.media_type or "", "utter_gateway_other")
-            store.enqueue_reply(session, conv, identity, self._reply(name, conv.channel))
-        else:
-            await self._to_rasa(session, conv, identity, inbound, item)
-        item.status = "done"
 
-    async def _to_rasa(
+    async def _record_turn(
         self,
         session: AsyncSession,
         conv: Conversation,
         identity: ChannelIdentity,
         inbound: Inbound,
-        item: InboxItem,
+        turn: RasaTurn,
     ) -> None:
-        text = inbound.payload or inbound.text
-        if text.startswith("p:"):  # a Telegram button whose payload was too long for callback_data
-            text = await store.expand_payload(session, text) or "/something_else"
-        try:
-            turn = await self.rasa.send(conv.id, text, {"channel": conv.channel})
-        except RasaUnavailable:
-            if not item.body.get("told_waiting"):
-                # tell the resident at once; the message stays in the inbox and is retried
-                store.enqueue_reply(
-                    session, conv, identity, self._reply("utter_gateway_busy", conv.channel)
-                )
-                item.body = {**item.body, "told_waiting": True}
-            raise
         await self._record_parse(session, conv, inbound, turn)
         for reply in turn.replies:
             store.enqueue_reply(session, conv, identity, reply)
@@ -218,3 +401,17 @@ class Router:
             conversation_ref=self.ref(conv),
             outcome="forgotten",
         )
+
+
+def _done(item: InboxItem) -> None:
+    item.status, item.done_at = "done", utcnow()
+    item.lease_owner = item.lease_until = None
+
+
+async def _reopen_parked(session: AsyncSession, conv: Conversation) -> None:
+    """The resident answered: WhatsApp replies parked behind a template may go out now."""
+    await session.execute(
+        update(OutboxItem)
+        .where(OutboxItem.conversation_id == conv.id, OutboxItem.status == "awaiting_reply")
+        .values(status=queue.PENDING, next_attempt_at=utcnow(), lease_owner=None, lease_until=None)
+    )

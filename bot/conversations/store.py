@@ -27,60 +27,37 @@ from bot.storage.base import utcnow
 
 
 async def accept_inbound(
-    factory: async_sessionmaker,
-    inbound: Inbound,
-    sender_hash: str,  # type: ignore[type-arg]
-) -> bool:
-    """Store an inbound message durably; False when it was already accepted (a redelivery)."""
+    factory: async_sessionmaker[AsyncSession], inbound: Inbound, sender_hash: str
+) -> int | None:
+    """Store an inbound message durably; its inbox id, or None for a redelivery."""
     async with factory() as session:
-        session.add(
-            InboxItem(
-                channel=inbound.channel,
-                dedupe_key=f"{inbound.channel}:{inbound.dedupe_key}",
-                sender_hash=sender_hash,
-                body=inbound.to_json(),
-            )
+        item = InboxItem(
+            channel=inbound.channel,
+            dedupe_key=f"{inbound.channel}:{inbound.dedupe_key}"[:220],
+            sender_hash=sender_hash,
+            body=inbound.to_json(),
         )
+        session.add(item)
         try:
             await session.commit()
         except IntegrityError:
             await session.rollback()
-            return False
-    return True
+            return None
+        return item.id
 
 
-async def due_inbox(session: AsyncSession, *, limit: int, busy: set[str]) -> list[InboxItem]:
-    """Pending inbox items that are due, oldest first, at most one per sender not in ``busy``."""
-    rows = (
-        await session.scalars(
-            select(InboxItem)
-            .where(InboxItem.status == "pending", InboxItem.next_attempt_at <= utcnow())
-            .order_by(InboxItem.id)
-            .limit(limit * 10)
-        )
-    ).all()
-    picked: dict[str, InboxItem] = {}
-    for row in rows:
-        if row.sender_hash in busy or row.sender_hash in picked:
-            continue
-        picked[row.sender_hash] = row
-        if len(picked) >= limit:
-            break
-    return list(picked.values())
-
-
-async def earlier_pending(session: AsyncSession, item: InboxItem) -> bool:
-    """True when an older message of the same sender still waits (keep the order)."""
-    row = await session.scalar(
-        select(InboxItem.id)
-        .where(
-            InboxItem.sender_hash == item.sender_hash,
-            InboxItem.status == "pending",
-            InboxItem.id < item.id,
-        )
-        .limit(1)
-    )
-    return row is not None
+async def slow_down(
+    factory: async_sessionmaker[AsyncSession], item_id: int, *, delay: float, notice: bool
+) -> None:
+    """Flood control: process this message later (never drop it), maybe with a kind notice."""
+    async with factory() as session:
+        item = await session.get(InboxItem, item_id)
+        if item is None or item.status != "pending":
+            return
+        item.next_attempt_at = utcnow() + timedelta(seconds=delay)
+        if notice:
+            item.body = {**item.body, "flood_notice": True}
+        await session.commit()
 
 
 async def identity_for(
@@ -211,28 +188,10 @@ def enqueue_reply(
         body=reply.to_json(),
     )
     session.add(item)
+    # replies enqueued in this transaction (forget-me keeps these: the confirmation must go out)
+    session.info.setdefault("enqueued", []).append(item)
     conv.last_activity_at = utcnow()
     return message, item
-
-
-async def due_outbox(session: AsyncSession, *, limit: int) -> list[OutboxItem]:
-    """The oldest pending item per address that is due (strict order per resident)."""
-    rows = (
-        await session.scalars(
-            select(OutboxItem)
-            .where(OutboxItem.status == "pending")
-            .order_by(OutboxItem.id)
-            .limit(limit * 20)
-        )
-    ).all()
-    now = utcnow()
-    picked: dict[tuple[str, str], OutboxItem] = {}
-    for row in rows:
-        key = (row.channel, row.address)
-        if key in picked:
-            continue
-        picked[key] = row  # the oldest pending for this address, due or not: it blocks the rest
-    return [r for r in picked.values() if r.next_attempt_at <= now][:limit]
 
 
 async def short_payload(session: AsyncSession, payload: str) -> str:

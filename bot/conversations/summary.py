@@ -32,7 +32,7 @@ _TOPIC_WORDS: dict[str, str] = {
     "income_support": r"bijstand|uitkering|\buwv\b|\bww\b",
     "food_basic_needs": r"voedselbank|geen\s+eten|niks\s+te\s+eten|honger|boodschappen",
     "tax_government_debt": r"belastingdienst|belasting|\bcjib\b|boete|\bduo\b",
-    "payment_arrears": r"achterstand|niet\s+betaald|kan\s+\w+\s+niet\s+betalen|rekeningen",
+    "payment_arrears": r"(?<!huur)achterstand|niet\s+betaald|kan\s+\w+\s+niet\s+betalen|rekeningen",
     "debt_help": r"schulden|schuld\b|schuldhulp",
     "budgeting_admin": r"overzicht|administratie|budget|post\s+open",
     "work_future": r"\bwerk\b|baan|opleiding",
@@ -88,7 +88,9 @@ def build(
     texts = [m.text for m in messages if m.direction == "in" and m.sender_type == "contact"]
     from_words = [t for text in texts for t in topics_in(text)]
     topics = _merge(given.get("topics") or [], message_topics, from_words)
-    crisis = ["crisis"] if decision.get("reason") == "crisis" else []
+    crisis = (
+        [str(decision.get("crisis_kind") or "crisis")] if decision.get("reason") == "crisis" else []
+    )
     return {
         "wants": key_sentences(texts),
         "topics": [t for t in topics if t in TOPIC_INTENTS],

@@ -102,6 +102,7 @@ class InboxItem(Base):
     """
 
     __tablename__ = "inbox"
+    __table_args__ = (Index("ix_inbox_sender_status_id", "sender_hash", "status", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     channel: Mapped[str] = mapped_column(String(16))
@@ -109,15 +110,28 @@ class InboxItem(Base):
     sender_hash: Mapped[str] = mapped_column(String(64), index=True)
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # claims (Rasa waits included)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the work queue (bot/conversations/queue.py): who holds the item, until when
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    conversation_id: Mapped[str | None] = mapped_column(String(36))
+    message_id: Mapped[int | None] = mapped_column(Integer)  # the stored message, once stored
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # unexpected errors (poison)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class OutboxItem(Base):
-    """A message to send, kept until the channel accepted it (or we gave up, visibly)."""
+    """A message to send, kept until the channel accepted it (or we gave up, visibly).
+
+    `status`: pending | sent | failed | awaiting_reply (WhatsApp: the template went out, free
+    text waits until the resident answers) | needs_template (no template configured).
+    """
 
     __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_address_status_id", "channel", "address", "status", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     conversation_id: Mapped[str | None] = mapped_column(
@@ -135,7 +149,28 @@ class OutboxItem(Base):
     last_error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[Message | None] = relationship(lazy="raise")
+
+
+class WhatsAppTemplate(Base):
+    """The approved template a municipality sends first after WhatsApp's 24-hour window.
+
+    `municipality_code` None is the default. `parameters` fill the template body's {{1}}, {{2}} …
+    in order; `body_text` is the approved text as residents see it (for the transcript).
+    """
+
+    __tablename__ = "whatsapp_templates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    municipality_code: Mapped[str | None] = mapped_column(String(8), unique=True)
+    name: Mapped[str] = mapped_column(String(512))
+    language: Mapped[str] = mapped_column(String(16))
+    parameters: Mapped[list[str]] = mapped_column(JSON, default=list)
+    body_text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ButtonPayload(Base):

@@ -1,44 +1,76 @@
 """Background workers: the inbox (accepted messages -> router) and the outbox (replies -> channels).
 
-Both work from the database, so a restart loses nothing: pending items are picked up again.
-Per resident, messages are handled one at a time and in order; different residents in parallel.
+Both claim work from the database with a lease (bot/conversations/queue.py), so several
+instances share it and a crashed instance's work is taken over when its lease runs out. No
+transaction is open during a call to Rasa or a channel. Per resident one item at a time, in
+order; different residents in parallel. A worker wakes when new work arrives (a local event,
+and on PostgreSQL a NOTIFY from any instance) or when the next retry is due; it keeps running
+through database, Redis, Rasa and channel errors (with backoff) and reports in ``Health``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
-from typing import Any, Protocol
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.conversations import store
+from bot.channels.base import Channel, SendContext, Template
+from bot.conversations import queue, store
 from bot.conversations.models import Inbound, Reply
-from bot.conversations.router import Router
-from bot.conversations.tables import Conversation, InboxItem, Message, OutboxItem
+from bot.conversations.router import Plan, Router
+from bot.conversations.tables import (
+    Conversation,
+    InboxItem,
+    Message,
+    OutboxItem,
+    WhatsAppTemplate,
+)
 from bot.errors import ChannelError, RasaUnavailable, RateLimited, WindowClosed
+from bot.health import Health
+from bot.staff import raise_alert
 from bot.storage.base import utcnow
+from bot.storage.ratelimit import Pacer
 
 logger = logging.getLogger(__name__)
-MAX_INBOX_ATTEMPTS = 12
-MAX_OUTBOX_ATTEMPTS = 8
+MAX_INBOX_FAILURES = 5  # unexpected errors before a message is set aside (poison)
+MAX_OUTBOX_FAILURES = 5  # unexpected errors (bugs, not channel errors) before we give up
+POLL_CAP = 30.0  # the longest sleep without a wake-up (lease ends, missed notifications)
 
 
 def backoff(attempts: int, base: float = 1.0, cap: float = 300.0) -> float:
-    """Exponential backoff in seconds: 1, 2, 4 … at most ``cap``."""
-    return min(cap, base * (2 ** max(0, attempts - 1)))
+    """Exponential backoff in seconds: base, 2·base, 4·base … at most ``cap``."""
+    return min(cap, base * (2 ** max(0, min(attempts, 40) - 1)))
 
 
 class _Loop:
-    """What both workers share: a wake-up event, their tasks, and idling without lost wake-ups."""
+    """What both workers share: a wake-up event, their tasks, idling, and health reports."""
 
-    def __init__(self) -> None:
+    part = "loop"
+    model: type[InboxItem] | type[OutboxItem]
+
+    def __init__(
+        self,
+        factory: async_sessionmaker[AsyncSession],
+        *,
+        owner: str,
+        health: Health | None,
+        concurrency: int,
+        lease_seconds: float,
+    ) -> None:
+        self._factory, self._owner = factory, owner
+        self._health = health or Health()
+        self._health.register(self.part)
+        self._concurrency, self._lease = concurrency, lease_seconds
         self._tasks: set[asyncio.Task[None]] = set()
+        self._errors = 0
         self.wake = asyncio.Event()
+        self._stop = asyncio.Event()
 
     def _spawn(self, coro: Awaitable[None]) -> None:
         task = asyncio.ensure_future(coro)
@@ -47,226 +79,414 @@ class _Loop:
 
     async def _idle(self, timeout: float) -> None:  # noqa: ASYNC109 - a wait with a deadline
         # wake is cleared before each look at the database, so a wake-up set meanwhile counts
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.wake.wait(), timeout=timeout)
+        if self._stop.is_set():
+            return
+        waiters = [
+            asyncio.ensure_future(self.wake.wait()),
+            asyncio.ensure_future(self._stop.wait()),
+        ]
+        try:
+            await asyncio.wait(
+                waiters, timeout=max(0.01, timeout), return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def _sleep_until_due(self) -> None:
+        try:
+            due = await queue.next_due(self._factory, self.model)
+        except Exception as exc:  # noqa: BLE001 - the database is down: the next loop says so
+            self._health.failing(self.part, exc)
+            await self._idle(min(POLL_CAP, backoff(self._errors + 1, 0.5, 10)))
+            return
+        wait = POLL_CAP if due is None else (due - utcnow()).total_seconds() + 0.01
+        if wait > 0:  # due already: it became claimable just after our claim, so claim again
+            await self._idle(min(POLL_CAP, wait))
+
+    async def _claim(self, free: int) -> list[queue.Claim]:
+        raise NotImplementedError
+
+    async def _handle(self, claim: queue.Claim) -> None:
+        raise NotImplementedError
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Loop until ``stop`` is set; never ends on an error of a dependency."""
+        self._stop = stop
+        while not stop.is_set():
+            self.wake.clear()
+            self._health.beat(self.part)
+            free = self._concurrency - len(self._tasks)
+            claims: list[queue.Claim] = []
+            if free > 0:
+                try:
+                    claims = await self._claim(free)
+                except Exception as exc:  # noqa: BLE001 - database down: back off, then again
+                    self._errors += 1
+                    self._health.failing(self.part, exc)
+                    logger.warning("%s: cannot claim work (%s)", self.part, exc.__class__.__name__)
+                    await self._idle(backoff(self._errors, 0.5, 10))
+                    continue
+                self._errors = 0
+                self._health.ok(self.part)
+                for claim in claims:
+                    self._spawn(self._handle(claim))
+            if not claims:
+                if free > 0:
+                    await self._sleep_until_due()
+                else:
+                    await self._idle(POLL_CAP)
+        await self._drain()
 
     async def _drain(self) -> None:
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=30)
 
 
-class Sender(Protocol):
-    """A channel that can send a reply to an address."""
-
-    name: str
-
-    async def send(self, address: str, reply: Reply, **kwargs: Any) -> str: ...
-
-
 class InboxWorker(_Loop):
     """Feeds accepted messages to the router, one at a time per resident."""
 
+    part = "inbox"
+    model = InboxItem
+
     def __init__(
         self,
-        factory: async_sessionmaker,
+        factory: async_sessionmaker[AsyncSession],
         router: Router,
-        *,  # type: ignore[type-arg]
+        *,
+        owner: str | None = None,
+        health: Health | None = None,
         concurrency: int = 16,
         retry_base: float = 1.0,
+        lease_seconds: float = 60.0,
         after: Callable[[Inbound], Awaitable[None]] | None = None,
         processed: Callable[[], None] | None = None,
     ) -> None:
-        super().__init__()
-        self._factory, self._router = factory, router
-        self._concurrency, self._retry_base = concurrency, retry_base
+        super().__init__(
+            factory,
+            owner=owner or queue.instance_id(),
+            health=health,
+            concurrency=concurrency,
+            lease_seconds=lease_seconds,
+        )
+        self._router, self._retry_base = router, retry_base
         self._after, self._processed = after, processed
-        self._busy: set[str] = set()
+        self._health.register("rasa", required=False)
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Loop until ``stop`` is set."""
-        while not stop.is_set():
-            self.wake.clear()
-            started = 0
-            free = self._concurrency - len(self._tasks)
-            if free > 0:
-                async with self._factory() as session:
-                    items = await store.due_inbox(session, limit=free, busy=self._busy)
-                for item in items:
-                    self._busy.add(item.sender_hash)
-                    self._spawn(self._process(item.id, item.sender_hash))
-                    started += 1
-            if not started:
-                await self._idle(0.5)
-        await self._drain()
+    async def _claim(self, free: int) -> list[queue.Claim]:
+        return await queue.claim_inbox(
+            self._factory, self._owner, limit=free, lease_seconds=self._lease
+        )
 
-    async def _process(self, item_id: int, sender_hash: str) -> None:
-        inbound: Inbound | None = None
+    async def _handle(self, claim: queue.Claim) -> None:
+        plan: Plan | None = None
         try:
-            async with self._factory() as session:
-                item = await session.get(InboxItem, item_id)
-                if item is None or item.status != "pending":
-                    return
-                inbound = Inbound.from_json(item.body)
-                try:
-                    await self._router.handle(session, item)
-                except RasaUnavailable:
-                    # keep what was stored (the message, a "one moment" reply) and retry later
-                    item.attempts += 1
-                    item.body = {**item.body, "stored": True}
-                    item.next_attempt_at = utcnow() + timedelta(
-                        seconds=backoff(item.attempts, self._retry_base, 60)
-                    )
-                    logger.warning(
-                        "rasa unavailable; inbox item %s retried (attempt %s)",
-                        item.id,
-                        item.attempts,
-                    )
-                await session.commit()
-        except Exception:  # noqa: BLE001 - one bad message must not stop the worker
-            logger.exception("inbox item %s failed", item_id)
-            await self._reschedule(item_id)
+            plan = await self._router.prepare(self._factory, claim, self._owner)
+            if plan is None:
+                return
+            try:
+                await self._router.call(plan)
+            except RasaUnavailable as exc:
+                self._health.failing("rasa", str(exc))
+                retry = backoff(claim.attempts, self._retry_base, 60)
+                logger.warning("rasa unavailable (%s); inbox item %s retried", exc, claim.id)
+                await self._router.record_rasa_down(self._factory, plan, self._owner, retry)
+                return
+            if plan.turn is not None or plan.parse is not None:
+                self._health.ok("rasa")
+            await self._router.record(self._factory, plan, self._owner)
+        except Exception as exc:  # noqa: BLE001 - one bad message must not stop the worker
+            logger.error(
+                "inbox item %s failed (%s)", claim.id, exc.__class__.__name__, exc_info=True
+            )
+            await self._failed(claim, exc)
         finally:
-            self._busy.discard(sender_hash)
             self.wake.set()
             if self._processed:
                 self._processed()
-        if inbound is not None and self._after is not None:
+        if plan is not None and plan.inbound is not None and self._after is not None:
             with contextlib.suppress(Exception):
-                await self._after(inbound)
+                await self._after(plan.inbound)
 
-    async def _reschedule(self, item_id: int) -> None:
-        async with self._factory() as session:
-            item = await session.get(InboxItem, item_id)
-            if item is None:
-                return
-            item.attempts += 1
-            item.status = "failed" if item.attempts >= MAX_INBOX_ATTEMPTS else "pending"
-            item.next_attempt_at = utcnow() + timedelta(
-                seconds=backoff(item.attempts, self._retry_base)
-            )
-            await session.commit()
+    async def _failed(self, claim: queue.Claim, exc: Exception) -> None:
+        """Count an unexpected failure; set the message aside after too many."""
+        try:
+            async with self._factory() as session:
+                item = await queue.held(session, InboxItem, claim.id, self._owner)
+                if item is None:
+                    return
+                item.failures += 1
+                item.last_error = exc.__class__.__name__
+                poison = item.failures >= MAX_INBOX_FAILURES
+                if not poison:
+                    queue.release(item, after=backoff(item.failures, self._retry_base, 60))
+                await session.commit()
+        except Exception as again:  # noqa: BLE001 - the database is down: the lease runs out
+            self._health.failing(self.part, again)
+            return
+        if poison:
+            await self._router.set_aside(self._factory, claim.id, exc.__class__.__name__)
 
 
 class OutboxWorker(_Loop):
-    """Sends replies in order per resident, paced, with retries and respect for 429s."""
+    """Sends replies in order per resident, paced, retried while they still mean something."""
+
+    part = "outbox"
+    model = OutboxItem
 
     def __init__(
         self,
-        factory: async_sessionmaker,
-        senders: dict[str, Any],
-        *,  # type: ignore[type-arg]
-        pacing: dict[str, float] | None = None,
+        factory: async_sessionmaker[AsyncSession],
+        channels: Mapping[str, Channel],
+        *,
+        owner: str | None = None,
+        health: Health | None = None,
+        pacer: Pacer | None = None,
         retry_base: float = 1.0,
+        retry_cap: float = 300.0,
+        max_age: timedelta = timedelta(hours=24),
         concurrency: int = 16,
+        lease_seconds: float = 60.0,
     ) -> None:
-        super().__init__()
-        self._factory, self._senders = factory, senders
-        self._pacing = pacing or {}
-        self._retry_base, self._concurrency = retry_base, concurrency
-        self._last_sent: dict[tuple[str, str], float] = {}
-        self._busy_keys: set[tuple[str, str]] = set()
+        super().__init__(
+            factory,
+            owner=owner or queue.instance_id(),
+            health=health,
+            concurrency=concurrency,
+            lease_seconds=lease_seconds,
+        )
+        self._channels = channels
+        for name in channels:  # a channel that is down is down for every instance
+            self._health.register(f"channel:{name}", required=False)
+        self._pacer = pacer or Pacer()
+        self._retry_base, self._retry_cap, self._max_age = retry_base, retry_cap, max_age
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Loop until ``stop`` is set."""
-        while not stop.is_set():
-            self.wake.clear()
-            started = 0
-            async with self._factory() as session:
-                items = await store.due_outbox(session, limit=self._concurrency * 2)
-            now = time.monotonic()
-            for item in items:
-                key = (item.channel, item.address)
-                if key in self._busy_keys or len(self._tasks) >= self._concurrency:
-                    continue  # one send at a time per resident keeps the order
-                if now - self._last_sent.get(key, 0.0) < self._pacing.get(item.channel, 0.0):
-                    continue  # pacing: the channel's per-chat rate
-                self._busy_keys.add(key)
-                self._last_sent[key] = now
-                self._spawn(self._send(item.id, key))
-                started += 1
-            if not started:
-                await self._idle(0.2)
-        await self._drain()
+    async def _claim(self, free: int) -> list[queue.Claim]:
+        return await queue.claim_outbox(
+            self._factory, self._owner, limit=free, lease_seconds=self._lease
+        )
 
-    async def _send(self, item_id: int, key: tuple[str, str]) -> None:
+    async def _handle(self, claim: queue.Claim) -> None:
         try:
-            async with self._factory() as session:
-                item = await session.get(OutboxItem, item_id)
-                if item is None or item.status != "pending":
-                    return
-                await self._attempt(session, item)
-                await session.commit()
-        except Exception:  # noqa: BLE001 - keep sending the others
-            logger.exception("outbox item %s failed unexpectedly", item_id)
+            await self._send(claim)
+        except Exception as exc:  # noqa: BLE001 - keep sending the others
+            logger.error(
+                "outbox item %s failed (%s)", claim.id, exc.__class__.__name__, exc_info=True
+            )
+            await self._failed(claim, exc)
         finally:
-            self._busy_keys.discard(key)
-            self._last_sent[key] = time.monotonic()
             self.wake.set()
 
-    async def _attempt(self, session: Any, item: OutboxItem) -> None:
-        sender = self._senders.get(item.channel)
-        message = await session.get(Message, item.message_id) if item.message_id else None
-        reply = Reply.from_json(item.body)
+    async def _short_payload(self, payload: str) -> str:
+        async with self._factory() as session:
+            short_id = await store.short_payload(session, payload)
+            await session.commit()
+            return short_id
+
+    async def _send(self, claim: queue.Claim) -> None:
+        channel_name = claim.key.split(":", 1)[0]
+        channel = self._channels.get(channel_name)
+        # pacing first, with no transaction open (it may ask Redis)
+        if channel is not None and channel.pacing > 0:
+            digest = hashlib.sha256(claim.key.encode()).hexdigest()[:32]
+            wait = await self._pacer.reserve(digest, channel.pacing)
+            if wait > 0:
+                async with self._factory() as session:
+                    item = await queue.held(session, OutboxItem, claim.id, self._owner)
+                    if item is not None:
+                        item.attempts -= 1  # waiting for our turn is not an attempt
+                        queue.release(item, after=wait)
+                        await session.commit()
+                return
+        # read what to send (short transaction)
+        template: Template | None = None
+        async with self._factory() as session:
+            item = await queue.held(session, OutboxItem, claim.id, self._owner)
+            if item is None:
+                return
+            assert isinstance(item, OutboxItem)
+            if channel is None:
+                await self._give_up(session, item, f"channel {channel_name} is not configured")
+                await session.commit()
+                return
+            conv = (
+                await session.get(Conversation, item.conversation_id)
+                if item.conversation_id
+                else None
+            )
+            if (
+                channel.window is not None
+                and conv is not None
+                and _window_closed(item, conv, channel.window)
+            ):
+                template = await self._template_step(session, item, conv)
+                if template is None:
+                    await session.commit()
+                    return
+            address, reply = item.address, Reply.from_json(item.body)
+        # the network call, no transaction open
         try:
-            if sender is None:
-                raise ChannelError(f"channel {item.channel} is not configured")
-            if item.channel == "whatsapp":
-                conv = (
-                    await session.get(Conversation, item.conversation_id)
-                    if item.conversation_id
-                    else None
-                )
-                if conv is not None and not store.within_whatsapp_window(conv.last_inbound_at):
-                    # Outside the 24-hour window only an approved template may be sent. We do
-                    # not send free text: the item is parked as 'needs_template' for staff.
-                    raise WindowClosed("24-hour window closed")
-            if item.channel == "telegram":
-
-                async def short(payload: str) -> str:
-                    async with self._factory() as other:
-                        short_id = await store.short_payload(other, payload)
-                        await other.commit()
-                        return short_id
-
-                channel_id = await sender.send(item.address, reply, callback_id=short)
+            if template is not None:
+                channel_id = await channel.send_template(address, template)
             else:
-                channel_id = await sender.send(item.address, reply)
-        except RateLimited as exc:
-            item.attempts += 1
-            item.last_error = f"rate limited ({exc.code or 429})"
-            item.next_attempt_at = utcnow() + timedelta(seconds=max(exc.retry_after, 0.05))
-            return
-        except WindowClosed:
-            item.status, item.last_error = "needs_template", "whatsapp 24h window closed"
-            if message is not None:
-                message.delivery = "failed"
-            return
+                channel_id = await channel.send(address, reply, SendContext(self._short_payload))
         except ChannelError as exc:
-            item.attempts += 1
-            item.last_error = str(exc)[:200]
-            if exc.retryable and item.attempts < MAX_OUTBOX_ATTEMPTS:
-                item.next_attempt_at = utcnow() + timedelta(
-                    seconds=backoff(item.attempts, self._retry_base)
-                )
-            else:
-                item.status = "failed"
-                if message is not None:
-                    message.delivery = "failed"
-                logger.warning("outbox item %s gave up: %s", item.id, item.last_error)
+            await self._record_error(claim, exc)
             return
-        item.status, item.sent_at = "sent", utcnow()
-        item.body, item.address = {}, ""  # the text and address live on only in the transcript
+        await self._record_sent(claim, channel_id, template)
+
+    async def _template_step(
+        self, session: AsyncSession, item: OutboxItem, conv: Conversation
+    ) -> Template | None:
+        """After the 24-hour window: the template first (once), the text when they answer."""
+        since = conv.last_inbound_at or conv.created_at
+        already = await session.scalar(
+            select(
+                exists().where(
+                    OutboxItem.conversation_id == conv.id,
+                    OutboxItem.status == "sent",
+                    OutboxItem.sent_at >= since,
+                    OutboxItem.last_error == "template",
+                )
+            )
+        )
+        if already:  # the template went out: this text waits until the resident answers
+            item.status, item.lease_owner, item.lease_until = "awaiting_reply", None, None
+            return None
+        row = await session.scalar(
+            select(WhatsAppTemplate).where(
+                WhatsAppTemplate.municipality_code == conv.municipality_code
+            )
+        ) or await session.scalar(
+            select(WhatsAppTemplate).where(WhatsAppTemplate.municipality_code.is_(None))
+        )
+        if row is None:
+            await self._give_up(
+                session, item, "no approved template configured", status="needs_template"
+            )
+            return None
+        return Template(row.name, row.language, tuple(row.parameters or ()), row.body_text)
+
+    async def _record_sent(
+        self, claim: queue.Claim, channel_id: str, template: Template | None
+    ) -> None:
+        async with self._factory() as session:
+            item = await queue.held(session, OutboxItem, claim.id, self._owner)
+            if item is None:
+                logger.warning("outbox item %s was sent after its lease ran out", claim.id)
+                return
+            assert isinstance(item, OutboxItem)
+            if template is not None:
+                # the template is a message of its own in the transcript; the reply waits
+                shown = Message(
+                    conversation_id=item.conversation_id,
+                    direction="out",
+                    sender_type="system",
+                    text=template.body_text,
+                    data={"template": template.name},
+                    delivery="sent",
+                    channel_message_id=channel_id or None,
+                )
+                session.add(shown)
+                session.add(
+                    OutboxItem(
+                        conversation_id=item.conversation_id,
+                        message=shown,
+                        channel=item.channel,
+                        address="",
+                        body={},
+                        status="sent",
+                        sent_at=utcnow(),
+                        last_error="template",
+                    )
+                )
+                item.status, item.lease_owner, item.lease_until = "awaiting_reply", None, None
+                await session.commit()
+                return
+            message = await session.get(Message, item.message_id) if item.message_id else None
+            item.status, item.sent_at = "sent", utcnow()
+            item.lease_owner = item.lease_until = None
+            item.body, item.address = {}, ""  # text and address live on only in the transcript
+            if message is not None:
+                message.delivery = "sent"
+                if channel_id:
+                    message.channel_message_id = channel_id
+            await session.commit()
+        self._health.ok(f"channel:{claim.key.split(':', 1)[0]}")
+
+    async def _record_error(self, claim: queue.Claim, exc: ChannelError) -> None:
+        channel_name = claim.key.split(":", 1)[0]
+        async with self._factory() as session:
+            item = await queue.held(session, OutboxItem, claim.id, self._owner)
+            if item is None:
+                return
+            assert isinstance(item, OutboxItem)
+            if isinstance(exc, RateLimited):
+                item.last_error = f"rate limited ({exc.code or 429})"
+                queue.release(item, after=max(exc.retry_after, 0.05))
+            elif isinstance(exc, WindowClosed):
+                # the channel says the window closed: the template goes first
+                item.body = {**item.body, "window_closed": True}
+                queue.release(item)
+            elif exc.retryable and utcnow() < item.created_at + self._max_age:
+                item.last_error = str(exc)[:200]
+                self._health.failing(f"channel:{channel_name}", str(exc))
+                queue.release(item, after=backoff(item.attempts, self._retry_base, self._retry_cap))
+            else:
+                reason = str(exc) if not exc.retryable else f"still failing after {self._max_age}"
+                await self._give_up(session, item, reason)
+            await session.commit()
+
+    async def _failed(self, claim: queue.Claim, exc: Exception) -> None:
+        try:
+            async with self._factory() as session:
+                item = await queue.held(session, OutboxItem, claim.id, self._owner)
+                if item is None:
+                    return
+                assert isinstance(item, OutboxItem)
+                item.failures += 1
+                if item.failures >= MAX_OUTBOX_FAILURES:
+                    await self._give_up(session, item, f"internal error {exc.__class__.__name__}")
+                else:
+                    queue.release(item, after=backoff(item.failures, self._retry_base, 60))
+                await session.commit()
+        except Exception as again:  # noqa: BLE001 - the database is down: the lease runs out
+            self._health.failing(self.part, again)
+
+    async def _give_up(
+        self, session: AsyncSession, item: OutboxItem, reason: str, *, status: str = "failed"
+    ) -> None:
+        """Never silently: the message shows "niet bezorgd" and the team gets an alert."""
+        item.status, item.last_error = status, reason[:200]
+        item.lease_owner = item.lease_until = None
+        message = await session.get(Message, item.message_id) if item.message_id else None
         if message is not None:
-            message.delivery = "sent"
-            if channel_id:
-                message.channel_message_id = channel_id
+            message.delivery = "failed"
+        conv = (
+            await session.get(Conversation, item.conversation_id) if item.conversation_id else None
+        )
+        await raise_alert(
+            session,
+            kind="undelivered",
+            audience="team",
+            municipality_code=conv.municipality_code if conv else None,
+            ref=item.conversation_id,
+        )
+        logger.warning("outbox item %s not delivered: %s", item.id, item.last_error)
 
 
-async def record_status(factory: async_sessionmaker, channel_message_id: str, status: str) -> None:  # type: ignore[type-arg]
+def _window_closed(item: OutboxItem, conv: Conversation, window: timedelta) -> bool:
+    """True when free text may no longer go out (or the channel said so)."""
+    if item.body.get("window_closed"):
+        return True
+    return conv.last_inbound_at is None or utcnow() - conv.last_inbound_at >= window
+
+
+async def record_status(
+    factory: async_sessionmaker[AsyncSession], channel_message_id: str, status: str
+) -> None:
     """Apply a delivery status (sent < delivered < read; failed wins) to the stored message."""
     order = {"queued": 0, "sent": 1, "delivered": 2, "read": 3, "played": 3, "failed": 9}
-    from sqlalchemy import select
-
     async with factory() as session:
         message = await session.scalar(
             select(Message).where(Message.channel_message_id == channel_message_id)

@@ -39,6 +39,12 @@ async def _seed(url: str, if_empty: bool) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Seed demo data."""
-    asyncio.run(_seed(args.url or load_settings().database_url, args.if_empty))
+    """Seed demo data (development only: demo accounts have a published password)."""
+    settings = load_settings()
+    if not settings.is_development:
+        logger.error(
+            "demo seed refused: GELDHULP_ENV is %r, demo data is for development", settings.env
+        )
+        return 2
+    asyncio.run(_seed(args.url or settings.database_url, args.if_empty))
     return 0

@@ -1,4 +1,5 @@
-"""Staff: teams, staff accounts, login and roles, and the audit log (no screens here).
+"""Staff: teams, staff accounts, login with a second factor, roles, the audit log, access reasons
+and alerts (no screens here).
 
 The console and the dashboard import from this package only.
 """
@@ -12,6 +13,7 @@ from bot.staff.auth import (
     COOKIE,
     LOGIN_PATH,
     ROLES,
+    LoginResult,
     User,
     current_user,
     login,
@@ -20,14 +22,25 @@ from bot.staff.auth import (
     set_cookie,
 )
 from bot.staff.passwords import hash_password, verify_password
-from bot.staff.tables import AuditEntry, StaffAlert, StaffSession, StaffUser, Team
+from bot.staff.tables import (
+    AccessReason,
+    AuditEntry,
+    LoginThrottle,
+    StaffAlert,
+    StaffSession,
+    StaffUser,
+    Team,
+)
 
 __all__ = [
     "CHAT_ROLES",
     "COOKIE",
     "LOGIN_PATH",
     "ROLES",
+    "AccessReason",
     "AuditEntry",
+    "LoginResult",
+    "LoginThrottle",
     "StaffAlert",
     "StaffSession",
     "StaffUser",

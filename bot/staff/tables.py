@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.base import Base, UTCDateTime, utcnow
@@ -44,10 +44,20 @@ class StaffUser(Base):
     presence: Mapped[str] = mapped_column(String(12), default="offline")  # available|away|offline
     max_chats: Mapped[int] = mapped_column(Integer, default=3)
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # second factor (TOTP, RFC 6238): the shared secret, when it was set up, the last time step
+    # used (a code works once), and the scrypt hashes of the unused recovery codes
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    recovery_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
 class StaffSession(Base):
-    """A logged-in browser: random id in a secure cookie, its CSRF token, expiry."""
+    """A browser: random id in a secure cookie, its CSRF token, expiry, and how far the login is.
+
+    ``stage`` is "full" (logged in), "mfa" (password right, code still to give) or "enrol"
+    (password right, the second factor still to set up). Only "full" sessions are logged in.
+    """
 
     __tablename__ = "staff_sessions"
 
@@ -55,18 +65,53 @@ class StaffSession(Base):
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"))
     csrf: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    stage: Mapped[str] = mapped_column(String(12), default="full")
+    pending_secret: Mapped[str | None] = mapped_column(String(64))  # TOTP being set up
+    code_failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LoginThrottle(Base):
+    """Login attempts per key (account+address, address, all) in the current window."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AccessReason(Base):
+    """Why an admin opened a conversation outside their own team (shown to the team lead)."""
+
+    __tablename__ = "access_reasons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(String(36), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class AuditEntry(Base):
-    """Every time a person opens (or acts on) a conversation."""
+    """One staff action (BIO 8.15): actor, action, object, result, origin and time, hash-chained.
+
+    ``prev_hash`` is the ``hash`` of the entry before (by id); see `bot.staff.audit`.
+    """
 
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     conversation_id: Mapped[str | None] = mapped_column(String(36), index=True)
     action: Mapped[str] = mapped_column(String(40))
+    object_ref: Mapped[str | None] = mapped_column(String(120))
+    result: Mapped[str] = mapped_column(String(40), default="ok")
+    origin: Mapped[str | None] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    prev_hash: Mapped[str] = mapped_column(String(64), default="")
+    hash: Mapped[str] = mapped_column(String(64), default="")
 
 
 class StaffAlert(Base):

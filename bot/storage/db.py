@@ -20,6 +20,8 @@ def create_engine(url: str, **kwargs: object) -> AsyncEngine:
         kwargs.setdefault("connect_args", {"timeout": 30})
     else:
         kwargs.setdefault("pool_pre_ping", True)
+    # a failing statement's error never repeats its values (phone numbers, message text)
+    kwargs.setdefault("hide_parameters", True)
     engine = create_async_engine(url, **kwargs)  # type: ignore[arg-type]
     if parsed.get_backend_name() == "sqlite":
 

@@ -11,14 +11,17 @@ from urllib.parse import urlparse
 
 from aiohttp import WSMsgType, web
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import keys
-from bot.channels.webhooks import accept, sender_hash
+from bot.channels.webhooks import FLOOD_MAX, FLOOD_MAX_ADDRESS, accept, sender_hash
 from bot.conversations import store
 from bot.conversations.models import TEXT, Inbound
 from bot.conversations.tables import ChannelIdentity, Conversation
+from bot.privacy.pseudonym import pseudonym
 
 logger = logging.getLogger(__name__)
+STORAGE_ERRORS = (SQLAlchemyError, OSError)
 STATIC = Path(__file__).resolve().parent / "static"
 CHANNEL = "web"
 MAX_TEXT = 2000
@@ -114,6 +117,15 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
     await ws.prepare(request)
     hub = request.config_dict[keys.HUB]
     token: str | None = None
+    # flood limits hold per connection and per network address, whatever token is sent
+    key = str(request.config_dict[keys.SETTINGS].pseudonym_key)
+    limits = [
+        (f"conn:{secrets.token_hex(8)}", FLOOD_MAX),
+        (
+            pseudonym(key, f"web-address:{request.remote}", purpose="flood", length=32),
+            FLOOD_MAX_ADDRESS,
+        ),
+    ]
     try:
         async for msg in ws:
             if msg.type != WSMsgType.TEXT:
@@ -149,7 +161,12 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
                     text=text or (data.get("title") or ""),
                     payload=payload,
                 )
-                await accept(request, inbound)
+                try:
+                    await accept(request, inbound, limits=limits)
+                except STORAGE_ERRORS as exc:
+                    # nothing could be stored: say so, the page sends it again (same id)
+                    logger.warning("web chat message not stored (%s)", exc.__class__.__name__)
+                    await ws.send_json({"type": "error", "error": "unavailable", "id": client_id})
     finally:
         if token:
             hub.remove(token, ws)  # type: ignore[attr-defined]

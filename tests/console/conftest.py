@@ -14,6 +14,7 @@ from bot.conversations.tables import Handover
 from bot.demo.team import DEMO_PASSWORD, seed
 from bot.staff import StaffUser, Team
 from bot.storage.db import open_database
+from tests.conversations.conftest import own_gw  # noqa: F401 - the gateway without Rasa
 from tests.gateway.conftest import TG_SECRET, fakes, fixture, gateway, rasa_proxy  # noqa: F401
 
 ALWAYS_OPEN = {str(d): [["00:00", "23:59"]] for d in range(7)}

@@ -10,7 +10,7 @@ from bot.console.tables import QuickReply
 from bot.conversations.handover import HandoverError, HandoverService
 from bot.conversations.tables import Conversation, Handover, Message
 from bot.demo.team import seed
-from bot.staff import StaffUser
+from bot.staff import StaffUser, Team
 from bot.storage.db import open_database
 from bot.texts import TextCatalog
 from tests.console.conftest import login_as, tg, wait_handover
@@ -150,10 +150,11 @@ async def test_out_of_hours_consent_is_recorded(gateway, fakes, db_url) -> None:
     sent = await telegram.wait_for(5, chat_id=chat)
     assert "/contact_me" in str(sent[-1].get("reply_markup"))
     await tg(client, 53, chat, payload="/contact_me")
+    from tests.conversations.conftest import is_response
+
     await telegram.wait_until(
         lambda: any(
-            m["text"] == TEXTS.render("utter_handover_consent_yes").text
-            for m in telegram.sent(chat)
+            is_response(m["text"], "utter_handover_consent_yes") for m in telegram.sent(chat)
         ),
         lambda: telegram.sent(chat),
     )
@@ -173,10 +174,14 @@ def test_opening_hours_and_when_we_are_back() -> None:
     assert next_opening(hours, friday_evening) == datetime(2026, 11, 23, 9, 0, tzinfo=TZ)
     assert next_opening({}, friday_evening) is None
     service = HandoverService(TEXTS, "k")
-    assert service._back(hours, friday_evening, "web") == "op maandag om 09:00 uur"
+    team = Team(name="t", opening_hours=hours)
+    assert service.back(team, friday_evening, "web") == "op maandag om 09:00 uur"
     assert (
-        service._back(hours, datetime(2026, 11, 23, 7, 0, tzinfo=TZ), "web")
-        == "vandaag om 09:00 uur"
+        service.back(team, datetime(2026, 11, 23, 7, 0, tzinfo=TZ), "web") == "vandaag om 09:00 uur"
+    )
+    assert (
+        service.back(Team(name="t", opening_hours={}), friday_evening, "web")
+        == "zodra er iemand is"
     )
 
 
@@ -186,8 +191,8 @@ async def test_queue_shows_who_is_online_in_the_own_team(console, db_url) -> Non
     await console.post(f"/console/c/{conv}/take", data={"csrf": csrf})
     await console.post("/console/presence", data={"csrf": csrf, "presence": "away"})
     page = await (await console.get("/console/")).text()
-    assert "Sanne (demo) (counsellor): even weg, 1 van 3 gesprekken" in page
-    assert "Ahmed (demo) (peer): beschikbaar, 0 van 3 gesprekken" in page
+    assert "Sanne (demo) (schuldhulpverlener): Even weg, 1 van 3 gesprekken" in page
+    assert "Ahmed (demo) (ervaringsdeskundige): Beschikbaar, 0 van 3 gesprekken" in page
     assert "Joris (demo)" not in page  # the national team is not this team
 
 

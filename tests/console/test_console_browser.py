@@ -48,7 +48,8 @@ async def test_counsellor_takes_and_replies_in_the_browser(console, fakes, db_ur
         await browser.close()
     await telegram.wait_until(
         lambda: any(
-            m["text"] == "Hoi, ik ben Joris. Ik help je met de deurwaarder."
+            m["text"]
+            == "Joris, schuldhulpverlener:\nHoi, ik ben Joris. Ik help je met de deurwaarder."
             for m in telegram.sent(chat)
         ),
         lambda: telegram.sent(chat),

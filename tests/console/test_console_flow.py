@@ -9,7 +9,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from bot.conversations.tables import Conversation, Message
+from bot.conversations.tables import Conversation, InboxItem, Message
 from bot.staff import AuditEntry, Team
 from bot.storage.db import open_database
 from bot.texts import TextCatalog
@@ -43,21 +43,30 @@ async def test_telegram_handover_take_chat_and_back(console, fakes, db_url, rasa
     )
     assert took.status == 302
     joined = await telegram.wait_for(len(sent) + 1, chat_id=chat)
-    assert "Joris (demo)" in joined[-1]["text"]
+    assert joined[-1]["text"].startswith("Hoi, je praat nu met Joris, schuldhulpverlener van")
     target = more(1)
     await console.post(
         f"/console/c/{conv_id}/reply",
         data={"csrf": csrf, "text": "Hoi, ik ben er. Wat is er aan de hand?"},
     )
     replies = await telegram.wait_for(target, chat_id=chat)
-    assert replies[-1]["text"] == "Hoi, ik ben er. Wat is er aan de hand?"
+    assert (
+        replies[-1]["text"] == "Joris, schuldhulpverlener:\nHoi, ik ben er. Wat is er aan de hand?"
+    )
     before = rasa_proxy.forwarded
     await tg(console, 3, chat, "ik heb een huurachterstand")
-    await asyncio.sleep(1.5)
+    for _ in range(300):  # until the gateway handled it
+        async with open_database(db_url) as (_e, factory), factory() as s:
+            kept = await s.scalar(
+                select(Message).where(Message.text == "ik heb een huurachterstand")
+            )
+            pending = await s.scalar(select(InboxItem.id).where(InboxItem.status == "pending"))
+        if kept is not None and pending is None:
+            break
+        await asyncio.sleep(0.05)
+    assert kept is not None
     assert rasa_proxy.forwarded == before  # with a human: Rasa is not asked
     async with open_database(db_url) as (_e, factory), factory() as s:
-        kept = await s.scalar(select(Message).where(Message.text == "ik heb een huurachterstand"))
-        assert kept is not None
         assert (
             await s.scalars(select(AuditEntry.action).where(AuditEntry.conversation_id == conv_id))
         ).all()[0] == "opened"
@@ -98,10 +107,13 @@ async def test_whatsapp_reply_from_the_console(console, fakes, db_url) -> None: 
         f"/console/c/{conv_id}/reply", data={"csrf": csrf, "text": "Ik ben er voor je."}
     )
     await graph.wait_until(
-        lambda: any(m.get("text", {}).get("body") == "Ik ben er voor je." for m in graph.sent),
+        lambda: any("Ik ben er voor je." in m.get("text", {}).get("body", "") for m in graph.sent),
         lambda: graph.sent,
     )
-    assert any("Joris (demo)" in m.get("text", {}).get("body", "") for m in graph.sent)
+    assert any(
+        m.get("text", {}).get("body", "") == "Joris, schuldhulpverlener:\nIk ben er voor je."
+        for m in graph.sent
+    )
     await console.post(f"/console/c/{conv_id}/close", data={"csrf": csrf, "outcome": "referred"})
     async with open_database(db_url) as (_e, factory), factory() as s:
         assert (await s.get(Conversation, conv_id)).status == "closed"
@@ -126,3 +138,34 @@ async def test_out_of_hours_says_when_someone_is_back(gateway, fakes, db_url) ->
     assert handover.out_of_hours
     sent = await telegram.wait_for(4, chat_id=chat)
     assert any("Er is nu niemand" in m["text"] and "0800-8115" in m["text"] for m in sent)
+
+
+async def test_after_closing_a_new_message_starts_a_new_conversation_with_the_assistant(
+    console, fakes, db_url
+) -> None:  # type: ignore[no-untyped-def]
+    telegram, _ = fakes
+    chat = 6100004
+    await tg(console, 41, chat, "ik wil met een mens praten")
+    await telegram.wait_for(2, chat_id=chat)
+    await tg(console, 42, chat, payload="/choose_counsellor")
+    await wait_handover(db_url)
+    csrf = await login_as(console, "landelijk@demo.geldhulp.nl")
+    conv_id = (await (await console.get("/console/api/queue")).json())[0]["id"]
+    await console.post(f"/console/c/{conv_id}/take", data={"csrf": csrf})
+    await console.post(
+        f"/console/c/{conv_id}/close", data={"csrf": csrf, "outcome": "advice_given"}
+    )
+    await telegram.wait_until(
+        lambda: telegram.sent(chat)[-1]["text"] == TEXTS.render("utter_handover_closed").text,
+        lambda: telegram.sent(chat),
+    )
+    count = len(telegram.sent(chat))
+    await tg(console, 43, chat, "ik heb nog een vraag over mijn toeslagen")
+    answered = await telegram.wait_for(count + 1, chat_id=chat)
+    first = answered[count]["text"]
+    assert first.startswith(TEXTS.render("utter_disclosure").text)  # a new conversation
+    async with open_database(db_url) as (_e, factory), factory() as s:
+        convs = (await s.scalars(select(Conversation).order_by(Conversation.created_at))).all()
+        old = await s.get(Conversation, conv_id)
+    assert len(convs) == 2 and convs[-1].status == "bot"
+    assert old is not None and old.status == "closed" and old.summary  # the summary stays

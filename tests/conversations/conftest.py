@@ -153,6 +153,7 @@ class Resident:
     factory: Any
     chat_id: int
     conversation_id: str = ""
+    address: str = ""
 
     @property
     def service(self) -> HandoverService:
@@ -171,7 +172,10 @@ class Resident:
                 )
                 outbox = await s.scalar(
                     select(OutboxItem.id)
-                    .where(OutboxItem.status == "pending", OutboxItem.address == str(self.chat_id))
+                    .where(
+                        OutboxItem.status == "pending",
+                        OutboxItem.address == (self.address or str(self.chat_id)),
+                    )
                     .limit(1)
                 )
             if inbox is None and outbox is None:
@@ -261,15 +265,17 @@ class Gateway:
         urgent: bool = False,
         story: str = "ik heb een huurachterstand en ik weet niet wat ik moet doen",
         summary: dict[str, Any] | None = None,
+        channel: str = "telegram",
+        address: str | None = None,
+        crisis_kind: str | None = None,
     ) -> Resident:
         """A resident the assistant just handed over (as the router does it)."""
         resident = self.resident()
         settings = self.client.app[keys.SETTINGS]
+        if address is None:
+            address = str(resident.chat_id) if channel == "telegram" else f"3161{resident.chat_id}"
         digest = pseudonym(
-            str(settings.pseudonym_key),
-            f"telegram:{resident.chat_id}",
-            purpose="identity",
-            length=40,
+            str(settings.pseudonym_key), f"{channel}:{address}", purpose="identity", length=40
         )
         decision = {
             "kind": kind,
@@ -277,10 +283,14 @@ class Gateway:
             "urgent": urgent,
             "summary": summary or {"topics": ["rent_housing"], "urgency_flags": []},
         }
+        if crisis_kind:
+            decision["crisis_kind"] = crisis_kind
         async with self.factory() as s:
-            identity = await store.identity_for(s, "telegram", digest, str(resident.chat_id))
+            identity = await store.identity_for(s, channel, digest, address)
             conv, _new = await store.open_conversation(s, identity)
             conv.municipality_code = municipality
+            conv.last_inbound_at = utcnow()
+            resident.address = address
             s.add(
                 Message(
                     conversation_id=conv.id,
@@ -336,7 +346,7 @@ async def start_gateway(
 ) -> TestClient:
     """The real app on ``db_url``; Rasa is not needed (nothing here goes to the assistant)."""
     settings = make_settings(db_url, telegram, graph, "http://127.0.0.1:9")
-    settings = dataclasses.replace(settings, attend_sweep_seconds=3600.0, **over)
+    settings = dataclasses.replace(settings, **{"attend_sweep_seconds": 3600.0, **over})
     client = TestClient(
         TestServer(create_app(settings, pacing={}, retry_base=0.05), host="127.0.0.1")
     )

@@ -173,3 +173,17 @@ async def test_a_database_error_gives_a_kind_fallback(monkeypatch) -> None:  # t
     await ActionFindLocalHelp().run(dispatcher, tracker, {})
     await engine.dispose()
     assert [m["response"] for m in dispatcher.messages] == ["utter_directory_unavailable"]
+
+
+async def test_no_food_said_to_the_crisis_layer_still_gets_the_food_bank_route(action_db) -> None:  # type: ignore[no-untyped-def]
+    """No topic was set (the crisis layer answered), but the tracker says there is no food."""
+    messages, _ = await run_find(
+        {"municipality_code": "GM0034", "municipality_name": "Almere", "topics": []},
+        [("we hebben vandaag niks meer te eten", "crisis")],
+    )
+    assert messages[0]["response"] == "utter_help_route_food"
+    messages, _ = await run_find(
+        {"municipality_code": "GM0034", "municipality_name": "Almere", "topics": []},
+        [("ik heb schulden bij de bank", "debt_help")],
+    )
+    assert "utter_help_route_food" not in [m["response"] for m in messages]

@@ -20,6 +20,8 @@ class RasaProxy(LoopbackServer):
     target: str
     mode: str = "up"
     forwarded: int = 0
+    slow_texts: set[str] = field(default_factory=set)  # messages whose turn takes slow_seconds
+    slow_seconds: float = 10.0
     _session: aiohttp.ClientSession | None = field(default=None, repr=False)
 
     @property
@@ -35,6 +37,11 @@ class RasaProxy(LoopbackServer):
             await asyncio.sleep(30)
         assert self._session is not None
         body = await request.read()
+        if self.slow_texts and b'"message"' in body:
+            import json
+
+            if json.loads(body).get("message") in self.slow_texts:
+                await asyncio.sleep(self.slow_seconds)  # one resident's slow turn
         async with self._session.request(
             request.method,
             self.target + request.path_qs,

@@ -28,6 +28,9 @@ class FakeTelegram(LoopbackServer):
     failures: list[tuple[int, int | None]] = field(default_factory=list)
     next_id: int = 100
     updates: list[dict[str, Any]] = field(default_factory=list)  # served by getUpdates
+    down_until: float = 0.0  # time.monotonic() before which every call answers 502
+    listeners: list[Any] = field(default_factory=list)  # called with each accepted send
+    get_updates_failures: int = 0  # the next getUpdates calls that answer 500
 
     @property
     def base_url(self) -> str:
@@ -58,6 +61,17 @@ class FakeTelegram(LoopbackServer):
                 {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
             )
         method = request.match_info["method"]
+        if time.monotonic() < self.down_until:
+            self.calls.append((method, {"_down": True}))
+            return web.json_response(
+                {"ok": False, "error_code": 502, "description": "Bad Gateway"}, status=502
+            )
+        if method == "getUpdates" and self.get_updates_failures > 0:
+            self.get_updates_failures -= 1
+            return web.json_response(
+                {"ok": False, "error_code": 500, "description": "Internal Server Error"},
+                status=500,
+            )
         if request.content_type == "application/json":
             params = await request.json()
         else:
@@ -92,6 +106,8 @@ class FakeTelegram(LoopbackServer):
             self.next_id += 1
             record["_ok"] = True
             record["_t"] = time.monotonic()
+            for listener in self.listeners:
+                listener(record)
             result = {
                 "message_id": self.next_id,
                 "date": int(time.time()),

@@ -34,7 +34,7 @@ async def seed(factory, channel: str, address: str, last_inbound_hours: float): 
 
 
 async def run_outbox(factory, senders, until) -> None:  # type: ignore[no-untyped-def]
-    worker = OutboxWorker(factory, senders, pacing={}, retry_base=0.05)
+    worker = OutboxWorker(factory, senders, retry_base=0.05)
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop))
     try:
@@ -174,7 +174,7 @@ async def test_retention_deletes_old_transcripts_but_keeps_analytics(db_url: str
 
 
 @pytest.mark.rasa
-async def test_flood_control_stops_accepting_past_the_limit(gateway, db_url) -> None:  # type: ignore[no-untyped-def]
+async def test_flood_control_slows_down_but_never_drops(gateway, db_url) -> None:  # type: ignore[no-untyped-def]
     import json
 
     from bot.channels.webhooks import FLOOD_MAX
@@ -191,5 +191,16 @@ async def test_flood_control_stops_accepting_past_the_limit(gateway, db_url) -> 
             headers={"X-Telegram-Bot-Api-Secret-Token": TG_SECRET},
         )
         assert response.status == 200  # acknowledged, so Telegram does not retry
+        again = await client.post(  # a redelivery of the same update never counts
+            "/webhooks/telegram",
+            data=json.dumps(body),
+            headers={"X-Telegram-Bot-Api-Secret-Token": TG_SECRET},
+        )
+        assert again.status == 200
     async with open_database(db_url) as (_e, factory), factory() as s:
-        assert await s.scalar(select(func.count()).select_from(InboxItem)) == FLOOD_MAX
+        items = (await s.scalars(select(InboxItem).order_by(InboxItem.id))).all()
+    assert len(items) == FLOOD_MAX + 5  # every message kept
+    later = [i for i in items if i.next_attempt_at > i.received_at + timedelta(seconds=1)]
+    assert [i.id for i in later] == [i.id for i in items[FLOOD_MAX:]]  # the extra ones wait
+    assert later == sorted(later, key=lambda i: i.next_attempt_at)  # in order
+    assert [i.body.get("flood_notice") for i in items].count(True) == 1  # one kind notice

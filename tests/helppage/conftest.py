@@ -13,7 +13,7 @@ from bot.settings import Secret, Settings
 from bot.storage.db import open_database
 
 
-def settings_for(db_url: str) -> Settings:
+def settings_for(db_url: str, public_url: str = "https://geldhulp.example.nl") -> Settings:
     return Settings(
         env="test",
         database_url=db_url,
@@ -21,7 +21,7 @@ def settings_for(db_url: str) -> Settings:
         pseudonym_key=Secret("k"),
         secret_key=Secret("s"),
         telegram_mode="off",
-        public_url="https://geldhulp.example.nl",
+        public_url=public_url,
     )
 
 

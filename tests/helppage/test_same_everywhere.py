@@ -47,7 +47,12 @@ async def gateway(rasa_stack) -> AsyncIterator[TestClient]:  # type: ignore[no-u
         await seed_team(factory, if_empty=True)
     client = TestClient(
         TestServer(
-            create_app(settings_for(rasa_stack.database_url), pacing={}, workers=False),
+            create_app(
+                # plain http on loopback, so the staff cookie is not marked Secure
+                settings_for(rasa_stack.database_url, public_url="http://127.0.0.1:8080"),
+                pacing={},
+                workers=False,
+            ),
             host="127.0.0.1",
         )
     )
@@ -62,8 +67,9 @@ async def admin_csrf(client: TestClient) -> str:
     )
     assert response.status == 302
     page = await client.get(f"/dashboard/lokale-hulp?gemeente={ZWOLLE}")
-    match = re.search(r'name="csrf" value="([^"]+)"', await page.text())
-    assert match
+    html = await page.text()
+    match = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert match, (page.status, html[:500])
     return match.group(1)
 
 
@@ -81,7 +87,11 @@ def option(messages: list[dict[str, Any]], name: str) -> str:
 
 
 def entry_block(html: str, name: str) -> str:
-    return html.split(name, 1)[1].split("</li>\n", 1)[0] if name in html else ""
+    """The page's entry for ``name``, up to the next entry or the end of its section."""
+    if name not in html:
+        return ""
+    rest = html.split(name, 1)[1]
+    return re.split(r'<li class="entry|</section>', rest, maxsplit=1)[0]
 
 
 async def test_page_and_chat_show_the_same_entries_after_a_dashboard_edit(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.gateway.conftest import fakes, rasa_proxy  # noqa: F401 - fixtures of the e2e tests
 from tests.support.databases import fresh_database
 
 

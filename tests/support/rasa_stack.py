@@ -48,20 +48,41 @@ def wait_http(url: str, timeout: float, proc: subprocess.Popen[bytes] | None = N
 
 @dataclass
 class RasaStack:
-    """Handles to a running Rasa server and action server."""
+    """Handles to a running action server and one or more Rasa replicas."""
 
-    rasa_url: str
+    rasa_url: str  # the first replica
     action_url: str
     database_url: str
     token: str
     tracker_url: str  # Rasa's SQL tracker store (SQLAlchemy 1.4 / sync form)
-    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)  # actions, replicas…
     logs: list[Path] = field(default_factory=list)
+    rasa_urls: list[str] = field(default_factory=list)
+    replica_args: list[list[str]] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
 
-    def stop_rasa(self) -> None:
-        """Stop the Rasa server only (for fault tests)."""
-        self.procs[1].terminate()
-        self.procs[1].wait(timeout=30)
+    def stop_rasa(self, replica: int = 0) -> None:
+        """Stop one Rasa replica (for fault tests)."""
+        proc = self.procs[1 + replica]
+        proc.terminate()
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # a busy machine: stop it the hard way
+            proc.kill()
+            proc.wait(timeout=30)
+
+    def start_rasa(self, replica: int = 0, timeout: float = 900) -> None:
+        """Start a stopped replica again and wait until it answers."""
+        log = self.logs[1 + replica]
+        proc = subprocess.Popen(  # noqa: S603
+            self.replica_args[replica],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log.open("ab"),
+            stderr=subprocess.STDOUT,
+        )
+        self.procs[1 + replica] = proc
+        wait_http(f"{self.rasa_urls[replica]}/webhooks/gateway/", timeout, proc)
 
     def stop(self) -> None:
         """Stop every process."""
@@ -88,13 +109,26 @@ def prepare_action_database(workdir: Path) -> str:
     return url
 
 
-def start_stack(workdir: Path, *, database_url: str | None = None) -> RasaStack:
-    """Start the action server and the Rasa server; return when both answer."""
-    if not MODEL.exists():
-        raise RuntimeError(f"no trained model at {MODEL}: run `make train` first")
+def start_stack(
+    workdir: Path,
+    *,
+    database_url: str | None = None,
+    replicas: int = 1,
+    tracker_url: str | None = None,
+    model: Path = MODEL,
+) -> RasaStack:
+    """Start the action server and ``replicas`` Rasa servers; return when all answer.
+
+    Everything listens on loopback only. Replicas share one SQL tracker store (a SQLite file of
+    this run by default; pass a PostgreSQL URL for several replicas). Each replica gets one
+    TensorFlow thread of each kind, as on a 2-core machine with 2 replicas.
+    """
+    if not model.exists():
+        raise RuntimeError(f"no trained model at {model}: run `make train` first")
     workdir.mkdir(parents=True, exist_ok=True)
     database_url = database_url or prepare_action_database(workdir)
-    action_port, rasa_port = free_port(), free_port()
+    action_port = free_port()
+    rasa_ports = [free_port() for _ in range(replicas)]
     token = "test-token"
     env = {
         **os.environ,
@@ -103,16 +137,18 @@ def start_stack(workdir: Path, *, database_url: str | None = None) -> RasaStack:
         "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
         "PYTHONPATH": str(ROOT),
         "GELDHULP_RASA_CHANNEL_TOKEN": RASA_CHANNEL_TOKEN,
+        "SANIC_HOST": "127.0.0.1",  # the action server on loopback only
+        "TF_INTER_OP_PARALLELISM_THREADS": "1",
+        "TF_INTRA_OP_PARALLELISM_THREADS": "1",
     }
     # Rasa's trackers in their own SQLite file of this run (tests read and purge it)
-    tracker_url = f"sqlite:///{workdir / 'rasa_tracker.db'}"
+    tracker_url = tracker_url or f"sqlite:///{workdir / 'rasa_tracker.db'}"
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
         f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n"
         f"tracker_store:\n  type: SQL\n  url: {tracker_url}\n"
     )
     action_log = workdir / "actions.log"
-    rasa_log = workdir / "rasa.log"
     actions = subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
         cwd=ROOT,
@@ -120,14 +156,25 @@ def start_stack(workdir: Path, *, database_url: str | None = None) -> RasaStack:
         stdout=action_log.open("wb"),
         stderr=subprocess.STDOUT,
     )
-    rasa = subprocess.Popen(  # noqa: S603
-        [
+    stack = RasaStack(
+        rasa_url=f"http://127.0.0.1:{rasa_ports[0]}",
+        action_url=f"http://127.0.0.1:{action_port}/webhook",
+        database_url=database_url,
+        token=token,
+        tracker_url=tracker_url,
+        procs=[actions],
+        logs=[action_log],
+        rasa_urls=[f"http://127.0.0.1:{p}" for p in rasa_ports],
+        env=env,
+    )
+    for n, port in enumerate(rasa_ports):
+        args = [
             str(RASA_BIN),
             "run",
             "--model",
-            str(MODEL),
+            str(model),
             "--port",
-            str(rasa_port),
+            str(port),
             "--interface",
             "127.0.0.1",
             "--enable-api",
@@ -136,25 +183,20 @@ def start_stack(workdir: Path, *, database_url: str | None = None) -> RasaStack:
             "--endpoints",
             str(endpoints),
             "--credentials",
-            "credentials.yml",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=rasa_log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    stack = RasaStack(
-        rasa_url=f"http://127.0.0.1:{rasa_port}",
-        action_url=f"http://127.0.0.1:{action_port}/webhook",
-        database_url=database_url,
-        token=token,
-        tracker_url=tracker_url,
-        procs=[actions, rasa],
-        logs=[action_log, rasa_log],
-    )
+            "credentials.dev.yml",
+        ]
+        log = workdir / (f"rasa-{n}.log" if n else "rasa.log")
+        stack.replica_args.append(args)
+        stack.logs.append(log)
+        stack.procs.append(
+            subprocess.Popen(  # noqa: S603
+                args, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
+            )
+        )
     try:
-        wait_http(f"http://127.0.0.1:{action_port}/health", 60, actions)
-        wait_http(f"{stack.rasa_url}/status?token={token}", 240, rasa)
+        wait_http(f"http://127.0.0.1:{action_port}/health", 300, actions)
+        for url, proc in zip(stack.rasa_urls, stack.procs[1:], strict=True):
+            wait_http(f"{url}/status?token={token}", 900, proc)  # slow on a busy machine
     except Exception:
         stack.stop()
         for log in stack.logs:

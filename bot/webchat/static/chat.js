@@ -11,15 +11,26 @@
   var token = null;
   try { token = window.localStorage.getItem("geldhulp-token"); } catch (e) { token = null; }
 
-  function add(from, text, buttons) {
+  function authorLabel(from, author) {  // every message says who wrote it, seen and heard
+    if (from === "me") { return TEXT.you; }
+    if (author && author.name) { return author.role ? author.name + ", " + author.role : author.name; }
+    return TEXT.bot;
+  }
+
+  function add(from, text, buttons, author) {
+    var kind = from === "me" ? "me" : (author && author.name) || from === "person" ? "person" : "bot";
     var div = document.createElement("div");
-    div.className = "msg msg--" + (from === "me" ? "me" : "bot");
+    div.className = "msg msg--" + kind;
     var who = document.createElement("span");
     who.className = "who";
-    who.textContent = (from === "me" ? TEXT.you : TEXT.bot) + ": ";
+    who.textContent = authorLabel(from, author) + ": ";
     div.appendChild(who);
-    div.appendChild(document.createTextNode(text || ""));  // text, never HTML
+    var body = document.createElement("span");
+    body.className = "text";
+    body.textContent = text || "";  // text, never HTML
+    div.appendChild(body);
     log.appendChild(div);
+    var last = div;
     if (buttons && buttons.length) {
       var row = document.createElement("div");
       row.className = "choices";
@@ -31,8 +42,10 @@
         row.appendChild(btn);
       });
       log.appendChild(row);
+      last = row;
     }
-    log.scrollTop = log.scrollHeight;
+    log.scrollTop = log.scrollHeight;  // the log scrolls on a wide screen,
+    if (last.scrollIntoView) { last.scrollIntoView({ block: "end" }); }  // the page on a phone
   }
 
   function send(text, payload) {
@@ -53,9 +66,9 @@
         token = data.token;
         try { window.localStorage.setItem("geldhulp-token", token); } catch (e) { /* private mode */ }
         log.textContent = "";
-        (data.history || []).forEach(function (m) { add(m.from, m.text, m.buttons); });
+        (data.history || []).forEach(function (m) { add(m.from, m.text, m.buttons, m.author); });
       } else if (data.type === "message") {
-        add(data.from, data.text, data.buttons);
+        add(data.from, data.text, data.buttons, data.author);
       }
     };
     ws.onclose = function () { status.textContent = TEXT.offline; setTimeout(connect, retry); retry = Math.min(retry * 2, 15000); };

@@ -1,0 +1,150 @@
+"""The work queue: inbox and outbox items claimed with a lease, the oldest first per resident.
+
+A claim is one short transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so instances never
+take the same row); the network call (Rasa, a channel) happens after it, outside any
+transaction; the result is recorded in another short transaction that checks the lease is
+still ours (`still_ours`), so a result is recorded once even when a slow instance lost its
+lease to another. Only the oldest pending item of a resident can be claimed: that keeps the
+order per resident across instances. SQLite has no row locks: it is for one instance.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
+
+from bot.conversations.tables import InboxItem, OutboxItem
+from bot.storage.base import utcnow
+
+PENDING = "pending"
+
+
+def instance_id() -> str:
+    """A name for this process in lease columns: host, pid and a random part."""
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """An item this instance holds until ``lease_until``."""
+
+    id: int
+    key: str  # the resident: sender hash (inbox) or channel + address (outbox)
+    lease_until: datetime
+    attempts: int = 1  # how often the item was claimed, this claim included
+
+
+def _free(model: type[InboxItem] | type[OutboxItem], now: datetime):  # type: ignore[no-untyped-def]
+    return and_(
+        model.status == PENDING,
+        model.next_attempt_at <= now,
+        or_(model.lease_until.is_(None), model.lease_until < now),
+    )
+
+
+async def claim_inbox(
+    factory: async_sessionmaker[AsyncSession], owner: str, *, limit: int, lease_seconds: float
+) -> list[Claim]:
+    """Claim up to ``limit`` due inbox items, each the oldest pending one of its resident."""
+    now = utcnow()
+    blocked = _blocked(InboxItem)
+    query = (
+        select(InboxItem)
+        .where(_free(InboxItem, now), ~blocked)
+        .order_by(InboxItem.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=InboxItem)
+    )
+    until = now + timedelta(seconds=lease_seconds)
+    async with factory() as session:
+        items = (await session.scalars(query)).all()
+        for item in items:
+            item.lease_owner, item.lease_until = owner, until
+            item.attempts += 1
+        await session.commit()
+    return [Claim(item.id, item.sender_hash, until, item.attempts) for item in items]
+
+
+async def claim_outbox(
+    factory: async_sessionmaker[AsyncSession], owner: str, *, limit: int, lease_seconds: float
+) -> list[Claim]:
+    """Claim up to ``limit`` due outbox items, each the oldest pending one of its address."""
+    now = utcnow()
+    blocked = _blocked(OutboxItem)
+    query = (
+        select(OutboxItem)
+        .where(_free(OutboxItem, now), ~blocked)
+        .order_by(OutboxItem.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=OutboxItem)
+    )
+    until = now + timedelta(seconds=lease_seconds)
+    async with factory() as session:
+        items = (await session.scalars(query)).all()
+        for item in items:
+            item.lease_owner, item.lease_until = owner, until
+            item.attempts += 1
+        await session.commit()
+    return [
+        Claim(item.id, f"{item.channel}:{item.address}", until, item.attempts) for item in items
+    ]
+
+
+async def held(
+    session: AsyncSession, model: type[InboxItem] | type[OutboxItem], item_id: int, owner: str
+) -> InboxItem | OutboxItem | None:
+    """The item, row-locked, when it is still pending and leased to ``owner``; else None.
+
+    Call it first in a recording transaction: a None means another instance took the item
+    over (our lease ran out) or it is done, and this result must not be recorded.
+    """
+    item: InboxItem | OutboxItem | None = await session.get(
+        model, item_id, with_for_update=True, populate_existing=True
+    )
+    if item is None or item.status != PENDING or item.lease_owner != owner:
+        return None
+    return item
+
+
+def release(item: InboxItem | OutboxItem, *, after: float = 0.0) -> None:
+    """Give the item back to the queue, due again in ``after`` seconds."""
+    item.lease_owner, item.lease_until = None, None
+    item.next_attempt_at = utcnow() + timedelta(seconds=max(0.0, after))
+
+
+def _blocked(model: type[InboxItem] | type[OutboxItem]):  # type: ignore[no-untyped-def]
+    """An older pending item of the same resident exists (only the oldest may be claimed)."""
+    older = aliased(model)
+    if model is InboxItem:
+        same = older.sender_hash == InboxItem.sender_hash  # type: ignore[attr-defined,union-attr]
+    else:
+        same = and_(
+            older.channel == OutboxItem.channel,  # type: ignore[attr-defined,union-attr]
+            older.address == OutboxItem.address,  # type: ignore[attr-defined,union-attr]
+        )
+    return exists().where(same, older.status == PENDING, older.id < model.id)
+
+
+async def next_due(
+    factory: async_sessionmaker[AsyncSession], model: type[InboxItem] | type[OutboxItem]
+) -> datetime | None:
+    """When the next item can be claimed: the earliest retry time or lease end of the items at
+    the head of their resident's line (the others wait behind them). In the past: right now."""
+    async with factory() as session:
+        rows = (
+            await session.execute(
+                select(model.next_attempt_at, model.lease_until)
+                .where(model.status == PENDING, ~_blocked(model))
+                .order_by(model.next_attempt_at)
+                .limit(500)
+            )
+        ).all()
+    times = [max(t for t in (retry, lease) if t is not None) for retry, lease in rows]
+    return min(times) if times else None

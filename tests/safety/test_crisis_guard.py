@@ -1,0 +1,102 @@
+"""The CrisisGuard component in Rasa's own Python (3.10), on real Rasa Message objects.
+
+What the classifier said goes in as the message's intent and ranking; the component's output
+comes back as JSON. The trained pipeline is tested in tests/safety/test_rasa_safety.py.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
+SCRIPT = """
+import json, sys
+from rasa.shared.nlu.training_data.message import Message
+from rasa_addons.crisis_guard import CrisisGuard
+
+cases = json.loads(sys.argv[1])
+out = []
+guard = CrisisGuard()
+for case in cases:
+    m = Message(data={"text": case["text"]})
+    ranking = [{"name": n, "confidence": c} for n, c in case["ranking"]]
+    if ranking:
+        m.set("intent", dict(ranking[0]), add_to_output=True)
+        m.set("intent_ranking", ranking, add_to_output=True)
+    guard.process([m])
+    out.append(m.as_dict(only_output_properties=True))
+print(json.dumps(out))
+"""
+
+
+def run_guard(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    result = subprocess.run(  # noqa: S603 - our own interpreter
+        [str(RASA_PYTHON), "-c", SCRIPT, json.dumps(cases)],
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return list(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+@pytest.fixture(scope="module")
+def guarded() -> dict[str, dict[str, Any]]:
+    cases = {
+        "certain_over_topic": (
+            "de deurwaarder komt morgen en ik wil er niet meer zijn",
+            [("debt_collector", 0.9), ("crisis", 0.05)],
+        ),
+        "classifier_only": ("laat maar", [("crisis", 0.8), ("deny", 0.15), ("goodbye", 0.05)]),
+        "possible_topic": (
+            "ik ga dood van de stress met die huur",
+            [("rent_housing", 0.7), ("crisis", 0.2)],
+        ),
+        "plain": ("ik heb een huurachterstand", [("rent_housing", 0.95), ("crisis", 0.01)]),
+        "payload": ("/choose_peer", [("choose_peer", 1.0)]),
+        "violence": ("mijn man slaat me", [("debt_help", 0.6), ("crisis", 0.3)]),
+    }
+    outputs = run_guard([{"text": t, "ranking": r} for t, r in cases.values()])
+    return dict(zip(cases, outputs, strict=True))
+
+
+def test_certain_forces_the_crisis_intent_and_keeps_the_ranking_below(
+    guarded: dict[str, dict[str, Any]],
+) -> None:
+    out = guarded["certain_over_topic"]
+    assert out["intent"] == {"name": "crisis", "confidence": 1.0}
+    assert out["safety"] == {"tier": "certain", "kind": "suicide"}
+    assert [r["name"] for r in out["intent_ranking"]] == ["crisis", "debt_collector"]
+    assert out["intent_ranking"][1]["confidence"] < 0.5
+    assert guarded["violence"]["safety"] == {"tier": "certain", "kind": "violence"}
+    assert guarded["violence"]["intent"]["name"] == "crisis"
+
+
+def test_the_classifier_alone_never_makes_a_crisis(guarded: dict[str, dict[str, Any]]) -> None:
+    out = guarded["classifier_only"]
+    # "laat maar": the classifier said crisis, the rules found nothing
+    assert out["safety"] == {"tier": "possible", "kind": None}
+    assert out["intent"]["name"] == "deny"
+    assert "crisis" not in [r["name"] for r in out["intent_ranking"]]
+
+
+def test_possible_keeps_the_topic_and_plain_stays_plain(
+    guarded: dict[str, dict[str, Any]],
+) -> None:
+    assert guarded["possible_topic"]["safety"]["tier"] == "possible"
+    assert guarded["possible_topic"]["intent"]["name"] == "rent_housing"
+    assert guarded["plain"]["safety"] == {"tier": "none", "kind": None}
+    assert guarded["plain"]["intent"] == {"name": "rent_housing", "confidence": 0.95}
+
+
+def test_button_payloads_keep_their_intent(guarded: dict[str, dict[str, Any]]) -> None:
+    assert guarded["payload"]["safety"] == {"tier": "none", "kind": None}
+    assert guarded["payload"]["intent"]["name"] == "choose_peer"
