@@ -2,7 +2,8 @@
 
 Every function takes the municipality codes the person may act on (``None`` only for code
 that runs for all municipalities, such as the export): a question outside them is never read,
-labelled or exported; it is treated as if it did not exist.
+labelled or exported; it is treated as if it did not exist. ``UNPLACED`` (None) in the codes
+stands for questions whose municipality was never known: admins review those.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, select, true
+from sqlalchemy import Select, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.analytics.tables import UnansweredQuestion
@@ -22,6 +23,8 @@ from bot.topics import TOPIC_INTENTS
 OUT_OF_SCOPE = "out_of_scope"
 CRISIS = "crisis"
 FALLBACK_INTENTS = frozenset({"nlu_fallback", OUT_OF_SCOPE})
+UNPLACED = None  # in a list of codes: questions without a municipality
+Codes = Sequence[str | None]
 # What an analyst can pick in one click: every topic, or "not ours". A crisis is its own button
 # (it also alerts the team lead), so "crisis" is no topic choice here.
 LABEL_CHOICES: tuple[str, ...] = (*(t for t in TOPIC_INTENTS if t != CRISIS), OUT_OF_SCOPE)
@@ -40,16 +43,18 @@ class ReviewResult:
     alerted: bool = False
 
 
-def _in_scope(
-    stmt: Select[UnansweredQuestion], codes: Sequence[str] | None
-) -> Select[UnansweredQuestion]:
+def _in_scope(stmt: Select[UnansweredQuestion], codes: Codes | None) -> Select[UnansweredQuestion]:
     if codes is None:
         return stmt.where(true())
-    return stmt.where(UnansweredQuestion.municipality_code.in_(list(codes)))
+    column = UnansweredQuestion.municipality_code
+    named = [c for c in codes if c is not None]
+    if UNPLACED in codes:
+        return stmt.where(or_(column.in_(named), column.is_(None)))
+    return stmt.where(column.in_(named))
 
 
 async def question_in_scope(
-    session: AsyncSession, question_id: int, codes: Sequence[str] | None
+    session: AsyncSession, question_id: int, codes: Codes | None
 ) -> UnansweredQuestion | None:
     """The question when it belongs to one of ``codes``; None otherwise (also when it is absent)."""
     stmt = _in_scope(select(UnansweredQuestion).where(UnansweredQuestion.id == question_id), codes)
@@ -58,7 +63,7 @@ async def question_in_scope(
 
 async def review_queue(
     session: AsyncSession,
-    codes: Sequence[str],
+    codes: Codes,
     *,
     since: datetime,
     reviewed: bool = False,
@@ -82,12 +87,23 @@ async def review_queue(
     return list((await session.scalars(stmt.limit(limit))).all())
 
 
+async def questions_in_scope(
+    session: AsyncSession, codes: Codes, *, since: datetime
+) -> list[UnansweredQuestion]:
+    """Every question of ``codes`` since ``since`` (reviewed or not), newest first."""
+    stmt = _in_scope(select(UnansweredQuestion), codes).where(
+        UnansweredQuestion.occurred_at >= since
+    )
+    stmt = stmt.order_by(UnansweredQuestion.occurred_at.desc(), UnansweredQuestion.id.desc())
+    return list((await session.scalars(stmt)).all())
+
+
 async def label_question(
     session: AsyncSession,
     *,
     question_id: int,
     label: str,
-    codes: Sequence[str],
+    codes: Codes,
     actor_id: int,
 ) -> UnansweredQuestion:
     """Give a question its right topic (or "out of scope"); the caller commits.
@@ -112,13 +128,14 @@ async def mark_missed_crisis(
     session: AsyncSession,
     *,
     question_id: int,
-    codes: Sequence[str],
+    codes: Codes,
     actor_id: int,
 ) -> ReviewResult:
     """Mark a question as a crisis the assistant missed and alert the municipality's team lead.
 
-    Marking the same question twice raises no second alert. The caller commits (the alert and
-    the label are one transaction).
+    Marking the same question twice raises no second alert. A question without a
+    municipality alerts the admins instead (no team lead serves it). The caller commits (the
+    alert and the label are one transaction).
     """
     from bot.staff import raise_alert
 
@@ -136,7 +153,7 @@ async def mark_missed_crisis(
     await raise_alert(
         session,
         kind="missed_crisis",
-        audience="team_lead",
+        audience="team_lead" if question.municipality_code else "admin",
         municipality_code=question.municipality_code,
         ref=f"question:{question.id}",
     )
@@ -151,7 +168,7 @@ def _stamp(question: UnansweredQuestion, actor_id: int) -> None:
 
 
 async def reviewed_for_export(
-    session: AsyncSession, codes: Sequence[str] | None, *, include_exported: bool = False
+    session: AsyncSession, codes: Codes | None, *, include_exported: bool = False
 ) -> list[UnansweredQuestion]:
     """Reviewed questions with an exportable label (not demo data), oldest first."""
     stmt = _in_scope(select(UnansweredQuestion), codes).where(

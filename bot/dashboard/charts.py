@@ -8,7 +8,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from bot.dashboard.names import name
+from bot.dashboard.names import name, t
 from bot.dashboard.queries import Table
 from bot.dashboard.suppression import THRESHOLD, cell, column, is_small
 
@@ -37,9 +37,15 @@ def bar_chart(
         f'<svg class="chart" role="img" aria-labelledby="{ident}-t {ident}-d" '
         f'viewBox="0 0 {width} {height}" width="100%" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{ident}-t">{escape(table.title)}</title>',
-        f'<desc id="{ident}-d">Staafdiagram met {len(rows)} staven; de tabel ernaast heeft dezelfde '
-        f"cijfers{f' (en nog {more} rijen)' if more else ''}. Aantallen onder de {THRESHOLD} "
-        "staan er als &lt;5.</desc>",
+        f'<desc id="{ident}-d">'
+        + escape(
+            t(
+                "figures.chart_desc",
+                bars=len(rows),
+                more=t("figures.chart_more", more=more) if more else "",
+            )
+        )
+        + "</desc>",
     ]
     for i, (row, value, shown) in enumerate(zip(rows, values, shown_values, strict=True)):
         y = 5 + i * (bar_h + gap)
@@ -58,7 +64,7 @@ def bar_chart(
             x = left + w + 4
         parts.append(f'<text x="{x}" y="{y + 13}" class="value">{escape(str(shown))}</text>')
     if not rows:
-        parts.append('<text x="10" y="14" class="label">Geen gegevens in deze periode</text>')
+        parts.append(f'<text x="10" y="14" class="label">{escape(t("figures.chart_empty"))}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -73,8 +79,7 @@ def heatmap(table: Table) -> str:
         f'<svg class="chart" role="img" aria-labelledby="{ident}-t {ident}-d" '
         f'viewBox="0 0 {width} {height}" width="100%" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{ident}-t">{escape(table.title)}</title>',
-        f'<desc id="{ident}-d">Raster van 7 weekdagen bij 24 uren; donkerder is meer berichten. '
-        "De tabel eronder heeft dezelfde cijfers.</desc>",
+        f'<desc id="{ident}-d">{escape(t("figures.heatmap_desc"))}</desc>',
     ]
     for h in range(0, 24, 3):
         parts.append(f'<text x="{left + h * cw + 2}" y="12" class="label">{h:02d}</text>')

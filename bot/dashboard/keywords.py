@@ -39,12 +39,14 @@ def words(text: str) -> list[str]:
 
 
 def keywords(texts: Iterable[str], limit: int = MAX_KEYWORDS) -> list[str]:
-    """The most frequent content words of ``texts`` (each counted once per text)."""
+    """The most frequent content words of ``texts`` (each counted once per text), then the
+    placeholders of removed personal data (they tell what was there, not who)."""
     counts: Counter[str] = Counter()
     for text in texts:
         counts.update(set(words(text)))
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return [word for word, _ in ranked[:limit]]
+    content = [word for word, _ in ranked if word[0] not in "[<"][:limit]
+    return content + sorted(word for word, _ in ranked if word[0] in "[<")
 
 
 def residents(refs: Iterable[str | None]) -> int:

@@ -1,8 +1,8 @@
 """Dutch names for the codes the dashboard shows (topics, channels, reasons, outcomes).
 
-Every name comes from `bot/labels.nl.yml` (section ``dashboard``; a shared ``topic`` section,
-when attend adds one, wins for topics). A code without a label is shown as the kind's "other"
-label, never as the code itself.
+Every name comes from `bot/labels.nl.yml`: the shared sections ``topic``, ``reason`` and
+``outcome`` (the console uses the same names) first, then the ``dashboard`` section. A code
+without a label is shown as the kind's "other" label, never as the code itself.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.labels import Labels
 
+SHARED = ("reason", "outcome")  # besides topic, sections shared with the console
 KINDS = ("topic", "intent", "learning", "channel", "reason", "kind", "outcome")
 
 
@@ -40,4 +41,5 @@ def name(kind: str, code: Any) -> str:
         return t("learning.not_reviewed")
     if kind in ("topic", "intent", "learning"):
         return topic_name(None if code is None else str(code))
-    return labels().get(f"dashboard.{kind}.{code}") or t(f"{kind}.other")
+    shared = labels().get(f"{kind}.{code}") if kind in SHARED else None
+    return shared or labels().get(f"dashboard.{kind}.{code}") or t(f"{kind}.other")

@@ -25,14 +25,15 @@ from bot.analytics.review import CRISIS, FALLBACK_INTENTS, OUT_OF_SCOPE
 from bot.analytics.tables import AnalyticsEvent, UnansweredQuestion
 from bot.dashboard.grouping import group_questions
 from bot.dashboard.keywords import keywords, may_show_verbatim
+from bot.dashboard.names import t
 from bot.dashboard.suppression import share
 from bot.storage.base import utcnow
 from bot.topics import TOPIC_INTENTS
 
 LOCAL = ZoneInfo("Europe/Amsterdam")
 PERIODS = ("day", "week", "month")
-WEEKDAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
-KEYWORDS_ONLY = "alleen trefwoorden (minder dan 5 inwoners)"
+NO_CHOICE = "geen keuze"  # codes of missing values; their names are in the label file
+UNKNOWN = "onbekend"
 NOT_REVIEWED = "not_reviewed"
 UNSURE_BELOW = 0.5  # the router records a question as unanswered below this confidence
 LEARNING_INTENTS: tuple[str, ...] = (
@@ -121,7 +122,7 @@ async def load_events(session: AsyncSession, scope: Scope) -> list[AnalyticsEven
 
 def _by_period_channel(events: list[AnalyticsEvent], name: str, period: str) -> list[list[Any]]:
     counts: Counter[tuple[str, str]] = Counter(
-        (bucket(e.occurred_at, period), e.channel or "onbekend") for e in events if e.name == name
+        (bucket(e.occurred_at, period), e.channel or UNKNOWN) for e in events if e.name == name
     )
     return [[p, c, n] for (p, c), n in sorted(counts.items())]
 
@@ -131,16 +132,16 @@ def figures(events: list[AnalyticsEvent], period: str = "week") -> dict[str, Tab
     tables: dict[str, Table] = {}
     tables["conversations"] = Table(
         "conversations",
-        f"Gesprekken per {_period_nl(period)} en kanaal",
-        ["periode", "kanaal", "gesprekken"],
+        t("figures.conversations", period=_period_nl(period)),
+        [t("figures.col_period"), t("figures.col_channel"), t("figures.col_conversations")],
         _by_period_channel(events, EventName.CONVERSATION_STARTED, period),
         (2,),
         name_columns={1: "channel"},
     )
     tables["messages"] = Table(
         "messages",
-        f"Berichten per {_period_nl(period)} en kanaal",
-        ["periode", "kanaal", "berichten"],
+        t("figures.messages", period=_period_nl(period)),
+        [t("figures.col_period"), t("figures.col_channel"), t("figures.col_messages")],
         _by_period_channel(events, EventName.MESSAGE_RECEIVED, period),
         (2,),
         name_columns={1: "channel"},
@@ -154,8 +155,8 @@ def figures(events: list[AnalyticsEvent], period: str = "week") -> dict[str, Tab
     )
     tables["topics"] = Table(
         "topics",
-        f"Onderwerpen per {_period_nl(period)} (berichten)",
-        ["periode", "onderwerp", "berichten"],
+        t("figures.topics", period=_period_nl(period)),
+        [t("figures.col_period"), t("figures.col_topic"), t("figures.col_messages")],
         [[p, t, n] for (p, t), n in sorted(topic_periods.items())],
         (2,),
         name_columns={1: "topic"},
@@ -170,33 +171,30 @@ def figures(events: list[AnalyticsEvent], period: str = "week") -> dict[str, Tab
         pairs.update(combinations(sorted(topics), 2))
     tables["topic_pairs"] = Table(
         "topic_pairs",
-        "Onderwerpen die samen voorkomen (gesprekken)",
-        ["onderwerp", "ook over", "gesprekken"],
+        t("figures.topic_pairs"),
+        [t("figures.col_topic"), t("figures.col_also"), t("figures.col_conversations")],
         [[a, b, n] for (a, b), n in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))],
         (2,),
         name_columns={0: "topic", 1: "topic"},
     )
 
     requested = [e for e in events if e.name == EventName.HANDOVER_REQUESTED]
-    for key, attr, title, heading in (
-        ("handover_reasons", "reason", "Overdrachten: waarom", "reden"),
-        ("handover_kinds", "kind", "Overdrachten: naar wie", "naar wie"),
-    ):
-        counts = Counter(getattr(e, attr) or "geen keuze" for e in requested)
+    for key, attr in (("handover_reasons", "reason"), ("handover_kinds", "kind")):
+        counts = Counter(getattr(e, attr) or NO_CHOICE for e in requested)
         tables[key] = Table(
             key,
-            title,
-            [heading, "overdrachten"],
+            t(f"figures.{key}"),
+            [t(f"figures.col_{attr}"), t("figures.col_handovers")],
             [[k, n] for k, n in sorted(counts.items())],
             (1,),
             total_published=True,
             name_columns={0: attr},
         )  # total = "gevraagd" in handover_waits
-    closed = Counter(e.outcome or "onbekend" for e in events if e.name == EventName.HANDOVER_CLOSED)
+    closed = Counter(e.outcome or UNKNOWN for e in events if e.name == EventName.HANDOVER_CLOSED)
     tables["handover_outcomes"] = Table(
         "handover_outcomes",
-        "Overdrachten: afloop",
-        ["afloop", "overdrachten"],
+        t("figures.handover_outcomes"),
+        [t("figures.col_outcome"), t("figures.col_handovers")],
         [[k, n] for k, n in sorted(closed.items())],
         (1,),
         name_columns={0: "outcome"},
@@ -204,15 +202,16 @@ def figures(events: list[AnalyticsEvent], period: str = "week") -> dict[str, Tab
     tables["handover_waits"] = wait_table(events)
 
     heat: Counter[tuple[int, int]] = Counter()
+    weekdays = t("figures.weekdays").split()
     for e in events:
         if e.name == EventName.MESSAGE_RECEIVED:
             local = e.occurred_at.astimezone(LOCAL)
             heat[(local.weekday(), local.hour)] += 1
     tables["heatmap"] = Table(
         "heatmap",
-        "Berichten per uur en weekdag",
-        ["dag", *[f"{h:02d}" for h in range(24)]],
-        [[WEEKDAYS[d], *[heat[(d, h)] for h in range(24)]] for d in range(7)],
+        t("figures.heatmap"),
+        [t("figures.col_day"), *[f"{h:02d}" for h in range(24)]],
+        [[weekdays[d], *[heat[(d, h)] for h in range(24)]] for d in range(7)],
         tuple(range(1, 25)),
     )
     return tables
@@ -230,32 +229,32 @@ def wait_table(events: list[AnalyticsEvent]) -> Table:
     cancelled = sum(1 for e in events if e.name == EventName.HANDOVER_CANCELLED)
     enough = len(waits) >= 5
     rows: list[list[Any]] = [
-        ["gevraagd", len(requested)],
-        ["door een mens overgenomen", len(waits)],
-        ["geannuleerd door de inwoner", cancelled],
-        ["buiten openingstijden gevraagd", out],
-        ["aandeel buiten openingstijden", share(out, len(requested))],
+        [t("figures.waits_requested"), len(requested)],
+        [t("figures.waits_assigned"), len(waits)],
+        [t("figures.waits_cancelled"), cancelled],
+        [t("figures.waits_out_of_hours"), out],
+        [t("figures.waits_share"), share(out, len(requested))],
         [
-            "wachttijd mediaan (minuten)",
-            round(statistics.median(waits) / 60, 1) if enough else "onderdrukt (<5)",
+            t("figures.waits_median"),
+            round(statistics.median(waits) / 60, 1) if enough else t("figures.suppressed"),
         ],
         [
-            "wachttijd P90 (minuten)",
-            round(percentile(waits, 90) / 60, 1) if enough else "onderdrukt (<5)",
+            t("figures.waits_p90"),
+            round(percentile(waits, 90) / 60, 1) if enough else t("figures.suppressed"),
         ],
     ]
     return Table(
         "handover_waits",
-        "Overdrachten: aantal en wachttijd",
-        ["maat", "waarde"],
+        t("figures.handover_waits"),
+        [t("figures.col_measure"), t("figures.col_value")],
         rows,
         (1,),
-        note="Wachttijd = tijd tot een mens het gesprek overnam. Alleen bij 5 of meer overnames.",
+        note=t("figures.handover_waits_note"),
     )
 
 
 def _period_nl(period: str) -> str:
-    return {"day": "dag", "week": "week", "month": "maand"}[period]
+    return t(f"figures.period_{period}")
 
 
 async def unanswered(
@@ -287,14 +286,14 @@ def unanswered_table(rows: list[UnansweredQuestion]) -> Table:
     table_rows: list[list[Any]] = []
     for g in groups:
         refs = [by_id[i].conversation_ref for i in g.ids]
-        example = g.representative if may_show_verbatim(refs) else KEYWORDS_ONLY
+        example = g.representative if may_show_verbatim(refs) else t("unanswered.keywords_only")
         table_rows.append(
             [", ".join(keywords(g.texts)), example, len(g.ids), " ".join(map(str, g.ids))]
         )
     return Table(
         "unanswered",
-        "Onbeantwoorde vragen, gegroepeerd",
-        ["trefwoorden", "voorbeeld", "aantal", "nummers"],
+        t("figures.unanswered"),
+        [t(f"unanswered.col_{c}") for c in ("keywords", "example", "count", "ids")],
         table_rows,
         (2,),
     )
@@ -339,16 +338,14 @@ def learning_table(
     ]
     return Table(
         "learning",
-        "Terugval en correcties per onderwerp",
-        ["periode", "onderwerp", "beantwoord", "teruggevallen", "gecorrigeerd", "bevestigd"],
+        t("learning.title"),
+        [
+            t(f"learning.col_{c}")
+            for c in ("period", "topic", "answered", "fell_back", "corrected", "confirmed")
+        ],
         rows,
         (2, 3, 4, 5),
-        note=(
-            "Beantwoord: berichten waarop de digitale hulp een antwoord gaf. Teruggevallen: geen "
-            "antwoord of onzeker, met het juiste onderwerp gekozen door een analist. "
-            "Gecorrigeerd: de digitale hulp koos een ander onderwerp. Bevestigd: de onzekere keuze "
-            "was goed. Zo zie je per onderwerp of de digitale hulp beter wordt."
-        ),
+        note=t("learning.note"),
         name_columns={1: "learning"},
     )
 

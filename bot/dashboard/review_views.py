@@ -1,8 +1,9 @@
 """Reviewing unanswered questions in the dashboard: one click gives a question its topic.
 
-Only analysts and team leads of the municipality review its questions (admins do not: they are
-no staff of the municipality). A question of another municipality is answered with 404, as if
-it did not exist. Every action, reading included, is audited with the client's address.
+Only analysts and team leads of the municipality review its questions; admins review only the
+questions whose municipality was never known (no municipality's staff can). A question outside
+the user's scope is answered with 404, as if it did not exist. Every action, reading included,
+is audited with the client's address.
 
 What is shown (issue 11, see docs/dashboard.md): a question that fewer than five residents
 asked appears as its keywords only; its whole (redacted) sentence is shown on its own page,
@@ -20,17 +21,19 @@ from aiohttp import web
 from bot import keys
 from bot.analytics.review import (
     LABEL_CHOICES,
+    UNPLACED,
     ReviewError,
     label_question,
     mark_missed_crisis,
     question_in_scope,
+    questions_in_scope,
     review_queue,
 )
 from bot.analytics.tables import UnansweredQuestion
-from bot.dashboard import names, queries
+from bot.dashboard import names
 from bot.dashboard.grouping import group_questions
 from bot.dashboard.keywords import keywords, may_show_verbatim
-from bot.dashboard.queries import LOCAL, Scope
+from bot.dashboard.queries import LOCAL
 from bot.dashboard.suppression import cell
 from bot.dashboard.views import REVIEW_ROLES, render
 from bot.staff import User, audit, current_user, require_roles
@@ -40,11 +43,20 @@ LIST_LIMIT = 50
 DONE_LIMIT = 20
 
 
-def review_codes(user: User, request: web.Request) -> list[str]:
-    """The user's own municipalities, narrowed by ``?gemeente=A,B`` (never widened)."""
+def review_codes(user: User, request: web.Request) -> list[str | None]:
+    """The user's own municipalities, narrowed by ``?gemeente=A,B`` (never widened); for an
+    admin only the questions without a municipality (``UNPLACED``)."""
+    if user.is_admin:
+        return [UNPLACED]
     asked = [c.strip().upper() for c in request.query.get("gemeente", "").split(",") if c.strip()]
-    own = list(user.municipality_codes)
+    own: list[str | None] = list(user.municipality_codes)
     return [c for c in own if c in asked] if asked else own
+
+
+def _scope_label(codes: list[str | None]) -> str:
+    if codes == [UNPLACED]:
+        return names.t("review.unplaced")
+    return ", ".join(c for c in codes if c) or names.t("overview.no_municipality")
 
 
 def _days(request: web.Request) -> int:
@@ -114,10 +126,9 @@ async def review_list(request: web.Request) -> web.Response:
     assert user is not None
     codes = review_codes(user, request)
     since = utcnow() - timedelta(days=_days(request))
-    scope = Scope(tuple(codes), since, utcnow() + timedelta(seconds=1))
     notice = None
     async with request.config_dict[keys.DB]() as session:
-        everything = await queries.unanswered(session, scope, include_handled=True)
+        everything = await questions_in_scope(session, codes, since=since)
         open_questions = await review_queue(session, codes, since=since, limit=LIST_LIMIT)
         done = await review_queue(session, codes, since=since, reviewed=True, limit=DONE_LIMIT)
         total_open = sum(1 for q in everything if q.reviewed_at is None and q.handled_at is None)
@@ -138,7 +149,7 @@ async def review_list(request: web.Request) -> web.Response:
             session,
             actor_id=user.id,
             action="review.view_list",
-            object_ref=f"municipalities:{','.join(codes)}"[:80],
+            object_ref=f"municipalities:{','.join(c or '-' for c in codes)}"[:80],
             origin=request.remote,
         )
         await session.commit()
@@ -154,8 +165,9 @@ async def review_list(request: web.Request) -> web.Response:
         "review.html",
         page="review",
         user=user,
-        scope_label=", ".join(codes) or names.t("overview.no_municipality"),
+        scope_label=_scope_label(codes),
         codes=codes,
+        unplaced=codes == [UNPLACED],
         items=items,
         done=done_items,
         total_open=total_open,
@@ -192,7 +204,7 @@ async def question_page(request: web.Request) -> web.Response:
         "question.html",
         page="review",
         user=user,
-        scope_label=", ".join(codes),
+        scope_label=_scope_label(codes),
         item=item,
         choices=[(c, names.topic_name(c)) for c in LABEL_CHOICES],
         query=request.query_string,

@@ -8,6 +8,8 @@ by a determined reader; see docs/dashboard.md.
 
 from __future__ import annotations
 
+from bot.dashboard.names import t
+
 THRESHOLD = 5
 SMALL = "<5"
 
@@ -22,9 +24,6 @@ def cell(count: int) -> int | str:
     return SMALL if is_small(count) else count
 
 
-HIDDEN = "onderdrukt"
-
-
 def column(values: list[int], *, total_published: bool = False) -> list[int | str]:
     """Shown values of one column. When its total is shown elsewhere and exactly one cell is
     small, the smallest other non-zero cell is hidden too, so the small one cannot be computed."""
@@ -33,7 +32,7 @@ def column(values: list[int], *, total_published: bool = False) -> list[int | st
     if total_published and len(small) == 1:
         others = [i for i, v in enumerate(values) if v >= THRESHOLD]
         if others:
-            shown[min(others, key=lambda i: values[i])] = HIDDEN
+            shown[min(others, key=lambda i: values[i])] = t("figures.hidden")
     return shown
 
 
@@ -42,5 +41,5 @@ def share(part: int, whole: int) -> str:
     if whole == 0:
         return "-"
     if is_small(part) or is_small(whole - part):
-        return "onderdrukt (<5)"
+        return t("figures.suppressed")
     return f"{round(100 * part / whole)}%"

@@ -22,7 +22,8 @@ from bot.staff import User, audit, current_user, require_roles
 from bot.storage.base import utcnow
 
 ROLES = ("analyst", "team_lead", "admin")
-REVIEW_ROLES = ("analyst", "team_lead")  # staff of the municipality itself (docs/dashboard.md)
+# staff of the municipality itself; admins review only questions without a municipality
+REVIEW_ROLES = ("analyst", "team_lead", "admin")
 HERE = Path(__file__).resolve().parent
 ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
 ENV.globals.update(

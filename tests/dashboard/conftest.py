@@ -135,7 +135,7 @@ async def store(url: str, events: list[dict[str, Any]]) -> None:
 async def add_question(
     url: str,
     text: str,
-    code: str,
+    code: str | None,
     *,
     ref: str | None = None,
     guess: str | None = "nlu_fallback",
@@ -187,9 +187,8 @@ async def add_team_lead(url: str, email: str, code: str) -> None:
         await s.commit()
 
 
-@pytest.fixture
-async def dashboard(db_url: str) -> AsyncIterator[TestClient]:
-    """The gateway app (no workers, no Rasa needed) with the demo team and a second analyst."""
+async def seed_staff(db_url: str) -> None:
+    """The demo team (Groningen, GM0014) and a second analyst of Almere (GM0034)."""
     async with open_database(db_url) as (_e, factory):
         await seed_team(factory, if_empty=False)
         async with factory() as s:
@@ -216,6 +215,12 @@ async def dashboard(db_url: str) -> AsyncIterator[TestClient]:
                 )
             )
             await s.commit()
+
+
+@pytest.fixture
+async def dashboard(db_url: str) -> AsyncIterator[TestClient]:
+    """The gateway app (no workers, no Rasa needed) with the demo team and a second analyst."""
+    await seed_staff(db_url)
     settings = Settings(
         env="test",
         database_url=db_url,
@@ -232,12 +237,47 @@ async def dashboard(db_url: str) -> AsyncIterator[TestClient]:
     await client.close()
 
 
-async def login_as(client: TestClient, email: str) -> str:
-    """Log in through the console's login; return the session's CSRF token."""
-    response = await client.post(
-        "/console/login", data={"email": email, "password": DEMO_PASSWORD}, allow_redirects=False
+@pytest.fixture
+async def live_gateway(db_url: str, rasa_stack: Any) -> AsyncIterator[TestClient]:
+    """The whole gateway with its workers, talking to the real Rasa server (trained model)."""
+    from tests.support.rasa_stack import RASA_CHANNEL_TOKEN
+
+    await seed_staff(db_url)
+    settings = Settings(
+        env="test",
+        database_url=db_url,
+        rasa_url=rasa_stack.rasa_url,
+        rasa_timeout=30.0,
+        rasa_channel_token=Secret(RASA_CHANNEL_TOKEN),
+        pseudonym_key=Secret("test-pseudonym-key"),
+        secret_key=Secret("test-secret-key"),
+        telegram_mode="off",
     )
+    client = TestClient(
+        TestServer(create_app(settings, pacing={}, retry_base=0.05), host="127.0.0.1")
+    )
+    await client.start_server()
+    yield client
+    await client.close()
+
+
+async def login(client: TestClient, email: str) -> None:
+    """Log in through the console's login form (with its CSRF token when it has one)."""
+    form = await (await client.get("/console/login")).text()
+    token = re.search(r'name="csrf" value="([^"]+)"', form)
+    data = {
+        "email": email,
+        "password": DEMO_PASSWORD,
+        **({"csrf": token.group(1)} if token else {}),
+    }
+    response = await client.post("/console/login", data=data, allow_redirects=False)
     assert response.status == 302, await response.text()
+    assert "error=" not in response.headers.get("Location", "")
+
+
+async def login_as(client: TestClient, email: str) -> str:
+    """Log in and open the dashboard; return the session's CSRF token."""
+    await login(client, email)
     page = await client.get("/dashboard/")
     assert page.status == 200
     match = re.search(r'name="csrf" value="([^"]+)"', await page.text())

@@ -89,7 +89,7 @@ async def test_every_count_figure_matches(loaded) -> None:  # type: ignore[no-un
                 pairs[(a, b)] += 1
     assert as_dict("topic_pairs", 2) == dict(pairs)
 
-    heat = Counter()
+    heat: Counter[tuple[int, int]] = Counter()
     for e in mine:
         if e["name"] == "message.received":
             local = e["occurred_at"].astimezone(AMS)

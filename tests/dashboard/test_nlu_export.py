@@ -88,7 +88,7 @@ async def test_export_has_reviewed_examples_only_and_no_personal_data(db_url, tm
     out = tmp_path / "reviewed"
     async with open_database(db_url) as (_e, factory), factory() as s:
         result = await export(s, out_dir=out, day=date(2026, 5, 4))
-    assert result.path == out / "reviewed-2026-05-04.yml"
+    assert result.path is not None and result.path == out / "reviewed-2026-05-04.yml"
     text = result.path.read_text(encoding="utf-8")
     lowered = text.lower()
     for secret in NEVER:

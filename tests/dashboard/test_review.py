@@ -13,7 +13,14 @@ from sqlalchemy import select
 from bot.analytics.tables import UnansweredQuestion
 from bot.staff import AuditEntry, StaffAlert, StaffUser, Team, open_alerts
 from bot.storage.db import open_database
-from tests.dashboard.conftest import ANALYST_A, ANALYST_B, add_question, add_team_lead, login_as
+from tests.dashboard.conftest import (
+    ANALYST_A,
+    ANALYST_B,
+    add_question,
+    add_team_lead,
+    login,
+    login_as,
+)
 
 LEAD_A = "teamlead@demo.geldhulp.nl"  # demo team lead of Groningen (GM0014)
 LEAD_B = "lead-b@test.geldhulp.nl"
@@ -52,7 +59,7 @@ async def test_analyst_gives_a_topic_in_one_click_and_it_is_audited(dashboard, d
     assert "uitstel krijgen voor de huur" not in page
     # the one click: a button named label with the topic as value
     assert f'action="/dashboard/beoordelen/vraag/{qid}/onderwerp' in page
-    assert 'name="label" value="rent_housing"' in page and ">Huur en wonen<" in page
+    assert 'name="label" value="rent_housing"' in page and ">Huurachterstand<" in page
 
     response = await dashboard.post(
         f"/dashboard/beoordelen/vraag/{qid}/onderwerp",
@@ -61,7 +68,7 @@ async def test_analyst_gives_a_topic_in_one_click_and_it_is_audited(dashboard, d
     )
     assert response.status == 303
     after = await (await dashboard.get(response.headers["Location"])).text()
-    assert f"vraag {qid} gaat over Huur en wonen" in after
+    assert f"vraag {qid} gaat over Huurachterstand" in after
     assert f'id="vraag-{qid}"' not in after  # left the open list, listed under "pas beoordeeld"
     row = (await rows(db_url))[qid]
     assert row.review_label == "rent_housing" and row.reviewed_at is not None
@@ -71,6 +78,14 @@ async def test_analyst_gives_a_topic_in_one_click_and_it_is_audited(dashboard, d
     assert row.reviewed_by == analyst.id
     actions = [a for a, _ in await audit_actions(db_url)]
     assert actions.count("review.label") == 1 and "review.view_list" in actions
+    if hasattr(AuditEntry, "origin"):  # the tamper-evident log (privacy) stores the address
+        async with open_database(db_url) as (_e, factory), factory() as s:
+            origins = {
+                e.origin
+                for e in (await s.scalars(select(AuditEntry))).all()
+                if e.action.startswith("review.")
+            }
+        assert origins == {"127.0.0.1"}
 
     # a relabel replaces the label; an unknown label is refused and changes nothing
     await dashboard.post(
@@ -186,15 +201,41 @@ async def test_isolation_on_every_review_route(dashboard, db_url) -> None:  # ty
     assert (await rows(db_url))[mine].review_label is None
 
 
-async def test_admins_and_counsellors_do_not_review(dashboard, db_url) -> None:  # type: ignore[no-untyped-def]
-    qid = await add_question(db_url, "een vraag over de bijstand", "GM0014")
-    await login_as(dashboard, "admin@demo.geldhulp.nl")
-    assert (await dashboard.get("/dashboard/beoordelen", allow_redirects=False)).status == 403
-    assert (await dashboard.get(f"/dashboard/beoordelen/vraag/{qid}")).status == 403
-    dashboard.session.cookie_jar.clear()
-    await dashboard.post(
-        "/console/login", data={"email": "consulent@demo.geldhulp.nl", "password": "demo-geldhulp"}
+async def test_admins_review_only_questions_without_a_municipality(dashboard, db_url) -> None:  # type: ignore[no-untyped-def]
+    placed = await add_question(db_url, "groningenvraag over de bijstand", "GM0014")
+    unplaced = await add_question(db_url, "onbekendplaats vraag over de toeslag", None)
+    csrf = await login_as(dashboard, "admin@demo.geldhulp.nl")
+    page = await (await dashboard.get("/dashboard/beoordelen?gemeente=GM0014")).text()
+    assert "onbekendplaats" in page and "groningenvraag" not in page
+    assert "vragen zonder gemeente" in page
+    assert (await dashboard.get(f"/dashboard/beoordelen/vraag/{placed}")).status == 404
+    refused = await dashboard.post(
+        f"/dashboard/beoordelen/vraag/{placed}/onderwerp",
+        data={"csrf": csrf, "label": "income_support"},
+        allow_redirects=False,
     )
+    assert refused.status == 404 and (await rows(db_url))[placed].review_label is None
+    crisis = await dashboard.post(
+        f"/dashboard/beoordelen/vraag/{unplaced}/crisis", data={"csrf": csrf}, allow_redirects=False
+    )
+    assert crisis.status == 303
+    # no team lead serves an unknown municipality: the admins get the alert
+    assert [(a.kind, a.audience, a.municipality_code) for a in await alerts(db_url)] == [
+        ("missed_crisis", "admin", None)
+    ]
+    async with open_database(db_url) as (_e, factory), factory() as s:
+        lead = await s.scalar(select(StaffUser).where(StaffUser.email == LEAD_A))
+        team = await s.get(Team, lead.team_id)
+        assert await open_alerts(s, role="team_lead", team=team, is_admin=False) == []
+        assert len(await open_alerts(s, role="admin", team=None, is_admin=True)) == 1
+
+    # an analyst never sees questions without a municipality; a counsellor sees no review at all
+    dashboard.session.cookie_jar.clear()
+    await login_as(dashboard, ANALYST_A)
+    assert "onbekendplaats" not in await (await dashboard.get("/dashboard/beoordelen")).text()
+    assert (await dashboard.get(f"/dashboard/beoordelen/vraag/{unplaced}")).status == 404
+    dashboard.session.cookie_jar.clear()
+    await login(dashboard, "consulent@demo.geldhulp.nl")
     assert (await dashboard.get("/dashboard/beoordelen", allow_redirects=False)).status == 403
 
 
@@ -216,7 +257,7 @@ async def test_a_question_of_few_residents_is_keywords_only_until_opened(dashboa
 
     overview = await (await dashboard.get("/dashboard/")).text()
     assert "op mijn naam een lening" not in overview
-    assert common in overview and "alleen trefwoorden (minder dan 5 inwoners)" in overview
+    assert common in overview and "Alleen trefwoorden (minder dan 5 inwoners)" in overview
     csv_body = await (await dashboard.get("/dashboard/csv/unanswered.csv")).text()
     assert "op mijn naam een lening" not in csv_body and common in csv_body
 
@@ -252,5 +293,5 @@ async def test_screens_show_no_code_names(dashboard, db_url) -> None:  # type: i
         for code in ("analyst", "whatsapp", "telegram", "nlu_fallback", "asked", "counsellor"):
             assert not re.search(rf"\b{code}\b", text), (path, code)
     page = visible_text(await (await dashboard.get("/dashboard/beoordelen")).text())
-    assert "Budget en administratie" in page and "Schulden" in page
+    assert "Overzicht en administratie" in page and "Schulden" in page
     assert "Buiten ons onderwerp" in page and "Gemiste crisis" in page
