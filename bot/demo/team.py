@@ -56,7 +56,9 @@ def login_lines() -> list[str]:
         where = TEAMS[team][0] if team is not None else labels.label("console.all_teams")
         if team is not None and TEAMS[team][4]:
             where += ", " + labels.label("console.crisis_pool_note")
-        lines.append(f"{email} / {DEMO_PASSWORD}  ({name}, {labels.label(f'role.{role}')}: {where})")
+        lines.append(
+            f"{email} / {DEMO_PASSWORD}  ({name}, {labels.label(f'role.{role}')}: {where})"
+        )
     return lines
 
 
@@ -94,4 +96,6 @@ async def seed(factory: async_sessionmaker, *, if_empty: bool) -> str:  # type: 
                 )
             )
         await session.commit()
-    return f"demo teams: log in at /console/ as consulent@demo.geldhulp.nl, password {DEMO_PASSWORD}"
+    return (
+        f"demo teams: log in at /console/ as consulent@demo.geldhulp.nl, password {DEMO_PASSWORD}"
+    )
