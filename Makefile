@@ -15,7 +15,7 @@ RASA_ARGS := --domain domain --data nlu_data stories --config config.yml
 # what the model is trained from (the gateway channel runs in Rasa but is not part of the model)
 RASA_DATA := config.yml $(wildcard domain.yml) $(filter-out rasa_addons/gateway_channel.py,$(shell find domain nlu_data stories rasa_addons -type f \( -name '*.yml' -o -name '*.yaml' -o -name '*.py' -o -name '*.txt' \) 2>/dev/null))
 
-.PHONY: help env run cluster test test-rasa test-py train validate bench bench-nlu chat lint types check clean db
+.PHONY: help env run cluster test test-rasa test-py train validate bench bench-nlu bench-safety chat lint types check clean db
 
 help:
 	@echo "make run        set up everything, train when needed, start the assistant and print the URLs"
@@ -24,6 +24,7 @@ help:
 	@echo "make validate   rasa data validate"
 	@echo "make bench-nlu  intent F1 on held-out data and parse latency p50/p95"
 	@echo "make bench      end-to-end latency and throughput through the gateway"
+	@echo "make bench-safety  crisis recall and false alarms per tier (rules and trained model)"
 	@echo "make lint       ruff and the architecture's import contracts (import-linter)"
 	@echo "make types      mypy on bot/ and actions/"
 
@@ -105,6 +106,9 @@ bench-nlu: env train
 
 bench: env train
 	$(PYTHON) scripts/bench_gateway.py
+
+bench-safety: env train
+	$(PYTHON) scripts/bench_safety.py
 
 # lint and types fail the build (CI runs them first: .ci/run)
 lint: $(STAMPS)/app-env

@@ -341,6 +341,9 @@ def variant(name: str, folder: Path) -> Path:
                 {"name": "rasa_addons.intent_ensemble.IntentEnsemble", "weight": 0.5},
             ],
         )
+    elif name == "dietlite":
+        # DIET without its transformer layers: an MLP over the same sparse features
+        diet["number_of_transformer_layers"] = 0
     elif name.startswith("diet") and name[4:].isdigit():
         diet["epochs"] = int(name[4:])
     elif name == "nofallback":
