@@ -48,7 +48,7 @@ class AccountError(ValueError):
     """An operator's request was refused; the message says why, for the operator."""
 
 
-class HoursError(ValueError):
+class HoursError(AccountError):
     """An opening-hours spec could not be read; the message says what is wrong."""
 
 
@@ -138,12 +138,19 @@ def parse_hours(spec: str) -> dict[str, list[list[str]]]:
 
 
 def format_hours(hours: dict[str, list[list[str]]]) -> str:
-    """Opening hours as one readable line ("mon 09:00-17:00, tue …"); "closed" when none."""
-    parts = [
-        f"{_DAYS[int(day)]} " + " ".join(f"{start}-{end}" for start, end in ranges)
-        for day, ranges in sorted(hours.items())
-        if ranges
-    ]
+    """Opening hours as a spec `parse_hours` reads back ("mon-fri 09:00-17:00; sat 10:00-12:00"),
+    with runs of days that have the same hours joined; "closed" when there are none."""
+    by_day = [tuple(tuple(r) for r in hours.get(str(day), [])) for day in range(7)]
+    parts: list[str] = []
+    day = 0
+    while day < 7:
+        last = day
+        while last + 1 < 7 and by_day[last + 1] == by_day[day]:
+            last += 1
+        if by_day[day]:
+            days = _DAYS[day] if last == day else f"{_DAYS[day]}-{_DAYS[last]}"
+            parts.append(days + " " + " ".join(f"{start}-{end}" for start, end in by_day[day]))
+        day = last + 1
     return "; ".join(parts) or "closed"
 
 
@@ -226,31 +233,38 @@ async def add_team(
     session: AsyncSession,
     *,
     name: str,
-    municipalities: Sequence[str],
-    kinds: Sequence[str],
-    opening_hours: dict[str, list[list[str]]],
+    municipalities: str,
+    kinds: str,
+    hours: str,
     origin: str,
 ) -> Team:
-    """Create a team (the caller commits; a refusal is audited too).
+    """Create a team from the operator's specs (the caller commits; a refusal is audited too).
+
+    ``municipalities`` is "GM0014,GM0363" ("" for a national or regional pool), ``kinds``
+    "counsellor,peer", ``hours`` a spec for `parse_hours`.
 
     Raises:
-        AccountError: no name, or a team of that name already exists.
+        AccountError: no name, a name in use, a bad municipality code, kind or opening hours.
     """
+    action = "team.add"
     name = " ".join(name.split())
     if not name or len(name) > 120:
-        raise _refuse(session, "team.add", origin, "a team needs a name (at most 120 characters)")
+        raise _refuse(session, action, origin, "a team needs a name (at most 120 characters)")
+    try:
+        team = Team(
+            name=name,
+            municipality_codes=municipality_codes(municipalities),
+            kinds=team_kinds(kinds),
+            opening_hours=parse_hours(hours),
+            demo=False,
+        )
+    except AccountError as exc:  # HoursError too
+        raise _refuse(session, action, origin, str(exc)) from None
     if await session.scalar(select(Team.id).where(Team.name == name)) is not None:
-        raise _refuse(session, "team.add", origin, f"a team named {name!r} exists already")
-    team = Team(
-        name=name,
-        municipality_codes=list(municipalities),
-        kinds=list(kinds),
-        opening_hours=opening_hours,
-        demo=False,
-    )
+        raise _refuse(session, action, origin, f"a team named {name!r} exists already")
     session.add(team)
     await session.flush()
-    audit(session, actor_id=None, action="team.add", object_ref=f"team:{team.id}", origin=origin)
+    audit(session, actor_id=None, action=action, object_ref=f"team:{team.id}", origin=origin)
     return team
 
 
@@ -304,7 +318,7 @@ async def add_user(
     if team_id is not None and team is None:
         raise _refuse(session, action, origin, f"there is no team {team_id} (see: staff team list)")
     if team is None and role in TEAM_ROLES:
-        raise _refuse(session, action, origin, f"a {role} needs a team: give --team")
+        raise _refuse(session, action, origin, f"the role {role} needs a team: give --team")
     if team is not None and role in KINDS and role not in (team.kinds or []):
         raise _refuse(
             session,
