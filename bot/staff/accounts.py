@@ -103,7 +103,8 @@ def _range(raw: str) -> list[str]:
     start, end = _time(start_raw, end=False), _time(end_raw, end=True)
     if start >= end:
         raise HoursError(
-            f"{raw!r} ends before it starts: past midnight, split it (mon 22:00-24:00; tue 00:00-02:00)"
+            f"{raw!r} does not end after it starts; past midnight, split it:"
+            " mon 22:00-24:00; tue 00:00-02:00"
         )
     return [start, end]
 
