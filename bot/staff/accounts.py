@@ -373,7 +373,6 @@ async def reset_password(session: AsyncSession, *, email: str, origin: str) -> s
     user = await _find(session, email, "staff.password_reset", origin)
     password = new_password()
     user.password_hash = hash_password(password)
-    user.failed_logins, user.locked_until = 0, None
     await end_sessions(session, user.id)
     audit(
         session,
