@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "cluster": ("bot.cluster", "2 gateways, 2 Rasa replicas, actions, PostgreSQL and Redis"),
     "templates": ("bot.conversations.templates", "approved WhatsApp templates per municipality"),
     "audit": ("bot.staff.cli", "staff audit log: verify the hash chain"),
+    "staff": ("bot.staff.accounts_cli", "teams and staff accounts: add, list, reset, disable"),
 }
 
 

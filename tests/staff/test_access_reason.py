@@ -107,7 +107,7 @@ async def test_the_gate_asks_the_reason_first_then_lets_the_admin_in(db_url: str
             page := await reason_gate(request, me, request.match_info["id"], ids["team"])
         ) is not None:
             return page
-        return web.Response(text="het gesprek")
+        return web.Response(text="probe: de inhoud van het gesprek")
 
     app = create_app(settings_for(db_url), pacing={}, workers=False)
     app.router.add_route("*", "/probe/{id}", probe)
@@ -116,12 +116,14 @@ async def test_the_gate_asks_the_reason_first_then_lets_the_admin_in(db_url: str
     try:
         assert await post_login(client, ADMIN) == "/console/"
         first = await (await client.get(f"/probe/{conv}")).text()
-        assert "Waarom open je dit gesprek?" in first and "het gesprek" not in first
+        assert "Waarom open je dit gesprek?" in first and "probe:" not in first
         token = await csrf(client)
         assert (await client.post(f"/probe/{conv}", data={"csrf": token})).status == 403
         await client.post(
             "/console/access-reason", data={"csrf": token, "conversation": conv, "reason": REASON}
         )
-        assert await (await client.get(f"/probe/{conv}")).text() == "het gesprek"
+        assert (
+            await (await client.get(f"/probe/{conv}")).text() == "probe: de inhoud van het gesprek"
+        )
     finally:
         await client.close()
