@@ -7,6 +7,7 @@ import logging
 import secrets
 from html import escape
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from aiohttp import WSMsgType, web
@@ -17,7 +18,7 @@ from bot import keys
 from bot.channels.webhooks import FLOOD_MAX, FLOOD_MAX_ADDRESS, accept, sender_hash
 from bot.conversations import store
 from bot.conversations.models import TEXT, Inbound
-from bot.conversations.tables import ChannelIdentity, Conversation
+from bot.conversations.tables import ChannelIdentity, Conversation, Message
 from bot.privacy.pseudonym import pseudonym
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ LABELS = {
     "input_label": "utter_webchat_input_label",
     "send": "utter_webchat_send",
     "offline": "utter_webchat_offline",
+    "not_stored": "utter_webchat_not_stored",
     "you": "utter_webchat_you",
     "bot": "utter_webchat_bot",
 }
@@ -97,15 +99,22 @@ async def history(request: web.Request, token: str) -> list[dict[str, object]]:
         if conv is None:
             return []
         messages = await store.transcript(session, conv.id)
-    return [
-        {
-            "type": "message",
-            "from": "me" if m.direction == "in" else "bot",
-            "text": m.text,
-            "buttons": [{"title": t, "payload": p} for t, p in (m.data or {}).get("buttons", [])],
-        }
-        for m in messages
-    ]
+    return [history_item(m) for m in messages]
+
+
+def history_item(m: Message) -> dict[str, Any]:
+    """One earlier message as the page shows it: a person's messages keep their name and role."""
+    data = m.data or {}
+    author = data.get("author") if m.direction == "out" else None
+    item: dict[str, Any] = {
+        "type": "message",
+        "from": "me" if m.direction == "in" else ("person" if author else "bot"),
+        "text": m.text,
+        "buttons": [{"title": t, "payload": p} for t, p in data.get("buttons", [])],
+    }
+    if isinstance(author, dict):
+        item["author"] = dict(author)
+    return item
 
 
 async def socket(request: web.Request) -> web.WebSocketResponse:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import pytest
@@ -16,6 +15,7 @@ from bot.staff import StaffUser, Team
 from bot.storage.db import open_database
 from tests.conversations.conftest import own_gw  # noqa: F401 - the gateway without Rasa
 from tests.gateway.conftest import TG_SECRET, fakes, fixture, gateway, rasa_proxy  # noqa: F401
+from tests.support.staff_login import login_csrf
 
 ALWAYS_OPEN = {str(d): [["00:00", "23:59"]] for d in range(7)}
 
@@ -33,15 +33,8 @@ async def console(gateway, db_url):  # type: ignore[no-untyped-def]  # noqa: F81
 
 
 async def login_as(client: TestClient, email: str, password: str = DEMO_PASSWORD) -> str:
-    """Log in; return the CSRF token of the session."""
-    response = await client.post(
-        "/console/login", data={"email": email, "password": password}, allow_redirects=False
-    )
-    assert response.status == 302, await response.text()
-    page = await client.get("/console/")
-    match = re.search(r'name="csrf" value="([^"]+)"', await page.text())
-    assert match
-    return match.group(1)
+    """Log in through the form (with its CSRF token); return the CSRF token of the session."""
+    return await login_csrf(client, email, password)
 
 
 async def tg(

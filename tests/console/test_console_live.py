@@ -20,20 +20,14 @@ from tests.conversations.conftest import (
     Gateway,
     names_of,
 )
+from tests.support.staff_login import login_csrf
 
 SNAKE = re.compile(r"\b[a-z]+_[a-z_]+\b")
 SANNE = "sanne@test.geldhulp.nl"
 
 
 async def login(client: TestClient, email: str = SANNE) -> str:
-    response = await client.post(
-        "/console/login", data={"email": email, "password": PASSWORD}, allow_redirects=False
-    )
-    assert response.status == 302, await response.text()
-    page = await client.get("/console/")
-    match = re.search(r'name="csrf" value="([^"]+)"', await page.text())
-    assert match
-    return match.group(1)
+    return await login_csrf(client, email, PASSWORD)
 
 
 def visible_text(html: str) -> str:

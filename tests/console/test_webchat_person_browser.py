@@ -79,5 +79,11 @@ async def test_a_persons_messages_are_labelled_and_the_phone_scrolls_to_each(
         bot = page.locator("#log .msg--bot").first
         assert (await bot.locator(".who").inner_text()).startswith("Geldhulp")
         assert await page.evaluate("document.documentElement.scrollWidth") <= 360
+        # after a reload the history still tells the person's messages from the assistant's
+        await page.reload()
+        await page.wait_for_selector("#log .msg--person >> text=Bericht 8:")
+        kept = page.locator("#log .msg--person >> text=Bericht 8:").locator("xpath=..")
+        assert (await kept.locator(".who").inner_text()).strip() == "Sanne, schuldhulpverlener:"
+        assert await page.locator("#log .msg--bot").count() >= 1
         await page.screenshot(path=str(ARTIFACTS / "webchat-person-phone.png"), full_page=False)
         await browser.close()

@@ -4,7 +4,6 @@ WhatsApp after the 24-hour window the outbox, not attending, decides: never free
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -13,17 +12,11 @@ from bot.conversations.tables import Conversation, Message, OutboxItem
 from bot.staff import Team
 from bot.storage.base import utcnow
 from tests.conversations.conftest import ALWAYS, CLOSED_CODE, PASSWORD, Gateway, names_of
+from tests.support.staff_login import login_csrf
 
 
 async def login(gw: Gateway, email: str) -> str:
-    response = await gw.client.post(
-        "/console/login", data={"email": email, "password": PASSWORD}, allow_redirects=False
-    )
-    assert response.status == 302
-    page = await gw.client.get("/console/")
-    match = re.search(r'name="csrf" value="([^"]+)"', await page.text())
-    assert match
-    return match.group(1)
+    return await login_csrf(gw.client, email, PASSWORD)
 
 
 async def open_the_closed_team(gw: Gateway) -> None:

@@ -20,6 +20,7 @@ from bot.demo.team import seed as seed_team
 from bot.storage.db import open_database
 from tests.helppage.conftest import settings_for
 from tests.support.rasa_client import Conversation
+from tests.support.staff_login import post_login
 
 pytestmark = pytest.mark.rasa
 ADMIN = "admin@demo.geldhulp.nl"
@@ -62,9 +63,7 @@ async def gateway(rasa_stack) -> AsyncIterator[TestClient]:  # type: ignore[no-u
 
 
 async def admin_csrf(client: TestClient) -> str:
-    response = await client.post(
-        "/console/login", data={"email": ADMIN, "password": DEMO_PASSWORD}, allow_redirects=False
-    )
+    response = await post_login(client, ADMIN, DEMO_PASSWORD)
     assert response.status == 302
     page = await client.get(f"/dashboard/lokale-hulp?gemeente={ZWOLLE}")
     html = await page.text()

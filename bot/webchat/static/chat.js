@@ -2,13 +2,16 @@
 (function () {
   "use strict";
   var script = document.currentScript;
-  var TEXT = { offline: script.dataset.offline, you: script.dataset.you, bot: script.dataset.bot };
+  var TEXT = { offline: script.dataset.offline, notStored: script.dataset.notStored, you: script.dataset.you, bot: script.dataset.bot };
   var log = document.getElementById("log");
   var form = document.getElementById("form");
   var input = document.getElementById("input");
   var status = document.getElementById("status");
   var ws = null, retry = 1000, counter = 0;
   var token = null;
+  // what this page sent, by id: a message the gateway could not store is sent again with the
+  // same id (stored once, whatever happens), waiting longer each time
+  var sent = {}, sentIds = [];
   try { token = window.localStorage.getItem("geldhulp-token"); } catch (e) { token = null; }
 
   function authorLabel(from, author) {  // every message says who wrote it, seen and heard
@@ -52,14 +55,35 @@
     if (!ws || ws.readyState !== 1) { status.textContent = TEXT.offline; return; }
     counter += 1;
     var id = Date.now().toString(36) + "-" + counter;
-    ws.send(JSON.stringify({ type: "message", id: id, text: payload ? "" : text, title: text, payload: payload || null }));
+    var message = { type: "message", id: id, text: payload ? "" : text, title: text, payload: payload || null };
+    sent[id] = { message: message, wait: 2000, again: false };
+    sentIds.push(id);
+    if (sentIds.length > 50) { delete sent[sentIds.shift()]; }
+    ws.send(JSON.stringify(message));
     add("me", text);
+  }
+
+  function notStored(id) {
+    var entry = sent[id];
+    if (!entry) { return; }
+    status.textContent = TEXT.notStored;
+    setTimeout(function () {
+      if (ws && ws.readyState === 1) { ws.send(JSON.stringify(entry.message)); }
+      else { entry.again = true; }  // sent when the connection is back
+    }, entry.wait);
+    entry.wait = Math.min(entry.wait * 2, 30000);
   }
 
   function connect() {
     var proto = window.location.protocol === "https:" ? "wss://" : "ws://";
     ws = new WebSocket(proto + window.location.host + "/chat/ws");
-    ws.onopen = function () { retry = 1000; status.textContent = ""; ws.send(JSON.stringify({ type: "hello", token: token })); };
+    ws.onopen = function () {
+      retry = 1000; status.textContent = "";
+      ws.send(JSON.stringify({ type: "hello", token: token }));
+      sentIds.forEach(function (id) {
+        if (sent[id] && sent[id].again) { sent[id].again = false; ws.send(JSON.stringify(sent[id].message)); }
+      });
+    };
     ws.onmessage = function (event) {
       var data = JSON.parse(event.data);
       if (data.type === "welcome") {
@@ -68,7 +92,10 @@
         log.textContent = "";
         (data.history || []).forEach(function (m) { add(m.from, m.text, m.buttons, m.author); });
       } else if (data.type === "message") {
+        if (status.textContent === TEXT.notStored) { status.textContent = ""; }
         add(data.from, data.text, data.buttons, data.author);
+      } else if (data.type === "error" && data.error === "unavailable") {
+        notStored(data.id);
       }
     };
     ws.onclose = function () { status.textContent = TEXT.offline; setTimeout(connect, retry); retry = Math.min(retry * 2, 15000); };
