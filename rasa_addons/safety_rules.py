@@ -437,7 +437,9 @@ def rules() -> tuple[Rule, ...]:
             r"(?:(?!zo\b){W} )?(?:leven|bestaan|verder ?leven|doorleven)\b"
             r"(?! (?:van|zoals|zo|op|onder|als)\b)|\bniet meer (?:wil|wilt|willen|hoef|kan) "
             r"(?:leven|bestaan)\b|(?:^|\. )(?:ik )?(?:niet|nooit) meer (?:willen )?(?:leven|"
-            r"bestaan)(?= \.|$)",
+            r"bestaan)(?= \.|$)|"
+            # "hoeven te leven" is about living at all: "zo" after it does not make it milder
+            r"\bhoef\w* {G2}niet meer te (?:leven|bestaan)\b(?! (?:van|op|onder|als)\b)",
         ),
         _rule(
             "not_there",

@@ -15,6 +15,18 @@ PHONE = re.compile(r"(?<![\d-])(?:0\d{2,3}-\d{4,7}|11[23]|14\s?0\d{2,3})(?![\d-]
 def sourced_numbers() -> set[str]:
     text = (DATA / "national_help.yaml").read_text(encoding="utf-8")
     text += (DATA / "local_examples.yaml").read_text(encoding="utf-8")
+    # the directory's own entries count only where they name their source and its date
+    services = yaml.safe_load((DATA / "services.yml").read_text(encoding="utf-8"))["services"]
+    for entry in services:
+        if entry.get("source") and entry.get("source_date"):
+            text += "\n" + str(entry.get("phone") or "") + "\n" + str(entry.get("description") or "")
+    # and the safety layer's table of sources: a row names the fact and where it was read
+    safety = (ROOT / "docs" / "safety.md").read_text(encoding="utf-8")
+    table = safety.split("## Numbers and facts: sources", 1)[1].split("\n## ", 1)[0]
+    for row in table.splitlines():
+        cells = [c.strip() for c in row.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[2] and not set(cells[2]) <= {"-"}:
+            text += "\n" + cells[0]
     return set(PHONE.findall(text)) | {"112"}  # 112 is the European emergency number
 
 

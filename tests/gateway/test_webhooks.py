@@ -17,13 +17,14 @@ pytestmark = pytest.mark.rasa
 TEXTS = TextCatalog.load()
 
 
-def text_of(name: str) -> str:
-    return TEXTS.render(name).text
+def text_of(name: str, channel: str | None = None) -> str:
+    return TEXTS.render(name, channel=channel).text
 
 
-def first_text_of(name: str) -> str:
-    """The first reply of a new conversation: the disclosure (AI Act art. 50), then the text."""
-    return f"{text_of('utter_disclosure')}\n\n{text_of(name)}"
+def first_text_of(name: str, channel: str | None = None) -> str:
+    """The first reply of a new conversation: the disclosure (AI Act art. 50; on WhatsApp with
+    the line not to send a BSN, bank details or letters there), then the text."""
+    return f"{text_of('utter_disclosure', channel)}\n\n{text_of(name, channel)}"
 
 
 async def post_tg(client, body, secret=TG_SECRET):  # type: ignore[no-untyped-def]
@@ -205,7 +206,7 @@ async def test_whatsapp_media_gets_a_kind_answer(gateway, fakes, name, response)
     client = await gateway()
     assert (await post_wa(client, fixture(name))).status == 200
     sent = await graph.wait_for(1)
-    assert sent[0]["text"]["body"] == first_text_of(response)
+    assert sent[0]["text"]["body"] == first_text_of(response, "whatsapp")
 
 
 def ours(body: dict, phone_number_id: str) -> dict:

@@ -68,7 +68,11 @@ def test_possible_keeps_the_topic_and_payloads_stay_payloads(rasa_stack: Any) ->
     parsed = parse(rasa_stack, "ik ga er nog dood aan, die huurachterstand van drie maanden")
     assert parsed["safety"]["tier"] == "possible"
     assert parsed["intent"]["name"] == "rent_housing"
-    assert parse(rasa_stack, "/choose_peer")["safety"] == {"tier": "none", "kind": None}
+    # a button payload keeps its intent; Rasa reads "/intent" messages without the NLU pipeline,
+    # so there is no screening on them (nothing a resident typed)
+    button = parse(rasa_stack, "/choose_peer")
+    assert button["intent"]["name"] == "choose_peer"
+    assert button.get("safety", {"tier": "none"})["tier"] == "none"
     plain = parse(rasa_stack, "ik heb een betalingsregeling nodig voor de energie")
     assert plain["safety"] == {"tier": "none", "kind": None}
 
