@@ -197,6 +197,7 @@ def _resources(
             attending=Attending(app[keys.TEXTS], str(settings.pseudonym_key)),
         )
         _attach_handover(app, router, settings)
+        _attach_privacy(app, router, settings)
         outbox = OutboxWorker(
             factory,
             channels,
@@ -233,7 +234,8 @@ def _resources(
         if workers and settings.workers:  # tests start an app without workers: a crash after ack
             loops += [inbox.run, outbox.run]
             locks: Locks = app[keys.LOCKS]  # type: ignore[assignment]
-            loops.append(locks.only_leader("retention", _retention(factory, settings)))
+            if not app[keys.EXTRA].get("privacy"):  # forgetting.attach runs retention itself
+                loops.append(locks.only_leader("retention", _retention(factory, settings)))
             registered: list[keys.Background] = app[keys.BACKGROUND]
             loops.extend(registered)
             if postgres:
@@ -323,6 +325,15 @@ def _retention(
                 await asyncio.wait_for(stop.wait(), timeout=3600)
 
     return loop
+
+
+def _attach_privacy(app: web.Application, router: Router, settings: Settings) -> None:
+    """Forget-me sweep and retention per municipality, our tables and Rasa's tracker store."""
+    with contextlib.suppress(ModuleNotFoundError):
+        from bot.conversations.forgetting import attach
+
+        attach(app, router, settings)
+        app[keys.EXTRA]["privacy"] = True
 
 
 def _attach_handover(app: web.Application, router: Router, settings: Settings) -> None:

@@ -51,6 +51,9 @@ FORGOTTEN = "forgotten"  # sender_hash of an inbox item whose resident was forgo
 KEEP_TABLES = frozenset({"audit_log"})
 OWN_HANDLING = frozenset({"conversations", "messages", "outbox", "channel_identities"})
 SWEEP_SECONDS = 30.0  # forgotten conversations are also swept when a forget-me commits
+# a forgotten conversation whose confirmation is not sent yet is swept again soon (0.5 s,
+# doubling up to SWEEP_SECONDS), so its empty row and the confirmation do not linger
+BUSY_FIRST_SECONDS = 0.5
 PURGE_SECONDS = 3600.0
 INBOX_BODY_HOURS = 24  # a processed inbox item needs no copy of the message after a day
 BATCH = 500
@@ -314,6 +317,14 @@ async def sweep_forgotten(
 ) -> int:
     """Delete Rasa's events of forgotten conversations, then the empty rows once their last
     reply is out; return the number of conversation rows deleted."""
+    gone, _waiting = await _sweep(factory, tracker)
+    return gone
+
+
+async def _sweep(
+    factory: async_sessionmaker[AsyncSession], tracker: RasaTrackerStore
+) -> tuple[int, int]:
+    """`sweep_forgotten`, also returning how many rows still wait for their last reply."""
     async with factory() as session:
         ids = list(
             (
@@ -326,7 +337,7 @@ async def sweep_forgotten(
             ).all()
         )
     if not ids:
-        return 0
+        return 0, 0
     await tracker.delete_senders(ids)  # outside our transaction; Rasa never gets these ids again
     async with factory() as session:
         busy = set(
@@ -347,7 +358,7 @@ async def sweep_forgotten(
             )
         )
         await session.commit()
-    return len(gone)
+    return len(gone), len(ids) - len(gone)
 
 
 # --- retention ----------------------------------------------------------------------------------
@@ -542,17 +553,20 @@ async def _trim_rasa(
 
 
 async def retention_loop(app: web.Application, settings: Settings, stop: asyncio.Event) -> None:
-    """Sweep forgotten conversations (at once after a forget-me, else every 30 s) and run the
-    retention purge every hour, until ``stop`` is set."""
+    """Sweep forgotten conversations (at once after a forget-me, soon again while one waits for
+    its confirmation to go out, else every 30 s) and run the retention purge every hour, until
+    ``stop`` is set."""
     policy = RetentionPolicy.from_settings(settings)
     tracker = RasaTrackerStore(settings.rasa_tracker_url)
     wake = asyncio.Event()
     _wakers.add(wake)
     next_purge = 0.0
+    busy = 0.0  # the pause while a forgotten conversation waits for its last reply
     try:
         while not stop.is_set():
             wake.clear()
             factory = app[keys.DB]
+            waiting = 0
             try:
                 if time.monotonic() >= next_purge:
                     report = await run_retention(factory, policy, tracker)
@@ -563,16 +577,20 @@ async def retention_loop(app: web.Application, settings: Settings, stop: asyncio
                         report.messages,
                         report.rasa_events,
                     )
-                else:
-                    await sweep_forgotten(factory, tracker)
+                _gone, waiting = await _sweep(factory, tracker)
             except Exception:  # noqa: BLE001 - retried on the next round
                 logger.exception("retention or forget-me sweep failed")
+            if waiting:  # soon again, less often the longer the reply takes
+                busy = min(busy * 2, SWEEP_SECONDS) if busy else BUSY_FIRST_SECONDS
+            else:
+                busy = 0.0
+            pause = busy or SWEEP_SECONDS
             stop_wait = asyncio.ensure_future(stop.wait())
             wake_wait = asyncio.ensure_future(wake.wait())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait(
                     {stop_wait, wake_wait},
-                    timeout=SWEEP_SECONDS,
+                    timeout=pause,
                     return_when=asyncio.FIRST_COMPLETED,
                 )
             stop_wait.cancel()
@@ -596,7 +614,11 @@ async def warm_redaction(stop: asyncio.Event) -> None:
 def attach(app: web.Application, router: Any, settings: Settings) -> None:
     """Register the retention and forget-me loop and the warm-up of the redaction (called by
     the app factory at start-up)."""
+    from bot.storage.locks import only_leader_of
+
     del router
     RetentionPolicy.from_settings(settings)  # a bad setting stops the start, not the loop
-    app[keys.BACKGROUND].append(functools.partial(retention_loop, app, settings))
+    loop = functools.partial(retention_loop, app, settings)
+    # one instance of a cluster purges and sweeps (the same lock the app's old purge held)
+    app[keys.BACKGROUND].append(only_leader_of(app, "retention", loop))
     app[keys.BACKGROUND].append(warm_redaction)

@@ -136,13 +136,46 @@ async def test_second_misunderstanding_in_a_row_offers_a_person() -> None:
     assert [m["response"] for m in messages] == ["utter_fallback"]
 
 
-async def test_forget_me_emits_the_payload() -> None:
-    messages, events = await run(
-        ActionForgetMe(), make_tracker("verwijder mijn gegevens", "forget_me")
+def _asked_then_answered(question: str | None, text: str, intent: str):  # type: ignore[no-untyped-def]
+    """A tracker in which the resident asked to be forgotten, the assistant said ``question``
+    (None: said nothing) and the resident then wrote ``text``."""
+    tracker = make_tracker(text, intent, history=[("verwijder mijn gegevens", "forget_me")])
+    latest = tracker.events.pop()
+    tracker.events.append({"event": "action", "name": "action_listen"})
+    if question:
+        tracker.events.append({"event": "action", "name": question})
+        tracker.events.append({"event": "bot", "text": "Wil je dat ik alles wis?"})
+    tracker.events.append({"event": "action", "name": "action_listen"})
+    tracker.events.append(latest)
+    return tracker
+
+
+async def test_forget_me_emits_the_payload_only_on_the_yes_to_the_question() -> None:
+    # product change: forget-me asks once first (utter_forget_me_confirm), then erases on the yes
+    tracker = _asked_then_answered(
+        "utter_forget_me_confirm", "/forget_me_confirm", "forget_me_confirm"
     )
-    assert messages[0]["response"] == "utter_forget_me"
+    messages, events = await run(ActionForgetMe(), tracker)
+    assert [m.get("response") for m in messages] == ["utter_forget_me_done", None]
     assert messages[1]["custom"] == {"forget_me": True}
     assert events[0]["event"] == "reset_slots"
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "intent"),
+    [
+        (None, "/forget_me_confirm", "forget_me_confirm"),  # an old button, out of the blue
+        ("utter_privacy", "ja wis alles", "affirm"),  # a yes to another question
+    ],
+)
+async def test_a_yes_out_of_the_blue_asks_and_erases_nothing(
+    question: str | None, text: str, intent: str
+) -> None:
+    tracker = _asked_then_answered(question, text, intent)
+    messages, events = await run(ActionForgetMe(), tracker)
+    assert [m.get("response") for m in messages] == ["utter_forget_me_confirm"]
+    assert not any((m.get("custom") or {}).get("forget_me") for m in messages)
+    assert events == []
 
 
 async def test_summary_lists_what_the_assistant_really_offered() -> None:

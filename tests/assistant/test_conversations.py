@@ -77,10 +77,30 @@ async def test_who_reads_this_gets_an_honest_answer(chat: Conversation) -> None:
     assert custom(replies, "handover") is None
 
 
-async def test_forget_me_asks_the_gateway_to_delete(chat: Conversation) -> None:
+async def test_forget_me_asks_once_then_asks_the_gateway_to_delete(chat: Conversation) -> None:
+    # product change: the request gets one question first; only the yes asks the gateway to erase
     await chat.say("ik heb schulden")
     replies = await chat.say("verwijder al mijn gegevens")
+    assert text_of("utter_forget_me_confirm") in texts(replies)
+    assert payloads(replies) == ["/forget_me_confirm", "/forget_me_cancel"]
+    assert custom(replies, "forget_me") is None
+    replies = await chat.say("/forget_me_confirm")
+    assert text_of("utter_forget_me_done") in texts(replies)
     assert custom(replies, "forget_me") is True
+
+
+async def test_a_yes_out_of_the_blue_erases_nothing(chat: Conversation) -> None:
+    await chat.say("ik heb schulden")
+    replies = await chat.say("/forget_me_confirm")
+    assert custom(replies, "forget_me") is None
+    assert text_of("utter_forget_me_confirm") in texts(replies)
+
+
+async def test_no_to_the_question_erases_nothing(chat: Conversation) -> None:
+    await chat.say("verwijder al mijn gegevens")
+    replies = await chat.say("/forget_me_cancel")
+    assert custom(replies, "forget_me") is None
+    assert text_of("utter_forget_me_cancelled") in texts(replies)
 
 
 async def test_not_understood_once_offers_choices_not_a_guess(chat: Conversation) -> None:

@@ -10,12 +10,20 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select
 
-from bot.conversations.tables import Conversation, Message
+from bot.conversations.tables import (
+    ChannelIdentity,
+    Conversation,
+    InboxItem,
+    Message,
+    OutboxItem,
+)
 from bot.storage.db import open_database
+from bot.texts import TextCatalog
 from tests.support.browser import launch
 
 pytestmark = pytest.mark.rasa
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CATALOG = TextCatalog.load()
 
 
 async def receive_until(ws, predicate, timeout: float = 60):  # type: ignore[no-untyped-def]
@@ -68,6 +76,37 @@ async def test_foreign_origin_websocket_is_rejected(gateway, origin) -> None:  #
     assert info.value.status == 403
 
 
+async def settled_after(db_url: str, text: str, timeout: float = 60) -> None:
+    """Wait until the resident's ``text`` is stored and handled and every reply is sent."""
+
+    async def done() -> bool:
+        async with open_database(db_url) as (_e, factory), factory() as s:
+            stored = await s.scalar(
+                select(func.count()).select_from(Message).where(Message.text == text)
+            )
+            inbox = await s.scalar(
+                select(func.count()).select_from(InboxItem).where(InboxItem.status == "pending")
+            )
+            outbox = await s.scalar(
+                select(func.count()).select_from(OutboxItem).where(OutboxItem.status == "pending")
+            )
+        return bool(stored) and inbox == 0 and outbox == 0
+
+    async with asyncio.timeout(timeout):
+        while not await done():
+            await asyncio.sleep(0.1)
+
+
+async def count_out(db_url: str) -> int:
+    async with open_database(db_url) as (_e, factory), factory() as s:
+        return int(
+            await s.scalar(
+                select(func.count()).select_from(Message).where(Message.direction == "out")
+            )
+            or 0
+        )
+
+
 async def test_crisis_hands_over_and_the_bot_stays_quiet_until_cancelled(gateway, db_url) -> None:  # type: ignore[no-untyped-def]
     client = await gateway()
     ws = await client.ws_connect(
@@ -89,30 +128,49 @@ async def test_crisis_hands_over_and_the_bot_stays_quiet_until_cancelled(gateway
         conv = await s.scalar(select(Conversation))
         assert conv.status == "waiting_for_human"
         assert conv.handover["reason"] == "crisis"
+    # while waiting, the assistant is not asked: the first message gets the waiting
+    # acknowledgement of the state table (docs/console.md), not an answer from Rasa
     await ws.send_json({"type": "message", "id": "c2", "text": "is er al iemand?"})
-    await asyncio.sleep(1.5)  # nothing may come back from the bot while waiting
+    ack = await receive_until(ws, lambda d: "staat klaar" in d.get("text", ""))
+    assert ack[-1]["from"] == "bot"
+    await settled_after(db_url, "is er al iemand?")
     async with open_database(db_url) as (_e, factory), factory() as s:
-        out = await s.scalar(
-            select(func.count()).select_from(Message).where(Message.direction == "out")
+        senders = set(
+            (
+                await s.scalars(
+                    select(Message.sender_type).where(
+                        Message.direction == "out",
+                        Message.id
+                        > select(func.min(Message.id))
+                        .where(Message.text == "is er al iemand?")
+                        .scalar_subquery(),
+                    )
+                )
+            ).all()
         )
-        kept = await s.scalar(
-            select(func.count()).select_from(Message).where(Message.text == "is er al iemand?")
-        )
-    await ws.send_json({"type": "message", "id": "c3", "text": "toch niet"})
+    assert senders == {"system"}  # the waiting layer answered, not Rasa
+    out = await count_out(db_url)
+    # a second message soon after: no repeat, it waits for the person (stored, no answer)
+    await ws.send_json({"type": "message", "id": "c3", "text": "ik heb ook nog een huurschuld"})
+    await settled_after(db_url, "ik heb ook nog een huurschuld")
+    assert await count_out(db_url) == out
+    await ws.send_json({"type": "message", "id": "c4", "text": "toch niet"})
+    cancelled = CATALOG.render("utter_handover_cancelled").text
     back = await receive_until(
-        ws, lambda d: d.get("from") == "bot" and "weer met mij" in d.get("text", "")
+        ws, lambda d: d.get("from") == "bot" and cancelled in d.get("text", "")
     )
     assert back
+    await settled_after(db_url, "toch niet")
     async with open_database(db_url) as (_e, factory), factory() as s:
         conv = await s.scalar(select(Conversation))
         assert conv.status == "bot"
-        assert (
-            await s.scalar(
-                select(func.count()).select_from(Message).where(Message.direction == "out")
-            )
-            == out + 1
+        kept = await s.scalar(
+            select(func.count())
+            .select_from(Message)
+            .where(Message.text.in_(["is er al iemand?", "ik heb ook nog een huurschuld"]))
         )
-    assert kept == 1
+    assert await count_out(db_url) == out + 1
+    assert kept == 2
     await ws.close()
 
 
@@ -127,13 +185,33 @@ async def test_forget_me_deletes_the_transcript(gateway, db_url) -> None:  # typ
         {"type": "message", "id": "f1", "text": "ik heb schulden bij de belastingdienst"}
     )
     await receive_until(ws, lambda d: d.get("buttons"))
+    # product change: the request is asked once (utter_forget_me_confirm); the yes erases
     await ws.send_json({"type": "message", "id": "f2", "text": "verwijder al mijn gegevens"})
-    await receive_until(ws, lambda d: "wis" in d.get("text", ""))
+    question = await receive_until(
+        ws, lambda d: any(b["payload"] == "/forget_me_confirm" for b in d.get("buttons") or [])
+    )
+    assert CATALOG.render("utter_forget_me_confirm").text in question[-1]["text"]
+    await settled_after(db_url, "verwijder al mijn gegevens")
+    async with open_database(db_url) as (_e, factory), factory() as s:
+        assert await s.scalar(select(func.count()).select_from(Message)) > 0  # nothing gone yet
+    await ws.send_json(
+        {"type": "message", "id": "f3", "text": "Ja, wis alles", "payload": "/forget_me_confirm"}
+    )
+    done = CATALOG.render("utter_forget_me_done").text
+    await receive_until(ws, lambda d: done in d.get("text", ""))
     await ws.close()
+
+    async def forgotten() -> bool:  # the confirmation is out, then the empty row goes too
+        async with open_database(db_url) as (_e, factory), factory() as s:
+            return await s.scalar(select(func.count()).select_from(Conversation)) == 0
+
+    async with asyncio.timeout(30):
+        while not await forgotten():
+            await asyncio.sleep(0.1)
     async with open_database(db_url) as (_e, factory), factory() as s:
         assert await s.scalar(select(func.count()).select_from(Message)) == 0
-        conv = await s.scalar(select(Conversation))
-        assert conv.status == "closed" and conv.identity_id is None
+        assert await s.scalar(select(func.count()).select_from(ChannelIdentity)) == 0
+        assert await s.scalar(select(func.count()).select_from(OutboxItem)) == 0
 
 
 @pytest.mark.browser

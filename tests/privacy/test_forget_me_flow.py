@@ -82,25 +82,9 @@ MONEY_QUESTIONS = [
     "kan de automatische incasso van de zorgverzekering gestopt worden",
     "kan die schuld bij het cjib kwijtgescholden worden",
 ]
-# these two still land on forget_me: the topics need examples of them (nlu's data, issue 11);
-# until then they get the question, never an erasure (see the test below)
-NOT_YET_IN_THE_TOPICS = {MONEY_QUESTIONS[0], MONEY_QUESTIONS[1]}
 
 
-@pytest.mark.parametrize(
-    "question",
-    [
-        pytest.param(
-            q,
-            marks=pytest.mark.xfail(
-                reason="nlu: topic examples for deleting debts and BKR", strict=True
-            ),
-        )
-        if q in NOT_YET_IN_THE_TOPICS
-        else q
-        for q in MONEY_QUESTIONS
-    ],
-)
+@pytest.mark.parametrize("question", MONEY_QUESTIONS)
 async def test_money_questions_are_not_a_deletion_request(parse, question: str) -> None:  # type: ignore[no-untyped-def]
     assert await parse(question) != "forget_me"
 
