@@ -19,7 +19,9 @@ def sourced_numbers() -> set[str]:
     services = yaml.safe_load((DATA / "services.yml").read_text(encoding="utf-8"))["services"]
     for entry in services:
         if entry.get("source") and entry.get("source_date"):
-            text += "\n" + str(entry.get("phone") or "") + "\n" + str(entry.get("description") or "")
+            text += (
+                "\n" + str(entry.get("phone") or "") + "\n" + str(entry.get("description") or "")
+            )
     # and the safety layer's table of sources: a row names the fact and where it was read
     safety = (ROOT / "docs" / "safety.md").read_text(encoding="utf-8")
     table = safety.split("## Numbers and facts: sources", 1)[1].split("\n## ", 1)[0]
