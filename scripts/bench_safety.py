@@ -30,6 +30,7 @@ from tests.safety.measure import (  # noqa: E402
 from tests.support.rasa_stack import MODEL, RASA_BIN, free_port, wait_http  # noqa: E402
 
 HOLDOUT = ROOT / "tests" / "safety" / "data" / "crisis_holdout.yml"
+FINAL = ROOT / "tests" / "safety" / "data" / "crisis_final_check.yml"
 
 
 def parse_with(port: int) -> Any:
@@ -48,7 +49,11 @@ def parse_with(port: int) -> Any:
 
 
 def main() -> int:
-    sets = {"crisis set": load_set(), "held-out check": load_set(HOLDOUT)}
+    sets = {
+        "crisis set": load_set(),
+        "held-out check": load_set(HOLDOUT),
+        "final check": load_set(FINAL),
+    }
     reports: list[Report] = []
     for label, crisis_set in sets.items():
         reports.append(

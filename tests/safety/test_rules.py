@@ -176,3 +176,26 @@ def test_rasa_python_gets_the_same_answers() -> None:
     )
     assert version.stdout.strip() == "(3, 10)"
     assert json.loads(out.stdout) == [assess(t).as_dict() for t in texts]
+
+
+# Method words, threats to children and a last message, added after the final check set was
+# measured once (docs/safety.md): each with a look-alike that must stay calm.
+@pytest.mark.parametrize(
+    "text,tier,kind",
+    [
+        ("ik wil me opknopen", CERTAIN, "suicide"),
+        ("soms denk ik erover om voor een vrachtwagen te springen", CERTAIN, "suicide"),
+        ("vanmiddag heb ik het spoor opgezocht", CERTAIN, "suicide"),
+        ("dit is waarschijnlijk mijn laatste bericht", CERTAIN, "suicide"),
+        ("mijn broer heeft pillen geslikt", CERTAIN, "suicide"),
+        ("ik heb al mijn slaappillen ingenomen", CERTAIN, "suicide"),
+        ("ze weten mijn kinderen te vinden als ik niet betaal", CERTAIN, "loan_shark"),
+        ("mijn laatste bericht ging over de huur", NONE, None),
+        ("ik heb vanochtend mijn medicijnen ingenomen", NONE, None),
+        ("de auto moet voor de apk", NONE, None),
+        ("de bus voor de deur was te laat", NONE, None),
+    ],
+)
+def test_methods_and_their_lookalikes(text: str, tier: str, kind: str | None) -> None:
+    found = assess(text)
+    assert (found.tier, found.kind) == (tier, kind), (text, found)
