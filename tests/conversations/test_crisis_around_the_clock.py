@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.conversations.safety import screen
 from bot.conversations.states import Status
 from bot.conversations.tables import Handover
 from bot.staff import StaffAlert, Team
@@ -15,6 +16,9 @@ from tests.conversations.conftest import CLOSED_CODE, Gateway, add_crisis_pool, 
 
 TEXTS = TextCatalog.load()
 CRISIS = "ik zie het echt niet meer zitten, ik wil dood"
+# the safety layer screens CRISIS as suicide: the resident gets the answer for that kind
+assert screen(CRISIS).crisis and screen(CRISIS).kind == "suicide"
+CRISIS_ANSWER = "utter_crisis_suicide"
 
 
 async def alerts(gw: Gateway, ref: str) -> list[StaffAlert]:
@@ -28,7 +32,7 @@ async def test_out_of_hours_a_crisis_goes_to_the_24_7_pool(own_gw: Gateway) -> N
     before = await resident.handover()
     assert before.team_id != pool_id and before.out_of_hours
     got = await resident.say(CRISIS)
-    assert names_of(got) == ["utter_crisis", "utter_crisis_pool"]
+    assert names_of(got) == [CRISIS_ANSWER, "utter_crisis_pool"]
     assert "Crisisdienst (test)" in got[1] and "Dicht team (test)" in got[1]
     handover = await resident.handover()
     assert handover.team_id == pool_id and not handover.out_of_hours
@@ -44,8 +48,8 @@ async def test_out_of_hours_without_a_pool_113_first_and_when_the_team_is_back(
 ) -> None:
     resident = await own_gw.waiting(municipality=CLOSED_CODE)
     got = await resident.say(CRISIS)
-    assert names_of(got) == ["utter_crisis", "utter_crisis_nobody"]
-    assert got[0] == TEXTS.render("utter_crisis").text  # 113's phone and chat come first
+    assert names_of(got) == [CRISIS_ANSWER, "utter_crisis_nobody"]
+    assert got[0] == TEXTS.render(CRISIS_ANSWER).text  # 113's phone and chat come first
     assert "113" in got[0] and "Dicht team (test)" in got[1]
     assert " om 09:00 uur" in got[1]  # the moment the team is back
     handover = await resident.handover()
@@ -58,7 +62,7 @@ async def test_out_of_hours_without_a_pool_113_first_and_when_the_team_is_back(
 async def test_a_closed_pool_is_not_used(own_gw: Gateway) -> None:
     await add_crisis_pool(own_gw.factory, open_now=False)
     resident = await own_gw.waiting(municipality=CLOSED_CODE)
-    assert names_of(await resident.say(CRISIS)) == ["utter_crisis", "utter_crisis_nobody"]
+    assert names_of(await resident.say(CRISIS)) == [CRISIS_ANSWER, "utter_crisis_nobody"]
 
 
 async def test_the_assistants_crisis_handover_out_of_hours_goes_to_the_pool(
@@ -113,7 +117,7 @@ async def test_a_crisis_while_waiting_moves_the_chat_above_older_urgent_ones(
 async def test_a_crisis_with_a_person_alerts_that_person_s_team(own_gw: Gateway) -> None:
     resident = await own_gw.with_person()
     got = await resident.say(CRISIS)
-    assert names_of(got) == ["utter_crisis", "utter_crisis_person_reads"]
+    assert names_of(got) == [CRISIS_ANSWER, "utter_crisis_person_reads"]
     assert "Sanne" in got[1]
     handover = await resident.handover()
     assert handover.urgent and handover.crisis_at is not None and handover.assigned_to

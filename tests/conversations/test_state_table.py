@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
+from bot.conversations.safety import screen
 from bot.conversations.states import Status
 from bot.texts import TextCatalog
 from tests.conversations.conftest import CLOSED_CODE, Gateway, Resident, names_of
@@ -26,6 +27,9 @@ FORGET_NO = next(
     n for n in ("utter_forget_me_cancelled", "utter_handover_forget_cancelled") if n in KNOWN
 )
 CRISIS = "ik wil niet meer leven"
+# the safety layer screens CRISIS as suicide: the resident gets the answer for that kind
+assert screen(CRISIS).crisis and screen(CRISIS).kind == "suicide"
+CRISIS_ANSWER = "utter_crisis_suicide"
 PERSON = None  # marks "reaches the person": no answer, in the transcript
 
 
@@ -45,7 +49,7 @@ async def waiting_callback(gw: Gateway) -> Resident:
 
 async def after_crisis(gw: Gateway) -> Resident:
     resident = await gw.waiting()
-    assert names_of(await resident.say(CRISIS)) == ["utter_crisis", "utter_crisis_on_top"]
+    assert names_of(await resident.say(CRISIS)) == [CRISIS_ANSWER, "utter_crisis_on_top"]
     return resident
 
 
@@ -98,7 +102,7 @@ TABLE.update(
     {
         ("waiting_open", "text"): (["utter_wait_ack"], WAITING),
         ("waiting_open", "wait_question"): (["utter_wait_status"], WAITING),
-        ("waiting_open", "crisis"): (["utter_crisis", "utter_crisis_on_top"], WAITING),
+        ("waiting_open", "crisis"): ([CRISIS_ANSWER, "utter_crisis_on_top"], WAITING),
         ("waiting_open", "cancel_as_prefix"): (["utter_wait_ack"], WAITING),
         ("waiting_open", "keep_waiting"): (["utter_wait_keep"], WAITING),
         ("waiting_open", "continue_chat"): (["utter_wait_keep"], WAITING),
@@ -111,7 +115,7 @@ TABLE.update(
             WAITING,
         ),
         ("waiting_closed", "wait_question"): (["utter_wait_status_closed"], WAITING),
-        ("waiting_closed", "crisis"): (["utter_crisis", "utter_crisis_nobody"], WAITING),
+        ("waiting_closed", "crisis"): ([CRISIS_ANSWER, "utter_crisis_nobody"], WAITING),
         ("waiting_closed", "cancel_as_prefix"): (
             ["utter_wait_ack_closed", "utter_handover_ask_consent"],
             WAITING,
@@ -124,7 +128,7 @@ TABLE.update(
         ),
         ("waiting_callback", "text"): (["utter_wait_ack_callback"], WAITING),
         ("waiting_callback", "wait_question"): (["utter_wait_status_closed"], WAITING),
-        ("waiting_callback", "crisis"): (["utter_crisis", "utter_crisis_nobody"], WAITING),
+        ("waiting_callback", "crisis"): ([CRISIS_ANSWER, "utter_crisis_nobody"], WAITING),
         ("waiting_callback", "cancel_as_prefix"): (["utter_wait_ack_callback"], WAITING),
         ("waiting_callback", "keep_waiting"): (["utter_wait_status_closed"], WAITING),
         ("waiting_callback", "continue_chat"): (["utter_wait_status_closed"], WAITING),
@@ -142,7 +146,7 @@ TABLE.update(
         ("with_person", "text"): (PERSON, Status.WITH_HUMAN),
         ("with_person", "wait_question"): (PERSON, Status.WITH_HUMAN),
         ("with_person", "crisis"): (
-            ["utter_crisis", "utter_crisis_person_reads"],
+            [CRISIS_ANSWER, "utter_crisis_person_reads"],
             Status.WITH_HUMAN,
         ),
         ("with_person", "cancel"): (["utter_handover_stop_confirm"], Status.WITH_HUMAN),

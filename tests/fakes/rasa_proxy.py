@@ -20,6 +20,7 @@ class RasaProxy(LoopbackServer):
     target: str
     mode: str = "up"
     forwarded: int = 0
+    paths: list[str] = field(default_factory=list)  # the path of every forwarded request
     slow_texts: set[str] = field(default_factory=set)  # messages whose turn takes slow_seconds
     slow_seconds: float = 10.0
     _session: aiohttp.ClientSession | None = field(default=None, repr=False)
@@ -53,6 +54,7 @@ class RasaProxy(LoopbackServer):
             },
         ) as resp:
             self.forwarded += 1
+            self.paths.append(request.path)
             return web.Response(
                 body=await resp.read(), status=resp.status, content_type=resp.content_type
             )
