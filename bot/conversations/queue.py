@@ -15,6 +15,7 @@ import secrets
 import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -49,18 +50,22 @@ def _free(model: type[InboxItem] | type[OutboxItem], now: datetime):  # type: ig
     )
 
 
-async def claim_inbox(
-    factory: async_sessionmaker[AsyncSession], owner: str, *, limit: int, lease_seconds: float
-) -> list[Claim]:
-    """Claim up to ``limit`` due inbox items, each the oldest pending one of its resident."""
+async def _claim(
+    factory: async_sessionmaker[AsyncSession],
+    model: Any,  # InboxItem or OutboxItem: the same lease columns
+    owner: str,
+    *,
+    limit: int,
+    lease_seconds: float,
+) -> list[Any]:
+    """Lease up to ``limit`` due items of ``model``, each the oldest pending one of its line."""
     now = utcnow()
-    blocked = _blocked(InboxItem)
     query = (
-        select(InboxItem)
-        .where(_free(InboxItem, now), ~blocked)
-        .order_by(InboxItem.id)
+        select(model)
+        .where(_free(model, now), ~_blocked(model))
+        .order_by(model.id)
         .limit(limit)
-        .with_for_update(skip_locked=True, of=InboxItem)
+        .with_for_update(skip_locked=True, of=model)
     )
     until = now + timedelta(seconds=lease_seconds)
     async with factory() as session:
@@ -69,31 +74,25 @@ async def claim_inbox(
             item.lease_owner, item.lease_until = owner, until
             item.attempts += 1
         await session.commit()
-    return [Claim(item.id, item.sender_hash, until, item.attempts) for item in items]
+    return list(items)
+
+
+async def claim_inbox(
+    factory: async_sessionmaker[AsyncSession], owner: str, *, limit: int, lease_seconds: float
+) -> list[Claim]:
+    """Claim up to ``limit`` due inbox items, each the oldest pending one of its resident."""
+    items = await _claim(factory, InboxItem, owner, limit=limit, lease_seconds=lease_seconds)
+    return [Claim(item.id, item.sender_hash, item.lease_until, item.attempts) for item in items]
 
 
 async def claim_outbox(
     factory: async_sessionmaker[AsyncSession], owner: str, *, limit: int, lease_seconds: float
 ) -> list[Claim]:
     """Claim up to ``limit`` due outbox items, each the oldest pending one of its address."""
-    now = utcnow()
-    blocked = _blocked(OutboxItem)
-    query = (
-        select(OutboxItem)
-        .where(_free(OutboxItem, now), ~blocked)
-        .order_by(OutboxItem.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True, of=OutboxItem)
-    )
-    until = now + timedelta(seconds=lease_seconds)
-    async with factory() as session:
-        items = (await session.scalars(query)).all()
-        for item in items:
-            item.lease_owner, item.lease_until = owner, until
-            item.attempts += 1
-        await session.commit()
+    items = await _claim(factory, OutboxItem, owner, limit=limit, lease_seconds=lease_seconds)
     return [
-        Claim(item.id, f"{item.channel}:{item.address}", until, item.attempts) for item in items
+        Claim(item.id, f"{item.channel}:{item.address}", item.lease_until, item.attempts)
+        for item in items
     ]
 
 
