@@ -146,7 +146,11 @@ class Attending:
             and await self._crisis_answered_since(t, kind or "crisis", t.now - CRISIS_REPEAT)
         )
         if recent:
-            self._say(t, "utter_crisis_again")
+            if handover is not None and not await self._there(t):
+                back = self._service.back(t.team, t.now, t.channel)
+                self._say(t, "utter_crisis_again_closed", team=self._team_name(t), back=back)
+            else:
+                self._say(t, "utter_crisis_again")
         else:
             specific = f"utter_crisis_{kind}" if kind else ""
             self._say(t, specific if specific in self.texts.names() else "utter_crisis")
@@ -294,6 +298,9 @@ class Attending:
             self._say(t, "utter_wait_status", team=self._team_name(t), **line)
             return
         back = self._service.back(t.team, t.now, t.channel)
+        if handover.crisis_at is not None:  # nobody there now: the help of day and night first
+            self._say(t, "utter_wait_ack_crisis_closed", team=self._team_name(t), back=back)
+            return
         self._say(t, "utter_wait_status_closed", team=self._team_name(t), back=back)
 
     async def _acknowledge(self, t: Turn) -> None:
@@ -316,12 +323,14 @@ class Attending:
                 line = await self._service.line(t.session, handover, t.channel, t.now)
                 self._say(t, "utter_wait_ack", team=team, **line)
             return
-        if handover.contact_consent:
-            back = self._service.back(t.team, t.now, t.channel)
+        back = self._service.back(t.team, t.now, t.channel)
+        if handover.crisis_at is not None:  # nobody there now: the help of day and night first
+            self._say(t, "utter_wait_ack_crisis_closed", team=team, back=back)
+        elif handover.contact_consent:
             self._say(t, "utter_wait_ack_callback", team=team, back=back)
             return
-        back = self._service.back(t.team, t.now, t.channel)
-        self._say(t, "utter_wait_ack_closed", team=team, back=back)
+        else:
+            self._say(t, "utter_wait_ack_closed", team=team, back=back)
         if handover.contact_consent is None:
             self._say(t, "utter_handover_ask_consent")
 

@@ -23,7 +23,11 @@ TG_SECRET = "cluster-tg-secret"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark this folder's tests (the hook sees every collected item, not only ours)."""
+    here = Path(__file__).parent
     for item in items:
+        if here not in item.path.parents:
+            continue
         item.add_marker(pytest.mark.cluster)
         item.add_marker(pytest.mark.postgres)
         item.add_marker(pytest.mark.rasa)

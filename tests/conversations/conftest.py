@@ -71,6 +71,9 @@ def names_of(texts: list[str]) -> list[str]:
     for text in texts:
         found = [n for n in TEXTS.names() if is_response(text, n)]
         exact = [n for n in found if "{" not in str(TEXTS.variants(n)[0]["text"])]
+        # a template whose placeholder can swallow another's extra sentence also matches: the
+        # response with the most fixed text is the one that was said
+        found.sort(key=lambda n: -len(re.sub(r"\{[^}]*\}", "", str(TEXTS.variants(n)[0]["text"]))))
         out.append((exact or found or [text])[0])
     return out
 

@@ -53,6 +53,12 @@ async def after_crisis(gw: Gateway) -> Resident:
     return resident
 
 
+async def after_crisis_closed(gw: Gateway) -> Resident:
+    resident = await gw.waiting(municipality=CLOSED_CODE)
+    assert names_of(await resident.say(CRISIS)) == [CRISIS_ANSWER, "utter_crisis_nobody"]
+    return resident
+
+
 async def with_person(gw: Gateway) -> Resident:
     return await gw.with_person()
 
@@ -62,6 +68,7 @@ STATES: dict[str, Callable[[Gateway], Awaitable[Resident]]] = {
     "waiting_closed": waiting_closed,
     "waiting_callback": waiting_callback,
     "after_crisis": after_crisis,
+    "after_crisis_closed": after_crisis_closed,
     "with_person": with_person,
 }
 
@@ -96,7 +103,13 @@ COMMON_WAITING: dict[str, tuple[list[str] | None, Status]] = {
 # (state, kind) -> (answers, state afterwards); None = reaches the person
 TABLE: dict[tuple[str, str], tuple[list[str] | None, Status]] = {}
 for kind, cell in COMMON_WAITING.items():
-    for state in ("waiting_open", "waiting_closed", "waiting_callback", "after_crisis"):
+    for state in (
+        "waiting_open",
+        "waiting_closed",
+        "waiting_callback",
+        "after_crisis",
+        "after_crisis_closed",
+    ):
         TABLE[(state, kind)] = cell
 TABLE.update(
     {
@@ -140,6 +153,23 @@ TABLE.update(
         ("after_crisis", "keep_waiting"): (["utter_wait_keep"], WAITING),
         ("after_crisis", "continue_chat"): (["utter_wait_keep"], WAITING),
         ("after_crisis", "leave_message"): (
+            ["utter_wait_leave_message", "utter_handover_ask_consent"],
+            WAITING,
+        ),
+        # out of hours after the crisis answer: nobody reads now, the help of day and night first
+        ("after_crisis_closed", "text"): (
+            ["utter_wait_ack_crisis_closed", "utter_handover_ask_consent"],
+            WAITING,
+        ),
+        ("after_crisis_closed", "wait_question"): (["utter_wait_ack_crisis_closed"], WAITING),
+        ("after_crisis_closed", "crisis"): (["utter_crisis_again_closed"], WAITING),
+        ("after_crisis_closed", "cancel_as_prefix"): (
+            ["utter_wait_ack_crisis_closed", "utter_handover_ask_consent"],
+            WAITING,
+        ),
+        ("after_crisis_closed", "keep_waiting"): (["utter_wait_ack_crisis_closed"], WAITING),
+        ("after_crisis_closed", "continue_chat"): (["utter_wait_ack_crisis_closed"], WAITING),
+        ("after_crisis_closed", "leave_message"): (
             ["utter_wait_leave_message", "utter_handover_ask_consent"],
             WAITING,
         ),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import time
+from typing import NamedTuple
 
 import pyotp
 from aiohttp.test_utils import TestClient
@@ -24,9 +25,15 @@ def csrf_of(page: str) -> str:
     return match.group(1)
 
 
-async def enrol(client: TestClient, email: str) -> tuple[str, list[str]]:
+class Enrolment(NamedTuple):
+    key: str
+    codes: list[str]
+    code_used: str  # the code that proved the set-up (a 30-second step may have passed since)
+
+
+async def enrol(client: TestClient, email: str) -> Enrolment:
     """Log in with the password, read the secret off the set-up page, prove a code; return the
-    secret and the recovery codes shown."""
+    secret, the recovery codes shown and the code given."""
     assert await post_login(client, email) == "/console/mfa/enrol"
     assert (await client.get("/console/", allow_redirects=False)).status == 302  # not in yet
     page = await (await client.get("/console/mfa/enrol")).text()
@@ -34,14 +41,15 @@ async def enrol(client: TestClient, email: str) -> tuple[str, list[str]]:
     secret = re.search(r'<code id="secret" class="secret">([A-Z2-7 ]+)</code>', page)
     assert secret, page
     key = secret.group(1).replace(" ", "")
+    code = pyotp.TOTP(key).now()
     r = await client.post(
         "/console/mfa/enrol",
-        data={"csrf": csrf_of(page), "code": pyotp.TOTP(key).now()},
+        data={"csrf": csrf_of(page), "code": code},
         allow_redirects=False,
     )
     assert r.status == 200
     codes = re.findall(r"<li><code>([a-z0-9-]+)</code></li>", await r.text())
-    return key, codes
+    return Enrolment(key, codes, code)
 
 
 async def give_code(client: TestClient, code: str) -> str:
@@ -60,7 +68,7 @@ async def logout(client: TestClient) -> None:
 async def test_setting_up_and_logging_in_with_a_code(staff_app, db_url) -> None:  # type: ignore[no-untyped-def]
     await seed_staff(db_url)
     client = await staff_app(env="production")
-    key, codes = await enrol(client, COUNSELLOR)
+    key, codes, used = await enrol(client, COUNSELLOR)
     assert len(codes) == 10 and len(set(codes)) == 10
     assert (await client.get("/console/", allow_redirects=False)).status == 200
     assert await find_everywhere(db_url, codes) == []  # recovery codes are stored only hashed
@@ -69,7 +77,7 @@ async def test_setting_up_and_logging_in_with_a_code(staff_app, db_url) -> None:
     totp = pyotp.TOTP(key)
     assert await post_login(client, COUNSELLOR) == "/console/mfa"
     assert await give_code(client, "000000") == "/console/mfa?error=code"
-    used = totp.now()  # the code of the set-up step was used already: refused
+    # the code of the set-up step was used already: refused, also when its 30 s step is over
     assert await give_code(client, used) == "/console/mfa?error=code"
     following = totp.at(time.time() + 30)  # the next step's code (one step of drift is allowed)
     assert await give_code(client, following) == "/console/"
@@ -89,7 +97,7 @@ async def test_setting_up_and_logging_in_with_a_code(staff_app, db_url) -> None:
 async def test_a_recovery_code_works_once(staff_app, db_url) -> None:  # type: ignore[no-untyped-def]
     await seed_staff(db_url)
     client = await staff_app(env="production")
-    _key, codes = await enrol(client, COUNSELLOR)
+    codes = (await enrol(client, COUNSELLOR)).codes
     await logout(client)
     assert await post_login(client, COUNSELLOR) == "/console/mfa"
     assert await give_code(client, codes[3].upper().replace("-", " ")) == "/console/"
