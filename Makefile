@@ -97,8 +97,11 @@ test: env train validate test-rasa test-py
 test-rasa: env train
 	PYTHONPATH=$(CURDIR) $(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/core --quiet
 
+# Two test processes (the machines have 2 cores; the suite is CPU-bound). Each starts its own
+# Rasa stack; the cluster tests stay together on one worker (they share their two replicas).
+TEST_WORKERS ?= 2
 test-py: env train
-	$(PYTHON) -m pytest
+	$(PYTHON) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # --- benchmarks -------------------------------------------------------------------------------
 bench-nlu: env train

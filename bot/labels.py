@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
+from bot.yamlfile import read_yaml
 
 LABEL_FILE = Path(__file__).resolve().parent / "labels.nl.yml"
 
@@ -38,7 +38,7 @@ class Labels:
     @classmethod
     def load(cls, path: Path = LABEL_FILE) -> Labels:
         """Read the label file."""
-        return cls(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+        return cls(read_yaml(path) or {})
 
     def keys(self) -> list[str]:
         """Every label key."""

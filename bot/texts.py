@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from bot.yamlfile import read_yaml
 
 DOMAIN_DIR = Path(__file__).resolve().parent.parent / "domain"
 
@@ -50,7 +50,7 @@ class TextCatalog:
         files = sorted(domain_dir.rglob("*.yml")) if domain_dir.is_dir() else [domain_dir]
         responses: dict[str, list[Mapping[str, Any]]] = {}
         for path in files:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = read_yaml(path) or {}
             responses.update(data.get("responses") or {})
         return cls(responses)
 

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.analytics.review import EXPORT_INTENTS, ReviewError, reviewed_for_export
 from bot.analytics.tables import UnansweredQuestion
 from bot.storage.base import utcnow
+from bot.yamlfile import parse_yaml, read_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = ROOT / "nlu_data" / "reviewed"
@@ -92,7 +93,7 @@ def existing_examples(data_dir: Path) -> dict[str, set[str]]:
     found: dict[str, set[str]] = defaultdict(set)
     for path in sorted(data_dir.rglob("*.yml")) + sorted(data_dir.rglob("*.yaml")):
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = read_yaml(path) or {}
         except yaml.YAMLError:
             continue
         for item in (data.get("nlu") if isinstance(data, dict) else None) or []:
@@ -115,7 +116,7 @@ def domain_intents(domain_dir: Path) -> set[str]:
     """Every intent the domain declares."""
     intents: set[str] = set()
     for path in sorted(domain_dir.rglob("*.yml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = read_yaml(path) or {}
         for intent in data.get("intents") or []:
             intents.add(intent if isinstance(intent, str) else next(iter(intent)))
     return intents
@@ -212,7 +213,7 @@ def _target(out_dir: Path, day: date) -> Path:
 def write(result: ExportResult, out_dir: Path, day: date) -> Path:
     """Write the file (never over an earlier one) and check that it reads back the same."""
     text = render(result, day)
-    parsed = yaml.safe_load(text)
+    parsed = parse_yaml(text)
     back = {
         item["intent"]: [line[2:] for line in item["examples"].splitlines()]
         for item in parsed["nlu"]

@@ -10,7 +10,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +17,7 @@ from bot.directory import DATA_DIR, rules
 from bot.directory.files import FIELDS, DirectoryFile, parse_directory_file
 from bot.directory.resolver import COMMON_ALIASES, Resolver
 from bot.directory.tables import HelpService, Municipality, PostcodeArea
+from bot.yamlfile import read_yaml
 
 logger = logging.getLogger(__name__)
 TIERS = {"municipality": 0, "regional": 1, "national": 2}
@@ -87,7 +87,7 @@ async def import_reference(session: AsyncSession, data_dir: Path = DATA_DIR) -> 
             session.add(area)
             pcs += 1
     await session.flush()
-    numbers = yaml.safe_load((data_dir / "municipal_numbers.yml").read_text(encoding="utf-8"))
+    numbers = read_yaml(data_dir / "municipal_numbers.yml")
     for row in numbers.get("numbers") or []:
         muni = existing[row["municipality"]]
         muni.phone, muni.phone_source = str(row["phone"]), row["source"]

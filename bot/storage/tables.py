@@ -13,6 +13,7 @@ TABLE_MODULES = [
     "bot.analytics.tables",
     "bot.directory.tables",
     "bot.conversations.tables",
+    "bot.conversations.team_rules",
     "bot.staff.tables",
     "bot.console.tables",
     "bot.dashboard.tables",

@@ -17,12 +17,16 @@ from dataclasses import dataclass, field
 
 import aiohttp
 import asyncpg
+import pytest
 from sqlalchemy import func, select
 
 from bot.conversations.tables import ChannelIdentity, Conversation, InboxItem, Message, OutboxItem
 from bot.storage.db import open_database
 from tests.cluster.conftest import TG_SECRET
 from tests.support.gateways import GatewayProcess
+
+# one worker runs every cluster test: they share the session's two Rasa replicas
+pytestmark = pytest.mark.xdist_group("cluster")
 
 # five turns of a resident, in the words people use (written for these tests)
 CONVERSATIONS = [

@@ -13,6 +13,7 @@ from collections import Counter
 
 import aiohttp
 import asyncpg
+import pytest
 from sqlalchemy import func, select
 
 from bot.conversations.tables import InboxItem, OutboxItem
@@ -22,6 +23,9 @@ from tests.cluster.conftest import TG_SECRET
 from tests.cluster.test_cluster import tg_update, transcripts
 from tests.support.gateways import GatewayProcess, gateway_env
 from tests.support.private_services import PrivatePostgres, PrivateRedis
+
+# one worker runs every cluster test: they share the session's two Rasa replicas
+pytestmark = pytest.mark.xdist_group("cluster")
 
 
 async def readyz(http: aiohttp.ClientSession, gateway: GatewayProcess) -> int:

@@ -2,11 +2,20 @@
 
 PostgreSQL runs at 127.0.0.1:5432 with trust auth (see DEVELOPERS.md). Each call makes a database
 with a unique name, so parallel test runs never collide, and drops it afterwards.
+
+The real migrations run once per test process and backend, into a template; every migrated
+database after that is a copy of it (SQLite's backup API, PostgreSQL's ``CREATE DATABASE …
+TEMPLATE``): the same schema, without running Alembic a thousand times. Tests of the
+migrations themselves ask for ``migrated=False`` and run them.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
+import sqlite3
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,25 +55,67 @@ def postgres_available() -> bool:
     return asyncio.run(probe())
 
 
+_templates: dict[str, str] = {}
+
+
+def _sqlite_template() -> str:
+    """Path of this process's migrated SQLite template (made on first use)."""
+    if "sqlite" not in _templates:
+        folder = Path(tempfile.mkdtemp(prefix="geldhulp-template-"))
+        path = folder / "template.db"
+        migrate.upgrade(f"sqlite+aiosqlite:///{path}")
+        _templates["sqlite"] = str(path)
+    return _templates["sqlite"]
+
+
+def _copy_sqlite(target: Path) -> None:
+    source = sqlite3.connect(_sqlite_template())
+    copy = sqlite3.connect(target)
+    try:
+        source.backup(copy)
+    finally:
+        copy.close()
+        source.close()
+
+
+def _pg_template() -> str:
+    """Name of this process's migrated PostgreSQL template database (made on first use)."""
+    import asyncio
+
+    if "postgres" not in _templates:
+        name = f"geldhulp_tpl_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        asyncio.run(_pg_exec(f'CREATE DATABASE "{name}"'))
+        atexit.register(_drop_pg_template, name)
+        migrate.upgrade(f"{_pg_base().replace('postgresql://', 'postgresql+asyncpg://')}/{name}")
+        _templates["postgres"] = name
+    return _templates["postgres"]
+
+
+def _drop_pg_template(name: str) -> None:
+    import asyncio
+
+    with contextlib.suppress(OSError, asyncpg.PostgresError):  # the server may be gone already
+        asyncio.run(_pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 @contextmanager
 def fresh_database(backend: str, tmp_path: Path, *, migrated: bool = True) -> Iterator[str]:
     """Yield the SQLAlchemy async URL of a new, empty (and by default migrated) database."""
     import asyncio
 
     if backend == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / f'geldhulp-{uuid.uuid4().hex[:8]}.db'}"
+        path = tmp_path / f"geldhulp-{uuid.uuid4().hex[:8]}.db"
         if migrated:
-            migrate.upgrade(url)
-        yield url
+            _copy_sqlite(path)
+        yield f"sqlite+aiosqlite:///{path}"
         return
     if backend != "postgres":
         raise ValueError(backend)
     name = f"geldhulp_t_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_pg_exec(f'CREATE DATABASE "{name}"'))
+    template = f' TEMPLATE "{_pg_template()}"' if migrated else ""
+    asyncio.run(_pg_exec(f'CREATE DATABASE "{name}"{template}'))
     url = f"{_pg_base().replace('postgresql://', 'postgresql+asyncpg://')}/{name}"
     try:
-        if migrated:
-            migrate.upgrade(url)
         yield url
     finally:
         asyncio.run(_pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
