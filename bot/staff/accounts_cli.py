@@ -25,6 +25,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversations.team_rules import all_rules, set_rules
@@ -208,6 +209,10 @@ async def _disable(session: AsyncSession, args: argparse.Namespace, origin: str)
     ]
 
 
+RACED = (
+    "this account or team was made at the same moment by another command; nothing was changed"
+    " (staff user list and staff team list show what is there)"
+)
 Step = Callable[[AsyncSession, argparse.Namespace, str], Awaitable[list[str]]]
 STEPS: dict[tuple[str, str], Step] = {
     ("team", "add"): _team_add,
@@ -225,11 +230,18 @@ async def _run(url: str, step: Step, args: argparse.Namespace) -> int:
     async with open_database(url) as (_engine, factory), factory() as session:
         try:
             lines = await step(session, args, origin)
+            await session.commit()  # before a password is shown: it works once it is printed
         except accounts.AccountError as exc:
             await session.commit()  # the refusal's audit entry, nothing else
             print(f"refused: {exc}", file=sys.stderr)
             return 1
-        await session.commit()  # before a password is shown: it works once it is printed
+        except IntegrityError:  # the same e-mail or team, made at this moment by someone else
+            await session.rollback()
+            action = f"{'team' if args.thing == 'team' else 'staff'}.{args.action}"
+            audit(session, actor_id=None, action=action, result="refused", origin=origin)
+            await session.commit()  # the refusal is on record, as every other refusal
+            print(f"refused: {RACED}", file=sys.stderr)
+            return 1
     print("\n".join(lines))
     return 0
 

@@ -341,3 +341,46 @@ def test_hours_read_back_for_display() -> None:
     assert format_hours({}) == "closed"
     week = parse_hours("mon-fri 09:00-12:00 13:00-17:00; sat 10:00-12:00")
     assert format_hours(week) == "mon-fri 09:00-12:00 13:00-17:00; sat 10:00-12:00"
+
+
+async def test_the_same_account_added_at_once_by_several_commands(db_url) -> None:  # type: ignore[no-untyped-def]
+    """Operators racing: one account is made, every other command is refused in one line (no
+    traceback), whether its check came first or the database's unique e-mail caught it."""
+    team_id, _password = await add_team_and_counsellor(db_url)
+    email = "sam.jansen@zwolle.example"
+    ran = await asyncio.gather(
+        *(
+            geldhulp(
+                db_url,
+                "staff",
+                "user",
+                "add",
+                "--email",
+                email,
+                "--name",
+                "Sam",
+                "--role",
+                "counsellor",
+                "--team",
+                str(team_id),
+            )  # fmt: skip
+            for _ in range(4)
+        )
+    )
+    made = [r for r in ran if r.code == 0]
+    assert len(made) == 1, ran
+    for r in ran:
+        if r.code != 0:
+            assert r.code == 1 and r.err.startswith("refused: ") and "Traceback" not in r.err, r
+            assert "one-time password" not in r.out
+    async with open_database(db_url) as (_e, factory), factory() as s:
+        emails = (await s.scalars(select(StaffUser.email).order_by(StaffUser.email))).all()
+        refusals = (
+            await s.scalars(
+                select(AuditEntry.result).where(
+                    AuditEntry.action == "staff.add", AuditEntry.result == "refused"
+                )
+            )
+        ).all()
+    assert emails == [EMAIL, email]
+    assert len(refusals) == len(ran) - 1  # every refused command is on record
