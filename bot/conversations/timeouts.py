@@ -6,6 +6,8 @@
 - A chat with a person where the resident's message has waited `silence_minutes` for an
   answer: the chat goes back to the team's queue (a `reoffered` alert) and the resident hears
   that a colleague takes over.
+- A chat with a person whose account was disabled (`geldhulp staff user disable`): the same, at
+  once, whether or not the resident is waiting for an answer.
 
 Each change is a conditional update, so two gateways running the loop never do it twice.
 """
@@ -25,7 +27,7 @@ from bot.conversations.assignment import is_open, next_opening
 from bot.conversations.states import Status
 from bot.conversations.tables import Conversation, Handover, Message
 from bot.conversations.team_rules import Rules, all_rules
-from bot.staff import Team, raise_alert
+from bot.staff import StaffUser, Team, is_disabled, raise_alert
 from bot.storage.base import utcnow
 
 if TYPE_CHECKING:
@@ -83,12 +85,16 @@ class Timeouts:
             if conv.status == Status.WAITING_FOR_HUMAN and handover.assigned_to is None:
                 if await self._overdue(session, conv, handover, team, rule, now):
                     report.overdue += 1
-            elif (
-                conv.status == Status.WITH_HUMAN
-                and handover.assigned_to is not None
-                and await self._silent(session, conv, handover, team, rule, now)
-            ):
-                report.reoffered += 1
+            elif conv.status == Status.WITH_HUMAN and handover.assigned_to is not None:
+                person = await self.service.assignee(session, handover)
+                if person is not None and is_disabled(person):
+                    why = "person disabled"
+                elif await self._silent(session, conv, handover, rule, now):
+                    why = "person silent"
+                else:
+                    continue
+                if await self._reoffer(session, conv, handover, team, person, now, why):
+                    report.reoffered += 1
         return report
 
     async def _overdue(
@@ -142,10 +148,10 @@ class Timeouts:
         session: AsyncSession,
         conv: Conversation,
         handover: Handover,
-        team: Team,
         rule: Rules,
         now: datetime,
     ) -> bool:
+        """The resident's last message has waited `silence_minutes` for the person's answer."""
         last_resident = await session.scalar(
             select(func.max(Message.created_at)).where(
                 Message.conversation_id == conv.id, Message.sender_type == "contact"
@@ -159,10 +165,20 @@ class Timeouts:
         if last_resident is None or (last_person is not None and last_person >= last_resident):
             return False
         since = max(last_resident, handover.assigned_at or last_resident)
-        if now - since < timedelta(minutes=rule.silence_minutes):
-            return False
+        return now - since >= timedelta(minutes=rule.silence_minutes)
+
+    async def _reoffer(
+        self,
+        session: AsyncSession,
+        conv: Conversation,
+        handover: Handover,
+        team: Team,
+        person: StaffUser | None,
+        now: datetime,
+        why: str,
+    ) -> bool:
+        """Back to the team's queue, once even when two gateways sweep; the resident hears it."""
         person_id = handover.assigned_to
-        person = await self.service.assignee(session, handover)
         won = await session.execute(
             update(Handover)
             .where(Handover.id == handover.id, Handover.assigned_to == person_id)
@@ -173,7 +189,7 @@ class Timeouts:
             return False
         handover.assigned_to, handover.assigned_at, handover.reoffered_at = None, None, now
         handover.seen_message_id = None
-        store.move(session, conv, Status.WAITING_FOR_HUMAN, "system", "person silent")
+        store.move(session, conv, Status.WAITING_FOR_HUMAN, "system", why)
         await raise_alert(session, kind="reoffered", audience="team", team_id=team.id, ref=conv.id)
         await record_event(
             session,

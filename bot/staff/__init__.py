@@ -6,6 +6,7 @@ The console and the dashboard import from this package only.
 
 from __future__ import annotations
 
+from bot.staff.accounts import is_disabled
 from bot.staff.alerts import mark_seen, open_alerts, raise_alert
 from bot.staff.audit import record as audit
 from bot.staff.auth import (
@@ -49,6 +50,7 @@ __all__ = [
     "audit",
     "current_user",
     "hash_password",
+    "is_disabled",
     "login",
     "logout",
     "mark_seen",

@@ -205,6 +205,12 @@ def disabled_hash() -> str:
     return f"{DISABLED_PREFIX}{secrets.token_hex(16)}${'0' * 64}"
 
 
+def is_disabled(user: StaffUser) -> bool:
+    """The account was disabled (`disable`): it cannot log in, and its open chats go back to the
+    team's queue."""
+    return user.password_hash.startswith(DISABLED_PREFIX)
+
+
 def _account(user: StaffUser) -> Account:
     return Account(
         id=user.id,
@@ -214,7 +220,7 @@ def _account(user: StaffUser) -> Account:
         team_id=user.team_id,
         max_chats=user.max_chats,
         mfa_set_up=user.totp_enrolled_at is not None,
-        disabled=user.password_hash.startswith(DISABLED_PREFIX),
+        disabled=is_disabled(user),
         demo=bool(user.demo),
     )
 
@@ -400,7 +406,8 @@ async def reset_mfa(session: AsyncSession, *, email: str, origin: str) -> None:
 
 async def disable(session: AsyncSession, *, email: str, origin: str) -> None:
     """The account can no longer log in (unusable password hash) and is logged out everywhere;
-    it is set to offline, so no new chats go to it.
+    it is set to offline, so no new chats go to it, and its open chats go back to the team's
+    queue at the next round of `bot.conversations.timeouts` (the resident is told).
 
     Raises:
         AccountError: no such account.

@@ -204,8 +204,9 @@ async def _reset_mfa(session: AsyncSession, args: argparse.Namespace, origin: st
 async def _disable(session: AsyncSession, args: argparse.Namespace, origin: str) -> list[str]:
     await accounts.disable(session, email=args.email, origin=origin)
     return [
-        f"{args.email.strip().lower()} is disabled: it can no longer log in and its sessions are"
-        " ended (staff user reset-password lets it in again)"
+        f"{args.email.strip().lower()} is disabled: it can no longer log in, its sessions are"
+        " ended and its open chats go back to its team's queue within a minute"
+        " (staff user reset-password lets it in again)"
     ]
 
 

@@ -12,7 +12,7 @@ from bot import keys
 from bot.conversations.states import Status
 from bot.conversations.tables import Conversation, Handover, Message
 from bot.conversations.team_rules import set_rules
-from bot.staff import StaffAlert, StaffUser
+from bot.staff import StaffAlert, StaffUser, accounts
 from bot.storage.base import utcnow
 from bot.storage.db import open_database
 from tests.conversations.conftest import (
@@ -149,3 +149,33 @@ async def test_a_person_who_answered_is_not_silent(own_gw: Gateway) -> None:
         await resident.service.say(s, conv, staff, "Ik kijk even mee.")
         await s.commit()
     assert not (await own_gw.client.app[keys.EXTRA]["timeouts"].run_once(own_gw.factory)).reoffered
+
+
+async def test_a_disabled_person_s_chats_go_back_to_the_team_at_once(own_gw: Gateway) -> None:
+    """An operator disables an account while it has a chat: the resident is not left with
+    someone who can no longer log in; the next round offers the chat to the team again."""
+    resident = await own_gw.with_person()
+    await resident.say("dank je, ik wacht even op je antwoord")
+    timeouts = own_gw.client.app[keys.EXTRA]["timeouts"]
+    assert not (await timeouts.run_once(own_gw.factory)).reoffered  # not silent yet, not disabled
+    async with own_gw.factory() as s:
+        await accounts.disable(s, email="sanne@test.geldhulp.nl", origin="cli:test")
+        await s.commit()
+    report = await timeouts.run_once(own_gw.factory)
+    assert report.reoffered == 1
+    own_gw.client.app[keys.OUTBOX].wake.set()
+    await resident.settle()
+    assert names_of(resident.received())[-1] == "utter_handover_reoffered"
+    handover = await resident.handover()
+    assert handover.assigned_to is None and handover.ended_at is None
+    assert (await resident.conversation()).status == Status.WAITING_FOR_HUMAN
+    async with own_gw.factory() as s:
+        kinds = (
+            await s.scalars(
+                select(StaffAlert.kind).where(StaffAlert.ref == resident.conversation_id)
+            )
+        ).all()
+    assert list(kinds) == ["reoffered"]
+    assert not (await timeouts.run_once(own_gw.factory)).reoffered  # once
+    await own_gw.take(resident, "ahmed@test.geldhulp.nl")
+    assert (await resident.conversation()).status == Status.WITH_HUMAN
