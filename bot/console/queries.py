@@ -16,6 +16,7 @@ from bot.conversations.assignment import is_open
 from bot.conversations.tables import Conversation, Handover, Message
 from bot.conversations.waiting import queue_order
 from bot.staff import CHAT_ROLES, StaffUser, Team, User, open_alerts
+from bot.staff.access import needs_reason
 from bot.storage.base import utcnow
 
 
@@ -128,9 +129,10 @@ async def team_presence(
 
 
 async def load_by_id(
-    session: AsyncSession, user: User, conversation_id: str
+    session: AsyncSession, user: User, conversation_id: str, *, reason: bool = True
 ) -> tuple[Conversation, Handover | None] | None:
-    """A conversation and its latest handover, or None when missing or not this user's team."""
+    """A conversation and its latest handover, or None when missing, not this user's team, or
+    (an admin outside their own team) no reason given yet: `reason_gate` asks for it."""
     conv = await session.get(Conversation, conversation_id)
     if conv is None:
         return None
@@ -141,6 +143,10 @@ async def load_by_id(
         .limit(1)
     )
     if not visible(user, handover):
+        return None
+    if reason and await needs_reason(
+        session, user, conv.id, handover.team_id if handover else None
+    ):
         return None
     return conv, handover
 

@@ -19,6 +19,7 @@ from bot import keys
 from bot.console import present
 from bot.console.live import live
 from bot.console.login_views import setup_login_routes
+from bot.console.mfa_views import reason_gate
 from bot.console.queries import conversation_view, load_by_id, queue_data
 from bot.console.rendering import render
 from bot.console.tables import QuickReply
@@ -85,13 +86,14 @@ async def queue_json(request: web.Request) -> web.Response:
 
 
 async def load(
-    request: web.Request, user: User, session: AsyncSession
+    request: web.Request, user: User, session: AsyncSession, *, reason: bool = True
 ) -> tuple[Conversation, Handover | None]:
-    """The conversation of the URL and its latest handover, if this user may see it."""
+    """The conversation of the URL and its latest handover, if this user may see it (an admin
+    outside their own team: once they gave a reason, see `reason_gate`)."""
     conv = await session.get(Conversation, request.match_info["id"])
     if conv is None:
         raise web.HTTPNotFound(text=present.L("console.errors.not_found"))
-    found = await load_by_id(session, user, conv.id)
+    found = await load_by_id(session, user, conv.id, reason=reason)
     if found is None:
         raise web.HTTPForbidden(text=present.L("console.errors.forbidden"))
     return found
@@ -102,6 +104,11 @@ async def conversation_page(request: web.Request) -> web.Response:
     """GET /console/c/{id}: summary, transcript, notes; the opening is audited."""
     user = await current_user(request)
     assert user is not None
+    async with request.config_dict[keys.DB]() as session:
+        conv, handover = await load(request, user, session, reason=False)
+    gate = await reason_gate(request, user, conv.id, handover.team_id if handover else None)
+    if gate is not None:  # an admin outside their team: the reason first (kept and audited)
+        return gate
     async with request.config_dict[keys.DB]() as session:
         conv, handover = await load(request, user, session)
         audit(

@@ -73,6 +73,7 @@ async def test_who_reads_this_gets_an_honest_answer(chat: Conversation) -> None:
     replies = await chat.say("wie leest dit mee")
     answer = texts(replies)
     assert "computerprogramma" in answer and "Belastingdienst" in answer
+    assert "We bewaren het gesprek 90 dagen." in answer  # the retention the purge applies
     assert "/choose_counsellor" in payloads(replies)  # a person is offered, not forced
     assert custom(replies, "handover") is None
 
