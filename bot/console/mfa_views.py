@@ -284,7 +284,7 @@ async def reason_gate(
         if not await needs_reason(session, user, conversation_id, team_id):
             return None
     if request.method != "GET":
-        raise web.HTTPForbidden(text="give a reason to open this conversation first")
+        raise web.HTTPForbidden(text=labels().label("mfa.reason_first"))
     return render(
         "mfa_reason.html",
         labels=labels(),
