@@ -36,6 +36,12 @@ async def push_back(gw: Gateway, conversation_id: str, minutes: int) -> None:
         await s.commit()
 
 
+async def alert_kinds(session, conversation_id: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The kinds of the staff alerts raised about this conversation."""
+    rows = await session.scalars(select(StaffAlert.kind).where(StaffAlert.ref == conversation_id))
+    return list(rows.all())
+
+
 async def test_nobody_takes_it_in_time_the_resident_is_told_and_the_lead_sees_it(
     db_url, fakes
 ) -> None:  # type: ignore[no-untyped-def]
@@ -120,11 +126,7 @@ async def test_a_silent_person_s_chat_is_offered_to_the_team_again(own_gw: Gatew
     assert handover.assigned_to is None and handover.reoffered_at is not None
     assert (await resident.conversation()).status == Status.WAITING_FOR_HUMAN
     async with own_gw.factory() as s:
-        kinds = (
-            await s.scalars(
-                select(StaffAlert.kind).where(StaffAlert.ref == resident.conversation_id)
-            )
-        ).all()
+        kinds = await alert_kinds(s, resident.conversation_id)
         ahmed = await s.scalar(select(StaffUser).where(StaffUser.email == "ahmed@test.geldhulp.nl"))
     assert list(kinds) == ["reoffered"]
     # a colleague takes it; the story is still there
@@ -170,11 +172,7 @@ async def test_a_disabled_person_s_chats_go_back_to_the_team_at_once(own_gw: Gat
     assert handover.assigned_to is None and handover.ended_at is None
     assert (await resident.conversation()).status == Status.WAITING_FOR_HUMAN
     async with own_gw.factory() as s:
-        kinds = (
-            await s.scalars(
-                select(StaffAlert.kind).where(StaffAlert.ref == resident.conversation_id)
-            )
-        ).all()
+        kinds = await alert_kinds(s, resident.conversation_id)
     assert list(kinds) == ["reoffered"]
     assert not (await timeouts.run_once(own_gw.factory)).reoffered  # once
     await own_gw.take(resident, "ahmed@test.geldhulp.nl")
