@@ -61,13 +61,23 @@ def conversation_language(tracker: Tracker) -> str:
 
 
 def chosen_language(tracker: Tracker) -> str | None:
-    """The language of a `/switch_language{"language": ..}` message, if that is what it is."""
-    if latest_intent(tracker) != SWITCH_INTENT:
+    """The language the resident asks for: a `/switch_language{"language": ..}` button, a
+    language name typed alone ("Türkçe"), or one named in a request ("kun je Turks praten?").
+
+    In a request (choose_language) Dutch is passed over: "I don't speak Dutch" asks for
+    another language, never for Dutch.
+    """
+    intent = latest_intent(tracker)
+    if intent not in (SWITCH_INTENT, CHOOSE_INTENT):
         return None
-    for entity in (tracker.latest_message or {}).get("entities") or []:
-        if entity.get("entity") == ENTITY and entity.get("value") in LANGUAGES:
-            return str(entity["value"])
-    return None
+    named = [
+        str(e["value"])
+        for e in (tracker.latest_message or {}).get("entities") or []
+        if e.get("entity") == ENTITY and e.get("value") in LANGUAGES
+    ]
+    if intent == CHOOSE_INTENT:
+        named = [code for code in named if code != DUTCH]
+    return named[0] if named else None
 
 
 def clear_language(tracker: Tracker) -> str | None:
@@ -166,6 +176,15 @@ class ActionChooseLanguage(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        wanted = chosen_language(tracker)
+        if wanted is not None:
+            # "kun je Turks praten?": action_language already switched, or found it off here
+            if tracker.get_slot(SLOT_NOTICE_KIND) == NOTICE_OFF:
+                dispatcher.utter_message(response="utter_language_off")
+                return [SlotSet(SLOT_NOTICE, False)]
+            if conversation_language(tracker) == wanted:
+                dispatcher.utter_message(response="utter_language_switched")
+                return []
         allowed = allowed_languages(tracker)
         if allowed >= set(LANGUAGES):
             dispatcher.utter_message(response="utter_choose_language")
