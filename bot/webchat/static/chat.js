@@ -13,6 +13,33 @@
   // same id (stored once, whatever happens), waiting longer each time
   var sent = {}, sentIds = [];
   try { token = window.localStorage.getItem("geldhulp-token"); } catch (e) { token = null; }
+  var languageButton = document.getElementById("language");
+  var ARABIC = /[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]/g;
+  var CYRILLIC = /[\u0400-\u04FF]/g;
+  var LETTER = /[A-Za-z\u00C0-\u024F\u0400-\u04FF\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]/g;
+
+  // The language a text is written in, as far as its letters tell: "ar" (Arabic letters),
+  // "uk" (Cyrillic), or null (Latin letters: Dutch, English, Turkish or Polish look alike).
+  function scriptLanguage(text) {
+    var letters = (text.match(LETTER) || []).length;
+    if (!letters) { return null; }
+    if ((text.match(ARABIC) || []).length * 2 > letters) { return "ar"; }
+    if ((text.match(CYRILLIC) || []).length * 2 > letters) { return "uk"; }
+    return null;
+  }
+
+  // The page follows the assistant's language: right-to-left for Arabic. Each bubble has
+  // dir="auto", so a Dutch bubble stays left-to-right on an Arabic page and the other way round.
+  function setPageLanguage(lang) {
+    var root = document.documentElement;
+    root.dir = lang === "ar" ? "rtl" : "ltr";
+    root.lang = lang || "nl";
+  }
+
+  function payloadLanguage(payload) {
+    var found = /^\/switch_language\{"language":"([a-z]{2})"\}$/.exec(payload || "");
+    return found ? found[1] : null;
+  }
 
   function authorLabel(from, author) {  // every message says who wrote it, seen and heard
     if (from === "me") { return TEXT.you; }
@@ -24,6 +51,15 @@
     var kind = from === "me" ? "me" : (author && author.name) || from === "person" ? "person" : "bot";
     var div = document.createElement("div");
     div.className = "msg msg--" + kind;
+    div.dir = "auto";
+    var lang = scriptLanguage(text || "");
+    if (lang) { div.lang = lang; }
+    if (from !== "me" && text) {
+      // Latin letters keep a chosen Latin-letter language (tr, pl, en); after Arabic or
+      // Ukrainian they mean the assistant writes Dutch again
+      var keep = document.documentElement.lang;
+      setPageLanguage(lang || (keep === "ar" || keep === "uk" ? "nl" : keep));
+    }
     var who = document.createElement("span");
     who.className = "who";
     who.textContent = authorLabel(from, author) + ": ";
@@ -37,10 +73,12 @@
     if (buttons && buttons.length) {
       var row = document.createElement("div");
       row.className = "choices";
+      row.dir = "auto";
       buttons.forEach(function (b) {
         var btn = document.createElement("button");
         btn.type = "button";
         btn.textContent = b.title;
+        btn.dir = "auto";
         btn.addEventListener("click", function () { send(b.title, b.payload); });
         row.appendChild(btn);
       });
@@ -61,6 +99,8 @@
     if (sentIds.length > 50) { delete sent[sentIds.shift()]; }
     ws.send(JSON.stringify(message));
     add("me", text);
+    var chosen = payloadLanguage(payload);
+    if (chosen) { setPageLanguage(chosen); }
   }
 
   function notStored(id) {
@@ -99,6 +139,12 @@
       }
     };
     ws.onclose = function () { status.textContent = TEXT.offline; setTimeout(connect, retry); retry = Math.min(retry * 2, 15000); };
+  }
+
+  // the language menu in the header: the same choice as typing "taal" (the assistant answers
+  // with the languages switched on here)
+  if (languageButton) {
+    languageButton.addEventListener("click", function () { send(languageButton.textContent, languageButton.dataset.payload); });
   }
 
   form.addEventListener("submit", function (event) {
