@@ -16,7 +16,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.texts import TextCatalog, pick_variant
 
@@ -90,7 +89,9 @@ def test_render_picks_the_language_and_the_channel() -> None:
     turkish_wa = CATALOG.render("utter_disclosure", channel="whatsapp", language="tr")
     assert dutch.text.startswith("Je praat met een computerprogramma")
     assert "BSN" in dutch.text
-    assert turkish_web.text.startswith("Bir bilgisayar programıyla") and "BSN" not in turkish_web.text
+    assert (
+        turkish_web.text.startswith("Bir bilgisayar programıyla") and "BSN" not in turkish_web.text
+    )
     assert turkish_wa.text.startswith("Bir bilgisayar programıyla") and "BSN" in turkish_wa.text
     polish = CATALOG.render("utter_offer_options", language="pl")
     assert polish.buttons[0] == ("Pomoc w pobliżu", "/find_local_help")
