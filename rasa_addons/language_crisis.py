@@ -71,14 +71,28 @@ def _compiled() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
     )
 
 
-def find_crisis(text: str | None) -> tuple[str, str] | None:
-    """(language, kind) of the first crisis pattern ``text`` matches, or None."""
+# their letters cannot occur in Dutch: always screened. The Latin-letter languages only when the
+# message is in that language, so a Dutch question ("is dit een suicide-lijn?") stays the safety
+# rules' call (they keep general questions about suicide at the gentle tier).
+ALWAYS = frozenset({"uk", "ar"})
+
+
+def find_crisis(text: str | None, language: str = "") -> tuple[str, str] | None:
+    """(language, kind) of the first crisis pattern ``text`` matches, or None.
+
+    Args:
+        text: the message.
+        language: the message's language (rasa_addons.language_id); patterns of English,
+            Turkish and Polish apply only when it is that language.
+    """
     if not text:
         return None
     lowered = text.lower().replace("’", "'")
-    for language, kind, pattern in _compiled():
+    for pattern_language, kind, pattern in _compiled():
+        if pattern_language not in ALWAYS and pattern_language != language:
+            continue
         for match in pattern.finditer(lowered):
             before = lowered[max(0, match.start() - NEGATION_WINDOW) : match.start()]
             if not NEGATION_BEFORE.search(before):
-                return language, kind
+                return pattern_language, kind
     return None

@@ -66,7 +66,7 @@ class LanguageGuard(GraphComponent):
             message.set(DETECTION, found.as_dict(), add_to_output=True)
             if text.lstrip().startswith("/") or _is_crisis_certain(message):
                 continue
-            crisis = find_crisis(text)
+            crisis = find_crisis(text, found.language)
             if crisis is None:
                 continue
             _language, kind = crisis
