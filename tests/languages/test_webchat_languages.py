@@ -232,7 +232,7 @@ async def test_arabic_is_shown_right_to_left(gateway) -> None:  # type: ignore[n
             " return {left: m.left, right: m.right, width: document.documentElement.clientWidth}; }"
         )
         assert page_dir == "rtl" and page_lang == "ar"
-        assert bubble == {"dir": "rtl", "attr": "auto"}
+        assert bubble == {"dir": "rtl", "attr": "rtl"}
         # mirrored: the resident's own bubble sits on the left in a right-to-left page
         assert mine["left"] < mine["width"] - mine["right"]
         await page.screenshot(path=str(ARTIFACTS / "webchat-arabic.png"), full_page=True)

@@ -28,8 +28,8 @@
     return null;
   }
 
-  // The page follows the assistant's language: right-to-left for Arabic. Each bubble has
-  // dir="auto", so a Dutch bubble stays left-to-right on an Arabic page and the other way round.
+  // The page follows the assistant's language: right-to-left for Arabic. Each bubble has its
+  // own dir, so a Dutch bubble stays left-to-right on an Arabic page and the other way round.
   function setPageLanguage(lang) {
     var root = document.documentElement;
     root.dir = lang === "ar" ? "rtl" : "ltr";
@@ -51,8 +51,10 @@
     var kind = from === "me" ? "me" : (author && author.name) || from === "person" ? "person" : "bot";
     var div = document.createElement("div");
     div.className = "msg msg--" + kind;
-    div.dir = "auto";
+    // each bubble has its own direction: Arabic right-to-left, the rest left-to-right (the
+    // author label in front is Latin, so dir="auto" on the bubble would always say ltr)
     var lang = scriptLanguage(text || "");
+    div.dir = lang === "ar" ? "rtl" : "ltr";
     if (lang) { div.lang = lang; }
     if (from !== "me" && text) {
       // Latin letters keep a chosen Latin-letter language (tr, pl, en); after Arabic or
@@ -66,6 +68,7 @@
     div.appendChild(who);
     var body = document.createElement("span");
     body.className = "text";
+    body.dir = "auto";
     body.textContent = text || "";  // text, never HTML
     div.appendChild(body);
     log.appendChild(div);
