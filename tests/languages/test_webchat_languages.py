@@ -217,8 +217,8 @@ async def test_arabic_is_shown_right_to_left(gateway) -> None:  # type: ignore[n
         await page.fill("#input", "عندي ديون كثيرة للبلدية ولا أعرف ماذا أفعل")
         await page.press("#input", "Enter")
         await page.wait_for_function(
-            "() => { const b = [...document.querySelectorAll('.msg--bot')];"
-            " return b.length && b[b.length - 1].lang === 'ar'; }",
+            # the answer to the debt question: in Arabic, with its phone number
+            "() => document.querySelector('.msg--bot[lang=ar] .keep') !== null",
             timeout=WAIT * 1000,
         )
         page_dir = await page.evaluate("document.documentElement.dir")
@@ -231,7 +231,13 @@ async def test_arabic_is_shown_right_to_left(gateway) -> None:  # type: ignore[n
             "() => { const m = [...document.querySelectorAll('.msg--me')].pop().getBoundingClientRect();"
             " return {left: m.left, right: m.right, width: document.documentElement.clientWidth}; }"
         )
+        keep = await page.evaluate(
+            "() => [...document.querySelectorAll('.msg--bot[lang=ar] .keep')]"
+            ".map(e => [e.textContent, e.dir, getComputedStyle(e).whiteSpace])"
+        )
         assert page_dir == "rtl" and page_lang == "ar"
+        # a phone number in Arabic text stays whole and left-to-right (the answer has one)
+        assert any(text[:4].isdigit() and d == "ltr" and ws == "nowrap" for text, d, ws in keep)
         assert bubble == {"dir": "rtl", "attr": "rtl"}
         # mirrored: the resident's own bubble sits on the left in a right-to-left page
         assert mine["left"] < mine["width"] - mine["right"]

@@ -36,6 +36,24 @@
     root.lang = lang || "nl";
   }
 
+  // Phone numbers (0800-8115) and web addresses (113.nl) stay whole and left-to-right, also
+  // inside Arabic text: each in its own isolated span that does not wrap.
+  var KEEP_WHOLE = /(\b\d{2,4}-\d{3,4}\b|\b[\w-]+(?:\.[\w-]+)*\.nl(?:\/[\w\/-]*)?)/;
+  function fillText(el, text) {
+    text.split(KEEP_WHOLE).forEach(function (part, i) {
+      if (!part) { return; }
+      if (i % 2 === 1) {
+        var span = document.createElement("span");
+        span.className = "keep";
+        span.dir = "ltr";
+        span.textContent = part;
+        el.appendChild(span);
+      } else {
+        el.appendChild(document.createTextNode(part));
+      }
+    });
+  }
+
   function payloadLanguage(payload) {
     var found = /^\/switch_language\{"language":"([a-z]{2})"\}$/.exec(payload || "");
     return found ? found[1] : null;
@@ -64,12 +82,13 @@
     }
     var who = document.createElement("span");
     who.className = "who";
+    who.dir = "auto";  // "Geldhulp:" stays "Geldhulp:" in a right-to-left bubble
     who.textContent = authorLabel(from, author) + ": ";
     div.appendChild(who);
     var body = document.createElement("span");
     body.className = "text";
     body.dir = "auto";
-    body.textContent = text || "";  // text, never HTML
+    fillText(body, text || "");  // text nodes, never HTML
     div.appendChild(body);
     log.appendChild(div);
     var last = div;
