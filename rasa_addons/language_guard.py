@@ -1,6 +1,7 @@
 """LanguageGuard: the language of every message, and a crisis in any language stays a crisis.
 
-Adds to every parse ``"language"`` (one of nl en ar tr pl uk: the best guess for this message)
+Adds to every parse ``"language"`` (one of nl en ar tr pl uk: the message's language when the
+identifier is sure, else nl)
 and ``"language_detection"`` (``rasa_addons.language_id.Detection.as_dict``: confidence, words,
 and ``clear``: only a clear message may switch the conversation's language; one or two words
 never are). The conversation's language itself is the slot ``language`` (actions/language.py).
@@ -23,7 +24,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from rasa_addons.language_crisis import find_crisis
-from rasa_addons.language_id import detect
+from rasa_addons.language_id import ALIASES, detect
 
 LANGUAGE = "language"
 DETECTION = "language_detection"
@@ -66,7 +67,8 @@ class LanguageGuard(GraphComponent):
             message.set(DETECTION, found.as_dict(), add_to_output=True)
             if text.lstrip().startswith("/") or _is_crisis_certain(message):
                 continue
-            crisis = find_crisis(text, found.language)
+            # the identifier's best guess, also when unsure: a two-word crisis is still a crisis
+            crisis = find_crisis(text, ALIASES.get(found.found, found.found))
             if crisis is None:
                 continue
             _language, kind = crisis

@@ -58,7 +58,8 @@ class Detection:
     """The language of one message.
 
     Attributes:
-        language: the best of the six for this message ("nl" when it is none of them).
+        language: the message's language when the identifier is sure or its letters prove it,
+            else "nl" ("ja", "hallo" and "oke" are Dutch too; "نعم" is Arabic).
         confidence: the identifier's probability for that language (0.0 when unknown).
         words: the number of words in the message.
         clear: True when the message is clear enough to switch the conversation's language.
@@ -125,4 +126,6 @@ def detect(text: str | None) -> Detection:
     if language not in SUPPORTED:
         return Detection(DUTCH, 0.0, words, False, found)
     sure = float(confidence) >= MIN_CONFIDENCE or _letters_prove(language, text)
-    return Detection(language, float(confidence), words, words >= MIN_WORDS and sure, found)
+    return Detection(
+        language if sure else DUTCH, float(confidence), words, words >= MIN_WORDS and sure, found
+    )

@@ -5,9 +5,18 @@ from __future__ import annotations
 import pytest
 
 from rasa_addons.language_crisis import PATTERNS, find_crisis
-from rasa_addons.language_id import detect
+from rasa_addons.language_id import ALIASES, detect
+
+
+def guess(text: str) -> str:
+    """The identifier's best guess, as the LanguageGuard passes it."""
+    found = detect(text).found
+    return ALIASES.get(found, found)
+
 
 CRISES = [
+    ("ölmek istiyorum", "suicide"),
+    ("chcę umrzeć", "suicide"),
     ("I want to die, I can't do this anymore", "suicide"),
     ("I am thinking about suicide because of the debts", "suicide"),
     ("my partner hits me when I ask about money", "violence"),
@@ -33,13 +42,13 @@ CALM = [
 
 @pytest.mark.parametrize(("text", "kind"), CRISES)
 def test_a_crisis_in_the_five_languages_is_found(text: str, kind: str) -> None:
-    found = find_crisis(text, detect(text).language)
+    found = find_crisis(text, guess(text))
     assert found is not None and found[1] == kind, (text, found)
 
 
 @pytest.mark.parametrize("text", CALM)
 def test_look_alikes_and_negations_are_no_crisis(text: str) -> None:
-    assert find_crisis(text, detect(text).language) is None
+    assert find_crisis(text, guess(text)) is None
 
 
 def test_every_language_has_suicide_and_violence_patterns() -> None:

@@ -63,7 +63,8 @@ def test_most_clear_messages_in_the_five_languages_switch() -> None:
 
 def test_letters_prove_a_language_the_identifier_is_unsure_of() -> None:
     """Ukrainian і/ї/є, Arabic letters: clear at three words even when the model hesitates."""
-    assert detect("я не можу заплатити за оренду").language == "uk"  # no proving letter
+    unsure = detect("я не можу заплатити за оренду")  # no proving letter: not sure, no switch
+    assert unsure.found == "uk" and unsure.language == "nl" and not unsure.clear
     assert detect("у мене немає грошей на їжу").clear  # ї
     assert detect("ليس عندي مال للأكل اليوم").clear
     assert not detect("من بدهی دارم و نمی‌دانم چه کار کنم").clear  # Persian: no switch
