@@ -3,7 +3,7 @@
 A message that was not understood gets one request to say it differently, then the offer of a
 person. An out-of-scope question gets an honest answer that points to the right place: Het
 Juridisch Loket for rights, the municipality for its services; chit-chat the plain answer.
-English gets the English answer.
+All in the conversation's language (the responses' language variants, actions/language.py).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from actions.constants import (
     SLOT_OFFERS,
 )
 from actions.conversation_state import fallbacks_in_a_row, latest_intent, latest_text, list_slot
-from actions.english import answer_in_english, wrote_english
 from actions.scope import LEGAL, MUNICIPAL, scope_kind
 
 # Written out in full so that scripts/validate.py can see which responses code uses.
@@ -40,8 +39,6 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        if wrote_english(tracker):
-            return answer_in_english(dispatcher, tracker)
         out_of_scope = latest_intent(tracker) == "out_of_scope"
         kind = scope_kind(latest_text(tracker)) if out_of_scope else None
         if kind in OUT_OF_SCOPE_RESPONSES:

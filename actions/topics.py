@@ -1,6 +1,7 @@
 """Answer a topic question, remember the topic, and offer a person when it is urgent or a lot.
 
-A topic question in English is remembered and answered in English (actions/english.py).
+The answer comes in the conversation's language: every response has a variant per language
+(domain/*.yml, the slot `language`, actions/language.py).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from actions.constants import (
     SLOT_URGENCY,
 )
 from actions.conversation_state import latest_intent, latest_text, list_slot
-from actions.english import answer_in_english, wrote_english
 from actions.safety import add_possible_crisis_line
 from actions.urgency import detect_urgency
 
@@ -64,9 +64,6 @@ class ActionAnswerTopic(Action):
         topics = list_slot(tracker, SLOT_TOPICS)
         if topic not in topics:
             topics.append(topic)
-        if wrote_english(tracker):
-            # the topic is remembered for the person who takes over; the answer is in English
-            return [SlotSet(SLOT_TOPICS, topics), *answer_in_english(dispatcher, tracker)]
         new_flags = detect_urgency(latest_text(tracker))
         flags = list_slot(tracker, SLOT_URGENCY)
         flags += [f for f in new_flags if f not in flags]

@@ -77,11 +77,51 @@ class Settings:
     extra: Mapping[str, str] = field(default_factory=dict)
     # attend (issue 9): how often the timeouts loop looks for overdue and silent chats (seconds)
     attend_sweep_seconds: float = 30.0
+    # languages (issue 17) besides Dutch, switched on per municipality:
+    # "GM0363=en,tr,ar;GM0518=en" (Dutch is always on); municipalities not listed, and a
+    # conversation whose municipality is not known yet, get languages_default. Off by default:
+    # a native speaker reviews a language's texts before it is switched on (docs/languages.md).
+    languages_by_municipality: str = ""
+    languages_default: str = ""
 
     @property
     def is_development(self) -> bool:
         """True for local development and tests."""
         return self.env in {"development", "test"}
+
+
+LANGUAGES = ("nl", "en", "ar", "tr", "pl", "uk")
+
+
+def _language_list(raw: str, where: str) -> frozenset[str]:
+    codes = frozenset(c.strip().lower() for c in raw.split(",") if c.strip())
+    unknown = sorted(codes - set(LANGUAGES))
+    if unknown:
+        raise SettingsError(f"{where}: unknown language {', '.join(unknown)} (use {LANGUAGES})")
+    return codes | {"nl"}
+
+
+def languages_by_municipality(settings: Settings) -> dict[str, frozenset[str]]:
+    """The languages each listed municipality switched on (Dutch always included)."""
+    found: dict[str, frozenset[str]] = {}
+    for part in settings.languages_by_municipality.split(";"):
+        if not part.strip():
+            continue
+        code, sep, codes = part.partition("=")
+        if not sep or not code.strip():
+            raise SettingsError(
+                "GELDHULP_LANGUAGES_BY_MUNICIPALITY must look like GM0363=en,tr;GM0518=en"
+            )
+        found[code.strip().upper()] = _language_list(codes, "GELDHULP_LANGUAGES_BY_MUNICIPALITY")
+    return found
+
+
+def languages_for(settings: Settings, municipality_code: str | None) -> frozenset[str]:
+    """The languages switched on for ``municipality_code`` (the default when unknown)."""
+    listed = languages_by_municipality(settings)
+    if municipality_code and municipality_code.upper() in listed:
+        return listed[municipality_code.upper()]
+    return _language_list(settings.languages_default, "GELDHULP_LANGUAGES_DEFAULT")
 
 
 def rasa_tracker_url_for_rasa(url: str) -> str:
@@ -122,6 +162,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         if key in env:
             values[f.name] = _cast(f.name, env[key], f.type)
     settings = Settings(**values)  # type: ignore[arg-type]
+    languages_for(settings, None)  # a wrong language setting stops the start, with its name
+    languages_by_municipality(settings)
     if not settings.is_development:
         for name in ("secret_key", "pseudonym_key", "rasa_channel_token"):
             if getattr(settings, name) in ("", PLACEHOLDER):

@@ -3,6 +3,12 @@
 The gateway, console and actions never hard-code Dutch texts. They name a response
 (``utter_…``) and fill its ``{placeholders}``. Municipalities review and change all texts in
 ``domain/``; this module only reads them.
+
+Languages (issue 17): a response has a variant per language, a condition on the slot
+``language`` (the variant without condition is Dutch). ``render(..., language="tr")`` picks the
+variant exactly as Rasa 3.6 does (``rasa.core.nlg.generator.ResponseVariationFilter``): a
+conditional variant for the channel, else a plain variant for the channel, else a conditional
+variant, else a plain one.
 """
 
 from __future__ import annotations
@@ -65,11 +71,18 @@ class TextCatalog:
         except KeyError:
             raise UnknownText(name) from None
 
-    def render(self, name: str, /, *, channel: str | None = None, **values: Any) -> Text:
-        """The first variant of ``name`` (for ``channel`` if one matches), placeholders filled."""
-        variants = self.variants(name)
-        chosen = next((v for v in variants if channel and v.get("channel") == channel), None)
-        chosen = chosen or next((v for v in variants if not v.get("channel")), variants[0])
+    def render(
+        self,
+        name: str,
+        /,
+        *,
+        channel: str | None = None,
+        language: str | None = None,
+        **values: Any,
+    ) -> Text:
+        """The variant of ``name`` for ``language`` and ``channel`` (as Rasa picks it, first of
+        several), placeholders filled. No language, or an unknown one: Dutch."""
+        chosen = pick_variant(self.variants(name), channel=channel, slots={"language": language})
         fmt = _Formatter()
         text = fmt.format(str(chosen.get("text", "")), **values)
         buttons = tuple(
@@ -77,3 +90,35 @@ class TextCatalog:
             for b in chosen.get("buttons") or ()
         )
         return Text(text=text, buttons=buttons, custom=chosen.get("custom"))
+
+
+def _matches(variant: Mapping[str, Any], slots: Mapping[str, Any]) -> bool:
+    for condition in variant.get("condition") or ():
+        have, want = slots.get(condition.get("name")), condition.get("value")
+        if isinstance(have, str) and isinstance(want, str):
+            if have.casefold() != want.casefold():
+                return False
+        elif have != want:
+            return False
+    return True
+
+
+def pick_variant(
+    variants: list[Mapping[str, Any]],
+    *,
+    channel: str | None = None,
+    slots: Mapping[str, Any] | None = None,
+) -> Mapping[str, Any]:
+    """The first variant Rasa 3.6 would choose among for these slot values and channel."""
+    slots = slots or {}
+    conditional = [v for v in variants if v.get("condition") and _matches(v, slots)]
+    plain = [v for v in variants if not v.get("condition")]
+    for group in (
+        [v for v in conditional if channel and v.get("channel") == channel],
+        [v for v in plain if channel and v.get("channel") == channel],
+        [v for v in conditional if not v.get("channel")],
+        [v for v in plain if not v.get("channel")],
+    ):
+        if group:
+            return group[0]
+    return variants[0]

@@ -38,6 +38,7 @@ LABELS = {
     "not_stored": "utter_webchat_not_stored",
     "you": "utter_webchat_you",
     "bot": "utter_webchat_bot",
+    "language": "utter_webchat_language",
 }
 
 

@@ -1,4 +1,10 @@
-"""Every text a resident sees follows the schrijfwijzer: B1, je-vorm, short, kind, no orders."""
+"""Every text a resident sees follows the schrijfwijzer: B1, je-vorm, short, kind, no orders.
+
+Every language (issue 17): each response has a variant per language (a condition on the slot
+`language`, the one without is Dutch). The Dutch word lists apply to Dutch variants; every
+language has its own list of orders ("je moet" and its equivalents, docs/languages.md), and
+sentence length, one question per bubble, emoji and button rules apply to all.
+"""
 
 from __future__ import annotations
 
@@ -35,6 +41,20 @@ BANNED = [
     "client",
 ]
 ORDERS = [r"\bje moet\b", r"\bjij moet\b", r"\bu\b", r"\buw\b", r"\bu moet\b"]
+# "je moet" in the other languages: an order in a sentence that is not a question and not
+# negated ("you don't have to" is kind; "do you have to pay back?" repeats the resident's worry)
+ORDERS_BY_LANGUAGE = {
+    "en": r"\byou (?:must|have to|need to|should)\b",
+    "tr": r"m[ae]l[ıi]s[ıi]n[ıi]z\b|zorundas[ıi]n[ıi]z\b|\bgerekir\b",
+    "pl": r"\bmusisz\b|\bpowinie?n(?:eś|naś)\b|\bmusicie\b",
+    "uk": r"\bмусите\b|\bповинні\b|\bтреба\b|\bмаєте\b",
+    "ar": r"يجب عليك|عليك أن|يجب أن",
+}
+NEGATION = re.compile(r"\b(?:don'?t|not|no|nie|не|ні)\b|değil|لا داعي|ليس|لا ", re.IGNORECASE)
+QUESTION_MARKS = ("?", "؟")
+LANGUAGES = ("nl", "en", "ar", "tr", "pl", "uk")
+# responses whose buttons are a list (WhatsApp shows up to 10 rows, not 3 reply buttons)
+LISTS = {"utter_choose_language"}
 EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf]")
 CRISIS_RESPONSES = {"utter_crisis", "utter_handover_crisis"}
 
@@ -48,9 +68,17 @@ def load_responses() -> dict[str, list[dict]]:
     return responses
 
 
+def language_of(variant: dict) -> str:
+    """The language a variant is written in (its condition on `language`; none: Dutch)."""
+    for condition in variant.get("condition") or []:
+        if condition.get("name") in ("language", "language_detected"):
+            return str(condition.get("value"))
+    return "nl"
+
+
 RESPONSES = load_responses()
 VARIANTS = [
-    pytest.param(name, i, v, id=f"{name}[{i}]")
+    pytest.param(name, i, v, id=f"{name}[{i}]-{language_of(v)}")
     for name, variants in RESPONSES.items()
     for i, v in enumerate(variants)
 ]
@@ -60,7 +88,7 @@ def sentences(text: str) -> list[str]:
     """Split on sentence ends and line breaks; placeholders count as one word."""
     parts = []
     for line in text.splitlines():
-        parts += [s for s in re.split(r"(?<=[.?!:])\s+", line.strip()) if s.strip()]
+        parts += [s for s in re.split(r"(?<=[.?!:؟])\s+", line.strip()) if s.strip()]
     return parts
 
 
@@ -81,15 +109,30 @@ def test_sentences_are_short(name: str, index: int, variant: dict) -> None:
 @pytest.mark.parametrize(("name", "index", "variant"), VARIANTS)
 def test_no_officialese_and_no_orders(name: str, index: int, variant: dict) -> None:
     text = variant.get("text", "").lower()
-    found = [w for w in BANNED if re.search(rf"\b{re.escape(w)}\b", text)]
-    found += [p for p in ORDERS if re.search(p, text)]
-    assert not found, f"{name}: avoid {found}"
+    language = language_of(variant)
+    if language == "nl":
+        found = [w for w in BANNED if re.search(rf"\b{re.escape(w)}\b", text)]
+        found += [p for p in ORDERS if re.search(p, text)]
+    else:
+        found = orders_in(text, language)
+    assert not found, f"{name} ({language}): avoid {found}"
+
+
+def orders_in(text: str, language: str) -> list[str]:
+    """Sentences that give an order in ``language`` (not questions, not negated)."""
+    pattern = re.compile(ORDERS_BY_LANGUAGE[language], re.IGNORECASE)
+    return [
+        s
+        for s in sentences(text)
+        if pattern.search(s) and not s.rstrip().endswith(QUESTION_MARKS) and not NEGATION.search(s)
+    ]
 
 
 @pytest.mark.parametrize(("name", "index", "variant"), VARIANTS)
 def test_one_question_per_message(name: str, index: int, variant: dict) -> None:
     for bubble in variant.get("text", "").split("\n\n"):  # Rasa sends each paragraph apart
-        assert bubble.count("?") <= 1, f"{name}: more than one question in: {bubble!r}"
+        count = sum(bubble.count(mark) for mark in QUESTION_MARKS)
+        assert count <= 1, f"{name}: more than one question in: {bubble!r}"
 
 
 @pytest.mark.parametrize(("name", "index", "variant"), VARIANTS)
@@ -105,15 +148,22 @@ def test_emoji_and_exclamation(name: str, index: int, variant: dict) -> None:
 @pytest.mark.parametrize(("name", "index", "variant"), VARIANTS)
 def test_button_titles_fit_whatsapp(name: str, index: int, variant: dict) -> None:
     buttons = variant.get("buttons") or []
-    assert len(buttons) <= 3, f"{name}: WhatsApp shows at most 3 reply buttons"
+    most = 10 if name in LISTS else 3  # a WhatsApp list has up to 10 rows
+    assert len(buttons) <= most, f"{name}: WhatsApp shows at most {most} buttons here"
     for button in buttons:
         assert len(button["title"]) <= 20, f"{name}: button title over 20 chars: {button['title']}"
 
 
-def test_sentences_are_short_on_average() -> None:
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_sentences_are_short_on_average(language: str) -> None:
     """About 10 words a sentence over all responses, and no response far above that."""
     counts = {
-        name: [len(words(s)) for v in variants for s in sentences(v.get("text", ""))]
+        name: [
+            len(words(s))
+            for v in variants
+            if language_of(v) == language
+            for s in sentences(v.get("text", ""))
+        ]
         for name, variants in RESPONSES.items()
     }
     every = [n for lengths in counts.values() for n in lengths]
@@ -134,3 +184,9 @@ def test_the_checks_catch_bad_text() -> None:
     assert bad.count("?") > 1
     long = " ".join(["woord"] * 21) + "."
     assert len(words(sentences(long)[0])) > MAX_WORDS
+    assert orders_in("You must call them today.", "en")
+    assert not orders_in("You don't have to call them.", "en")
+    assert not orders_in("Do you have to pay back an allowance?", "en")
+    assert orders_in("Hemen aramalısınız.", "tr") and orders_in("Musisz zadzwonić.", "pl")
+    assert orders_in("Вам треба подзвонити.", "uk") and orders_in("يجب عليك الاتصال.", "ar")
+    assert sum("هل؟ لماذا؟".count(m) for m in QUESTION_MARKS) == 2

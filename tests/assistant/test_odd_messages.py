@@ -1,4 +1,4 @@
-"""Decisions behind odd messages, on real trackers: the location reply, out of scope, English.
+"""Decisions behind odd messages, on real trackers: the location reply, out of scope.
 
 The conversations themselves run through the trained model in test_understanding.py.
 """
@@ -14,8 +14,7 @@ from actions.location_reply import PLACE, STAY, STEP_OUT, is_sad, looks_like_pla
 from actions.next_step import ActionNextStep
 from actions.scope import LEGAL, MUNICIPAL, OTHER, scope_kind
 from actions.stale_choice import DEFAULT_CHOICES, ActionStaleChoice
-from actions.topics import ActionAnswerTopic
-from tests.support.trackers import make_tracker, slot_events
+from tests.support.trackers import make_tracker
 
 
 async def run(action, tracker):  # type: ignore[no-untyped-def]
@@ -70,19 +69,6 @@ async def test_answered_out_of_scope_questions_are_no_misunderstanding() -> None
     assert fallbacks_in_a_row(gibberish) == 2
 
 
-async def test_english_gets_the_english_answer_once_then_the_short_one() -> None:
-    tracker = make_tracker("I cannot pay my rent", "rent_housing")
-    tracker.latest_message["language"] = "en"
-    messages, events = await run(ActionAnswerTopic(), tracker)
-    assert [m["response"] for m in messages] == ["utter_english"]
-    slots = slot_events(events)
-    assert slots["topics"] == ["rent_housing"] and slots["english_answers"] == 1.0
-    again = make_tracker("hello?", "nlu_fallback", slots={"english_answers": 1.0})
-    again.latest_message["language"] = "en"
-    messages, _ = await run(ActionFallback(), again)
-    assert [m["response"] for m in messages] == ["utter_english_again"]
-
-
 async def test_a_plea_before_and_after_a_topic() -> None:
     messages, _ = await run(ActionNextStep(), make_tracker("wat moet ik nu doen??", "next_step"))
     assert [m["response"] for m in messages] == ["utter_next_step_start"]
@@ -117,7 +103,7 @@ async def test_an_unknown_button_shows_the_latest_choices() -> None:
         ("laat maar", "deny", False, False, STEP_OUT),
         ("wat moet ik nu doen??", "next_step", False, False, STEP_OUT),
         ("ik heb ook een deurwaarder", "debt_collector", False, False, STEP_OUT),
-        ("Can you speak English?", "speak_english", False, False, STEP_OUT),
+        ("Can you speak English?", "choose_language", False, False, STEP_OUT),
         ("/oude_knop", "stale_choice", False, False, STEP_OUT),
         ("??", "confused", False, False, STAY),
         ("ja", "affirm", False, False, STAY),

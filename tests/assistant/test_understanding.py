@@ -57,16 +57,6 @@ async def test_a_plea_for_the_next_step_is_no_goodbye(chat: Conversation) -> Non
     assert "/ask_human" in payloads(replies)
 
 
-async def test_english_gets_an_honest_english_answer(chat: Conversation) -> None:
-    replies = await chat.say("Can we talk in English? I have a problem with my debts")
-    said = texts(replies)
-    assert "Dutch" in said and "0800-8115" in said
-    assert "Dat kan." not in said and no_money_answer(replies)
-    assert "/choose_counsellor" in payloads(replies)
-    again = await chat.say("I really don't understand the letters I get")
-    assert text_of("utter_english_again") in texts(again)
-
-
 async def test_a_deposit_dispute_points_to_het_juridisch_loket(chat: Conversation) -> None:
     replies = await chat.say("mijn vorige verhuurder wil mijn borg niet teruggeven")
     assert "Juridisch Loket" in texts(replies) and no_money_answer(replies)

@@ -13,6 +13,51 @@
   // same id (stored once, whatever happens), waiting longer each time
   var sent = {}, sentIds = [];
   try { token = window.localStorage.getItem("geldhulp-token"); } catch (e) { token = null; }
+  var languageButton = document.getElementById("language");
+  var ARABIC = /[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]/g;
+  var CYRILLIC = /[\u0400-\u04FF]/g;
+  var LETTER = /[A-Za-z\u00C0-\u024F\u0400-\u04FF\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]/g;
+
+  // The language a text is written in, as far as its letters tell: "ar" (Arabic letters),
+  // "uk" (Cyrillic), or null (Latin letters: Dutch, English, Turkish or Polish look alike).
+  function scriptLanguage(text) {
+    var letters = (text.match(LETTER) || []).length;
+    if (!letters) { return null; }
+    if ((text.match(ARABIC) || []).length * 2 > letters) { return "ar"; }
+    if ((text.match(CYRILLIC) || []).length * 2 > letters) { return "uk"; }
+    return null;
+  }
+
+  // The page follows the assistant's language: right-to-left for Arabic. Each bubble has its
+  // own dir, so a Dutch bubble stays left-to-right on an Arabic page and the other way round.
+  function setPageLanguage(lang) {
+    var root = document.documentElement;
+    root.dir = lang === "ar" ? "rtl" : "ltr";
+    root.lang = lang || "nl";
+  }
+
+  // Phone numbers (0800-8115) and web addresses (113.nl) stay whole and left-to-right, also
+  // inside Arabic text: each in its own isolated span that does not wrap.
+  var KEEP_WHOLE = /(\b\d{2,4}-\d{3,4}\b|\b[\w-]+(?:\.[\w-]+)*\.nl(?:\/[\w\/-]*)?)/;
+  function fillText(el, text) {
+    text.split(KEEP_WHOLE).forEach(function (part, i) {
+      if (!part) { return; }
+      if (i % 2 === 1) {
+        var span = document.createElement("span");
+        span.className = "keep";
+        span.dir = "ltr";
+        span.textContent = part;
+        el.appendChild(span);
+      } else {
+        el.appendChild(document.createTextNode(part));
+      }
+    });
+  }
+
+  function payloadLanguage(payload) {
+    var found = /^\/switch_language\{"language":"([a-z]{2})"\}$/.exec(payload || "");
+    return found ? found[1] : null;
+  }
 
   function authorLabel(from, author) {  // every message says who wrote it, seen and heard
     if (from === "me") { return TEXT.you; }
@@ -24,23 +69,38 @@
     var kind = from === "me" ? "me" : (author && author.name) || from === "person" ? "person" : "bot";
     var div = document.createElement("div");
     div.className = "msg msg--" + kind;
+    // each bubble has its own direction: Arabic right-to-left, the rest left-to-right (the
+    // author label in front is Latin, so dir="auto" on the bubble would always say ltr)
+    var lang = scriptLanguage(text || "");
+    div.dir = lang === "ar" ? "rtl" : "ltr";
+    if (lang) { div.lang = lang; }
+    if (from !== "me" && text) {
+      // Latin letters keep a chosen Latin-letter language (tr, pl, en); after Arabic or
+      // Ukrainian they mean the assistant writes Dutch again
+      var keep = document.documentElement.lang;
+      setPageLanguage(lang || (keep === "ar" || keep === "uk" ? "nl" : keep));
+    }
     var who = document.createElement("span");
     who.className = "who";
+    who.dir = "auto";  // "Geldhulp:" stays "Geldhulp:" in a right-to-left bubble
     who.textContent = authorLabel(from, author) + ": ";
     div.appendChild(who);
     var body = document.createElement("span");
     body.className = "text";
-    body.textContent = text || "";  // text, never HTML
+    body.dir = "auto";
+    fillText(body, text || "");  // text nodes, never HTML
     div.appendChild(body);
     log.appendChild(div);
     var last = div;
     if (buttons && buttons.length) {
       var row = document.createElement("div");
       row.className = "choices";
+      row.dir = "auto";
       buttons.forEach(function (b) {
         var btn = document.createElement("button");
         btn.type = "button";
         btn.textContent = b.title;
+        btn.dir = "auto";
         btn.addEventListener("click", function () { send(b.title, b.payload); });
         row.appendChild(btn);
       });
@@ -61,6 +121,8 @@
     if (sentIds.length > 50) { delete sent[sentIds.shift()]; }
     ws.send(JSON.stringify(message));
     add("me", text);
+    var chosen = payloadLanguage(payload);
+    if (chosen) { setPageLanguage(chosen); }
   }
 
   function notStored(id) {
@@ -99,6 +161,12 @@
       }
     };
     ws.onclose = function () { status.textContent = TEXT.offline; setTimeout(connect, retry); retry = Math.min(retry * 2, 15000); };
+  }
+
+  // the language menu in the header: the same choice as typing "taal" (the assistant answers
+  // with the languages switched on here)
+  if (languageButton) {
+    languageButton.addEventListener("click", function () { send(languageButton.textContent, languageButton.dataset.payload); });
   }
 
   form.addEventListener("submit", function (event) {

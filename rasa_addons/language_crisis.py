@@ -1,0 +1,98 @@
+"""A crisis said in English, Arabic, Turkish, Polish or Ukrainian stays a crisis.
+
+The shared safety rules (rasa_addons/safety_rules.py) read Dutch and some English; the classifier
+alone never makes a message *certain*. These patterns, written by the team per language, make
+the clearest ways to say "I want to die", "I want to hurt myself" and "someone hits me / I am in
+danger" certain, with their kind, so the crisis answer comes first in the resident's language.
+They are deliberately few and plain (recall for the clear cases; the safety layer's semantic
+tier handles the soft ones). Stdlib only; compiled on first use.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+SUICIDE, VIOLENCE = "suicide", "violence"
+
+# (kind, pattern) per language; matched case-insensitively on the message text
+PATTERNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "en": (
+        (SUICIDE, r"\bsuicid|\bkill (?:my ?self|me)\b|\bend (?:my|it) (?:life|all)\b"),
+        (SUICIDE, r"\b(?:want|wanna|going|wish) (?:to )?die\b|\bdon'?t want to (?:live|be alive)"),
+        (SUICIDE, r"\b(?:hurt|cut|harm)(?:ing)? my ?self\b|\bno (?:reason|point) (?:to|in) liv"),
+        (VIOLENCE, r"\b(?:he|she|my (?:husband|wife|partner|boyfriend|ex)) (?:hits|beats|hurts)"),
+        (VIOLENCE, r"\bi am (?:not safe|in danger)\b|\bthreaten(?:s|ed|ing)? to kill\b"),
+    ),
+    "tr": (
+        (SUICIDE, r"intihar|kendimi öldür|kendimi oldur|canıma kıy|canima kiy"),
+        (SUICIDE, r"ölmek istiyorum|olmek istiyorum|yaşamak istemiyorum|yasamak istemiyorum"),
+        (SUICIDE, r"hayatıma son|hayatima son|kendime zarar"),
+        (VIOLENCE, r"beni (?:dövüyor|dovuyor|döver|dover)|(?:kocam|karım|karim|eşim|esim) beni"),
+        (VIOLENCE, r"beni öldürecek|beni oldurecek|güvende değilim|guvende degilim"),
+    ),
+    "pl": (
+        (SUICIDE, r"samobój|samoboj|zabić się|zabic sie|odebrać sobie życie|odebrac sobie zycie"),
+        (SUICIDE, r"chcę umrzeć|chce umrzec|nie chcę (?:już )?żyć|nie chce (?:juz )?zyc"),
+        (SUICIDE, r"skończyć ze sobą|skonczyc ze soba|zrobić sobie krzywdę|zrobic sobie krzywde"),
+        (VIOLENCE, r"(?:mąż|maz|partner|żona|zona) mnie (?:bije|uderza)|bije mnie"),
+        (VIOLENCE, r"grozi mi śmiercią|grozi mi smiercia|nie jestem bezpieczn"),
+    ),
+    "uk": (
+        (SUICIDE, r"самогуб|покінчити з собою|вбити себе|убити себе|накласти на себе руки"),
+        (SUICIDE, r"хочу померти|не хочу (?:більше )?жити|не хочу жити"),
+        (SUICIDE, r"зашкодити собі|порізати себе"),
+        (VIOLENCE, r"(?:чоловік|партнер|дружина) (?:мене )?б'є|б’є мене|б'є мене"),
+        (VIOLENCE, r"погрожує (?:мене )?вбити|я не в безпеці"),
+    ),
+    "ar": (
+        (SUICIDE, r"انتحار|أنتحر|انتحر|أقتل نفسي|اقتل نفسي"),
+        (SUICIDE, r"أريد أن أموت|اريد ان اموت|بدي موت|لا أريد أن أعيش|لا اريد ان اعيش"),
+        (SUICIDE, r"أنهي حياتي|انهي حياتي|أؤذي نفسي|اؤذي نفسي"),
+        (VIOLENCE, r"(?:زوجي|زوجتي|شريكي) (?:يضربني|تضربني)|يضربني"),
+        (VIOLENCE, r"يهددني بالقتل|لست في أمان|لست بأمان"),
+    ),
+}
+
+
+# a negation right before the match ("I don't want to die", "nie chcę umrzeć") is no crisis
+NEGATION_BEFORE = re.compile(
+    r"(?:\bdon'?t|\bdo not|\bnever|\bnot|\bnie|\bне|(?:^|\s)لا|(?:^|\s)لن|(?:^|\s)ما)\s+$"
+)
+NEGATION_WINDOW = 12
+
+
+@lru_cache(maxsize=1)
+def _compiled() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
+    return tuple(
+        (language, kind, re.compile(pattern, re.IGNORECASE))
+        for language, rules in PATTERNS.items()
+        for kind, pattern in rules
+    )
+
+
+# their letters cannot occur in Dutch: always screened. The Latin-letter languages only when the
+# message is in that language, so a Dutch question ("is dit een suicide-lijn?") stays the safety
+# rules' call (they keep general questions about suicide at the gentle tier).
+ALWAYS = frozenset({"uk", "ar"})
+
+
+def find_crisis(text: str | None, language: str = "") -> tuple[str, str] | None:
+    """(language, kind) of the first crisis pattern ``text`` matches, or None.
+
+    Args:
+        text: the message.
+        language: the message's language (rasa_addons.language_id); patterns of English,
+            Turkish and Polish apply only when it is that language.
+    """
+    if not text:
+        return None
+    lowered = text.lower().replace("’", "'")
+    for pattern_language, kind, pattern in _compiled():
+        if pattern_language not in ALWAYS and pattern_language != language:
+            continue
+        for match in pattern.finditer(lowered):
+            before = lowered[max(0, match.start() - NEGATION_WINDOW) : match.start()]
+            if not NEGATION_BEFORE.search(before):
+                return pattern_language, kind
+    return None
