@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from bot.conversations.safety import screen
+from rasa_addons.safety.measure import format_report, load_set, measure
 from rasa_addons.safety_rules import KINDS, assess
-from tests.safety.measure import format_report, load_set, measure
 
 ROOT = Path(__file__).resolve().parents[2]
 CRISIS_SET = load_set()

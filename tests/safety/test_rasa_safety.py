@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 
 from bot.texts import TextCatalog
-from tests.safety.measure import format_report, load_set, measure_parse
+from rasa_addons.safety.measure import format_report, load_set, measure_parse
 from tests.support.rasa_client import Conversation, custom, texts
 
 pytestmark = pytest.mark.rasa
