@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 
-from rasa_addons.safety.engine import Rule, apply, condition, negated, prepared, rules
+from rasa_addons.safety.engine import Rule, apply, condition, negated, read_by, rules
 from rasa_addons.safety.normalise import lexicon, normalise
 
 
@@ -19,11 +19,11 @@ def wrong_examples(rule: Rule) -> list[str]:
     """Examples that do not do what they say."""
     problems = []
     for text in rule.match:
-        got = apply(rule, prepared(text))
+        got = apply(rule, read_by(rule, text))
         if got != rule.tier:
             problems.append(f"{rule.name}: must match ({rule.tier}), got {got}: {text!r}")
     for text in rule.no_match:
-        if apply(rule, prepared(text)) == rule.tier:
+        if apply(rule, read_by(rule, text)) == rule.tier:
             problems.append(f"{rule.name}: must not match ({rule.tier}): {text!r}")
     return problems
 
@@ -36,8 +36,8 @@ def dead_patterns(rule: Rule) -> list[str]:
     - every ``unless`` entry: hit by a ``no_match`` example that the patterns also hit;
     - a negation other than ``none``: one ``no_match`` example is negated.
     """
-    matching = [p for p in map(prepared, rule.match) if apply(rule, p) == rule.tier]
-    refused = list(map(prepared, rule.no_match))
+    matching = [p for p in (read_by(rule, t) for t in rule.match) if apply(rule, p) == rule.tier]
+    refused = [read_by(rule, t) for t in rule.no_match]
     dead = []
     for source, part in zip(rule.patterns.sources, rule.patterns.parts, strict=True):
         if not any(part.search(text) for text in matching):

