@@ -15,7 +15,6 @@ from rasa_addons.safety_rules import (
     CLASSIFIER_POSSIBLE,
     NONE,
     POSSIBLE,
-    Assessment,
     assess,
     combine,
     normalise,
