@@ -114,3 +114,19 @@ def test_rule_examples_are_not_the_test_sets() -> None:
     measured = {i.text.strip().lower() for path in TEST_SETS for i in load_items(path)}
     examples = {t.strip().lower() for r in RULES for t in (*r.match, *r.no_match)}
     assert not examples & measured
+
+
+def test_semantic_exemplars_cover_every_language_and_are_not_the_test_sets() -> None:
+    from rasa_addons.safety.semantic import LANGUAGES, load_exemplars
+
+    exemplars = load_exemplars()
+    assert set(exemplars.languages) == set(LANGUAGES)
+    for language in LANGUAGES:
+        kinds = {
+            k
+            for k, lang in zip(exemplars.kinds, exemplars.languages, strict=True)
+            if lang == language
+        }
+        assert None in kinds and len(kinds - {None}) >= 5, language  # calm and most kinds
+    measured = {i.text.strip().lower() for path in TEST_SETS for i in load_items(path)}
+    assert not {t.strip().lower() for t in exemplars.texts} & measured
