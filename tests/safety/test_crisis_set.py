@@ -62,3 +62,12 @@ def test_recall_is_one_and_no_lookalike_gets_the_crisis_answer(name: str, classi
         f"ambiguous lookalikes without the line: {report.possible_missed}"
     )
     assert report.false_alarm_possible <= MAX_POSSIBLE_ON_PLAIN_LOOKALIKES, format_report(report)
+
+
+def test_no_safety_test_set_is_training_data_or_an_exemplar() -> None:
+    from rasa_addons.safety.measure import LOOKALIKES, MORE, load_items
+    from rasa_addons.safety.semantic import load_exemplars
+
+    texts = {i.text.strip().lower() for path in (MORE, LOOKALIKES) for i in load_items(path)}
+    assert not texts & _training_examples()
+    assert not texts & {t.strip().lower() for t in load_exemplars().texts}
