@@ -28,6 +28,7 @@ from actions.constants import (
     SLOT_URGENCY,
 )
 from actions.conversation_state import latest_intent, list_slot, suggested_choices
+from actions.safety import crisis_followup
 from actions.urgency import detect_urgency
 
 SECOND_TOPIC_CONFIDENCE = 0.25  # a topic further down the ranking still counts from this sure
@@ -142,6 +143,8 @@ class ActionHandover(Action):
         summary = build_summary(tracker)
         urgent = crisis or bool(summary["urgency_flags"])
         if crisis:
+            # after utter_crisis: the local route for a night's sleep, a line about money
+            await crisis_followup(dispatcher, tracker)
             dispatcher.utter_message(response="utter_handover_crisis")
         elif kind == KIND_PEER:
             dispatcher.utter_message(response="utter_handover_peer")

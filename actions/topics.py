@@ -25,7 +25,7 @@ from actions.constants import (
 )
 from actions.conversation_state import latest_intent, latest_text, list_slot
 from actions.safety import add_possible_crisis_line
-from actions.urgency import detect_urgency
+from actions.urgency import DISTRESS_OFFER, detect_urgency, person_offer
 
 # Written out in full so that scripts/validate.py can see which responses code uses.
 TOPIC_RESPONSES = {
@@ -81,6 +81,10 @@ class ActionAnswerTopic(Action):
             dispatcher.utter_message(response="utter_offer_human")
             offers.append(REASON_URGENT)
             events.append(SlotSet(SLOT_HANDOVER_REASON, REASON_URGENT))
+        elif person_offer(latest_text(tracker), offers) == DISTRESS_OFFER:  # safety: distressed
+            dispatcher.utter_message(response="utter_offer_human_distress")
+            dispatcher.utter_message(response="utter_offer_human")
+            offers.append(DISTRESS_OFFER)
         elif len(problems) >= COMPLEXITY_TOPIC_COUNT and REASON_COMPLEXITY not in offers:
             dispatcher.utter_message(response="utter_offer_human_complex")
             dispatcher.utter_message(response="utter_offer_human")

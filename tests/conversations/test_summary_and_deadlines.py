@@ -36,7 +36,7 @@ def user(
 def test_the_assistants_summary_keeps_a_second_problem() -> None:
     events = [
         user(
-            "ik heb huurachterstand en ze gaan mijn gas afsluiten",
+            "ik heb huurachterstand en vrijdag gaan ze mijn gas afsluiten",
             "rent_housing",
             0.62,
             [("rent_housing", 0.62), ("energy_water", 0.31), ("greet", 0.02)],

@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 
 from bot.texts import TextCatalog
-from tests.safety.measure import format_report, load_set, measure_parse
+from rasa_addons.safety.measure import format_report, load_set, measure_parse
 from tests.support.rasa_client import Conversation, custom, texts
 
 pytestmark = pytest.mark.rasa
@@ -58,7 +58,7 @@ def test_the_crisis_set_through_the_trained_model(rasa_stack: Any) -> None:
     assert not report.false_certain, report.false_certain
     # every parse carries the screening, and certain always means the crisis intent
     for text, parsed in parses.items():
-        assert set(parsed["safety"]) == {"tier", "kind"}, text
+        assert set(parsed["safety"]) == {"tier", "kind", "distress"}, text
         crisis_intent = parsed["intent"]["name"] == "crisis"
         assert crisis_intent == (parsed["safety"]["tier"] == "certain"), (text, parsed["intent"])
     assert len(parses) == len(load_set().all_texts)
@@ -74,7 +74,7 @@ def test_possible_keeps_the_topic_and_payloads_stay_payloads(rasa_stack: Any) ->
     assert button["intent"]["name"] == "choose_peer"
     assert button.get("safety", {"tier": "none"})["tier"] == "none"
     plain = parse(rasa_stack, "ik heb een betalingsregeling nodig voor de energie")
-    assert plain["safety"] == {"tier": "none", "kind": None}
+    assert plain["safety"] == {"tier": "none", "kind": None, "distress": False}
 
 
 @pytest.mark.parametrize(
@@ -83,7 +83,7 @@ def test_possible_keeps_the_topic_and_payloads_stay_payloads(rasa_stack: Any) ->
         ("ik wil er gewoon niet meer zijn", "suicide"),
         ("mijn moeder zegt dat ze niet meer wil leven", "suicide"),
         ("mijn partner slaat me als ik over de rekeningen begin", "violence"),
-        ("mijn vriend heeft mijn bankpas afgepakt en ik krijg geen cent", "violence"),
+        ("mijn vriend heeft mijn bankpas afgepakt en ik krijg geen cent", "financial_abuse"),
         ("de vent van wie ik geleend heb zegt dat hij me in elkaar slaat", "loan_shark"),
         ("we staan vannacht met de kinderen op straat", "homeless"),
         ("mijn kinderen hebben vandaag nog niks gegeten", "no_food"),
@@ -94,9 +94,14 @@ async def test_each_kind_gets_its_answer_first_and_then_a_person(
 ) -> None:
     replies = await chat.say(text)
     assert replies, "no answer"
-    assert first_bubble(f"utter_crisis_{kind}") in replies[0]["text"]
+    # financial abuse: the violence answer (Veilig Thuis, also for money taken), then a line
+    answer = "violence" if kind == "financial_abuse" else kind
+    assert first_bubble(f"utter_crisis_{answer}") in replies[0]["text"]
+    if kind == "financial_abuse":
+        assert first_bubble("utter_crisis_financial_abuse_more") in texts(replies)
     handover = custom(replies, "handover")
     assert handover and handover["reason"] == "crisis" and handover["urgent"] is True
+    assert handover["crisis_kind"] == kind
 
 
 async def test_a_crisis_hidden_in_a_long_money_story(chat: Conversation) -> None:
@@ -130,4 +135,34 @@ async def test_never_mind_is_not_a_crisis(chat: Conversation) -> None:
     replies = await chat.say("laat maar")
     said = texts(replies)
     assert "113" not in said and "112" not in said
+    assert custom(replies, "handover") is None
+
+
+async def test_a_short_plea_gets_113_and_the_offer_of_a_person(chat: Conversation) -> None:
+    replies = await chat.say("help")
+    said = texts(replies)
+    assert first_bubble("utter_crisis_gentle") in said
+    assert custom(replies, "handover") is None  # offered, not forced
+    assert [b["payload"] for b in replies[-1]["buttons"]] == ["/ask_human", "/deny"]
+
+
+async def test_a_bailiff_letter_is_urgent_and_a_person_comes_first(chat: Conversation) -> None:
+    replies = await chat.say(
+        "ik heb een brief van de deurwaarder gekregen, we hebben drie maanden huurachterstand"
+    )
+    said = texts(replies)
+    assert CATALOG.render("utter_offer_human_urgent").text in said
+    assert "113" not in said
+    handover = custom(await chat.say("/choose_counsellor"), "handover")
+    assert handover is not None and handover["urgent"] is True
+    assert "bailiff" in handover["summary"]["urgency_flags"]
+
+
+async def test_fear_of_losing_the_home_gets_a_person_not_the_suicide_line(
+    chat: Conversation,
+) -> None:
+    replies = await chat.say("ik ben zo bang dat we met de kinderen ons huis kwijtraken")
+    said = texts(replies)
+    assert "113" not in said
+    assert CATALOG.render("utter_offer_human_distress").text in said
     assert custom(replies, "handover") is None

@@ -15,7 +15,6 @@ from rasa_addons.safety_rules import (
     CLASSIFIER_POSSIBLE,
     NONE,
     POSSIBLE,
-    Assessment,
     assess,
     combine,
     normalise,
@@ -55,14 +54,14 @@ def test_normalise_keeps_ordinary_words_that_look_like_key_words() -> None:
         ("WIL DOOD", "suicide"),
         ("mijn oma zegt dat ze niet meer wil leven", "suicide"),
         ("hij slaat me en de kinderen", "violence"),
-        ("mijn vriend neemt al mijn geld af en ik ben bang", "violence"),
+        ("mijn vriend neemt al mijn geld af en ik ben bang", "financial_abuse"),
         ("de man van wie ik leende dreigt me in elkaar te slaan", "loan_shark"),
         ("we slapen vannacht in de auto", "homeless"),
         ("de kinderen hebben vandaag nog niks gegeten", "no_food"),
     ],
 )
 def test_clear_crisis_is_certain_with_its_kind(text: str, kind: str) -> None:
-    assert assess(text) == Assessment(CERTAIN, kind, assess(text).rule)
+    assert (assess(text).tier, assess(text).kind) == (CERTAIN, kind)
     assert is_crisis(text)
 
 

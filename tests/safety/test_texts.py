@@ -10,7 +10,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = yaml.safe_load((ROOT / "domain" / "safety.yml").read_text(encoding="utf-8"))
-RESPONSES = DOMAIN["responses"]
+MORE = yaml.safe_load((ROOT / "domain" / "safety_more.yml").read_text(encoding="utf-8"))
+RESPONSES = {**DOMAIN["responses"], **MORE["responses"]}
 SOURCES = (ROOT / "docs" / "safety.md").read_text(encoding="utf-8").split("## Numbers and facts")[1]
 PHONE = re.compile(r"(?<![\d-])(?:0\d{2,3}-\d{4,7}|11[23])(?![\d-])")
 EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf]")
@@ -23,7 +24,13 @@ NEEDED = {
     "utter_crisis_homeless": ["gemeente", "opvang", "112"],
     "utter_crisis_no_food": ["voedselbank", "gemeente"],
     "utter_crisis_possible": ["113", "0800-0113", "113.nl", "112", "iemand van ons"],
+    "utter_crisis_gentle": ["113", "0800-0113", "113.nl", "112", "iemand van ons"],
+    "utter_crisis_financial_abuse": ["Veilig Thuis", "0800-2000", "112", "niet jouw schuld"],
+    "utter_crisis_homeless_municipality": ["{phone}", "{municipality_name}", "slapen"],
 }
+# the gentle answer offers a person with buttons; the crisis answers have none
+MAY_OFFER_A_PERSON = {"utter_crisis_gentle"}
+SENTENCE = re.compile(r"[^.?!\n]+[.?!]?")
 
 
 @pytest.mark.parametrize("name", sorted(NEEDED))
@@ -39,7 +46,11 @@ def test_the_crisis_answers_are_calm_and_lead_nowhere_else() -> None:
             text = variant["text"]
             assert not EMOJI.search(text), name
             assert "!" not in text, name
-            assert not variant.get("buttons"), f"{name}: no buttons that lead away from help"
+            if name in MAY_OFFER_A_PERSON:
+                payloads = {b["payload"] for b in variant["buttons"]}
+                assert payloads == {"/ask_human", "/deny"}, name
+            else:
+                assert not variant.get("buttons"), f"{name}: no buttons that lead away from help"
             assert "je moet" not in text.lower(), name
 
 
@@ -57,3 +68,10 @@ def test_every_number_in_a_crisis_text_has_a_recorded_source() -> None:
     unsourced = [n for n in numbers if n not in SOURCES]
     assert not unsourced, f"numbers without a source in docs/safety.md: {unsourced}"
     assert "checked 2026-12-02" in SOURCES.splitlines()[0]
+
+
+def test_the_new_texts_are_short_sentences() -> None:
+    for name, variants in MORE["responses"].items():
+        for variant in variants:
+            for sentence in SENTENCE.findall(variant["text"]):
+                assert len(sentence.split()) <= 20, (name, sentence)
