@@ -97,14 +97,26 @@ def _hours_from_form(form: Mapping[str, str], result: FormResult) -> dict[str, l
     return found
 
 
+_DUTCH_DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
+
+
+def parse_date(text: str) -> date:
+    """A date as people type it here: ``5-12-2026``, ``05/12/2026`` or ``2026-12-05``."""
+    text = text.strip()
+    match = _DUTCH_DATE.match(text)
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+        return date(year, month, day)
+    return date.fromisoformat(text)
+
+
 def _check_date(form: Mapping[str, str], today: date, result: FormResult) -> date | None:
     if form.get("checked") != "ja":
         return None
-    text = form.get("checked_on", "").strip()
     try:
-        when = date.fromisoformat(text)
+        when = parse_date(form.get("checked_on", ""))
     except ValueError:
-        result.add("checked_on", "vul de datum van de controle in, zoals 2026-03-01")
+        result.add("checked_on", "vul de datum van de controle in, zoals 5-12-2026")
         return None
     if when > today:
         result.add("checked_on", "de datum van de controle ligt in de toekomst")
@@ -137,8 +149,14 @@ def read_form(
     }
     for name in ("name", "description", "audience", "phone", "website", "chat", "address"):
         raw[name] = form.get(name, "").strip()
-    for name in ("source", "source_date", "expires"):
+    for name in ("source", "source_date"):
         raw[name] = form.get(name, "").strip()
+    raw["expires"] = None
+    if form.get("expires", "").strip():
+        try:
+            raw["expires"] = parse_date(form["expires"]).isoformat()
+        except ValueError:
+            result.add("expires", "schrijf een datum zoals 31-12-2027")
     raw["categories"] = [c for c in categories if c]
     for name in ("free", "anonymous", "walk_in_place"):
         choice = form.get(name, "").strip()
@@ -197,13 +215,13 @@ def _differs(old: Any, new: Any) -> bool:
 def as_form(service: HelpService | None, today: date) -> dict[str, str]:
     """The form's fields for an entry (empty for a new one; today as the check date)."""
     if service is None:
-        return {"checked_on": today.isoformat(), "walk_in_place": "nee"}
+        return {"checked_on": today.strftime("%d-%m-%Y"), "walk_in_place": "nee"}
     values: dict[str, str] = {}
     for name in ("name", "description", "audience", "phone", "website", "chat", "address"):
         values[name] = getattr(service, name) or ""
     for name in ("source", "source_date"):
         values[name] = getattr(service, name) or ""
-    values["expires"] = service.expires.isoformat() if service.expires else ""
+    values["expires"] = service.expires.strftime("%d-%m-%Y") if service.expires else ""
     for name in ("free", "anonymous"):
         flag = getattr(service, name)
         values[name] = "" if flag is None else ("ja" if flag else "nee")
@@ -212,7 +230,7 @@ def as_form(service: HelpService | None, today: date) -> dict[str, str]:
     for day, ranges in (service.opening_hours or {}).items():
         if ranges:
             values[f"hours_{day}_from"], values[f"hours_{day}_until"] = ranges[0]
-    values["checked_on"] = today.isoformat()
+    values["checked_on"] = today.strftime("%d-%m-%Y")
     return values
 
 

@@ -21,6 +21,9 @@ from bot.yamlfile import read_yaml
 
 logger = logging.getLogger(__name__)
 TIERS = {"municipality": 0, "regional": 1, "national": 2}
+# Domain responses (domain/directory_checked.yml) for the chat to show what a HelpOption says:
+CHECKED_ON_RESPONSE = "utter_help_checked_on"  # {date}: checked_on_text(option)
+WALK_IN_HOURS_UNKNOWN_RESPONSE = "utter_help_how_walk_in_hours_unknown"  # {address}
 
 
 @dataclass(frozen=True)
@@ -193,6 +196,11 @@ class HelpOption:
     checked_on: date | None = None
     # a walk-in place whose hours no source gives: "kijk op de website" instead of hours
     hours_unknown: bool = False
+
+
+def checked_on_text(option: HelpOption) -> str | None:
+    """The check date as residents read it (``05-12-2026``), or None while not a fact."""
+    return option.checked_on.strftime("%d-%m-%Y") if option.checked_on else None
 
 
 @dataclass(frozen=True)
