@@ -144,9 +144,9 @@ def shown(m: Measure, key: str) -> str:
     if _count_small(m, key):
         return SMALL
     if key in RATES and (m.messages if key == "unanswered" else m.conversations) == 0:
-        return "-"
+        return "–"
     if key == "median_wait" and not m.waits:
-        return "-"
+        return "–"
     return t("figures.suppressed")
 
 
@@ -269,7 +269,7 @@ def topic_changes(current: list[AnalyticsEvent], previous: list[AnalyticsEvent])
         comparable = not is_small(a) and not is_small(b)
         diff: Any = b - a if comparable else ""
         share: Any = (
-            f"{100 * (b - a) / a:+.0f}%" if comparable and a else ("" if not comparable else "-")
+            f"{100 * (b - a) / a:+.0f}%" if comparable and a else ("" if not comparable else "–")
         )
         rows.append([topic, a, b, diff, share])
     rows.sort(key=lambda r: (-(r[3] if isinstance(r[3], int) else -(10**9)), r[0]))

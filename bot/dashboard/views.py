@@ -177,7 +177,7 @@ def _latest_period(table: Table) -> Table:
 async def _municipality_choices(request: web.Request, user: User) -> list[tuple[str, str]]:
     """(code, name) of the municipalities the user may pick: own ones, or for an admin every
     municipality that has figures."""
-    from sqlalchemy import distinct, select
+    from sqlalchemy import select
 
     from bot.analytics.tables import AnalyticsEvent
     from bot.directory.places import display_name
@@ -188,7 +188,7 @@ async def _municipality_choices(request: web.Request, user: User) -> list[tuple[
             codes = [
                 c
                 for c in (
-                    await session.scalars(select(distinct(AnalyticsEvent.municipality_code)))
+                    await session.scalars(select(AnalyticsEvent.municipality_code).distinct())
                 ).all()
                 if c
             ]
