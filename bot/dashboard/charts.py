@@ -59,7 +59,7 @@ def hbars(
     parts = [_open(ident, title, desc, width, height)]
     for i, (label, value) in enumerate(items):
         y = 2 + i * row_h
-        parts.append(f'<text x="0" y="{y + FONT}" class="label">{escape(str(label))}</text>')
+        parts.append(f'<text x="1" y="{y + FONT}" class="label">{escape(str(label))}</text>')
         bar_y = y + FONT + 4
         if isinstance(value, int | float):
             w = max(1, round(span * value / top)) if value else 0

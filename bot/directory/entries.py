@@ -192,6 +192,7 @@ def read_form(
         )
         result.add(target, problem.message)
     if result.problems or record is None:
+        result.problems = dict(sorted(result.problems.items(), key=lambda kv: _form_order(kv[0])))
         return result
     values = record.values
     if existing and not result.checked and existing.verified:
@@ -201,6 +202,34 @@ def read_form(
             result.check_cleared = True
     result.values = values
     return result
+
+
+FORM_ORDER = (
+    "name",
+    "description",
+    "audience",
+    "categories",
+    "phone",
+    "website",
+    "chat",
+    "walk_in_place",
+    "address",
+    *(f"hours_{day}" for day in hours.DAYS),
+    "opening_hours",
+    "walk_in",
+    "free",
+    "anonymous",
+    "source",
+    "source_date",
+    "expires",
+    "checked_on",
+    "last_checked",
+)
+
+
+def _form_order(name: str) -> int:
+    """Where a field is on the form (problems are listed in that order)."""
+    return FORM_ORDER.index(name) if name in FORM_ORDER else len(FORM_ORDER)
 
 
 def _differs(old: Any, new: Any) -> bool:
