@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.dashboard.names import name, t
 from bot.dashboard.queries import Table
-from bot.dashboard.suppression import THRESHOLD, cell, column, is_small
+from bot.dashboard.suppression import SMALL, THRESHOLD, cell, column, is_small
 
 CHANNELS = ("whatsapp", "telegram", "web", "onbekend")
 FONT = 12
@@ -330,4 +330,23 @@ def display_rows(table: Table) -> list[list[Any]]:
         else:
             for row in rows:
                 row[i] = cell(row[i]) if type(row[i]) is int else row[i]
+    if table.group_totals_by is not None:
+        _hide_one_more_per_group(table, rows)
     return rows
+
+
+def _hide_one_more_per_group(table: Table, rows: list[list[Any]]) -> None:
+    """When a group's total is shown elsewhere (conversations per period in the headline) and
+    exactly one cell of the group is small, hide its smallest other shown cell too."""
+    key = table.group_totals_by
+    assert key is not None
+    groups: dict[Any, list[int]] = {}
+    for index, raw in enumerate(table.rows):
+        groups.setdefault(raw[key], []).append(index)
+    for i in table.count_columns:
+        for members in groups.values():
+            small = [m for m in members if rows[m][i] == SMALL]
+            hidden = [m for m in members if rows[m][i] == t("figures.hidden")]
+            shown = [m for m in members if isinstance(rows[m][i], int) and rows[m][i] > 0]
+            if len(small) + len(hidden) == 1 and shown:
+                rows[min(shown, key=lambda m: rows[m][i])][i] = t("figures.hidden")

@@ -71,6 +71,9 @@ class Table:
     total_published: bool = False  # its column total is shown elsewhere: complementary suppression
     # columns holding codes, shown by their Dutch name: column index -> kind (bot.dashboard.names)
     name_columns: dict[int, str] = field(default_factory=dict)
+    # the total of each group of rows (same value in this column, e.g. a period) is shown
+    # elsewhere: within a group, one small cell gets a second hidden cell (complementary)
+    group_totals_by: int | None = None
 
 
 def bucket(moment: datetime, period: str) -> str:

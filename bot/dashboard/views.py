@@ -98,7 +98,9 @@ async def _figures(request: web.Request, user: User) -> Loaded:
         current = [e for e in events if e.occurred_at >= scope.since]
         previous = [e for e in events if e.occurred_at < scope.since]
         tables = queries.figures(current, period)
-        tables["conversations"].total_published = True  # its total is a headline figure
+        # its total, and its total per period, are headline figures
+        tables["conversations"].total_published = True
+        tables["conversations"].group_totals_by = 0
         every_question = await queries.unanswered(session, scope, include_handled=True)
         tables["learning"] = queries.learning_table(current, every_question, period)
         tables["unanswered"] = queries.unanswered_table(

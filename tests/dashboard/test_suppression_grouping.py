@@ -69,3 +69,32 @@ def test_a_group_of_twelve_questions_is_labelled_by_its_residents_not_its_size()
     ]
     six = charts.display_rows(unanswered_table(_questions([f"r{i}" for i in range(6)] * 2)))
     assert six[0][1:4] == ["hoe werkt loonbeslag bij mijn werkgever", 12, 6]
+
+
+def test_one_small_cell_in_a_period_whose_total_is_shown_hides_a_second_one() -> None:
+    """The headline shows conversations per period; per period and channel, a single "<5" next
+    to that total could be computed, so the smallest other cell of that period is hidden too."""
+    from bot.dashboard.queries import Table
+
+    table = Table(
+        "conversations",
+        "Gesprekken",
+        ["periode", "kanaal", "gesprekken"],
+        [
+            ["2026-W40", "telegram", 9],
+            ["2026-W40", "web", 3],
+            ["2026-W40", "whatsapp", 20],
+            ["2026-W41", "telegram", 7],
+            ["2026-W41", "whatsapp", 8],
+            ["2026-W42", "telegram", 2],
+            ["2026-W42", "web", 1],
+            ["2026-W42", "whatsapp", 30],
+        ],
+        (2,),
+        name_columns={1: "channel"},
+        group_totals_by=0,
+    )
+    shown = [row[2] for row in charts.display_rows(table)]
+    assert shown == ["onderdrukt", "<5", 20, 7, 8, "<5", "<5", 30]
+    svg = charts.stacked_columns(table)
+    assert svg.count('fill="url(#hatch)" class="small-cap"') == 1 + 4  # legend + 4, never a size
