@@ -24,7 +24,7 @@ from bot.analytics import EventName
 from bot.analytics.review import CRISIS, FALLBACK_INTENTS, OUT_OF_SCOPE
 from bot.analytics.tables import AnalyticsEvent, UnansweredQuestion
 from bot.dashboard.grouping import group_questions
-from bot.dashboard.keywords import keywords, may_show_verbatim
+from bot.dashboard.keywords import keywords, may_show_verbatim, residents
 from bot.dashboard.names import t
 from bot.dashboard.suppression import share
 from bot.storage.base import utcnow
@@ -71,6 +71,9 @@ class Table:
     total_published: bool = False  # its column total is shown elsewhere: complementary suppression
     # columns holding codes, shown by their Dutch name: column index -> kind (bot.dashboard.names)
     name_columns: dict[int, str] = field(default_factory=dict)
+    # the total of each group of rows (same value in this column, e.g. a period) is shown
+    # elsewhere: within a group, one small cell gets a second hidden cell (complementary)
+    group_totals_by: int | None = None
 
 
 def bucket(moment: datetime, period: str) -> str:
@@ -279,23 +282,40 @@ def unanswered_table(rows: list[UnansweredQuestion]) -> Table:
     """Groups of similar unanswered questions (text is already redacted).
 
     A group asked by fewer than five residents shows only its keywords, never a sentence
-    (issue 11); a larger group also shows its first question as the example.
+    (issue 11); a larger group also shows its first question as the example. The number of
+    questions and the number of residents are two columns: twelve questions of one resident
+    are still "fewer than five residents", and questions without a pseudonym make the number
+    of residents unknown (counted low, as one), which the label then says.
     """
     by_id = {r.id: r for r in rows}
     groups = group_questions([(r.id, r.text_redacted) for r in rows])
     table_rows: list[list[Any]] = []
     for g in groups:
         refs = [by_id[i].conversation_ref for i in g.ids]
-        example = g.representative if may_show_verbatim(refs) else t("unanswered.keywords_only")
+        people = residents(refs)
+        unknown = any(ref is None for ref in refs)
+        if may_show_verbatim(refs):
+            example = g.representative
+        elif unknown:
+            example = t("unanswered.keywords_only_unknown")
+        else:
+            example = t("unanswered.keywords_only")
+        people_cell: Any = t("unanswered.residents_unknown") if unknown and people < 5 else people
         table_rows.append(
-            [", ".join(keywords(g.texts)), example, len(g.ids), " ".join(map(str, g.ids))]
+            [
+                ", ".join(keywords(g.texts)),
+                example,
+                len(g.ids),
+                people_cell,
+                " ".join(map(str, g.ids)),
+            ]
         )
     return Table(
         "unanswered",
         t("figures.unanswered"),
-        [t(f"unanswered.col_{c}") for c in ("keywords", "example", "count", "ids")],
+        [t(f"unanswered.col_{c}") for c in ("keywords", "example", "count", "residents", "ids")],
         table_rows,
-        (2,),
+        (2, 3),
     )
 
 

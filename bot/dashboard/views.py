@@ -7,7 +7,8 @@ The review of unanswered questions has its own module (`bot.dashboard.review_vie
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import jinja2
 from aiohttp import web
 
 from bot import keys
-from bot.dashboard import charts, names, queries
+from bot.dashboard import charts, headline, names, queries
 from bot.dashboard.csvsafe import to_csv
 from bot.dashboard.queries import PERIODS, Scope, Table
 from bot.staff import User, audit, current_user, require_roles
@@ -32,25 +33,18 @@ ENV.globals.update(
     topic_name=names.topic_name,
     role_name=lambda role: names.labels().get(f"role.{role}") or role,
 )
-CHARTS = {  # figure -> (label columns, value column) for a bar chart; the heatmap has its own
-    "conversations": ((0, 1), 2),
-    "messages": ((0, 1), 2),
-    "topics": ((0, 1), 2),
-    "topic_pairs": ((0, 1), 2),
-    "handover_reasons": ((0,), 1),
-    "handover_kinds": ((0,), 1),
-    "handover_outcomes": ((0,), 1),
-    "learning": ((0, 1), 3),
-    "unanswered": ((0,), 2),
-}
+PERIOD_DAYS = (7, 30, 90, 365)  # the period selector; any ?dagen=1..3660 still works
+HANDOVER_KEYS = ("handover_reasons", "handover_kinds", "handover_outcomes")
 
 
-TIME_SERIES = {
-    "conversations",
-    "messages",
-    "topics",
-    "learning",
-}  # charts show the most recent periods
+@dataclass
+class Loaded:
+    """Every figure of one request: the scope, the tables and the headline."""
+
+    scope: Scope
+    tables: dict[str, Table]
+    headline: list[headline.Figure]
+    demo: bool
 
 
 def render(template: str, **context: Any) -> web.Response:
@@ -94,48 +88,186 @@ def _period(request: web.Request) -> str:
     return period if period in PERIODS else "week"
 
 
-async def _figures(request: web.Request, user: User) -> tuple[Scope, dict[str, Table], bool]:
+async def _figures(request: web.Request, user: User) -> Loaded:
+    """Load the window and the previous window of the same length; compute every table."""
     scope = scope_for(user, request)
     period = _period(request)
+    wide = Scope(scope.codes, scope.since - (scope.until - scope.since), scope.until)
     async with request.config_dict[keys.DB]() as session:
-        events = await queries.load_events(session, scope)
-        tables = queries.figures(events, period)
+        events = await queries.load_events(session, wide)
+        current = [e for e in events if e.occurred_at >= scope.since]
+        previous = [e for e in events if e.occurred_at < scope.since]
+        tables = queries.figures(current, period)
+        # its total, and its total per period, are headline figures
+        tables["conversations"].total_published = True
+        tables["conversations"].group_totals_by = 0
         every_question = await queries.unanswered(session, scope, include_handled=True)
-        tables["learning"] = queries.learning_table(events, every_question, period)
+        tables["learning"] = queries.learning_table(current, every_question, period)
         tables["unanswered"] = queries.unanswered_table(
             [q for q in every_question if q.handled_at is None]
         )
+        figures, tables["headline"] = headline.figures(
+            current, previous, since=scope.since, until=scope.until, period=period
+        )
+        tables["topic_changes"] = headline.topic_changes(current, previous)
         demo = await queries.has_demo(session, scope)
-    return scope, tables, demo
+    return Loaded(scope, tables, figures, demo)
+
+
+def _section(table: Table, svg: str) -> dict[str, Any]:
+    return {"table": table, "svg": svg, "rows": charts.display_rows(table)}
+
+
+def _sections(tables: dict[str, Table]) -> dict[str, dict[str, Any]]:
+    """Each figure's chart (SVG) and its rows as shown (small numbers suppressed)."""
+    found = {
+        "headline": _section(tables["headline"], ""),
+        "conversations": _section(
+            tables["conversations"], charts.stacked_columns(tables["conversations"])
+        ),
+        "messages": _section(tables["messages"], charts.stacked_columns(tables["messages"])),
+        "topic_changes": _section(
+            tables["topic_changes"],
+            charts.diverging(
+                [
+                    (names.topic_name(topic), amount, pct)
+                    for topic, amount, pct in headline.rising_and_falling(tables["topic_changes"])
+                ],
+                ident="chart-topic_changes",
+                title=tables["topic_changes"].title,
+                desc=names.t("headline.topics_desc"),
+            ),
+        ),
+        "topics": _section(tables["topics"], ""),
+        "topic_pairs": _section(
+            tables["topic_pairs"],
+            charts.bar_chart(tables["topic_pairs"], (0, 1), 2, limit=6, width=580),
+        ),
+        "handover_waits": _section(tables["handover_waits"], ""),
+        "heatmap": _section(tables["heatmap"], charts.heatmap(tables["heatmap"])),
+        "learning": _section(
+            tables["learning"],
+            charts.bar_chart(_latest_period(tables["learning"]), (1,), 3, limit=8, width=560),
+        ),
+        "unanswered": _section(tables["unanswered"], ""),
+    }
+    for key in HANDOVER_KEYS:
+        found[key] = _section(
+            tables[key], charts.bar_chart(tables[key], (0,), 1, limit=8, width=280)
+        )
+    return found
+
+
+def _latest_period(table: Table) -> Table:
+    """For the chart: the topics the assistant fell back on in the most recent period that has
+    reviewed questions (else the most recent one), most first; the table has every period."""
+    reviewed = [r[0] for r in table.rows if r[1] != queries.NOT_REVIEWED and r[3]]
+    last = max(reviewed or [r[0] for r in table.rows], default=None)
+    rows = sorted(
+        (r for r in table.rows if r[0] == last and r[3]), key=lambda r: (-r[3], str(r[1]))
+    )
+    return Table(
+        table.key,
+        names.t("learning.chart_title", period=last or "-"),
+        table.columns,
+        rows,
+        table.count_columns,
+        name_columns=table.name_columns,
+    )
+
+
+async def _municipality_choices(request: web.Request, user: User) -> list[tuple[str, str]]:
+    """(code, name) of the municipalities the user may pick: own ones, or for an admin every
+    municipality that has figures."""
+    from sqlalchemy import select
+
+    from bot.analytics.tables import AnalyticsEvent
+    from bot.directory.places import display_name
+    from bot.directory.tables import Municipality
+
+    async with request.config_dict[keys.DB]() as session:
+        if user.is_admin:
+            codes = [
+                c
+                for c in (
+                    await session.scalars(select(AnalyticsEvent.municipality_code).distinct())
+                ).all()
+                if c
+            ]
+        else:
+            codes = list(user.municipality_codes)
+        found = {
+            m.code: display_name(m.code, m.name)
+            for m in (
+                await session.scalars(select(Municipality).where(Municipality.code.in_(codes)))
+            ).all()
+        }
+    return sorted(((c, found.get(c, c)) for c in codes), key=lambda pair: pair[1])
+
+
+async def _local_help_flags(request: web.Request, scope: Scope) -> list[dict[str, Any]]:
+    """Per municipality in view (at most five): entries not checked within its limit."""
+    from bot.directory.places import display_name
+    from bot.directory.repository import check_limit, entry_statuses, place_of
+
+    if not scope.codes or len(scope.codes) > 5:
+        return []
+    flags = []
+    async with request.config_dict[keys.DB]() as session:
+        for code in scope.codes:
+            place = await place_of(session, code)
+            if place is None:
+                continue
+            limit = await check_limit(session, code)
+            entries = await entry_statuses(session, code, today=date.today(), limit_days=limit)
+            overdue = sum(1 for e in entries if e.overdue)
+            flags.append(
+                {
+                    "code": code,
+                    "name": display_name(place.code, place.name),
+                    "overdue": overdue,
+                    "total": len(entries),
+                    "limit": limit,
+                }
+            )
+    return flags
 
 
 @require_roles(*ROLES)
 async def overview(request: web.Request) -> web.Response:
-    """GET /dashboard/: every figure, a chart beside its table."""
+    """GET /dashboard/: headline figures with change and trend, then every chart; each chart's
+    table behind a toggle, with a CSV."""
     user = await current_user(request)
     assert user is not None
-    scope, tables, demo = await _figures(request, user)
-    sections = []
-    for key, table in tables.items():
-        if key == "heatmap":
-            svg = charts.heatmap(table)
-        elif key in CHARTS:
-            labels, value = CHARTS[key]
-            svg = charts.bar_chart(table, labels, value, latest=key in TIME_SERIES)
-        else:
-            svg = ""
-        sections.append({"table": table, "svg": svg, "rows": charts.display_rows(table)})
+    loaded = await _figures(request, user)
+    sparks = {
+        f.key: charts.sparkline(
+            f.trend,
+            f.trend_small,
+            ident=f"spark-{f.key}",
+            label=names.t("headline.trend_of", figure=f.label),
+        )
+        for f in loaded.headline
+    }
+    days = _days(request)
     return render(
         "overview.html",
         page="overview",
         user=user,
-        sections=sections,
-        demo=demo,
+        figures=loaded.headline,
+        sparks=sparks,
+        sections=_sections(loaded.tables),
+        demo=loaded.demo,
         query=request.query_string,
         period=_period(request),
-        days=_days(request),
-        scope_label=_scope_label(scope),
+        days=days,
+        day_choices=sorted({*PERIOD_DAYS, days}),
+        scope_label=_scope_label(loaded.scope),
         gemeente=request.query.get("gemeente", ""),
+        municipalities=await _municipality_choices(request, user),
+        local_help=await _local_help_flags(request, loaded.scope),
+        since=headline.local_time(loaded.scope.since),
+        until=headline.local_time(loaded.scope.until),
     )
 
 
@@ -148,7 +280,7 @@ async def export_csv(request: web.Request) -> web.Response:
     """
     user = await current_user(request)
     assert user is not None
-    _scope, tables, _demo = await _figures(request, user)
+    tables = (await _figures(request, user)).tables
     key = request.match_info["key"]
     table = tables.get(key)
     async with request.config_dict[keys.DB]() as session:

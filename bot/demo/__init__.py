@@ -15,7 +15,7 @@ from bot.settings import load_settings
 from bot.storage.db import open_database
 
 logger = logging.getLogger(__name__)
-SEEDERS = ["bot.demo.team", "bot.demo.history"]
+SEEDERS = ["bot.demo.team", "bot.demo.history", "bot.demo.local_help"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

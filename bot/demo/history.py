@@ -1,12 +1,16 @@
-"""A demo history for the dashboard: 90 days of analytics events, every row marked ``demo=True``.
+"""A demo history for the dashboard: 180 days of analytics events, every row marked ``demo=True``.
 
 Seeded (random.Random(2026)) so every first start shows the same figures. Events are generated
-the way the gateway and console record them; unanswered questions are stored through
-``record_unanswered`` so they are redacted like real ones.
+the way the gateway and console record them: a message the assistant had no answer for is a
+``message.received`` with its fallback intent and low confidence, and its text is stored through
+``record_unanswered`` (redacted like a real one, with the conversation's pseudonym). 180 days, so
+the default 90-day view has a previous period to compare with; a few topics rise or fall over
+time, and volume grows a little, so the trends have something to show.
 """
 
 from __future__ import annotations
 
+import math
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -33,13 +37,55 @@ QUESTIONS = [
     "mijn BSN is 111222333 kan ik hulp krijgen",
     "bel me op 06-12345678 voor uitleg over de energietoeslag",
 ]
+# the topic an analyst would give each question (the demo reviews the older ones)
+REVIEW_LABELS = [
+    "tax_government_debt",
+    "tax_government_debt",
+    "debt_help",
+    "debt_help",
+    "debt_collector",
+    "debt_collector",
+    "tax_government_debt",
+    "tax_government_debt",
+    "debt_help",
+    "energy_water",
+]
+REVIEWED_BEFORE = timedelta(days=14)  # newer questions stay open for the review list
 
 
-def build(rng: random.Random, now: datetime, conversations: int = 900) -> list[dict]:  # type: ignore[type-arg]
-    """Event dicts for ``conversations`` demo conversations over the last 90 days."""
+DAYS = 180
+TOPICS = TOPIC_INTENTS[:12]
+RISING = {"energy_water": 3.0, "rent_housing": 1.8}  # weight at the end of the period
+FALLING = {"tax_government_debt": 0.3, "health_insurance": 0.5}
+
+
+def topic_weights(age_days: float) -> list[float]:
+    """Topic weights at a conversation's age: some topics rise, some fall towards today."""
+    recent = 1 - age_days / DAYS  # 0 at the start, 1 today
+    weights = []
+    for topic in TOPICS:
+        end = RISING.get(topic) or FALLING.get(topic) or 1.0
+        weights.append(1.0 + (end - 1.0) * recent)
+    return weights
+
+
+def _topics(rng: random.Random, age_days: float) -> list[str]:
+    wanted = rng.choice([1, 1, 1, 2, 2, 3])
+    chosen: list[str] = []
+    while len(chosen) < wanted:
+        topic = rng.choices(TOPICS, weights=topic_weights(age_days))[0]
+        if topic not in chosen:
+            chosen.append(topic)
+    return chosen
+
+
+def build(rng: random.Random, now: datetime, conversations: int = 1700) -> list[dict]:  # type: ignore[type-arg]
+    """Event dicts for ``conversations`` demo conversations over the last 180 days."""
     events: list[dict] = []  # type: ignore[type-arg]
     for i in range(conversations):
-        start = now - timedelta(days=rng.uniform(0, 90))
+        # a little more every week: the density grows by half over the period (inverse CDF)
+        share = (-1 + math.sqrt(1 + 1.25 * rng.random())) / 0.5
+        start = now - timedelta(days=DAYS * (1 - share))
         hour = rng.choices(
             range(24),
             weights=[1, 1, 1, 1, 1, 2, 3, 5, 8, 9, 9, 8, 7, 7, 8, 8, 7, 6, 6, 7, 8, 7, 4, 2],
@@ -53,7 +99,8 @@ def build(rng: random.Random, now: datetime, conversations: int = 900) -> list[d
         }
         t = start
         events.append({"name": EventName.CONVERSATION_STARTED, "occurred_at": t, **common})
-        for topic in rng.sample(TOPIC_INTENTS[:12], rng.choice([1, 1, 1, 2, 2, 3])):
+        age_days = (now - start).total_seconds() / 86400
+        for topic in _topics(rng, age_days):
             t += timedelta(seconds=rng.randint(20, 200))
             events.append(
                 {
@@ -62,28 +109,43 @@ def build(rng: random.Random, now: datetime, conversations: int = 900) -> list[d
                     "topic": topic,
                     "confidence": round(rng.uniform(0.55, 0.99), 2),
                     **common,
+                    "data": {"intent": topic},
                 }
             )
-        if rng.random() < 0.12:
+        if rng.random() < 0.2:  # the assistant had no answer: as the router records it
             t += timedelta(seconds=30)
             events.append(
                 {
-                    "name": EventName.MESSAGE_UNANSWERED,
+                    "name": EventName.MESSAGE_RECEIVED,
                     "occurred_at": t,
-                    "topic": "nlu_fallback",
-                    "confidence": 0.2,
+                    "topic": None,
+                    "confidence": round(rng.uniform(0.1, 0.45), 2),
                     **common,
-                    "data": {"text": rng.choice(QUESTIONS)},
+                    "data": {"intent": "nlu_fallback"},
+                    "question": rng.choice(QUESTIONS),
                 }
             )
-        if rng.random() < 0.25:
+        crisis = rng.random() < 0.02
+        if crisis:
+            t += timedelta(seconds=15)
+            events.append(
+                {
+                    "name": EventName.MESSAGE_RECEIVED,
+                    "occurred_at": t,
+                    "topic": "crisis",
+                    "confidence": 0.97,
+                    **common,
+                    "data": {"intent": "crisis"},
+                }
+            )
+        if crisis or rng.random() < 0.25:
             t += timedelta(seconds=20)
             out = hour < 9 or hour >= 17
             events.append(
                 {
                     "name": EventName.HANDOVER_REQUESTED,
                     "occurred_at": t,
-                    "reason": rng.choice(REASONS),
+                    "reason": "crisis" if crisis else rng.choice(REASONS),
                     "kind": rng.choice(["counsellor", "counsellor", "peer"]),
                     "out_of_hours": out,
                     **common,
@@ -132,20 +194,29 @@ async def seed(factory: async_sessionmaker, *, if_empty: bool) -> str:  # type: 
     async with factory() as session:
         if if_empty and await session.scalar(select(func.count()).select_from(AnalyticsEvent)):
             return "analytics events exist; no demo history seeded"
-        events = build(random.Random(2026), datetime.now(UTC))  # noqa: S311 - demo data, not secrets
+        now = datetime.now(UTC)
+        rng = random.Random(2026)  # noqa: S311 - demo data, not secrets
+        events = build(rng, now)
         for e in events:
-            data = e.pop("data", None)
-            if data:
+            text = e.pop("question", None)
+            if text:
                 question = await record_unanswered(
                     session,
-                    data["text"],
+                    text,
                     municipality_code=e["municipality_code"],
                     channel=e["channel"],
-                    intent_guess=None,
+                    intent_guess=e["data"]["intent"],
                     confidence=e["confidence"],
+                    conversation_ref=e["conversation_ref"],
                     demo=True,
                 )
                 question.occurred_at = e["occurred_at"]
+                if now - e["occurred_at"] > REVIEWED_BEFORE and rng.random() < 0.7:
+                    question.review_label = REVIEW_LABELS[QUESTIONS.index(text)]
+                    question.reviewed_at = question.handled_at = e["occurred_at"] + timedelta(
+                        days=2
+                    )
+                    question.handled_by = "demo"
             await record_event(session, e.pop("name"), **e)
         await session.commit()
     return f"demo history: {len(events)} analytics events (demo=True); dashboard at /dashboard/"

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from bot.directory import hours
 from bot.directory.rules import PERSONAL, PURPOSES
 from bot.topics import TOPIC_INTENTS
 
@@ -36,6 +37,8 @@ FIELDS = (
     "chat",
     "address",
     "walk_in",
+    "walk_in_place",
+    "opening_hours",
     "free",
     "anonymous",
     "verified",
@@ -47,7 +50,7 @@ FIELDS = (
     "expires",
 )
 LIST_FIELDS = ("categories", "municipalities")
-BOOL_FIELDS = ("free", "anonymous", "verified", "example")
+BOOL_FIELDS = ("free", "anonymous", "verified", "example", "walk_in_place")
 DATE_FIELDS = ("last_checked", "expires")
 MAX_LEN = {
     "id": 80,
@@ -65,7 +68,6 @@ MAX_LEN = {
     "checked_by": 120,
 }
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,79}$")
-PHONE_RE = re.compile(r"^(?:\+31[ -]?|0)[1-9][0-9 -]{4,14}$|^1[0-9]{2,5}$|^14 ?0[0-9]{2,3}$")
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 CODE_RE = re.compile(r"^GM\d{4}$")
 MAX_SENTENCE_WORDS = 20
@@ -172,6 +174,12 @@ def validate_service(
             except ValueError as exc:
                 bad(name, str(exc))
                 continue
+        elif name == "opening_hours":
+            try:
+                value = hours.parse(value) or None
+            except hours.HoursError as exc:
+                bad(name, str(exc))
+                continue
         elif name in DATE_FIELDS:
             try:
                 value = date.fromisoformat(str(value))
@@ -191,7 +199,13 @@ def validate_service(
         bad("id", "alleen kleine letters, cijfers, - en _ (2 tot 80 tekens)")
     if values.get("purpose") and values["purpose"] not in PURPOSES:
         bad("purpose", f"kies uit {', '.join(PURPOSES)}")
-    if values.get("walk_in") and not values.get("address"):
+    if values.get("walk_in") and values.get("walk_in_place") is None:
+        values["walk_in_place"] = True  # hours to walk in: a walk-in place (older files)
+    if values.get("walk_in_place") and values.get("opening_hours"):
+        values["walk_in"] = hours.short(values["opening_hours"])  # the hours, also as text
+    if values.get("walk_in_place") is False:
+        values["walk_in"] = None
+    if (values.get("walk_in") or values.get("walk_in_place")) and not values.get("address"):
         bad("address", "bij een inloop hoort het adres")
     if values.get("scope") and values["scope"] not in SCOPES:
         bad("scope", f"kies uit {', '.join(SCOPES)}")
@@ -216,8 +230,12 @@ def validate_service(
         bad("scope", "een gemeente kan geen landelijke hulp aanpassen")
     if municipality and codes and municipality not in codes:
         bad("municipalities", f"dit bestand is van {municipality}; die gemeente ontbreekt hier")
-    if values.get("phone") and not PHONE_RE.match(values["phone"]):
-        bad("phone", f"'{values['phone']}' is geen Nederlands telefoonnummer zoals 0800-8115")
+    if values.get("phone"):
+        from bot.directory.phones import problem  # phonenumbers: the gateway's environment only
+
+        wrong = problem(values["phone"])
+        if wrong:
+            bad("phone", wrong)
     for name in ("website", "source"):
         if values.get(name) and not URL_RE.match(values[name]):
             bad(name, "verwacht een webadres dat begint met https://")
@@ -315,6 +333,8 @@ def kind_of(path: Path) -> str:
 def _plain(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, dict):
+        return hours.as_line(value)  # opening hours as one line
     return value
 
 

@@ -21,6 +21,9 @@ from bot.yamlfile import read_yaml
 
 logger = logging.getLogger(__name__)
 TIERS = {"municipality": 0, "regional": 1, "national": 2}
+# Domain responses (domain/directory_checked.yml) for the chat to show what a HelpOption says:
+CHECKED_ON_RESPONSE = "utter_help_checked_on"  # {date}: checked_on_text(option)
+WALK_IN_HOURS_UNKNOWN_RESPONSE = "utter_help_how_walk_in_hours_unknown"  # {address}
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,11 @@ async def _upsert_services(session: AsyncSession, records: Sequence[Any], *, own
     return len(records)
 
 
+async def upsert_services(session: AsyncSession, records: Sequence[Any], *, owner: str) -> int:
+    """Create or change validated services as ``owner`` (a municipality code or "reference")."""
+    return await _upsert_services(session, records, owner=owner)
+
+
 async def known_codes(session: AsyncSession) -> set[str]:
     """CBS codes of current municipalities."""
     rows = await session.scalars(
@@ -184,6 +192,15 @@ class HelpOption:
     tier: str = "national"  # municipality | regional | national
     walk_in: bool = False
     municipality_phone: str | None = None
+    # the date a person checked it ("gecontroleerd op <datum>"); None while not shown as a fact
+    checked_on: date | None = None
+    # a walk-in place whose hours no source gives: "kijk op de website" instead of hours
+    hours_unknown: bool = False
+
+
+def checked_on_text(option: HelpOption) -> str | None:
+    """The check date as residents read it (``05-12-2026``), or None while not a fact."""
+    return option.checked_on.strftime("%d-%m-%Y") if option.checked_on else None
 
 
 @dataclass(frozen=True)
@@ -246,6 +263,8 @@ def select_help(
                 s.scope if s.scope in TIERS else "national",
                 rules.is_walk_in(s),
                 via,
+                checked_on=rules.checked_on(s, today),
+                hours_unknown=rules.is_walk_in(s) and not rules.walk_in_hours_known(s),
             )
         )
     topic_order = {t: i for i, t in enumerate(topics)}
@@ -295,13 +314,34 @@ class EntryStatus:
     hidden: bool  # no next step and no general number, or for professionals: never offered
     stale: bool  # not checked for more than a year (or never)
     checked: bool  # shown as a fact
+    overdue: bool = False  # not checked within the municipality's limit (or never)
+
+
+async def check_limit(session: AsyncSession, municipality: str | None) -> int:
+    """Days after which the municipality wants an entry checked again (its setting or 180)."""
+    muni = await session.get(Municipality, municipality) if municipality else None
+    return (muni.check_limit_days if muni else None) or rules.CHECK_LIMIT_DAYS
+
+
+async def set_check_limit(session: AsyncSession, municipality: str, days: int) -> None:
+    """Store the municipality's limit (the caller validates, audits and commits)."""
+    muni = await session.get(Municipality, municipality)
+    if muni is None:
+        raise ValueError(municipality)
+    muni.check_limit_days = days
+    session.add(muni)
+    await session.flush()
 
 
 async def entry_statuses(
-    session: AsyncSession, municipality: str | None, *, today: date
+    session: AsyncSession, municipality: str | None, *, today: date, limit_days: int | None = None
 ) -> list[EntryStatus]:
-    """Every entry working in ``municipality`` (or the national ones for None), with its flags."""
+    """Every entry working in ``municipality`` (or the national ones for None), with its flags.
+
+    ``overdue`` uses ``limit_days``, or the municipality's own limit when not given.
+    """
     place = await place_of(session, municipality)
+    limit = limit_days or await check_limit(session, municipality)
     rows = (await session.scalars(select(HelpService).order_by(HelpService.name))).all()
     result = []
     for s in rows:
@@ -313,7 +353,15 @@ async def entry_statuses(
         via = not step and s.scope != "national" and bool(phone)
         hidden = (not step and not via) or not rules.is_personal_help(s)
         result.append(
-            EntryStatus(s, step, via, hidden, rules.is_stale(s, today), rules.is_checked(s, today))
+            EntryStatus(
+                s,
+                step,
+                via,
+                hidden,
+                rules.is_stale(s, today),
+                rules.is_checked(s, today),
+                rules.is_overdue(s, today, limit),
+            )
         )
     return result
 
@@ -321,7 +369,10 @@ async def entry_statuses(
 async def mark_checked(
     session: AsyncSession, service_id: str, *, person: str, today: date
 ) -> HelpService | None:
-    """Mark an entry checked today by ``person`` (the caller audits and commits)."""
+    """Mark an entry checked on ``today`` (the date the person checked it) by ``person``.
+
+    The caller audits (who and when) and commits.
+    """
     service = await session.get(HelpService, service_id)
     if service is None:
         return None

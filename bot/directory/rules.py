@@ -14,6 +14,7 @@ PERSONAL = "personal"  # help a resident can ask for themselves
 PROFESSIONALS = "professionals"  # trains or advises professionals, or takes requests only from them
 PURPOSES = (PERSONAL, PROFESSIONALS)
 FRESH_FOR = timedelta(days=365)  # an entry not checked for more than a year is stale
+CHECK_LIMIT_DAYS = 180  # a municipality's own limit unless it sets one (flagged on the dashboard)
 
 WALK_IN = "walk_in"
 PHONE = "phone"
@@ -31,6 +32,8 @@ class ServiceLike(Protocol):
     chat: str | None
     address: str | None
     walk_in: str | None
+    walk_in_place: bool | None
+    opening_hours: dict[str, list[list[str]]] | None
     verified: bool
     last_checked: date | None
     expires: date | None
@@ -45,14 +48,19 @@ def is_exact_page(url: str | None) -> bool:
 
 
 def is_walk_in(service: ServiceLike) -> bool:
-    """A place to walk in without an appointment: an address and its hours."""
-    return bool(service.walk_in and service.address)
+    """A place to walk in without an appointment, with its address (hours known or not)."""
+    return bool((service.walk_in_place or service.walk_in) and service.address)
+
+
+def walk_in_hours_known(service: ServiceLike) -> bool:
+    """A walk-in place whose hours are known (otherwise: "kijk op de website")."""
+    return is_walk_in(service) and bool(service.walk_in or service.opening_hours)
 
 
 def next_steps(service: ServiceLike) -> list[str]:
-    """The ways to reach the service today, walk-in first."""
+    """The ways to reach the service today, walk-in first (a walk-in only with its hours)."""
     steps = []
-    if is_walk_in(service):
+    if walk_in_hours_known(service):
         steps.append(WALK_IN)
     if service.phone:
         steps.append(PHONE)
@@ -88,3 +96,14 @@ def is_checked(service: ServiceLike, today: date) -> bool:
     return (
         bool(service.verified) and not is_stale(service, today) and not is_expired(service, today)
     )
+
+
+def is_overdue(service: ServiceLike, today: date, limit_days: int | None = None) -> bool:
+    """True when nobody checked the entry within the municipality's limit (or ever)."""
+    limit = timedelta(days=limit_days or CHECK_LIMIT_DAYS)
+    return service.last_checked is None or today - service.last_checked > limit
+
+
+def checked_on(service: ServiceLike, today: date) -> date | None:
+    """The date a person checked the entry, when it may be shown as a fact; else None."""
+    return service.last_checked if is_checked(service, today) else None

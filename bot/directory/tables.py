@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.base import Base, UTCDateTime, utcnow
@@ -25,6 +25,8 @@ class Municipality(Base):
     phone: Mapped[str | None] = mapped_column(String(40))
     phone_source: Mapped[str | None] = mapped_column(String(500))
     phone_source_date: Mapped[str | None] = mapped_column(String(40))
+    # entries not checked for longer than this many days are flagged (None: CHECK_LIMIT_DAYS)
+    check_limit_days: Mapped[int | None] = mapped_column(Integer)
 
 
 class PostcodeArea(Base):
@@ -57,7 +59,12 @@ class HelpService(Base):
     website: Mapped[str | None] = mapped_column(String(300))
     chat: Mapped[str | None] = mapped_column(String(300))
     address: Mapped[str | None] = mapped_column(String(300))
-    walk_in: Mapped[str | None] = mapped_column(String(300))
+    walk_in: Mapped[str | None] = mapped_column(
+        String(300)
+    )  # the hours as text ("ma, di 09.30-11.30")
+    walk_in_place: Mapped[bool | None] = mapped_column(Boolean)  # walk in without an appointment
+    # when it is open, per weekday: {"ma": [["09:30", "11:30"]], …} (bot.directory.hours)
+    opening_hours: Mapped[dict[str, list[list[str]]] | None] = mapped_column(JSON)
     free: Mapped[bool | None] = mapped_column(Boolean)
     anonymous: Mapped[bool | None] = mapped_column(Boolean)
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -68,4 +75,5 @@ class HelpService(Base):
     checked_by: Mapped[str | None] = mapped_column(String(120))  # who marked it checked
     expires: Mapped[date | None] = mapped_column(Date)
     owner: Mapped[str] = mapped_column(String(16), default="reference")  # reference | GMxxxx
+    demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keys
+from bot.directory import hours
 from bot.directory.places import display_name, slug
 from bot.directory.repository import HelpOption, Place, find_help, load_resolver, place_of
 from bot.directory.resolver import FOUND, Resolver
@@ -48,6 +49,12 @@ TEXTS = frozenset(
         "utter_helppage_brand",
         "utter_helppage_chat_button",
         "utter_helppage_chat_intro",
+        "utter_helppage_checked_on",
+        "utter_helppage_demo",
+        "utter_helppage_demo_note",
+        "utter_helppage_hours_not_known",
+        "utter_helppage_hours_unknown",
+        "utter_helppage_label_hours",
         "utter_helppage_danger",
         "utter_helppage_footer",
         "utter_helppage_index_intro",
@@ -121,6 +128,7 @@ def render(request: web.Request, template: str, status: int = 200, **context: An
     """A template as HTML with the page's headers and its own stylesheet."""
     ENV.filters["tel"] = _digits
     ENV.filters["short_url"] = _short_url
+    ENV.filters["hours"] = hours.short
     css = request.app.router["static"].url_for(filename="helppage.css")
     html = ENV.get_template(template).render(static_css=str(css), **context)
     return web.Response(text=html, status=status, content_type="text/html", headers=HEADERS)
@@ -209,6 +217,7 @@ async def page(request: web.Request) -> web.Response:
         name=name,
         sections=sections,
         any_unchecked=any(not o.checked for o in options),
+        any_demo=any(o.service.demo for o in options),
         today=today,
         public=_public(request),
         page_url=f"{_public(request)}/hulp/{quote(page_slug)}",

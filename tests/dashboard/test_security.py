@@ -33,14 +33,21 @@ KEYS = [
     "heatmap",
     "learning",
     "unanswered",
+    "headline",
+    "topic_changes",
 ]
 ROUTES = [
     ("GET", "/dashboard/"),
     *[("GET", f"/dashboard/csv/{k}.csv") for k in KEYS],
     ("POST", "/dashboard/unanswered/handled"),
     ("GET", "/dashboard/lokale-hulp"),
-    ("POST", "/dashboard/lokale-hulp"),
+    ("GET", "/dashboard/lokale-hulp/nieuw"),
+    ("POST", "/dashboard/lokale-hulp/nieuw"),
+    ("GET", "/dashboard/lokale-hulp/hulp/geldfit"),
+    ("POST", "/dashboard/lokale-hulp/hulp/geldfit"),
+    ("POST", "/dashboard/lokale-hulp/hulp/geldfit/verwijderen"),
     ("POST", "/dashboard/lokale-hulp/gecontroleerd"),
+    ("POST", "/dashboard/lokale-hulp/termijn"),
     ("GET", "/dashboard/beoordelen"),
     ("GET", "/dashboard/beoordelen/vraag/1"),
     ("POST", "/dashboard/beoordelen/vraag/1/onderwerp"),
@@ -75,8 +82,13 @@ def test_every_route_is_in_the_list_above() -> None:
         ("GET", "/csv/{key}.csv"),
         ("POST", "/unanswered/handled"),
         ("GET", "/lokale-hulp"),
-        ("POST", "/lokale-hulp"),
+        ("GET", "/lokale-hulp/nieuw"),
+        ("POST", "/lokale-hulp/nieuw"),
+        ("GET", "/lokale-hulp/hulp/{service_id}"),
+        ("POST", "/lokale-hulp/hulp/{service_id}"),
+        ("POST", "/lokale-hulp/hulp/{service_id}/verwijderen"),
         ("POST", "/lokale-hulp/gecontroleerd"),
+        ("POST", "/lokale-hulp/termijn"),
         ("GET", "/beoordelen"),
         ("GET", "/beoordelen/vraag/{question_id}"),
         ("POST", "/beoordelen/vraag/{question_id}/onderwerp"),
@@ -107,6 +119,19 @@ async def test_analyst_sees_only_own_municipality_also_in_csv(dashboard, db_url)
         await dashboard.get("/dashboard/csv/conversations.csv?gemeente=GM0034")
     ).text()
     assert list(csv.reader(io.StringIO(asked_other))) == [["periode", "kanaal", "gesprekken"]]
+    # the headline and the topic changes of another municipality: nothing at all
+    for key in ("headline", "topic_changes"):
+        body = await (await dashboard.get(f"/dashboard/csv/{key}.csv?gemeente=GM0034")).text()
+        cells = [c for row in list(csv.reader(io.StringIO(body)))[1:] for c in row[1:]]
+        assert set(cells) <= {"0", "–"}, (key, cells)
+    own = await (await dashboard.get("/dashboard/csv/headline.csv")).text()
+    current = list(csv.reader(io.StringIO(own)))[-1]
+    expected_conversations = sum(
+        1
+        for e in of_municipality(generate(seed=11, conversations=120), "GM0014")
+        if e["name"] == "conversation.started"
+    )
+    assert current[0] == "deze periode" and current[1] == str(expected_conversations)
 
     # conversations CSV totals equal A's own conversations only (suppressed cells counted as unknown)
     rows = list(
@@ -118,9 +143,12 @@ async def test_analyst_sees_only_own_municipality_also_in_csv(dashboard, db_url)
     expected = sum(
         1 for e in of_municipality(events, "GM0014") if e["name"] == "conversation.started"
     )
-    shown = sum(int(r[2]) for r in rows if r[2] != "<5")
+    shown = sum(int(r[2]) for r in rows if r[2] not in ("<5", "onderdrukt"))
     small = sum(1 for r in rows if r[2] == "<5")
-    assert shown + small <= expected <= shown + 4 * small
+    hidden = sum(1 for r in rows if r[2] == "onderdrukt")  # complementary: 5 or more each
+    assert shown + small + 5 * hidden <= expected
+    if not hidden:
+        assert expected <= shown + 4 * small
 
     # marking B's question as handled from A's session changes nothing
     response = await dashboard.post(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from bot.analytics.tables import UnansweredQuestion
+from bot.dashboard import charts
 from bot.dashboard.grouping import group_questions, jaccard, shingles
+from bot.dashboard.queries import unanswered_table
 from bot.dashboard.suppression import cell, column, share
 
 
@@ -39,3 +42,59 @@ def test_complementary_suppression_when_the_total_is_shown_elsewhere() -> None:
         "<5",
         20,
     ]  # two unknowns: no single answer
+
+
+def _questions(refs: list[str | None]) -> list[UnansweredQuestion]:
+    return [
+        UnansweredQuestion(
+            id=i + 1, text_redacted="hoe werkt loonbeslag bij mijn werkgever", conversation_ref=ref
+        )
+        for i, ref in enumerate(refs)
+    ]
+
+
+def test_a_group_of_twelve_questions_is_labelled_by_its_residents_not_its_size() -> None:
+    """Issue 18: a review group counted 12 was labelled "less than 5 residents"."""
+    one_resident = charts.display_rows(unanswered_table(_questions(["r1"] * 12)))
+    assert one_resident[0][1:4] == [
+        "Alleen trefwoorden (minder dan 5 verschillende inwoners)",
+        12,
+        "<5",
+    ]
+    unknown = charts.display_rows(unanswered_table(_questions([None] * 12)))
+    assert unknown[0][1:4] == [
+        "Alleen trefwoorden (niet bekend hoeveel verschillende inwoners)",
+        12,
+        "onbekend",
+    ]
+    six = charts.display_rows(unanswered_table(_questions([f"r{i}" for i in range(6)] * 2)))
+    assert six[0][1:4] == ["hoe werkt loonbeslag bij mijn werkgever", 12, 6]
+
+
+def test_one_small_cell_in_a_period_whose_total_is_shown_hides_a_second_one() -> None:
+    """The headline shows conversations per period; per period and channel, a single "<5" next
+    to that total could be computed, so the smallest other cell of that period is hidden too."""
+    from bot.dashboard.queries import Table
+
+    table = Table(
+        "conversations",
+        "Gesprekken",
+        ["periode", "kanaal", "gesprekken"],
+        [
+            ["2026-W40", "telegram", 9],
+            ["2026-W40", "web", 3],
+            ["2026-W40", "whatsapp", 20],
+            ["2026-W41", "telegram", 7],
+            ["2026-W41", "whatsapp", 8],
+            ["2026-W42", "telegram", 2],
+            ["2026-W42", "web", 1],
+            ["2026-W42", "whatsapp", 30],
+        ],
+        (2,),
+        name_columns={1: "channel"},
+        group_totals_by=0,
+    )
+    shown = [row[2] for row in charts.display_rows(table)]
+    assert shown == ["onderdrukt", "<5", 20, 7, 8, "<5", "<5", 30]
+    svg = charts.stacked_columns(table)
+    assert svg.count('fill="url(#hatch)" class="small-cap"') == 1 + 4  # legend + 4, never a size

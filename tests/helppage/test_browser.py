@@ -80,3 +80,38 @@ async def test_the_not_found_page_is_accessible(site: TestClient) -> None:
         await page.wait_for_url("**/hulp/emmen")
         assert "Hulp bij geldzorgen in Emmen" in await page.locator("h1").inner_text()
         await browser.close()
+
+
+@pytest.mark.parametrize("place", ["almelo", "groningen", "delft", "midden-groningen"])
+async def test_the_page_with_demo_walk_ins_and_checks_is_accessible_and_prints_on_one_a4(
+    site: TestClient, db_url: str, place: str
+) -> None:
+    from axe_playwright_python.async_playwright import Axe
+    from playwright.async_api import async_playwright
+
+    from bot.demo.local_help import seed
+    from bot.storage.db import open_database
+
+    async with open_database(db_url) as (_e, factory):
+        await seed(factory, if_empty=False)
+    base = f"http://{site.host}:{site.port}"
+    async with async_playwright() as p:
+        browser = await launch(p)
+        for name, viewport in VIEWPORTS:
+            page = await browser.new_page(viewport=viewport)
+            response = await page.goto(f"{base}/hulp/{place}")
+            assert response is not None and response.status == 200
+            text = await page.inner_text("main")
+            assert "gecontroleerd op" in text and "demo-gegevens" in text
+            results = await Axe().run(page, options=AA)
+            assert results.response["violations"] == [], results.generate_report()
+            await page.screenshot(
+                path=str(ARTIFACTS / f"hulp-{place}-demo-{name}.png"), full_page=True
+            )
+            await page.close()
+        page = await browser.new_page()
+        await page.goto(f"{base}/hulp/{place}")
+        await page.emulate_media(media="print")
+        pdf = await page.pdf(format="A4", print_background=True)
+        assert pdf_pages(pdf) == 1, f"{place} prints on {pdf_pages(pdf)} pages"
+        await browser.close()

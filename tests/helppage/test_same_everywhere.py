@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import date
 from typing import Any
 
 import aiohttp
@@ -25,20 +26,16 @@ from tests.support.staff_login import post_login
 pytestmark = pytest.mark.rasa
 ADMIN = "admin@demo.geldhulp.nl"
 ZWOLLE = "GM0193"  # a municipality no other conversation test looks at
-NEW = """format: geldhulp-directory/1
-municipality: GM0193
-services:
-- id: test-zwolle-inloop
-  name: Inloop Geldvragen (testgegevens)
-  description: Een testgegeven voor de test van het dashboard. Je kunt zonder afspraak binnenlopen.
-  categories: [debt_help]
-  scope: municipality
-  municipalities: [GM0193]
-  address: Teststraat 1, Zwolle
-  walk_in: elke dinsdag van 9.00 tot 12.00 uur
-  example: true
-"""
-EMPTY = "format: geldhulp-directory/1\nmunicipality: GM0193\nservices: []\n"
+SERVICE_ID = "inloop-geldvragen-testgegevens-gm0193"
+NEW = {
+    "name": "Inloop Geldvragen (testgegevens)",
+    "description": "Een testgegeven voor de test van het dashboard. Je kunt zonder afspraak binnenlopen.",
+    "address": "Teststraat 1, Zwolle",
+    "walk_in_place": "ja",
+    "hours_di_from": "09:00",
+    "hours_di_until": "12:00",
+    "categories": "debt_help",
+}
 
 
 @pytest.fixture
@@ -98,27 +95,28 @@ async def test_page_and_chat_show_the_same_entries_after_a_dashboard_edit(
     rasa_stack,  # type: ignore[no-untyped-def]
 ) -> None:
     name = "Inloop Geldvragen (testgegevens)"
-    hours = "elke dinsdag van 9.00 tot 12.00 uur, Teststraat 1, Zwolle"
+    hours = "di 09.00-12.00, Teststraat 1, Zwolle"
     csrf = await admin_csrf(gateway)
     before_page = await (await gateway.get("/hulp/zwolle")).text()
     assert name not in before_page
     assert not option(await chat_about_zwolle(rasa_stack.rasa_url), name)
     try:
         saved = await gateway.post(
-            f"/dashboard/lokale-hulp?gemeente={ZWOLLE}",
-            data={"text": NEW, "csrf": csrf},
+            f"/dashboard/lokale-hulp/nieuw?gemeente={ZWOLLE}",
+            data={**NEW, "csrf": csrf},
             allow_redirects=False,
         )
-        assert saved.status == 303
+        assert saved.status == 303, await saved.text()
         page = await (await gateway.get("/hulp/zwolle")).text()
         offered = option(await chat_about_zwolle(rasa_stack.rasa_url), name)
         assert hours in entry_block(page, name) and hours in offered
         assert "nog niet gecontroleerd" in entry_block(page, name)
         assert "Check ze even voor je gaat" in offered
 
+        today = date.today()
         checked = await gateway.post(
-            f"/dashboard/lokale-hulp/gecontroleerd?gemeente={ZWOLLE}",
-            data={"id": "test-zwolle-inloop", "csrf": csrf},
+            f"/dashboard/lokale-hulp/hulp/{SERVICE_ID}?gemeente={ZWOLLE}",
+            data={**NEW, "csrf": csrf, "checked": "ja", "checked_on": today.strftime("%d-%m-%Y")},
             allow_redirects=False,
         )
         assert checked.status == 303
@@ -126,10 +124,12 @@ async def test_page_and_chat_show_the_same_entries_after_a_dashboard_edit(
         offered = option(await chat_about_zwolle(rasa_stack.rasa_url), name)
         assert hours in entry_block(page, name) and hours in offered
         assert "nog niet gecontroleerd" not in entry_block(page, name)
+        assert f"gecontroleerd op {today.strftime('%d-%m-%Y')}" in entry_block(page, name)
         assert "Check ze even" not in offered  # checked now: shown as a fact, in both places
     finally:
         await gateway.post(
-            f"/dashboard/lokale-hulp?gemeente={ZWOLLE}", data={"text": EMPTY, "csrf": csrf}
+            f"/dashboard/lokale-hulp/hulp/{SERVICE_ID}/verwijderen?gemeente={ZWOLLE}",
+            data={"csrf": csrf},
         )
     assert name not in await (await gateway.get("/hulp/zwolle")).text()
     assert not option(await chat_about_zwolle(rasa_stack.rasa_url), name)
