@@ -1,0 +1,166 @@
+"""Reading text from a page image, offline.
+
+RapidOCR (PP-OCR detection, line orientation and recognition models that ship inside the
+``rapidocr`` wheel, run by ONNX Runtime) is loaded once per process, on first use, and guarded
+by a lock so threads can share it. Debian's Tesseract with the Dutch model is the fallback when
+RapidOCR is not installed or finds (almost) nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any, Protocol
+
+import numpy as np
+
+from bot.letters.layout import Piece
+
+log = logging.getLogger(__name__)
+
+# fewer characters than this from RapidOCR: ask Tesseract too
+_TOO_LITTLE = 20
+
+
+class Reader(Protocol):
+    """Something that turns a page image into text pieces."""
+
+    name: str
+
+    def read(self, image: np.ndarray, page: int) -> list[Piece]: ...
+
+
+class RapidReader:
+    """PP-OCR through RapidOCR and ONNX Runtime, models from the wheel."""
+
+    name = "rapidocr"
+
+    def __init__(self, threads: int = 0) -> None:
+        from rapidocr import RapidOCR
+
+        params: dict[str, Any] = {
+            "Global.log_level": "error",
+            "Global.max_side_len": 2048,
+            "Rec.rec_batch_num": 8,
+        }
+        if threads > 0:
+            params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
+            params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
+        self._engine = RapidOCR(params=params)
+        self._lock = threading.Lock()
+
+    def read(self, image: np.ndarray, page: int) -> list[Piece]:
+        with self._lock:
+            result = self._engine(image)
+        boxes = getattr(result, "boxes", None)
+        if boxes is None:
+            return []
+        pieces = []
+        for box, text, score in zip(boxes, result.txts, result.scores, strict=False):
+            xs, ys = box[:, 0], box[:, 1]
+            pieces.append(
+                Piece(str(text), float(score), xs.min(), ys.min(), xs.max(), ys.max(), page)
+            )
+        return pieces
+
+
+class TesseractReader:
+    """Debian's tesseract-ocr with tesseract-ocr-nld, through pytesseract."""
+
+    name = "tesseract"
+
+    def __init__(self, timeout: float = 30.0) -> None:
+        import pytesseract
+
+        self._tesseract = pytesseract
+        self._timeout = timeout
+        self._tesseract.get_tesseract_version()  # fails here when the binary is missing
+
+    def read(self, image: np.ndarray, page: int) -> list[Piece]:
+        from bot.letters.images import binarize
+
+        data = self._tesseract.image_to_data(
+            binarize(image),
+            lang="nld",
+            config="--psm 3",
+            output_type=self._tesseract.Output.DICT,
+            timeout=self._timeout,
+        )
+        pieces = []
+        for i, word in enumerate(data["text"]):
+            confidence = float(data["conf"][i])
+            if not word.strip() or confidence < 0:
+                continue
+            left, top = float(data["left"][i]), float(data["top"][i])
+            width, height = float(data["width"][i]), float(data["height"][i])
+            pieces.append(
+                Piece(word, confidence / 100.0, left, top, left + width, top + height, page)
+            )
+        return pieces
+
+
+class OcrEngine:
+    """The readers of this process: RapidOCR first, Tesseract when needed."""
+
+    def __init__(self, threads: int = 0) -> None:
+        self._threads = threads
+        self._lock = threading.Lock()
+        self._primary: Reader | None = None
+        self._fallback: Reader | None = None
+        self._tried_primary = False
+        self._tried_fallback = False
+
+    def read(self, image: np.ndarray, page: int = 0) -> tuple[list[Piece], str]:
+        """Text pieces and the name of the reader that found them."""
+        primary = self._get_primary()
+        pieces: list[Piece] = []
+        name = primary.name if primary is not None else ""
+        if primary is not None:
+            pieces = primary.read(image, page)
+            if _chars(pieces) >= _TOO_LITTLE:
+                return pieces, name
+        fallback = self._get_fallback()
+        if fallback is not None:
+            more = fallback.read(image, page)
+            if not name or _chars(more) > _chars(pieces):
+                return more, fallback.name
+        elif primary is None:
+            raise RuntimeError("no OCR engine: install rapidocr or tesseract-ocr")
+        return pieces, name
+
+    def _get_primary(self) -> Reader | None:
+        with self._lock:
+            if not self._tried_primary:
+                self._tried_primary = True
+                try:
+                    self._primary = RapidReader(self._threads)
+                except ImportError:
+                    log.warning("letters: rapidocr is not installed, using tesseract")
+            return self._primary
+
+    def _get_fallback(self) -> Reader | None:
+        with self._lock:
+            if not self._tried_fallback:
+                self._tried_fallback = True
+                try:
+                    self._fallback = TesseractReader()
+                except Exception:  # pytesseract raises its own error types for a missing binary
+                    log.warning("letters: tesseract is not available")
+            return self._fallback
+
+
+def _chars(pieces: list[Piece]) -> int:
+    return sum(len(p.text.strip()) for p in pieces)
+
+
+_ENGINE: OcrEngine | None = None
+_ENGINE_LOCK = threading.Lock()
+
+
+def engine(threads: int = 0) -> OcrEngine:
+    """The one OCR engine of this process (made on first use, never at import)."""
+    global _ENGINE
+    with _ENGINE_LOCK:
+        if _ENGINE is None:
+            _ENGINE = OcrEngine(threads)
+        return _ENGINE
