@@ -72,7 +72,7 @@ def _decimal(number: str, cents: str | None) -> Decimal | None:
 def format_amount(value: Decimal) -> str:
     """Dutch notation for the resident: € 1.248,37."""
     whole, cents = f"{value:.2f}".split(".")
-    groups = []
+    groups: list[str] = []
     while len(whole) > 3:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]
@@ -88,7 +88,10 @@ _TOTAL = [
     (r"totaal\s*(?:saldo|schuld)|totale?\s+(?:schuld|vordering|bedrag)|in\s+totaal|totaal", 4),
     (r"volledige?\s+bedrag|het\s+bedrag\s+van|bedrag\s+van", 2),
     (r"saldo|achterstand\s+(?:van|bedraagt|is)|bedraagt|terugvordering|terug\s*te\s*betalen", 3),
-    (r"verschuldigd|(?:u|je)\s+(?:moet|dient)\s+(?:nog\s+)?(?:\w+\s+){0,3}(?:betalen|terugbetalen)", 3),
+    (
+        r"verschuldigd|(?:u|je)\s+(?:moet|dient)\s+(?:nog\s+)?(?:\w+\s+){0,3}(?:betalen|terugbetalen)",
+        3,
+    ),
     (r"betaal|betalen|overmaken|maak\b|voldoen|voldoe", 1),
 ]
 _AFTER = [
@@ -104,6 +107,14 @@ _PART = [
     (r"boete\b|oorspronkelijk|factuur\s*bedrag|factuur\b|subtotaal", -2),
     (r"minimaal|maximaal|ten\s+minste|tot\s+een\s+bedrag|drempel|grens", -4),
 ]
+
+
+# "Betaalt u niet op tijd, dan wordt het te betalen bedrag € 229,99": a later, larger amount
+_CONDITIONAL = re.compile(
+    r"(?:betaalt|betaal)\s+(?:u|je)\s+niet|(?:als|indien|wanneer)\s+(?:u|je)\s+niet|niet\s+op\s+tijd|"
+    r"na\s+(?:de|deze|die)\s+(?:termijn|datum)|wordt\s+het\s+(?:\w+\s+){0,3}bedrag|verhoogd\s+(?:tot|naar)|loopt\s+op",
+    re.IGNORECASE,
+)
 
 
 def score_amount(span: AmountSpan, lines: list[Line]) -> float:
@@ -126,7 +137,13 @@ def score_amount(span: AmountSpan, lines: list[Line]) -> float:
         if re.search(pattern, after):
             score += weight
             break
-    near = re.sub(r"\(?\b(?:incl|inclusief|inkl|met)\.?\s+(?:de\s+|alle\s+)?[\w\s]{0,20}?(?:kosten|rente|btw)\)?", " ", before[-45:])[-35:]
+    if _CONDITIONAL.search(before[-80:]):
+        score -= 4
+    near = re.sub(
+        r"\(?\b(?:incl|inclusief|inkl|met)\.?\s+(?:de\s+|alle\s+)?[\w\s]{0,20}?(?:kosten|rente|btw)\)?",
+        " ",
+        before[-45:],
+    )[-35:]
     for pattern, weight in _PART:
         if re.search(pattern, near):
             score += weight

@@ -27,7 +27,9 @@ MONTHS = {
     "december": 12, "dec": 12,
 }  # fmt: skip
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
-_DAY_NAME = r"(?:maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag|ma|di|wo|do|vr|za|zo)\.?,?\s+"
+_DAY_NAME = (
+    r"(?:maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag|ma|di|wo|do|vr|za|zo)\.?,?\s+"
+)
 _TEXT_DATE = re.compile(
     rf"(?<![\w])(?:{_DAY_NAME})?(?P<day>[0-3]?\d)(?:e|ste|de)?\s*(?P<month>{_MONTH})\b\.?"
     rf"(?:,?\s*(?P<year>(?:19|20)\d\d)(?!\d))?",
@@ -110,7 +112,7 @@ _WITHIN = re.compile(
 
 @dataclass(frozen=True)
 class Period:
-    """"binnen 14 dagen (na dagtekening)": a deadline counted from the letter's date."""
+    """ "binnen 14 dagen (na dagtekening)": a deadline counted from the letter's date."""
 
     days: int
     workdays: bool
@@ -139,7 +141,10 @@ def add_period(start: date, period: Period) -> date:
         months = -period.days
         month = start.month - 1 + months
         year, month = start.year + month // 12, month % 12 + 1
-        day = min(start.day, [31, 29 if year % 4 == 0 else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1])
+        day = min(
+            start.day,
+            [31, 29 if year % 4 == 0 else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1],
+        )
         return date(year, month, day)
     if not period.workdays:
         return start + timedelta(days=period.days)

@@ -54,9 +54,11 @@ def extract(lines: list[Line], engine: str = "", pages: int = 1) -> LetterReadin
         "letter_date": round(_date_confidence(letter_date) * ocr, 2),
         "iban": 1.0 if iban else 0.0,
     }
-    overall = ocr * (0.5 * kind.confidence + 0.25 * (amount_conf if amount else 0.6) + 0.25 * (
-        _date_confidence(deadline) if deadline else 0.6
-    ))
+    overall = ocr * (
+        0.5 * kind.confidence
+        + 0.25 * (amount_conf if amount else 0.6)
+        + 0.25 * (_date_confidence(deadline) if deadline else 0.6)
+    )
     if len(" ".join(line.text for line in lines)) < 150:
         overall *= 0.5
     return LetterReading(
@@ -136,9 +138,9 @@ def _letter_date(lines: list[Line], spans: list[dates.DateSpan]) -> _Dated | Non
         line = lines[span.line]
         before = line.text[: span.start]
         score = 0.0
-        if _LETTER_DATE_CUE.search(before[-40:]):
-            score += 5
-        elif re.fullmatch(r"\s*[A-Z][\w'’.\- ]{2,30},\s*", before):  # "Utrecht, 3 maart 2025"
+        if _LETTER_DATE_CUE.search(before[-40:]) or re.fullmatch(
+            r"\s*[A-Z][\w'’.\- ]{2,30},\s*", before
+        ):
             score += 5
         elif not before.strip():
             score += 1
@@ -156,7 +158,10 @@ _DEADLINE_CUES = [
     (r"uiterlijk(?:\s+op)?\s*:?\s*$|uiterste\s+(?:betaal)?datum\s*:?\s*$|betaaldatum\s*:?\s*$", 7),
     (r"(?:vóór|voor)\s*:?\s*$", 6),
     (r"(?:tot\s+en\s+met|t/m|tot|uiterlijk\s+tot)\s*$", 4),
-    (r"(?:betaal|betalen|betaalt|overmaken|voldoen|reageer|reageren|neem|nemen|stuur|sturen|bellen|bel|aanvragen|regelen)\b[^.]{0,60}(?:vóór|voor|uiterlijk|tot)\s*(?:\w+dag\s*)?$", 2),
+    (
+        r"(?:betaal|betalen|betaalt|overmaken|voldoen|reageer|reageren|neem|nemen|stuur|sturen|bellen|bel|aanvragen|regelen)\b[^.]{0,60}(?:vóór|voor|uiterlijk|tot)\s*(?:\w+dag\s*)?$",
+        2,
+    ),
     (r"vervaldatum\s*:?\s*$|betalen\s+op\s*$|betaal\s+op\s*$", 4),
 ]
 _DEADLINE_PENALTIES = [
@@ -198,7 +203,9 @@ def _deadline(lines: list[Line], spans: list[dates.DateSpan], letter: date | Non
                     continue
                 anchored = _PERIOD_CUE.search(line.text[period.end :])
                 score = 5.0 if anchored else 3.5
-                if re.search(r"betaal|betalen|voldoen|overmaken|reageer|reageren|contact", sentence):
+                if re.search(
+                    r"betaal|betalen|voldoen|overmaken|reageer|reageren|contact", sentence
+                ):
                     score += 0.5
                 value = dates.add_period(letter, period)
                 candidates.append(_Dated(value, period.line, score, computed=True))
@@ -212,9 +219,15 @@ def _deadline(lines: list[Line], spans: list[dates.DateSpan], letter: date | Non
 
 
 _EVENT_CUES = [
-    (r"(?:terecht)?zitting|rolzitting|verschijnen|mondelinge\s+behandeling|kantonrechter|rechtbank", 6),
+    (
+        r"(?:terecht)?zitting|rolzitting|verschijnen|mondelinge\s+behandeling|kantonrechter|rechtbank",
+        6,
+    ),
     (r"ontruim\w*|uit\s*huis\s*zetting|huisuitzetting", 6),
-    (r"afsluit\w*|afgesloten|sluiten\s+(?:\w+\s+){0,4}af|onderbr\w*|levering\s+(?:\w+\s+){0,3}(?:stop|beëindig)\w*|stoppen\s+(?:\w+\s+){0,2}levering", 6),
+    (
+        r"afsluit\w*|afgesloten|sluiten\s+(?:\w+\s+){0,4}af|onderbr\w*|levering\s+(?:\w+\s+){0,3}(?:stop|beëindig)\w*|stoppen\s+(?:\w+\s+){0,2}levering",
+        6,
+    ),
     (r"openbare\s+verkoop|veiling|verkocht|verkoop", 5),
 ]
 
@@ -227,6 +240,9 @@ def _event(lines: list[Line], spans: list[dates.DateSpan], letter: date | None) 
         value = dates.with_year(span, letter) if letter else span.value
         if not _plausible(value, letter):
             continue
+        label = lines[span.line].text[: span.start]
+        if re.search(r"(?:^|\s)(?:datum|dagtekening)\s*:?\s*$", label, re.I):
+            continue  # "Datum: 9 december 2025" is the letter's date ("Afsluitdatum" is not)
         sentence = _sentence_of(lines, span.line, span.start, span.end)
         before = sentence.split(" @ ")[0][-90:]
         after = sentence.split(" @ ")[1][:60] if " @ " in sentence else ""
@@ -299,14 +315,22 @@ def _is_sum_above(span: amounts.AmountSpan, lines: list[Line]) -> bool:
 
 
 def _iban(lines: list[Line]) -> str | None:
-    found = [span for line in lines for span in identifiers.find_ibans(line)]
+    found: list[identifiers.IbanSpan] = []
+    for i, line in enumerate(lines):
+        found += identifiers.find_ibans(line)
+        if i + 1 < len(lines) and re.search(r"\b[A-Z]{2}\s?\d{2}[\sA-Z0-9]{0,20}$", line.text):
+            # an IBAN broken over two lines: "... op NL88" / "ABNA 5156 5795 04."
+            joined = replace(line, text=line.text + " " + lines[i + 1].text[:40])
+            found += [s for s in identifiers.find_ibans(joined) if s.start < len(line.text)]
     if not found:
         return None
 
     def score(span: identifiers.IbanSpan) -> float:
         before = _context(lines, span.line, span.start, 60)
         value = 0.0
-        if re.search(r"iban|rekening|overmaken|over\s+te\s+maken|betaal|t\.n\.v|bankrekening|storten", before):
+        if re.search(
+            r"iban|rekening|overmaken|over\s+te\s+maken|betaal|t\.n\.v|bankrekening|storten", before
+        ):
             value += 2
         if re.search(r"(?:uw|je|jouw)\s+(?:bank)?rekening|beslag\s+op|van\s+uw", before):
             value -= 3

@@ -16,9 +16,13 @@ from stdnum.nl import bsn as stdnum_bsn
 from bot.letters.layout import Line
 
 BSN_MASK = "[BSN]"
-_BSN_LABEL = re.compile(r"\b(?:bsn|burger\s*service\s*nummer|burgerservicenr|sofi\s*-?\s*nummer|sofinr)\b", re.I)
+_BSN_LABEL = re.compile(
+    r"\b(?:bsn|burger\s*service\s*nummer|burgerservicenr|sofi\s*-?\s*nummer|sofinr)\b", re.I
+)
 # nine digits, maybe written 1234.56.782 or 123 456 782
-_NINE = re.compile(r"(?<![\w.,-])(\d{4}[. ]?\d{2}[. ]?\d{3}|\d{3}[. ]\d{3}[. ]\d{3}|\d{9})(?![\w]|[.,]\d)")
+_NINE = re.compile(
+    r"(?<![\w.,-])(\d{4}[. ]?\d{2}[. ]?\d{3}|\d{3}[. ]\d{3}[. ]\d{3}|\d{9})(?![\w]|[.,]\d)"
+)
 
 
 @dataclass(frozen=True)
@@ -70,8 +74,8 @@ def _mask_labelled(text: str) -> str:
 
 # IBAN: two letters, two check digits, then 11 to 30 letters/digits in groups of up to 4
 _IBAN = re.compile(r"\b([A-Z]{2}\s?\d{2}(?:\s?[A-Z0-9]{1,4}){3,8})", re.I)
-_NL_IBAN = re.compile(r"\bN\s?L\s?(\d\s?\d)\s?([A-Z0-9]{4})\s?((?:[0-9OoIlSB]\s?){10})")
-_DIGIT_FIX = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "S": "5", "B": "8"})
+_NL_IBAN = re.compile(r"\bN\s?L\s?(\d\s?\d)\s?([A-Z0-9]{4})\s?((?:[0-9OILSB]\s?){10})")
+_DIGIT_FIX = str.maketrans({"O": "0", "I": "1", "L": "1", "S": "5", "B": "8"})
 _LETTER_FIX = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B"})
 
 
@@ -114,7 +118,9 @@ _REFERENCE_LABEL = re.compile(
     r"beschikkingsnummer|cjib[- ]?nummer|klantnummer|factuurnummer|zaaknummer|onder\s+vermelding\s+van",
     re.I,
 )
-_REFERENCE = re.compile(r"\b(RF\d{2}[A-Z0-9 ]{4,25}|\d[\d .-]{5,22}\d|[A-Z]{1,4}[-/]?\d[\w/-]{4,20})\b", re.I)
+_REFERENCE = re.compile(
+    r"\b(RF\d{2}[A-Z0-9 ]{4,25}|\d[\d .-]{5,22}\d|[A-Z]{1,4}[-/]?\d[\w/-]{4,20})\b", re.I
+)
 
 
 def find_reference(lines: list[Line]) -> tuple[str | None, bool]:

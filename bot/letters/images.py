@@ -27,7 +27,7 @@ def decode(data: bytes, limits: Limits) -> np.ndarray:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
+            image: Image.Image = Image.open(io.BytesIO(data))
         width, height = image.size
         if width * height > limits.max_pixels or max(width, height) > 20_000:
             raise ImageTooLarge(f"{width}x{height} pixels")
@@ -37,7 +37,9 @@ def decode(data: bytes, limits: Limits) -> np.ndarray:
         image.load()
         image = ImageOps.exif_transpose(image) or image
         if image.mode != "RGB":
-            image = image.convert("RGBA").convert("RGB") if "A" in image.mode else image.convert("RGB")
+            image = (
+                image.convert("RGBA").convert("RGB") if "A" in image.mode else image.convert("RGB")
+            )
         return np.asarray(image)
     except Image.DecompressionBombError as exc:
         raise ImageTooLarge("too many pixels") from exc
@@ -143,12 +145,27 @@ def _rotate(image: np.ndarray, angle: float, border: int = 255) -> np.ndarray:
 
 
 def _warp(image: np.ndarray, corners: np.ndarray) -> np.ndarray:
+    """Undo the perspective of the page, keeping a margin around it.
+
+    The margin matters: a page's dark header band is not "bright paper", so the page we found
+    may start below it. Everything on the page's plane is straightened, nothing is cut off.
+    """
     tl, tr, br, bl = corners
     width = int(max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl)))
     height = int(max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr)))
-    target = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], np.float32)
+    mx, my = int(width * 0.06), int(height * 0.12)
+    target = np.array(
+        [[mx, my], [mx + width - 1, my], [mx + width - 1, my + height - 1], [mx, my + height - 1]],
+        np.float32,
+    )
     matrix = cv2.getPerspectiveTransform(corners.astype(np.float32), target)
-    return cv2.warpPerspective(image, matrix, (width, height), flags=cv2.INTER_LINEAR)
+    return cv2.warpPerspective(
+        image,
+        matrix,
+        (width + 2 * mx, height + 2 * my),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
 
 
 def _order(points: np.ndarray) -> np.ndarray:

@@ -33,69 +33,130 @@ SENDER_KINDS = (
 _KIND_PATTERNS: dict[str, list[tuple[str, float]]] = {
     "dagvaarding": [
         (r"\bdagvaarding\b|\bgedagvaard\b|\bdagvaar\b", 5),
-        (r"(?:oproep\w*|opgeroepen)\s+(?:om\s+)?(?:te\s+)?verschijnen|te\s+verschijnen\s+(?:ter|op|voor|bij)", 5),
+        (
+            r"(?:oproep\w*|opgeroepen)\s+(?:om\s+)?(?:te\s+)?verschijnen|te\s+verschijnen\s+(?:ter|op|voor|bij)",
+            5,
+        ),
         (r"ter\s+(?:terecht)?zitting|\brolzitting\b|mondelinge\s+behandeling", 3),
         (r"\bkantonrechter\b|\brechtbank\b|\bkanton\b", 2),
         (r"\bgedaagde\b|\beiseres?\b|\bverweer\b|\bverstek\b", 3),
     ],
     "beslag": [
-        (r"proces[- ]?verbaal\s+van\s+(?:beslag|inbeslagneming)|exploot\s+van\s+(?:\w+\s+){0,2}beslag|beslagexploot", 7),
-        (r"beslag\s+(?:ge)?legd|beslag\s+(?:heb|hebben)\s+(?:ik|wij|we)|(?:heb|hebben)\s+(?:ik|wij|we)\s+(?:\w+\s+){0,6}beslag", 6),
-        (r"(?:loon|derden|bank|executori\w*|conservatoir\w*|inboedel|roerende\s+zaken|vorderings?)[- ]?beslag|beslag\s+op\s+(?:uw|je|het|de)", 4),
+        (
+            r"proces[- ]?verbaal\s+van\s+(?:beslag|inbeslagneming)|exploot\s+van\s+(?:\w+\s+){0,2}beslag|beslagexploot",
+            7,
+        ),
+        (
+            r"beslag\s+(?:ge)?legd|beslag\s+(?:heb|hebben)\s+(?:ik|wij|we)|(?:heb|hebben)\s+(?:ik|wij|we)\s+(?:\w+\s+){0,6}beslag",
+            6,
+        ),
+        (
+            r"(?:loon|derden|bank|executori\w*|conservatoir\w*|inboedel|roerende\s+zaken|vorderings?)[- ]?beslag|beslag\s+op\s+(?:uw|je|het|de)",
+            4,
+        ),
         (r"\bbeslaglegging\b|\bbeslagen\b|in\s+beslag\s+genomen", 4),
         (r"beslagvrije\s+voet|\bbeslag\b", 2),
         (r"openbare\s+verkoop|executieveiling|executoriale\s+verkoop", 3),
     ],
     "ontruiming": [
-        (r"aanzegging\s+(?:tot\s+|van\s+(?:de\s+)?)?ontruiming|ontruimingsaanzegging|bevel\s+tot\s+ontruiming", 8),
+        (
+            r"aanzegging\s+(?:tot\s+|van\s+(?:de\s+)?)?ontruiming|ontruimingsaanzegging|bevel\s+tot\s+ontruiming",
+            8,
+        ),
         (r"ontruiming\s+(?:zal|vindt|wordt|is)\s+(?:\w+\s+){0,6}(?:plaats|gepland|uitgevoerd)", 6),
-        (r"\bontruiming\b|\bontruimen\b|\bontruimd\b|uit\s*huis\s*zetting|huisuitzetting|uit\s+(?:uw|je)\s+huis\s+gezet", 3),
+        (
+            r"\bontruiming\b|\bontruimen\b|\bontruimd\b|uit\s*huis\s*zetting|huisuitzetting|uit\s+(?:uw|je)\s+huis\s+gezet",
+            3,
+        ),
         (r"ontruimingsvonnis|vonnis\s+(?:\w+\s+){0,8}ontruim", 3),
     ],
     "afsluiting": [
-        (r"(?:vooraankondiging|aankondiging|mededeling)\s+(?:van\s+(?:de\s+)?)?afsluiting|afsluitdatum", 8),
+        (
+            r"(?:vooraankondiging|aankondiging|mededeling)\s+(?:van\s+(?:de\s+)?)?(?:afsluiting|onderbreking)|afsluitdatum",
+            8,
+        ),
+        (
+            r"onderbreking\s+van\s+(?:uw|je|de)\s+(?:\w+\s+)?(?:levering|drinkwater\w*|gas|stroom|energie\w*)",
+            6,
+        ),
         (r"\bafsluit(?:ing|en)\b|\bafgesloten\b|\bafsluiten\b|\bsluiten\s+(?:\w+\s+){0,5}af\b", 4),
-        (r"(?:levering|toevoer)\s+(?:van\s+)?(?:\w+\s+){0,3}(?:stop|stoppen|beëindig\w*|onderbr\w*|afsluiten)", 4),
-        (r"\bonderbreken\b|stoppen\s+(?:\w+\s+){0,3}(?:levering|leveren)|levering\s+(?:\w+\s+){0,4}stopzetten", 3),
+        (
+            r"(?:levering|toevoer)\s+(?:van\s+)?(?:\w+\s+){0,3}(?:stop|stoppen|beëindig\w*|onderbr\w*|afsluiten)",
+            4,
+        ),
+        (
+            r"\bonderbre(?:ken|king)\b|\bstopzetting\b|stoppen\s+(?:\w+\s+){0,3}(?:levering|leveren)|levering\s+(?:\w+\s+){0,4}stopzetten",
+            3,
+        ),
     ],
     "cjib": [
         (r"\bcjib\b|centraal\s+justitieel\s+incassobureau", 8),
-        (r"wet\s+mulder|verkeersboete|verkeersovertreding|administratieve\s+sanctie|strafbeschikking|\bbekeuring\b", 4),
+        (
+            r"wet\s+mulder|verkeersboete|verkeersovertreding|administratieve\s+sanctie|strafbeschikking|\bbekeuring\b",
+            4,
+        ),
         (r"\bverhoging\b|\bverhoogd\b", 1),
     ],
     "terugvordering_toeslag": [
-        (r"(?:toeslag|kindgebonden\s+budget)\w*\b[^.]{0,90}(?:terug|te\s+veel)|(?:terug\w*|te\s+veel)\b[^.]{0,90}(?:toeslag|kindgebonden\s+budget)", 6),
+        (
+            r"(?:toeslag|kindgebonden\s+budget)\w*\b[^.]{0,90}(?:terug|te\s+veel)|(?:terug\w*|te\s+veel)\b[^.]{0,90}(?:toeslag|kindgebonden\s+budget)",
+            6,
+        ),
         (r"terugvorderingsbeschikking|dienst\s+toeslagen|belastingdienst\s*/?\s*toeslagen", 4),
         (r"(?:zorg|huur|kinderopvang)toeslag|kindgebonden\s+budget", 2),
     ],
     "terugvordering_bijstand": [
-        (r"(?:bijstand|uitkering|levensonderhoud)\w*\b[^.]{0,90}(?:terug|te\s+veel)|(?:terug\w*|te\s+veel)\b[^.]{0,90}(?:bijstand|levensonderhoud)", 6),
+        (
+            r"(?:bijstand|uitkering|levensonderhoud)\w*\b[^.]{0,90}(?:terug|te\s+veel)|(?:terug\w*|te\s+veel)\b[^.]{0,90}(?:bijstand|levensonderhoud)",
+            6,
+        ),
         (r"participatiewet|\bbijstand\w*", 2),
         (r"besluit\s+(?:tot\s+)?terugvordering|terugvordering", 2),
     ],
     "studieschuld": [
         (r"\bduo\b|dienst\s+uitvoering\s+onderwijs", 6),
-        (r"studieschuld|studiefinanciering|studielening|studievoorschot|lesgeld|collegegeld(?:krediet)?", 4),
+        (
+            r"studieschuld|studiefinanciering|studielening|studievoorschot|lesgeld|collegegeld(?:krediet)?",
+            4,
+        ),
         (r"aflos\w*|maandtermijn|terugbetaling", 1),
     ],
     "premie_achterstand": [
-        (r"premieachterstand|achterstallige\s+premie|premie\s*achterstand|achterstand\s+(?:in|van)\s+(?:de\s+)?premie|bestuursrechtelijke\s+premie|wanbetalersregeling", 7),
-        (r"(?:zorg)?premie\b[^.]{0,60}(?:niet|nog\s+niet)\s+(?:betaald|ontvangen)|onbetaalde\s+premie", 5),
+        (
+            r"premieachterstand|achterstallige\s+premie|premie\s*achterstand|achterstand\s+(?:in|van)\s+(?:de\s+)?premie|bestuursrechtelijke\s+premie|wanbetalersregeling",
+            7,
+        ),
+        (
+            r"(?:zorg)?premie\b[^.]{0,60}(?:niet|nog\s+niet)\s+(?:betaald|ontvangen)|onbetaalde\s+premie",
+            5,
+        ),
         (r"\bzorgverzeker\w+|\bcak\b|\bpremie\b", 2),
     ],
     "huurachterstand": [
-        (r"huurachterstand|huurschuld|achterstand\s+in\s+(?:de|uw|je)\s+huur\w*|achterstallige\s+huur|huur\s+(?:\w+\s+){0,4}(?:niet|nog\s+niet)\s+(?:betaald|ontvangen)", 6),
+        (
+            r"huurachterstand|huurschuld|achterstand\s+in\s+(?:de|uw|je)\s+huur\w*|achterstallige\s+huur|huur\s+(?:\w+\s+){0,4}(?:niet|nog\s+niet)\s+(?:betaald|ontvangen)",
+            6,
+        ),
         (r"\bhuur\b|\bhuurpenningen\b", 1),
     ],
     "sommatie": [
         (r"\bsommatie\b|\bsommeren\b|\bsommeer\b|\bgesommeerd\b", 7),
         (r"ingebrekestelling|in\s+gebreke", 5),
         (r"laatste\s+(?:waarschuwing|kans|herinnering|aanmaning|verzoek|mogelijkheid)", 3),
-        (r"(?:gerechtelijke|juridische|rechtelijke)\s+(?:stappen|procedure|maatregelen)|zonder\s+(?:verdere\s+)?(?:aankondiging|waarschuwing)", 2),
+        (
+            r"(?:gerechtelijke|juridische|rechtelijke)\s+(?:stappen|procedure|maatregelen)|zonder\s+(?:verdere\s+)?(?:aankondiging|waarschuwing)",
+            2,
+        ),
     ],
     "aanmaning": [
-        (r"\baanmaning\b|betalingsherinnering|\bherinnering\b|veertiendagenbrief|14[- ]?dagen\s*brief", 4),
-        (r"(?:nog\s+)?niet\s+(?:\w+\s+){0,2}(?:betaald|ontvangen)|openstaande?\s+(?:factuur|facturen|bedrag|rekening|nota)", 2),
+        (
+            r"\baanmaning\b|betalingsherinnering|\bherinnering\b|veertiendagenbrief|14[- ]?dagen\s*brief",
+            4,
+        ),
+        (
+            r"(?:nog\s+)?niet\s+(?:\w+\s+){0,2}(?:betaald|ontvangen)|openstaande?\s+(?:factuur|facturen|bedrag|rekening|nota)",
+            2,
+        ),
     ],
 }
 _COMPILED = {
@@ -210,22 +271,40 @@ _SENDER_PATTERNS: dict[str, list[tuple[str, float]]] = {
         (r"\bten\s+verzoeke\s+van\b|\bbetekend\b|\bbetekening\b|kandidaat[- ]deurwaarder", 3),
     ],
     "incassobureau": [
-        (r"incasso\s*bureau|incasso\w*|\bcollect\w*|credit\s*management|debiteurenbeheer|\bintrum\b|\blowell\b|\bgroenestein\b|\bcoeo\b|\bcannock\b|\bvesting\s+finance\b|\bhoist\b|\bebh\b", 6),
+        (
+            r"incasso\s*bureau|incasso\w*|\bcollect\w*|credit\s*management|debiteurenbeheer|\bintrum\b|\blowell\b|\bgroenestein\b|\bcoeo\b|\bcannock\b|\bvesting\s+finance\b|\bhoist\b|\bebh\b",
+            6,
+        ),
     ],
     "gemeente": [
-        (r"\bgemeente\b|college\s+van\s+burgemeester|sociale\s+dienst|werk\s+en\s+inkomen|\bparticipatiewet\b|\bsociaal\s+domein\b|\bkredietbank\b", 6),
+        (
+            r"\bgemeente\b|college\s+van\s+burgemeester|sociale\s+dienst|werk\s+en\s+inkomen|\bparticipatiewet\b|\bsociaal\s+domein\b|\bkredietbank\b",
+            6,
+        ),
     ],
     "zorgverzekeraar": [
-        (r"zorgverzeker\w+|\bzilveren\s+kruis\b|\bvgz\b|\bmenzis\b|\bdsw\b|\bonvz\b|\bzorg\s+en\s+zekerheid\b|\bunivé\b|\bunive\b|\bfbto\b|\bditzo\b|\bizz\b|\bizz\b|\binterpolis\b|\bstad\s+holland\b|\bzekur\b|\bcz\b|\bziekenfonds\b|\bverzekerde\b", 6),
+        (
+            r"zorgverzeker\w+|\bzilveren\s+kruis\b|\bvgz\b|\bmenzis\b|\bdsw\b|\bonvz\b|\bzorg\s+en\s+zekerheid\b|\bunivé\b|\bunive\b|\bfbto\b|\bditzo\b|\bizz\b|\bizz\b|\binterpolis\b|\bstad\s+holland\b|\bzekur\b|\bcz\b|\bziekenfonds\b|\bverzekerde\b",
+            6,
+        ),
     ],
     "waterbedrijf": [
-        (r"waterbedrijf|drinkwater\w*|\bwaterleiding\w*|\bvitens\b|\bevides\b|\bbrabant\s+water\b|\bwml\b|\bpwn\b|\bdunea\b|\bwaternet\b|\boasen\b|\bwmd\b|\bwaterbedrijf\s+groningen\b|\bwater\b", 5),
+        (
+            r"waterbedrijf|drinkwater\w*|\bwaterleiding\w*|\bvitens\b|\bevides\b|\bbrabant\s+water\b|\bwml\b|\bpwn\b|\bdunea\b|\bwaternet\b|\boasen\b|\bwmd\b|\bwaterbedrijf\s+groningen\b|\bwater\b",
+            5,
+        ),
     ],
     "energiebedrijf": [
-        (r"energie\w*|\beneco\b|\bvattenfall\b|\bessent\b|\bgreenchoice\b|\bengie\b|\bvandebron\b|\boxxio\b|\bnle\b|\belektriciteit\b|\bstroom\w*|\bgas\b|\bkwh\b|\bwarmte\b|\bstadsverwarming\b", 4),
+        (
+            r"energie\w*|\beneco\b|\bvattenfall\b|\bessent\b|\bgreenchoice\b|\bengie\b|\bvandebron\b|\boxxio\b|\bnle\b|\belektriciteit\b|\bstroom\w*|\bgas\b|\bkwh\b|\bwarmte\b|\bstadsverwarming\b",
+            4,
+        ),
     ],
     "verhuurder": [
-        (r"woningcorporatie|woning\w*stichting|woonstichting|woningbouw\w*|\bwonen\b|\bwoon\w+|\bverhuur\w*|vastgoed|\bstaedion\b|\bymere\b|\beigen\s+haard\b|\bportaal\b|\bde\s+alliantie\b|\bmitros\b|\bhavensteder\b|\bwoonbron\b|\bparteon\b|\bstadgenoot\b|\brochdale\b|\bvidomes\b|\btalis\b|\blefier\b|\bhuurder\w*\b|\bhuurovereenkomst\b", 4),
+        (
+            r"woningcorporatie|woning\w*stichting|woonstichting|woningbouw\w*|\bwonen\b|\bwoon\w+|\bverhuur\w*|vastgoed|\bstaedion\b|\bymere\b|\beigen\s+haard\b|\bportaal\b|\bde\s+alliantie\b|\bmitros\b|\bhavensteder\b|\bwoonbron\b|\bparteon\b|\bstadgenoot\b|\brochdale\b|\bvidomes\b|\btalis\b|\blefier\b|\bhuurder\w*\b|\bhuurovereenkomst\b",
+            4,
+        ),
     ],
 }
 _SENDER_COMPILED = {
@@ -246,7 +325,8 @@ _ORG_MARK = re.compile(
 )
 _NOT_ORG = re.compile(
     r"\b\d{4}\s?[A-Z]{2}\b|postbus|telefoon|tel\.|www\.|@|\bdhr\b|\bmevr\b|de\s+heer|mevrouw|"
-    r"t\.a\.v|\bkvk\b|\biban\b|\bbic\b|datum|kenmerk|betreft|onderwerp|pagina|\bstraat\b|\bweg\s+\d",
+    r"t\.a\.v|\bkvk\b|\biban\b|\bbic\b|datum|kenmerk|betreft|onderwerp|pagina|\bstraat\b|\bweg\s+\d|"
+    r"eiser|opdrachtgever|schuldeiser|inzake|namens|cli[eë]nt|kosten|nummer|\bnr\b|\buw\b|\bu\b|:",
     re.IGNORECASE,
 )
 
@@ -260,27 +340,44 @@ class SenderResult:
     confidence: float
 
 
-def _zone_weight(line: Line, last_page: int) -> float:
-    if line.page == 0 and line.top < 0.28:
-        return 3.0
-    if line.page == last_page and line.top > 0.8:
-        return 1.5
-    return 1.0
+_CLOSING = re.compile(
+    r"^\s*(?:met\s+vriendelijke\s+groet\w*|hoogachtend|vriendelijke\s+groet\w*|groet)", re.I
+)
+
+
+def _zone_weights(lines: list[Line]) -> list[float]:
+    """Letterhead 3, signature 2.5, footer 1.5, body 0.5 (the body names other parties)."""
+    last_page = lines[-1].page
+    weights = []
+    signature_left = 0
+    for line in lines:
+        if _CLOSING.match(line.text):
+            signature_left = 4
+            weights.append(0.5)
+            continue
+        if line.page == 0 and line.top < 0.28:
+            weights.append(3.0)
+        elif signature_left > 0:
+            weights.append(2.5)
+        elif line.page == last_page and line.top > 0.9:
+            weights.append(1.5)
+        else:
+            weights.append(0.5)
+        signature_left -= 1
+    return weights
 
 
 def find_sender(lines: list[Line], kind: str) -> SenderResult:
     """The sender's kind and name, from the letterhead first, then signature and footer."""
     if not lines:
         return SenderResult("other", None, 0.0)
-    last_page = max(line.page for line in lines)
     scores = dict.fromkeys(_SENDER_PATTERNS, 0.0)
-    for line in lines:
+    for line, weight in zip(lines, _zone_weights(lines), strict=True):
         text = line.text
         behalf = _ON_BEHALF.search(text)
         if behalf:
             text = text[: behalf.start()] + " " + text[behalf.end() :]
         text = re.sub(r"centraal\s+justitieel\s+incassobureau", "CJIB", text, flags=re.I)
-        weight = _zone_weight(line, last_page)
         for sender_kind, patterns in _SENDER_COMPILED.items():
             for pattern, w in patterns:
                 if pattern.search(text):
@@ -312,18 +409,41 @@ _FIXED_NAMES = {
 
 
 def sender_name(lines: list[Line], sender_kind: str) -> str | None:
-    """The organisation's name as printed in the letterhead (or the signature)."""
-    head = [line for line in lines if line.page == 0 and line.top < 0.3]
-    tail = [line for line in lines if line.page == lines[-1].page and line.top > 0.75]
-    for zone in (head, tail):
+    """The organisation's name as printed in the letterhead, the signature or the footer."""
+    head: list[Line] = []
+    for line in lines:
+        if (
+            line.page != 0
+            or line.top > 0.4
+            or _OPENING.match(line.text)
+            or _SUBJECT.match(line.text)
+        ):
+            break
+        head.append(line)
+    signature: list[Line] = []
+    for i, line in enumerate(lines):
+        if _CLOSING.match(line.text):
+            signature = lines[i + 1 : i + 5]
+    footer = [line for line in lines if line.page == lines[-1].page and line.top > 0.9]
+    own = _SENDER_COMPILED.get(sender_kind, [])
+    for zone in (head, signature, footer):
+        candidates = []
         for line in zone:
-            for part in re.split(r"\s{3,}|\s\|\s", line.text):
-                part = part.strip(" .,:;-|")
+            for part in re.split(r"\s{3,}|\s\|\s|\s·\s", line.text):
+                part = part.strip(" ,:;-|")
                 if not part or _NOT_ORG.search(part) or len(part.split()) > 7:
                     continue
                 if _ORG_MARK.search(part) and not re.search(r"\d{3,}", part):
-                    return _tidy(part)
+                    candidates.append(_tidy(part))
+        for candidate in candidates:
+            if any(pattern.search(candidate) for pattern, _ in own):
+                return candidate
+        if candidates:
+            return candidates[0]
     return _FIXED_NAMES.get(sender_kind)
+
+
+_OPENING = re.compile(r"^\s*(?:geachte|beste|betreft|onderwerp|inzake|l\.s\.|heden)\b", re.I)
 
 
 def _tidy(name: str) -> str:

@@ -90,7 +90,5 @@ def lines_from_text(text: str, page: int = 0) -> list[Line]:
     raw = [line for line in text.splitlines()]
     count = max(1, len(raw))
     return [
-        Line(line.strip(), 1.0, page, i / count, i)
-        for i, line in enumerate(raw)
-        if line.strip()
+        Line(line.strip(), 1.0, page, i / count, i) for i, line in enumerate(raw) if line.strip()
     ]

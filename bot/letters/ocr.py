@@ -42,6 +42,8 @@ class RapidReader:
             "Global.log_level": "error",
             "Global.max_side_len": 2048,
             "Rec.rec_batch_num": 8,
+            # without dilation two close lines of small print stay two boxes
+            "Det.use_dilation": False,
         }
         if threads > 0:
             params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
@@ -51,12 +53,12 @@ class RapidReader:
 
     def read(self, image: np.ndarray, page: int) -> list[Piece]:
         with self._lock:
-            result = self._engine(image)
+            result: Any = self._engine(image)
         boxes = getattr(result, "boxes", None)
         if boxes is None:
             return []
         pieces = []
-        for box, text, score in zip(boxes, result.txts, result.scores, strict=False):
+        for box, text, score in zip(boxes, result.txts or (), result.scores or (), strict=False):
             xs, ys = box[:, 0], box[:, 1]
             pieces.append(
                 Piece(str(text), float(score), xs.min(), ys.min(), xs.max(), ys.max(), page)

@@ -86,7 +86,15 @@ def _text_pieces(page: pdfium.PdfPage, number: int, height: float, limits: Limit
             text = textpage.get_text_bounded(left, bottom, right, top)
             if text.strip():
                 pieces.append(
-                    Piece(" ".join(text.split()), 1.0, left, height - top, right, height - bottom, number)
+                    Piece(
+                        " ".join(text.split()),
+                        1.0,
+                        left,
+                        height - top,
+                        right,
+                        height - bottom,
+                        number,
+                    )
                 )
         return pieces
     finally:
