@@ -127,7 +127,7 @@ def score_amount(span: AmountSpan, lines: list[Line]) -> float:
         if previous.page == line.page:
             before = previous.text.lower()[-60:] + " " + before
     # only the words of this cell: stop at an earlier amount on the same line
-    before = re.split(r"€|\d,\d\d", before)[-1]
+    before = re.split(r"€|\d,\d\d|[.;!?]\s", before)[-1]
     score = 0.0
     for pattern, weight in _TOTAL:
         if re.search(pattern, before):

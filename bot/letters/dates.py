@@ -31,7 +31,7 @@ _DAY_NAME = (
     r"(?:maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag|ma|di|wo|do|vr|za|zo)\.?,?\s+"
 )
 _TEXT_DATE = re.compile(
-    rf"(?<![\w])(?:{_DAY_NAME})?(?P<day>[0-3]?\d)(?:e|ste|de)?\s*(?P<month>{_MONTH})\b\.?"
+    rf"(?<![\w])(?:{_DAY_NAME})?(?P<day>[0-3]?\d)(?:e|ste|de)?\s*(?P<month>{_MONTH})(?![a-z])\.?"
     rf"(?:,?\s*(?P<year>(?:19|20)\d\d)(?!\d))?",
     re.IGNORECASE,
 )
@@ -128,7 +128,7 @@ def find_periods(line: Line) -> list[Period]:
         n_text = match.group("n").lower()
         n = int(n_text) if n_text.isdigit() else _NUMBER_WORDS[n_text]
         unit = match.group("unit").lower()
-        days = n * 7 if unit.startswith("week") else n * 30 if unit.startswith("maand") else n
+        days = n * 7 if unit in ("week", "weken") else n * 30 if unit.startswith("maand") else n
         if unit.startswith("maand"):
             days = -n  # months are counted on the calendar, see add_period
         periods.append(Period(days, unit == "werkdagen", line.index, match.start(), match.end()))

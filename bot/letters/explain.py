@@ -115,7 +115,8 @@ def error_reply(error: LetterError, texts: TextCatalog) -> Text:
 def _sender(reading: LetterReading, texts: TextCatalog) -> str:
     if not reading.sender_name:
         return texts.render("utter_letter_from_unknown").text
-    return texts.render(_FROM[reading.sender_kind], name=reading.sender_name).text
+    text = texts.render(_FROM[reading.sender_kind], name=reading.sender_name).text
+    return text.replace("..", ".")  # "B.V." at the end of a sentence
 
 
 def _what(reading: LetterReading, texts: TextCatalog) -> str:

@@ -32,7 +32,7 @@ def extract(lines: list[Line], engine: str = "", pages: int = 1) -> LetterReadin
     lines = scan.lines
     kind = kinds.classify(lines)
     sender = kinds.find_sender(lines, kind.kind)
-    spans = [span for line in lines for span in dates.find_dates(line)]
+    spans = _date_spans(lines)
     letter_date = _letter_date(lines, spans)
     reference_day = letter_date.value if letter_date else None
     deadline = _deadline(lines, spans, reference_day)
@@ -83,6 +83,44 @@ def extract(lines: list[Line], engine: str = "", pages: int = 1) -> LetterReadin
     )
 
 
+def _date_spans(lines: list[Line]) -> list[dates.DateSpan]:
+    """Every date, also one broken over two lines ("uiterlijk 28" / "februari 2026")."""
+    spans = []
+    for i, line in enumerate(lines):
+        spans += dates.find_dates(line)
+        if i + 1 < len(lines) and lines[i + 1].page == line.page:
+            joined = replace(line, text=line.text + " " + lines[i + 1].text[:24])
+            spans += [
+                span
+                for span in dates.find_dates(joined)
+                if span.start < len(line.text) < span.end - 1
+            ]
+    return spans
+
+
+def _periods(lines: list[Line]) -> list[dates.Period]:
+    """Every "binnen N dagen", also "binnen 4" / "weken" over two lines."""
+    periods = []
+    for i, line in enumerate(lines):
+        periods += dates.find_periods(line)
+        if i + 1 < len(lines) and lines[i + 1].page == line.page:
+            joined = replace(line, text=line.text + " " + lines[i + 1].text[:24])
+            periods += [
+                period
+                for period in dates.find_periods(joined)
+                if period.start < len(line.text) < period.end - 1
+            ]
+    return periods
+
+
+def _with_next(lines: list[Line], index: int) -> str:
+    """The line's text with the start of the next line on the same page."""
+    text = lines[index].text
+    if index + 1 < len(lines) and lines[index + 1].page == lines[index].page:
+        text += " " + lines[index + 1].text[:60]
+    return text
+
+
 def _clean(lines: list[Line]) -> list[Line]:
     """Undo common OCR slips that hide dates and amounts, without touching the words."""
     cleaned = []
@@ -93,6 +131,13 @@ def _clean(lines: list[Line]) -> list[Line]:
         text = re.sub(r"\b[Ee](?=\s\d{1,3}(?:\.\d{3})*,\d\d\b)", "€", text)  # "E 120,00"
         text = text.replace("vóór", "vóór").replace("voör", "vóór")
         cleaned.append(replace(line, text=text))
+    for i in range(len(cleaned) - 1):
+        # "... van €" / "3.612,00 op ...": the sign goes with its number
+        if re.search(r"(?:€|EUR)\s*$", cleaned[i].text) and re.match(r"\s*\d", cleaned[i + 1].text):
+            sign = re.search(r"(?:€|EUR)\s*$", cleaned[i].text)
+            assert sign is not None
+            cleaned[i] = replace(cleaned[i], text=cleaned[i].text[: sign.start()].rstrip())
+            cleaned[i + 1] = replace(cleaned[i + 1], text="€ " + cleaned[i + 1].text.lstrip())
     return cleaned
 
 
@@ -136,10 +181,11 @@ def _letter_date(lines: list[Line], spans: list[dates.DateSpan]) -> _Dated | Non
         if not span.has_year:
             continue
         line = lines[span.line]
-        before = line.text[: span.start]
+        before = re.split(r"\s{3,}", line.text[: span.start])[-1]
         score = 0.0
         if _LETTER_DATE_CUE.search(before[-40:]) or re.fullmatch(
-            r"\s*[A-Z][\w'’.\- ]{2,30},\s*", before
+            r"\s*[A-Z][\w'’.\- ]{2,30}[,:]\s*",
+            before,  # "Utrecht, 3 maart 2025"
         ):
             score += 5
         elif not before.strip():
@@ -155,14 +201,20 @@ def _letter_date(lines: list[Line], spans: list[dates.DateSpan]) -> _Dated | Non
 
 
 _DEADLINE_CUES = [
-    (r"uiterlijk(?:\s+op)?\s*:?\s*$|uiterste\s+(?:betaal)?datum\s*:?\s*$|betaaldatum\s*:?\s*$", 7),
+    (
+        r"uiterlijk(?:\s+op)?\s*:?\s*$|(?:uiterste\s+(?:betaal)?datum|betaaldatum|vervaldatum|uiterste\s+termijn)(?:\s+is)?\s*:?\s*$",
+        7,
+    ),
     (r"(?:vóór|voor)\s*:?\s*$", 6),
     (r"(?:tot\s+en\s+met|t/m|tot|uiterlijk\s+tot)\s*$", 4),
     (
         r"(?:betaal|betalen|betaalt|overmaken|voldoen|reageer|reageren|neem|nemen|stuur|sturen|bellen|bel|aanvragen|regelen)\b[^.]{0,60}(?:vóór|voor|uiterlijk|tot)\s*(?:\w+dag\s*)?$",
         2,
     ),
-    (r"vervaldatum\s*:?\s*$|betalen\s+op\s*$|betaal\s+op\s*$", 4),
+    (
+        r"betalen\s+op\s*$|betaal\s+op\s*$|(?:moet|moeten)\s+(?:\w+\s+){0,3}(?:uiterlijk|vóór|voor)\s*$",
+        4,
+    ),
 ]
 _DEADLINE_PENALTIES = [
     (r"bezwaar|beroep|in\s+beroep|herzienin", -7),
@@ -196,19 +248,16 @@ def _deadline(lines: list[Line], spans: list[dates.DateSpan], letter: date | Non
             continue
         candidates.append(_Dated(value, span.line, score))
     if letter is not None:
-        for line in lines:
-            for period in dates.find_periods(line):
-                sentence = _sentence_of(lines, period.line, period.start, period.end)
-                if re.search(r"bezwaar|beroep|herzien|verzet|hoger\s+beroep", sentence):
-                    continue
-                anchored = _PERIOD_CUE.search(line.text[period.end :])
-                score = 5.0 if anchored else 3.5
-                if re.search(
-                    r"betaal|betalen|voldoen|overmaken|reageer|reageren|contact", sentence
-                ):
-                    score += 0.5
-                value = dates.add_period(letter, period)
-                candidates.append(_Dated(value, period.line, score, computed=True))
+        for period in _periods(lines):
+            sentence = _sentence_of(lines, period.line, period.start, period.end)
+            if re.search(r"bezwaar|beroep|herzien|verzet|hoger\s+beroep", sentence):
+                continue
+            anchored = _PERIOD_CUE.search(_with_next(lines, period.line)[period.end :])
+            score = 5.0 if anchored else 3.5
+            if re.search(r"betaal|betalen|voldoen|overmaken|reageer|reageren|contact", sentence):
+                score += 0.5
+            value = dates.add_period(letter, period)
+            candidates.append(_Dated(value, period.line, score, computed=True))
     strong = [c for c in candidates if c.score >= 3]
     if not strong:
         return None
@@ -225,7 +274,7 @@ _EVENT_CUES = [
     ),
     (r"ontruim\w*|uit\s*huis\s*zetting|huisuitzetting", 6),
     (
-        r"afsluit\w*|afgesloten|sluiten\s+(?:\w+\s+){0,4}af|onderbr\w*|levering\s+(?:\w+\s+){0,3}(?:stop|beëindig)\w*|stoppen\s+(?:\w+\s+){0,2}levering",
+        r"afsluit\w*|afgesloten|sluiten\s+(?:\w+\s+){0,7}af|onderbr\w*|levering\s+(?:\w+\s+){0,3}(?:stop|beëindig)\w*|stoppen\s+(?:\w+\s+){0,2}levering",
         6,
     ),
     (r"openbare\s+verkoop|veiling|verkocht|verkoop", 5),
@@ -318,7 +367,7 @@ def _iban(lines: list[Line]) -> str | None:
     found: list[identifiers.IbanSpan] = []
     for i, line in enumerate(lines):
         found += identifiers.find_ibans(line)
-        if i + 1 < len(lines) and re.search(r"\b[A-Z]{2}\s?\d{2}[\sA-Z0-9]{0,20}$", line.text):
+        if i + 1 < len(lines) and re.search(r"\b[A-Z]{2}[\s.]?\d{2}[\sA-Z0-9]{0,20}$", line.text):
             # an IBAN broken over two lines: "... op NL88" / "ABNA 5156 5795 04."
             joined = replace(line, text=line.text + " " + lines[i + 1].text[:40])
             found += [s for s in identifiers.find_ibans(joined) if s.start < len(line.text)]

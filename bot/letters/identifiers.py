@@ -74,7 +74,7 @@ def _mask_labelled(text: str) -> str:
 
 # IBAN: two letters, two check digits, then 11 to 30 letters/digits in groups of up to 4
 _IBAN = re.compile(r"\b([A-Z]{2}\s?\d{2}(?:\s?[A-Z0-9]{1,4}){3,8})", re.I)
-_NL_IBAN = re.compile(r"\bN\s?L\s?(\d\s?\d)\s?([A-Z0-9]{4})\s?((?:[0-9OILSB]\s?){10})")
+_NL_IBAN = re.compile(r"\bN\s?L[\s.]?(\d\s?\d)\s?([A-Z0-9]{4})\s?((?:[0-9OILSB]\s?){10})")
 _DIGIT_FIX = str.maketrans({"O": "0", "I": "1", "L": "1", "S": "5", "B": "8"})
 _LETTER_FIX = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B"})
 

@@ -79,7 +79,7 @@ _KIND_PATTERNS: dict[str, list[tuple[str, float]]] = {
             r"onderbreking\s+van\s+(?:uw|je|de)\s+(?:\w+\s+)?(?:levering|drinkwater\w*|gas|stroom|energie\w*)",
             6,
         ),
-        (r"\bafsluit(?:ing|en)\b|\bafgesloten\b|\bafsluiten\b|\bsluiten\s+(?:\w+\s+){0,5}af\b", 4),
+        (r"\bafsluit(?:ing|en)\b|\bafgesloten\b|\bafsluiten\b|\bsluiten\s+(?:\w+\s+){0,7}af\b", 4),
         (
             r"(?:levering|toevoer)\s+(?:van\s+)?(?:\w+\s+){0,3}(?:stop|stoppen|beëindig\w*|onderbr\w*|afsluiten)",
             4,
@@ -313,7 +313,7 @@ _SENDER_COMPILED = {
 }
 # the creditor a bailiff or collection agency works for is named, but did not write the letter
 _ON_BEHALF = re.compile(
-    r"(?:namens|in\s+opdracht\s+van|ten\s+verzoeke\s+van|opdrachtgever\w*|uw\s+schuldeiser|cliënte?|client(?:e)?|ingeschakeld\s+door|vordering\s+van)\s*:?\s*(.{0,60})",
+    r"(?:eiser(?:es)?\s*:|namens|in\s+opdracht\s+van|ten\s+verzoeke\s+van|opdrachtgever\w*|uw\s+schuldeiser|cliënte?|client(?:e)?|ingeschakeld\s+door|vordering\s+van)\s*:?\s*(.{0,60})",
     re.IGNORECASE,
 )
 _ORG_MARK = re.compile(
@@ -443,9 +443,20 @@ def sender_name(lines: list[Line], sender_kind: str) -> str | None:
     return _FIXED_NAMES.get(sender_kind)
 
 
+def _split_glued(match: re.Match[str]) -> str:
+    """OCR glues words of a letterhead: "VanLeeuwenIncasso" becomes "Van Leeuwen Incasso"."""
+    word = match.group(0)
+    bounds = len(re.findall(r"[a-z][A-Z]", word))
+    if bounds >= 2 or (bounds == 1 and len(word) >= 14):
+        return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", word)
+    return word
+
+
 _OPENING = re.compile(r"^\s*(?:geachte|beste|betreft|onderwerp|inzake|l\.s\.|heden)\b", re.I)
 
 
 def _tidy(name: str) -> str:
+    name = re.sub(r"\s*&\s*", " & ", name)
+    name = re.sub(r"\b[A-Z]\w+\b", _split_glued, name)
     name = re.sub(r"^(?:met\s+vriendelijke\s+groet\w*|namens)\s*,?\s*", "", name, flags=re.I)
     return re.sub(r"\s+", " ", name).strip()

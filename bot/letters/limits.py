@@ -20,6 +20,8 @@ class Limits:
     max_page_side_pt: float = 3000.0
     # characters taken from a PDF text layer per page
     max_text_chars: int = 40_000
+    # all Flate streams of a PDF together, inflated (a scanned page as Flate image is ~7 MB)
+    max_inflated_bytes: int = 64 * 1024 * 1024
 
 
 DEFAULT_LIMITS = Limits()

@@ -63,7 +63,49 @@ class RapidReader:
             pieces.append(
                 Piece(str(text), float(score), xs.min(), ys.min(), xs.max(), ys.max(), page)
             )
-        return pieces
+        return self._split_merged_lines(image, pieces)
+
+    def _split_merged_lines(self, image: np.ndarray, pieces: list[Piece]) -> list[Piece]:
+        """A box twice as high as a line, read badly, is two lines of small print: read each."""
+        if len(pieces) < 5:
+            return pieces
+        median = sorted(p.height for p in pieces)[len(pieces) // 2]
+        out: list[Piece] = []
+        for piece in pieces:
+            if piece.score < 0.9 and piece.height > 1.6 * median:
+                out.extend(self._reread_halves(image, piece) or [piece])
+            else:
+                out.append(piece)
+        return out
+
+    def _reread_halves(self, image: np.ndarray, piece: Piece) -> list[Piece] | None:
+        height, width = image.shape[:2]
+        x0, x1 = max(0, int(piece.x0)), min(width, int(piece.x1) + 1)
+        y0, y1 = max(0, int(piece.y0)), min(height, int(piece.y1) + 1)
+        crop = image[y0:y1, x0:x1]
+        if crop.shape[0] < 8 or crop.shape[1] < 8:
+            return None
+        ink = (255.0 - crop.mean(axis=2)).sum(axis=1)
+        low, high = int(len(ink) * 0.3), max(int(len(ink) * 0.7), int(len(ink) * 0.3) + 1)
+        cut = low + int(np.argmin(ink[low:high]))
+        halves = []
+        for top, bottom in ((0, cut), (cut, crop.shape[0])):
+            with self._lock:
+                result: Any = self._engine(
+                    np.ascontiguousarray(crop[top:bottom]),
+                    use_det=False,
+                    use_cls=False,
+                    use_rec=True,
+                )
+            texts, scores = result.txts or (), list(result.scores or ())
+            if not texts or not scores:
+                return None
+            halves.append(
+                Piece(str(texts[0]), float(scores[0]), x0, y0 + top, x1, y0 + bottom, piece.page)
+            )
+        if sum(p.score for p in halves) / 2 <= piece.score:
+            return None
+        return halves
 
 
 class TesseractReader:

@@ -6,7 +6,9 @@ before any heavy work: too many pages, a giant page, or more text than a letter 
 
 from __future__ import annotations
 
+import re
 import threading
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,6 +35,7 @@ class PdfPage:
 
 def read_pdf(data: bytes, limits: Limits) -> list[PdfPage]:
     """The first pages of the PDF, within the limits."""
+    guard(data, limits)
     with _PDFIUM:
         try:
             document = pdfium.PdfDocument(data)
@@ -50,6 +53,40 @@ def read_pdf(data: bytes, limits: Limits) -> list[PdfPage]:
             ]
         finally:
             document.close()
+
+
+_STREAM = re.compile(rb"stream\r?\n")
+# 256 opening brackets in a row: no letter nests arrays or dictionaries that deep
+_NESTING = re.compile(rb"(?:\[\s*){256}|(?:<<\s*){256}")
+
+
+def guard(data: bytes, limits: Limits) -> None:
+    """Refuse a PDF bomb before PDFium sees it: deep nesting, or streams that inflate too far.
+
+    Every Flate stream is inflated in chunks against one budget for the whole file; a stream
+    that is not Flate (a JPEG scan) fails at once and costs nothing.
+    """
+    if _NESTING.search(data):
+        raise PdfTooLarge("nested too deeply")
+    budget = limits.max_inflated_bytes
+    for match in _STREAM.finditer(data):
+        inflater = zlib.decompressobj()
+        position = match.end()
+        try:
+            while position < len(data):
+                chunk = data[position : position + 65536]
+                position += len(chunk)
+                out = inflater.decompress(chunk, budget + 1)
+                budget -= len(out)
+                while inflater.unconsumed_tail and budget >= 0:
+                    out = inflater.decompress(inflater.unconsumed_tail, budget + 1)
+                    budget -= len(out)
+                if budget < 0:
+                    raise PdfTooLarge("streams inflate to more than a letter needs")
+                if inflater.eof:
+                    break
+        except zlib.error:
+            continue
 
 
 def _read_page(document: pdfium.PdfDocument, number: int, limits: Limits) -> PdfPage:

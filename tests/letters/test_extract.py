@@ -221,3 +221,28 @@ def test_json_has_exactly_the_agreed_keys(lines) -> None:
         "urgent", "iban", "has_bsn", "letter_date", "confidence",
     ]  # fmt: skip
     assert reading.to_json()["amount_due"] == "10.00"
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("binnen 14 dagen na dagtekening", date(2025, 3, 17)),
+        ("binnen twee weken na de datum van deze brief", date(2025, 3, 17)),
+        ("binnen 1 week", date(2025, 3, 10)),
+        ("binnen 5 werkdagen", date(2025, 3, 10)),
+        ("binnen twee maanden", date(2025, 5, 3)),
+    ],
+)
+def test_periods_counted_from_the_letter_date(lines, phrase: str, expected: date) -> None:
+    reading = extract(lines(f"Utrecht, 3 maart 2025\nBetaal {phrase}."))
+    assert reading.deadline == expected
+
+
+def test_a_period_broken_over_two_lines(lines) -> None:
+    text = "Datum: 19 maart 2025\nKlopt dit niet? Laat het ons binnen 4\nweken weten."
+    assert extract(lines(text)).deadline == date(2025, 4, 16)
+
+
+def test_a_date_broken_over_two_lines(lines) -> None:
+    text = "Datum: 28 januari 2026\nDe eerste termijn moet uiterlijk 28\nfebruari 2026 zijn betaald."
+    assert extract(lines(text)).deadline == date(2026, 2, 28)
