@@ -108,7 +108,9 @@ def main() -> int:
             failed |= accuracy < target
         print(f"{name:<14}{accuracy:>9.3f}{target or '':>8}  {mark}")
     p50, p95 = statistics.median(seconds), percentile(seconds, 0.95)
-    print(f"time per letter: p50 {p50:.2f} s, p95 {p95:.2f} s (target p95 <= 8 s), max {max(seconds):.2f} s")
+    print(
+        f"time per letter: p50 {p50:.2f} s, p95 {p95:.2f} s (target p95 <= 8 s), max {max(seconds):.2f} s"
+    )
     print(f"model load once per process: {load_seconds:.2f} s")
     print(f"peak memory (max RSS of this process): {peak_mb:.0f} MB")
     if args.misses and misses:

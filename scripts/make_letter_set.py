@@ -96,7 +96,9 @@ def check(letter: dict[str, Any]) -> list[str]:
     problems = []
     text = letter_text(letter)
     truth = letter["truth"]
-    if truth["amount_due"] and dutch_amount(truth["amount_due"]) not in text:
+    written = dutch_amount(truth["amount_due"] or "0")
+    forms = [written, written.replace(",00", ",-")]
+    if truth["amount_due"] and not any(form in text for form in forms):
         problems.append(f"amount {truth['amount_due']} not in the text")
     for key in ("letter_date", "event_date"):
         if truth[key] and not any(d in text for d in dutch_dates(date.fromisoformat(truth[key]))):
@@ -108,7 +110,9 @@ def check(letter: dict[str, Any]) -> list[str]:
             problems.append(f"deadline {truth['deadline']} neither printed nor computable")
     if truth["iban"] and truth["iban"] not in re.sub(r"\s", "", text):
         problems.append("iban not in the text")
-    for match in re.finditer(rf"\b({'|'.join(DAYS)})\s+(\d{{1,2}})\s+({'|'.join(MONTHS)})\s+(\d{{4}})", text):
+    for match in re.finditer(
+        rf"\b({'|'.join(DAYS)})\s+(\d{{1,2}})\s+({'|'.join(MONTHS)})\s+(\d{{4}})", text
+    ):
         day = date(int(match.group(4)), MONTHS.index(match.group(3)) + 1, int(match.group(2)))
         if DAYS[day.weekday()] != match.group(1):
             problems.append(f"{match.group(0)} is a {DAYS[day.weekday()]}")
@@ -159,8 +163,21 @@ class Writer:
         self.left, self.right = left, right
         self.y = 60.0
 
-    def text(self, x: float, y: float, text: str, size: float = 10, bold: bool = False, **kw: Any) -> None:
-        self.page.ops.append(Op("text", x, y, text, size, bold, kw.get("family", self.family), kw.get("colour", (20, 20, 20))))
+    def text(
+        self, x: float, y: float, text: str, size: float = 10, bold: bool = False, **kw: Any
+    ) -> None:
+        self.page.ops.append(
+            Op(
+                "text",
+                x,
+                y,
+                text,
+                size,
+                bold,
+                kw.get("family", self.family),
+                kw.get("colour", (20, 20, 20)),
+            )
+        )
 
     def rect(self, x: float, y: float, w: float, h: float, colour: tuple[int, int, int]) -> None:
         self.page.ops.append(Op("rect", x, y, colour=colour, w=w, h=h))
@@ -189,9 +206,17 @@ class Writer:
     def table(self, rows: list[list[str]], size: float = 10.0, indent: float = 18) -> None:
         self.y += 4
         for i, (label, amount) in enumerate(rows):
-            last = i == len(rows) - 1 and re.search(r"totaal|te betalen|openstaand|nog te", label, re.I)
+            last = i == len(rows) - 1 and re.search(
+                r"totaal|te betalen|openstaand|nog te", label, re.I
+            )
             if last:
-                self.rect(self.left + indent, self.y - 3, self.right - self.left - indent - 40, 0.8, (60, 60, 60))
+                self.rect(
+                    self.left + indent,
+                    self.y - 3,
+                    self.right - self.left - indent - 40,
+                    0.8,
+                    (60, 60, 60),
+                )
             self.text(self.left + indent, self.y, label, size, bool(last))
             self.right_aligned(amount, size, self.y, bool(last))
             self.y += size * 1.55
@@ -241,7 +266,11 @@ def layout(letter: dict[str, Any], rng: np.random.Generator) -> Page:
         w.y = max(w.y, meta_y) + 22
     if letter.get("title"):
         size = 17 if style == "form" else 14
-        x = w.left if style == "form" else (PAGE_W - text_width(letter["title"], size, family, True)) / 2
+        x = (
+            w.left
+            if style == "form"
+            else (PAGE_W - text_width(letter["title"], size, family, True)) / 2
+        )
         w.text(x, w.y, letter["title"], size, True)
         w.y += size * 2
     if style == "form" and letter.get("meta"):
@@ -269,7 +298,13 @@ def layout(letter: dict[str, Any], rng: np.random.Generator) -> Page:
         w.line(line, 10.5, gap=1.4)
     if letter.get("footer"):
         footer = letter["footer"]
-        w.text((PAGE_W - text_width(footer, 7.5, family, False)) / 2, 810, footer, 7.5, colour=(90, 90, 90))
+        w.text(
+            (PAGE_W - text_width(footer, 7.5, family, False)) / 2,
+            810,
+            footer,
+            7.5,
+            colour=(90, 90, 90),
+        )
     if w.y > 800:
         raise SystemExit(f"{letter['id']}: the letter does not fit on one page ({w.y:.0f} pt)")
     return w.page
@@ -286,12 +321,15 @@ def render(page: Page, dpi: float = 150) -> Image.Image:
     for op in page.ops:
         if op.kind == "rect":
             draw.rectangle(
-                [op.x * scale, op.y * scale, (op.x + op.w) * scale, (op.y + op.h) * scale], fill=op.colour
+                [op.x * scale, op.y * scale, (op.x + op.w) * scale, (op.y + op.h) * scale],
+                fill=op.colour,
             )
             continue
         key = (op.family, op.bold, op.size)
         if key not in fonts:
-            fonts[key] = ImageFont.truetype(str(FONT_DIR / FONTS[(op.family, op.bold)][0]), round(op.size * scale))
+            fonts[key] = ImageFont.truetype(
+                str(FONT_DIR / FONTS[(op.family, op.bold)][0]), round(op.size * scale)
+            )
         draw.text((op.x * scale, op.y * scale), op.text, fill=op.colour, font=fonts[key])
     return image
 
@@ -303,22 +341,29 @@ def pdf_bytes(page: Page) -> bytes:
     for op in page.ops:
         r, g, b = (c / 255 for c in op.colour)
         if op.kind == "rect":
-            stream.append(f"{r:.3f} {g:.3f} {b:.3f} rg {op.x:.2f} {PAGE_H - op.y - op.h:.2f} {op.w:.2f} {op.h:.2f} re f")
+            stream.append(
+                f"{r:.3f} {g:.3f} {b:.3f} rg {op.x:.2f} {PAGE_H - op.y - op.h:.2f} {op.w:.2f} {op.h:.2f} re f"
+            )
             continue
         raw = op.text.encode("cp1252", errors="replace")
         escaped = "".join(
-            f"\\{c:03o}" if c > 126 or c < 32 else ("\\" + chr(c) if chr(c) in "()\\" else chr(c)) for c in raw
+            f"\\{c:03o}" if c > 126 or c < 32 else ("\\" + chr(c) if chr(c) in "()\\" else chr(c))
+            for c in raw
         )
         baseline = PAGE_H - op.y - op.size * 0.9
         font = names[(op.family, op.bold)]
-        stream.append(f"BT {r:.3f} {g:.3f} {b:.3f} rg /{font} {op.size:.1f} Tf 1 0 0 1 {op.x:.2f} {baseline:.2f} Tm ({escaped}) Tj ET")
+        stream.append(
+            f"BT {r:.3f} {g:.3f} {b:.3f} rg /{font} {op.size:.1f} Tf 1 0 0 1 {op.x:.2f} {baseline:.2f} Tm ({escaped}) Tj ET"
+        )
     content = zlib.compress("\n".join(stream).encode("latin-1"))
     fonts = " ".join(f"/{names[k]} {5 + i} 0 R" for i, k in enumerate(FONTS))
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_W:.0f} {PAGE_H:.0f}] /Resources << /Font << {fonts} >> >> /Contents 4 0 R >>".encode(),
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(content)
+        + content
+        + b"\nendstream",
     ]
     objects += [
         f"<< /Type /Font /Subtype /Type1 /BaseFont /{FONTS[k][1]} /Encoding /WinAnsiEncoding >>".encode()
@@ -339,7 +384,9 @@ def assemble_pdf(objects: list[bytes]) -> bytes:
     out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
     for offset in offsets:
         out.write(b"%010d 00000 n \n" % offset)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    out.write(
+        b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    )
     return out.getvalue()
 
 
@@ -368,14 +415,22 @@ def photograph(page: Image.Image, rng: np.random.Generator, hard: bool) -> np.nd
     # light from one side, and sometimes a shadow of the phone or a hand
     yy, xx = np.mgrid[0:ch, 0:cw].astype(np.float32)
     direction = rng.uniform(0, 2 * np.pi)
-    ramp = (np.cos(direction) * xx / cw + np.sin(direction) * yy / ch)
+    ramp = np.cos(direction) * xx / cw + np.sin(direction) * yy / ch
     ramp = (ramp - ramp.min()) / max(1e-6, ramp.max() - ramp.min())
     low = rng.uniform(0.55, 0.75) if hard else rng.uniform(0.75, 0.92)
     image *= (low + (1 - low) * ramp)[:, :, None]
     if hard or rng.random() < 0.4:
         shadow = np.zeros((ch, cw), np.float32)
         x0 = rng.uniform(0.3, 0.8) * cw
-        pts = np.array([[x0, ch], [x0 + rng.uniform(0.1, 0.3) * cw, ch], [cw, rng.uniform(0.4, 0.8) * ch], [cw, ch]], np.int32)
+        pts = np.array(
+            [
+                [x0, ch],
+                [x0 + rng.uniform(0.1, 0.3) * cw, ch],
+                [cw, rng.uniform(0.4, 0.8) * ch],
+                [cw, ch],
+            ],
+            np.int32,
+        )
         cv2.fillConvexPoly(shadow, pts, 1.0)
         shadow = cv2.GaussianBlur(shadow, (0, 0), 25)
         image *= (1 - rng.uniform(0.25, 0.45) * shadow)[:, :, None]
@@ -384,13 +439,19 @@ def photograph(page: Image.Image, rng: np.random.Generator, hard: bool) -> np.nd
     image += rng.normal(0, 5 if hard else 3, image.shape).astype(np.float32)
     side = int(rng.uniform(1500, 1900))
     scale = side / max(image.shape[:2])
-    image = cv2.resize(image, (int(image.shape[1] * scale), int(image.shape[0] * scale)), interpolation=cv2.INTER_AREA)
+    image = cv2.resize(
+        image,
+        (int(image.shape[1] * scale), int(image.shape[0] * scale)),
+        interpolation=cv2.INTER_AREA,
+    )
     return np.clip(image, 0, 255).astype(np.uint8)
 
 
 def scan(page: Image.Image, rng: np.random.Generator) -> Image.Image:
     """A flatbed scan: grey, a little crooked, a few grey levels."""
-    grey = page.convert("L").rotate(rng.uniform(-1.5, 1.5), resample=Image.BICUBIC, expand=True, fillcolor=255)
+    grey = page.convert("L").rotate(
+        rng.uniform(-1.5, 1.5), resample=Image.BICUBIC, expand=True, fillcolor=255
+    )
     array = np.asarray(grey).astype(np.float32)
     array = cv2.GaussianBlur(array, (0, 0), 0.6)
     array = np.round(array / 32) * 32

@@ -13,7 +13,7 @@ class Limits:
     # 50 million pixels: a 48 MP phone photo fits; JPEGs are decoded reduced (draft mode)
     max_pixels: int = 50_000_000
     # longest side the OCR sees; letters at this size still have 10-12 px high letters
-    ocr_side: int = 2000
+    ocr_side: int = 1700
     max_pdf_pages: int = 20
     pages_read: int = 4
     # a page side in PDF points (1/72 inch); A3 is 842 x 1191

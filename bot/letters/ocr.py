@@ -20,6 +20,13 @@ log = logging.getLogger(__name__)
 
 # fewer characters than this from RapidOCR: ask Tesseract too
 _TOO_LITTLE = 20
+_BUILD = threading.Lock()
+# the PP-OCR models the rapidocr wheel (3.10.0) carries: detection, line orientation, recognition
+_WHEEL_MODELS = {
+    "det": "PP-OCRv6_det_small.onnx",
+    "cls": "ch_ppocr_mobile_v2.0_cls_mobile.onnx",
+    "rec": "PP-OCRv6_rec_small.onnx",
+}
 
 
 class Reader(Protocol):
@@ -36,19 +43,47 @@ class RapidReader:
     name = "rapidocr"
 
     def __init__(self, threads: int = 0) -> None:
-        from rapidocr import RapidOCR
+        from pathlib import Path
 
+        import rapidocr
+        from rapidocr import RapidOCR
+        from rapidocr.inference_engine.onnxruntime import main as ort_main
+
+        models = Path(rapidocr.__file__).parent / "models"
+        paths = {name: models / file for name, file in _WHEEL_MODELS.items()}
+        missing = [str(path) for path in paths.values() if not path.is_file()]
+        if missing:
+            raise ImportError(f"rapidocr wheel without its models: {missing}")
         params: dict[str, Any] = {
             "Global.log_level": "error",
             "Global.max_side_len": 2048,
             "Rec.rec_batch_num": 8,
             # without dilation two close lines of small print stay two boxes
             "Det.use_dilation": False,
+            # the models inside the wheel, by path: nothing is ever looked up or downloaded
+            "Det.model_path": str(paths["det"]),
+            "Cls.model_path": str(paths["cls"]),
+            "Rec.model_path": str(paths["rec"]),
         }
         if threads > 0:
             params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
             params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
-        self._engine = RapidOCR(params=params)
+        with _BUILD:
+            # ONNX Runtime's worker threads spin while they wait by default: on a shared
+            # server that burns the other requests' CPU, so we switch spinning off.
+            original = ort_main.OrtInferSession._init_sess_opts
+
+            def no_spinning(cfg: Any) -> Any:
+                options = original(cfg)
+                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+                options.add_session_config_entry("session.inter_op.allow_spinning", "0")
+                return options
+
+            ort_main.OrtInferSession._init_sess_opts = staticmethod(no_spinning)  # type: ignore[method-assign]
+            try:
+                self._engine = RapidOCR(params=params)
+            finally:
+                ort_main.OrtInferSession._init_sess_opts = staticmethod(original)  # type: ignore[method-assign]
         self._lock = threading.Lock()
 
     def read(self, image: np.ndarray, page: int) -> list[Piece]:

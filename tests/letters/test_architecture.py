@@ -9,7 +9,15 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-FOUNDATION = {"bot.settings", "bot.texts", "bot.topics", "bot.errors", "bot.keys", "bot.labels", "bot.yamlfile"}
+FOUNDATION = {
+    "bot.settings",
+    "bot.texts",
+    "bot.topics",
+    "bot.errors",
+    "bot.keys",
+    "bot.labels",
+    "bot.yamlfile",
+}
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -40,5 +48,7 @@ def test_importing_letters_loads_no_model() -> None:
         "import sys, bot.letters.read, bot.letters.explain, bot.letters.cli;"
         "print('rapidocr' in sys.modules, 'onnxruntime' in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     assert out.stdout.split() == ["False", "False"]

@@ -244,5 +244,7 @@ def test_a_period_broken_over_two_lines(lines) -> None:
 
 
 def test_a_date_broken_over_two_lines(lines) -> None:
-    text = "Datum: 28 januari 2026\nDe eerste termijn moet uiterlijk 28\nfebruari 2026 zijn betaald."
+    text = (
+        "Datum: 28 januari 2026\nDe eerste termijn moet uiterlijk 28\nfebruari 2026 zijn betaald."
+    )
     assert extract(lines(text)).deadline == date(2026, 2, 28)
