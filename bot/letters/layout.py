@@ -48,14 +48,15 @@ def to_lines(pieces: Iterable[Piece], page_heights: dict[int, float]) -> list[Li
     lines: list[Line] = []
     for page in sorted(by_page):
         height = page_heights.get(page) or max(p.y1 for p in by_page[page]) or 1.0
-        for row in _rows(by_page[page]):
+        for row in rows(by_page[page]):
             text, score = _join(row)
             top = min(p.y0 for p in row) / height
             lines.append(Line(text, score, page, min(1.0, max(0.0, top)), len(lines)))
     return lines
 
 
-def _rows(pieces: list[Piece]) -> list[list[Piece]]:
+def rows(pieces: list[Piece]) -> list[list[Piece]]:
+    """Pieces on the same height, top to bottom."""
     rows: list[list[Piece]] = []
     for piece in sorted(pieces, key=lambda p: (p.y0 + p.y1) / 2):
         centre = (piece.y0 + piece.y1) / 2

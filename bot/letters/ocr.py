@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from bot.letters.layout import Piece
+from bot.letters.layout import Piece, rows
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,11 @@ class RapidReader:
         return self._split_merged_lines(image, pieces)
 
     def _split_merged_lines(self, image: np.ndarray, pieces: list[Piece]) -> list[Piece]:
-        """A box twice as high as a line, read badly, is two lines of small print: read each."""
+        """Second reading of lines read badly.
+
+        A box twice as high as a line is two lines of small print: each half is read again. A
+        row that came out in low-scoring fragments is read again as one whole line.
+        """
         if len(pieces) < 5:
             return pieces
         median = sorted(p.height for p in pieces)[len(pieces) // 2]
@@ -111,7 +115,36 @@ class RapidReader:
                 out.extend(self._reread_halves(image, piece) or [piece])
             else:
                 out.append(piece)
-        return out
+        final: list[Piece] = []
+        for row in rows(out):
+            weight = sum(len(p.text) for p in row) or 1
+            score = sum(p.score * len(p.text) for p in row) / weight
+            whole = self._reread_row(image, row, median) if score < 0.85 else None
+            final.extend([whole] if whole is not None and whole.score > score + 0.1 else row)
+        return final
+
+    def _reread_row(self, image: np.ndarray, row: list[Piece], median: float) -> Piece | None:
+        height, width = image.shape[:2]
+        pad = 0.25 * median
+        x0, x1 = (
+            max(0, int(min(p.x0 for p in row) - pad)),
+            min(width, int(max(p.x1 for p in row) + pad)),
+        )
+        y0 = max(0, int(min(p.y0 for p in row) - pad))
+        y1 = min(height, int(max(p.y1 for p in row) + pad))
+        if y1 - y0 < 8 or x1 - x0 < 8:
+            return None
+        with self._lock:
+            result: Any = self._engine(
+                np.ascontiguousarray(image[y0:y1, x0:x1]),
+                use_det=False,
+                use_cls=False,
+                use_rec=True,
+            )
+        texts, scores = result.txts or (), list(result.scores or ())
+        if not texts or not scores:
+            return None
+        return Piece(str(texts[0]), float(scores[0]), x0, y0, x1, y1, row[0].page)
 
     def _reread_halves(self, image: np.ndarray, piece: Piece) -> list[Piece] | None:
         height, width = image.shape[:2]
