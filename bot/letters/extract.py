@@ -220,7 +220,12 @@ _DEADLINE_PENALTIES = [
     (r"bezwaar|beroep|in\s+beroep|herzienin", -7),
     (r"geboren|geboortedatum|factuurdatum|periode|over\s+de\s+maand|vanaf|sinds|van\s+\d", -5),
     (r"zitting|verschijnen|ontruim|afsluit|veiling|verkoop|uithuis", -3),
+    (r"gepland\s+(?:voor|op)\s*@|vastgesteld\s+op\s*@|vindt\s+plaats", -6),
 ]
+# "Betaaltermijn: 14 dagen" says the same as "binnen 14 dagen"
+_TERM = re.compile(
+    r"(?:betaal)?termijn\s*(?:is|van)?\s*:?\s*(\d{1,2})\s*(?:dagen|kalenderdagen)", re.I
+)
 _PERIOD_CUE = re.compile(
     r"^\s*(?:\(\s*\w+\s*\)\s*)?(?:na|vanaf|van|gerekend\s+vanaf)\s+(?:de\s+)?(?:dagtekening|datum|verzenddatum|ontvangst|heden|betekening|dit\s+exploot|deze\s+brief|vandaag)",
     re.IGNORECASE,
@@ -258,6 +263,14 @@ def _deadline(lines: list[Line], spans: list[dates.DateSpan], letter: date | Non
                 score += 0.5
             value = dates.add_period(letter, period)
             candidates.append(_Dated(value, period.line, score, computed=True))
+        for line in lines:
+            for term in _TERM.finditer(line.text):
+                period = dates.Period(
+                    int(term.group(1)), False, line.index, term.start(), term.end()
+                )
+                candidates.append(
+                    _Dated(dates.add_period(letter, period), line.index, 4.0, computed=True)
+                )
     strong = [c for c in candidates if c.score >= 3]
     if not strong:
         return None
@@ -309,7 +322,10 @@ def _event(lines: list[Line], spans: list[dates.DateSpan], letter: date | None) 
             continue
         if re.search(r"\bom\s+\d{1,2}[.:]\d{2}|\buur\b", after[:25]):
             score += 2
-        if re.search(r"(?:vóór|voor|uiterlijk|tot)\s*(?:\w+dag\s*)?$", before):
+        if re.search(r"(?:vóór|voor|uiterlijk|tot)\s*(?:\w+dag\s*)?$", before) and not re.search(
+            r"(?:gepland|vastgesteld|bepaald|verschoven)\s+(?:\w+\s+)?(?:voor|tot)\s*(?:\w+dag\s*)?$",
+            before,
+        ):
             score -= 5
         if re.search(r"\bop\s*(?:\w+dag\s*)?$|datum\s*:?\s*$|:\s*$", before):
             score += 1

@@ -267,7 +267,10 @@ _SENDER_PATTERNS: dict[str, list[tuple[str, float]]] = {
     "cak": [(r"\bcak\b|centraal\s+administratie\s*kantoor", 10)],
     "belastingdienst": [(r"belastingdienst|dienst\s+toeslagen|\btoeslagen\b", 8)],
     "deurwaarder": [
-        (r"gerechtsdeurwaarder\w*|deurwaarder\w*|\bexploot\b|\bexploit\b", 7),
+        (
+            r"gerechtsdeurwaarder\w*|deurwaarder\w*|\bexploot\b|\bexploit\b|\bflanderijn\b|\bggn\b",
+            7,
+        ),
         (r"\bten\s+verzoeke\s+van\b|\bbetekend\b|\bbetekening\b|kandidaat[- ]deurwaarder", 3),
     ],
     "incassobureau": [
@@ -284,7 +287,7 @@ _SENDER_PATTERNS: dict[str, list[tuple[str, float]]] = {
     ],
     "zorgverzekeraar": [
         (
-            r"zorgverzeker\w+|\bzilveren\s+kruis\b|\bvgz\b|\bmenzis\b|\bdsw\b|\bonvz\b|\bzorg\s+en\s+zekerheid\b|\bunivé\b|\bunive\b|\bfbto\b|\bditzo\b|\bizz\b|\bizz\b|\binterpolis\b|\bstad\s+holland\b|\bzekur\b|\bcz\b|\bziekenfonds\b|\bverzekerde\b",
+            r"zorgverzeker\w+|\bzilveren\s+kruis\b|\bvgz\b|\bmenzis\b|\bdsw\b|\bonvz\b|\bzorg\s+en\s+zekerheid\b|\bunivé\b|\bunive\b|\bfbto\b|\bditzo\b|\bizz\b|\bohra\b|\bde\s+friesland\b|\bsalland\b|\bpnoz\b|\beno\b|\binterpolis\b|\bstad\s+holland\b|\bzekur\b|\bcz\b|\bziekenfonds\b|\bverzekerde\b",
             6,
         ),
     ],
@@ -302,7 +305,7 @@ _SENDER_PATTERNS: dict[str, list[tuple[str, float]]] = {
     ],
     "verhuurder": [
         (
-            r"woningcorporatie|woning\w*stichting|woonstichting|woningbouw\w*|\bwonen\b|\bwoon\w+|\bverhuur\w*|vastgoed|\bstaedion\b|\bymere\b|\beigen\s+haard\b|\bportaal\b|\bde\s+alliantie\b|\bmitros\b|\bhavensteder\b|\bwoonbron\b|\bparteon\b|\bstadgenoot\b|\brochdale\b|\bvidomes\b|\btalis\b|\blefier\b|\bhuurder\w*\b|\bhuurovereenkomst\b",
+            r"woningcorporatie|woning\w*stichting|woonstichting|woningbouw\w*|\bwonen\b|\bwoon\w+|\bverhuur\w*|vastgoed|\bstaedion\b|\bymere\b|\beigen\s+haard\b|\bportaal\b|\bde\s+alliantie\b|\bmitros\b|\bhavensteder\b|\bwoonbron\b|\bparteon\b|\bstadgenoot\b|\brochdale\b|\bvidomes\b|\btalis\b|\blefier\b|\bwoonbedrijf\b|\bwoonzorg\b|\bwooncorporatie\b|\bhuisvesting\b|\bhuurder\w*\b|\bhuurovereenkomst\b",
             4,
         ),
     ],

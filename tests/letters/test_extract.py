@@ -248,3 +248,26 @@ def test_a_date_broken_over_two_lines(lines) -> None:
         "Datum: 28 januari 2026\nDe eerste termijn moet uiterlijk 28\nfebruari 2026 zijn betaald."
     )
     assert extract(lines(text)).deadline == date(2026, 2, 28)
+
+
+def test_an_eviction_planned_for_a_date_is_the_event_not_the_deadline(lines) -> None:
+    text = """AANZEGGING ONTRUIMING
+Datum: 2 april 2025
+De ontruiming van uw woning staat gepland voor 22 april 2025.
+Betaal uiterlijk 15 april 2025 het volledige bedrag."""
+    reading = extract(lines(text))
+    assert reading.kind == "ontruiming"
+    assert reading.event_date == date(2025, 4, 22)
+    assert reading.deadline == date(2025, 4, 15)
+
+
+def test_a_payment_term_in_days(lines) -> None:
+    text = "Factuurdatum: 1 maart 2025\nDatum: 3 maart 2025\nBetaaltermijn: 14 dagen\nTe betalen € 50,00"
+    assert extract(lines(text)).deadline == date(2025, 3, 17)
+
+
+def test_a_benefit_reclaimed_by_another_body_is_not_bijstand(lines) -> None:
+    text = (
+        "Datum: 3 maart 2025\nU heeft te veel WW-uitkering ontvangen. U moet € 400,00 terugbetalen."
+    )
+    assert extract(lines(text)).kind != "terugvordering_bijstand"
