@@ -88,7 +88,9 @@ class RapidReader:
 
     def read(self, image: np.ndarray, page: int) -> list[Piece]:
         with self._lock:
-            result: Any = self._engine(image)
+            # all three steps named on every call: RapidOCR keeps use_det/use_cls/use_rec from
+            # the previous call (a line read again without detection would stick)
+            result: Any = self._engine(image, use_det=True, use_cls=True, use_rec=True)
         boxes = getattr(result, "boxes", None)
         if boxes is None:
             return []
