@@ -63,7 +63,10 @@ _KIND_PATTERNS: dict[str, list[tuple[str, float]]] = {
             r"aanzegging\s+(?:tot\s+|van\s+(?:de\s+)?)?ontruiming|ontruimingsaanzegging|bevel\s+tot\s+ontruiming",
             8,
         ),
-        (r"ontruiming\s+(?:zal|vindt|wordt|is)\s+(?:\w+\s+){0,6}(?:plaats|gepland|uitgevoerd)", 6),
+        (
+            r"(?:ontruiming|uithuiszetting|huisuitzetting)\s+(?:\w+\s+){0,4}(?:zal|vindt|wordt|is|staat)\s+(?:\w+\s+){0,6}(?:plaats|gepland|uitgevoerd)",
+            6,
+        ),
         (
             r"\bontruiming\b|\bontruimen\b|\bontruimd\b|uit\s*huis\s*zetting|huisuitzetting|uit\s+(?:uw|je)\s+huis\s+gezet",
             3,
@@ -324,7 +327,9 @@ _ORG_MARK = re.compile(
     r"Centraal\s+Justitieel\s+Incassobureau|DUO|Dienst\s+Uitvoering\s+Onderwijs|CAK|"
     r"\w*[Dd]eurwaarder\w*|\w*[Ii]ncasso\w*|[Ww]oning\w*|\w*[Ww]onen\b|[Ww]oon\w+|\w*[Ww]ater\w*|"
     r"\w*[Ee]nergie\w*|[Zz]org\w*|[Ss]tichting|[Aa]dvocaten|Toeslagen|Kredietbank|\w*[Vv]erzeker\w*|"
-    r"[Vv]astgoed|Collect\w*|Intrum|Vattenfall|Eneco|Essent|Vitens|Evides|Zilveren\s+Kruis|Menzis|VGZ|CZ)\b"
+    r"[Vv]astgoed|Collect\w*|Intrum|Vattenfall|Eneco|Essent|Vitens|Evides|Zilveren\s+Kruis|Menzis|VGZ|CZ|"
+    r"\w*[Zz]iekenhuis\w*|Zorggroep|Apotheek|\w*[Bb]ank\b|Mobiel|Telecom|\w*[Bb]ureau|\w*[Kk]antoor|"
+    r"Groep|Services|Dienst\w*|Rechtbank|Hogeschool|Universiteit|Holding)\b"
 )
 _NOT_ORG = re.compile(
     r"\b\d{4}\s?[A-Z]{2}\b|postbus|telefoon|tel\.|www\.|@|\bdhr\b|\bmevr\b|de\s+heer|mevrouw|"
@@ -443,7 +448,25 @@ def sender_name(lines: list[Line], sender_kind: str) -> str | None:
                 return candidate
         if candidates:
             return candidates[0]
-    return _FIXED_NAMES.get(sender_kind)
+    fixed = _FIXED_NAMES.get(sender_kind)
+    if fixed:
+        return fixed
+    # a letterhead without a telling word: its first line that is not an address or a person
+    for line in head[:3]:
+        part = re.split(r"\s{3,}", line.text)[0].strip(" ,:;-|")
+        if (
+            2 <= len(part) <= 60
+            and len(part.split()) <= 6
+            and not re.search(r"\d", part)
+            and not _NOT_ORG.search(part)
+            and not _PERSON.match(part)
+            and part[:1].isupper()
+        ):
+            return _tidy(part)
+    return None
+
+
+_PERSON = re.compile(r"^(?:dhr|mevr|mw|de\s+heer|mevrouw|aan|t\.a\.v)\b", re.I)
 
 
 def _split_glued(match: re.Match[str]) -> str:
