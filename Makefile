@@ -15,7 +15,7 @@ RASA_ARGS := --domain domain --data nlu_data stories --config config.yml
 # what the model is trained from (the gateway channel runs in Rasa but is not part of the model)
 RASA_DATA := config.yml $(wildcard domain.yml) $(filter-out rasa_addons/gateway_channel.py,$(shell find domain nlu_data stories rasa_addons -type f \( -name '*.yml' -o -name '*.yaml' -o -name '*.py' -o -name '*.txt' \) 2>/dev/null))
 
-.PHONY: help env run cluster test test-rasa test-py train validate bench bench-nlu bench-safety chat lint types check clean db
+.PHONY: help env run cluster test test-rasa test-py train validate bench bench-nlu bench-safety bench-letters chat lint types check clean db
 
 help:
 	@echo "make run        set up everything, train when needed, start the assistant and print the URLs"
@@ -25,6 +25,7 @@ help:
 	@echo "make bench-nlu  intent F1 on held-out data and parse latency p50/p95"
 	@echo "make bench      end-to-end latency and throughput through the gateway"
 	@echo "make bench-safety  crisis recall and false alarms per tier (rules and trained model)"
+	@echo "make bench-letters per-field accuracy, p50/p95 time and peak memory of reading letters"
 	@echo "make lint       ruff and the architecture's import contracts (import-linter)"
 	@echo "make types      mypy on bot/ and actions/"
 
@@ -61,7 +62,18 @@ $(STAMPS)/chromium: | $(STAMPS)
 	fi
 	@touch $@
 
-env: $(STAMPS)/rasa-env $(STAMPS)/app-env $(STAMPS)/chromium
+# Reading letters (bot/letters): Debian's Tesseract with the Dutch model is the OCR fallback
+# (RapidOCR's models ship in its wheel); installed like Chromium, never downloaded at run time.
+$(STAMPS)/tesseract: | $(STAMPS)
+	@if ! command -v tesseract >/dev/null 2>&1 || ! tesseract --list-langs 2>/dev/null | grep -qx nld; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's tesseract-ocr and tesseract-ocr-nld for reading letters…"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-nld >/dev/null; \
+	  else echo "Tesseract is missing: install Debian's 'tesseract-ocr' and 'tesseract-ocr-nld'."; exit 1; fi; \
+	fi
+	@touch $@
+
+env: $(STAMPS)/rasa-env $(STAMPS)/app-env $(STAMPS)/chromium $(STAMPS)/tesseract
 
 # --- model ------------------------------------------------------------------------------------
 $(MODEL): $(STAMPS)/rasa-env $(RASA_DATA)
@@ -113,6 +125,10 @@ bench: env train
 
 bench-safety: env train
 	$(PYTHON) scripts/bench_safety.py
+
+# the team's letter set (tests/letters/data), read on 2 cores: no Rasa model needed
+bench-letters: $(STAMPS)/app-env $(STAMPS)/tesseract
+	$(PYTHON) scripts/bench_letters.py --threads 2
 
 # lint and types fail the build (CI runs them first: .ci/run)
 lint: $(STAMPS)/app-env

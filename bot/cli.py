@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "templates": ("bot.conversations.templates", "approved WhatsApp templates per municipality"),
     "audit": ("bot.staff.cli", "staff audit log: verify the hash chain"),
     "staff": ("bot.staff.accounts_cli", "teams and staff accounts: add, list, reset, disable"),
+    "letter": ("bot.letters.cli", "read a photographed letter: kind, sender, amount, deadline"),
 }
 
 
