@@ -32,12 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="geldhulp", description="Geldhulp command line")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (module_name, help_text) in COMMANDS.items():
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name and module_name.startswith(exc.name):
-                continue  # feature not installed in this build
-            raise
+        module = importlib.import_module(module_name)
         sub_parser = sub.add_parser(name, help=help_text)
         module.add_arguments(sub_parser)
         sub_parser.set_defaults(_run=module.run)

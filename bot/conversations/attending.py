@@ -71,7 +71,7 @@ class Attending:
 
     texts: TextCatalog
     pseudonym_key: str
-    handover: HandoverService | None = None
+    handover: HandoverService
 
     # --- small helpers -----------------------------------------------------------------------
 
@@ -88,10 +88,6 @@ class Attending:
 
     @property
     def _service(self) -> HandoverService:
-        if self.handover is None:
-            from bot.conversations.handover import HandoverService
-
-            self.handover = HandoverService(self.texts, self.pseudonym_key)
         return self.handover
 
     # --- entry point -------------------------------------------------------------------------

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import time
 from collections.abc import Sequence
@@ -24,11 +23,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from aiohttp import web
 from sqlalchemy import Table, delete, event, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import keys
 from bot.analytics.tables import UnansweredQuestion
 from bot.conversations.tables import (
     ChannelIdentity,
@@ -42,7 +39,6 @@ from bot.privacy.rasa_tracker import RasaTrackerStore
 from bot.privacy.retention import RetentionPolicy
 from bot.settings import Settings
 from bot.storage.base import Base, utcnow
-from bot.storage.tables import load_all
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +112,6 @@ def _mapped_class(table: Table) -> Any:
 
 def _tables_with(column: str) -> list[tuple[Table, Any]]:
     """Every table with ``column`` (dependents first), except the ones handled by name."""
-    load_all()
     out = []
     for table in reversed(Base.metadata.sorted_tables):
         if column in table.c and table.name not in KEEP_TABLES | OWN_HANDLING:
@@ -552,7 +547,9 @@ async def _trim_rasa(
 # --- the background loop ------------------------------------------------------------------------
 
 
-async def retention_loop(app: web.Application, settings: Settings, stop: asyncio.Event) -> None:
+async def retention_loop(
+    factory: async_sessionmaker[AsyncSession], settings: Settings, stop: asyncio.Event
+) -> None:
     """Sweep forgotten conversations (at once after a forget-me, soon again while one waits for
     its confirmation to go out, else every 30 s) and run the retention purge every hour, until
     ``stop`` is set."""
@@ -565,7 +562,6 @@ async def retention_loop(app: web.Application, settings: Settings, stop: asyncio
     try:
         while not stop.is_set():
             wake.clear()
-            factory = app[keys.DB]
             waiting = 0
             try:
                 if time.monotonic() >= next_purge:
@@ -609,16 +605,3 @@ async def warm_redaction(stop: asyncio.Event) -> None:
         await asyncio.to_thread(warm)
     except Exception:  # noqa: BLE001 - redaction loads it on first use instead
         logger.exception("could not load Deduce at start-up")
-
-
-def attach(app: web.Application, router: Any, settings: Settings) -> None:
-    """Register the retention and forget-me loop and the warm-up of the redaction (called by
-    the app factory at start-up)."""
-    from bot.storage.locks import only_leader_of
-
-    del router
-    RetentionPolicy.from_settings(settings)  # a bad setting stops the start, not the loop
-    loop = functools.partial(retention_loop, app, settings)
-    # one instance of a cluster purges and sweeps (the same lock the app's old purge held)
-    app[keys.BACKGROUND].append(only_leader_of(app, "retention", loop))
-    app[keys.BACKGROUND].append(warm_redaction)

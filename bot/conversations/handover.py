@@ -8,14 +8,11 @@ I/O: replies go to the outbox.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from aiohttp import web
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,11 +22,10 @@ from bot.conversations.assignment import ROLES_FOR_KIND, TZ, is_open, next_openi
 from bot.conversations.models import Reply
 from bot.conversations.states import Status
 from bot.conversations.tables import ChannelIdentity, Conversation, Handover
-from bot.conversations.team_rules import Rules, all_rules
 from bot.conversations.waiting import place_in_line, team_is_there, typical_wait_minutes
 from bot.privacy.pseudonym import pseudonym
-from bot.settings import Settings
 from bot.staff import StaffUser, Team, raise_alert
+from bot.staff.team_rules import Rules, all_rules
 from bot.storage.base import utcnow
 from bot.texts import TextCatalog
 
@@ -534,29 +530,3 @@ class HandoverService:
         if handover is None or handover.assigned_to is None:
             return None
         return await session.get(StaffUser, handover.assigned_to)
-
-
-def attach(app: web.Application, router: Any, settings: Settings) -> None:
-    """Let the router hand decisions to this service, and run the timeouts loop."""
-    from bot import keys
-    from bot.conversations.timeouts import Timeouts
-
-    service = HandoverService(router.texts, str(settings.pseudonym_key))
-    app[keys.EXTRA]["handover"] = service
-    router.on_handover = service.request
-    router.attending.handover = service
-    timeouts = Timeouts(service)
-    app[keys.EXTRA]["timeouts"] = timeouts
-    interval = settings.attend_sweep_seconds
-
-    async def loop(stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                if await timeouts.run_once(app[keys.DB]):
-                    app[keys.OUTBOX].wake.set()  # type: ignore[attr-defined]
-            except Exception:  # noqa: BLE001 - the next round tries again
-                logger.exception("attending timeouts failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=interval)
-
-    app[keys.BACKGROUND].append(loop)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.analytics import EventName, record_event, record_unanswered
 from bot.conversations import forgetting, queue, store
 from bot.conversations.attending import Attending
+from bot.conversations.handover import HandoverService
 from bot.conversations.models import IGNORED, MEDIA, Inbound, Reply
 from bot.conversations.rasa import RasaClient, RasaParse, RasaTurn
 from bot.conversations.safety import Screening, screen
@@ -55,10 +55,6 @@ MEDIA_RESPONSES = {
 # where a message goes
 SKIP, GROUP, MEDIA_REPLY, ASSISTANT, PERSON = "skip", "group", "media", "assistant", "person"
 
-# Called when the assistant decided on a handover: (session, conversation, decision, identity).
-HandoverHook = Callable[
-    [AsyncSession, Conversation, dict[str, Any], ChannelIdentity], Awaitable[list[Reply]]
-]
 _SCREEN_TAKES_SAFETY = "safety" in inspect.signature(screen).parameters
 
 
@@ -94,7 +90,7 @@ class Router:
     texts: TextCatalog
     pseudonym_key: str
     attending: Attending
-    on_handover: HandoverHook | None = None
+    handover: HandoverService
 
     def _reply(self, name: str, channel: str, **values: Any) -> Reply:
         text = self.texts.render(name, channel=channel, **values)
@@ -376,17 +372,8 @@ class Router:
             kind=decision.get("kind"),
             data={"urgent": bool(decision.get("urgent"))},
         )
-        if self.on_handover is not None:
-            for reply in await self.on_handover(session, conv, decision, identity):
-                store.enqueue_reply(session, conv, identity, reply, sender_type="system")
-        else:
-            store.enqueue_reply(
-                session,
-                conv,
-                identity,
-                self._reply("utter_gateway_handover_waiting", conv.channel),
-                sender_type="system",
-            )
+        for reply in await self.handover.request(session, conv, decision, identity):
+            store.enqueue_reply(session, conv, identity, reply, sender_type="system")
 
     async def _forget(self, session: AsyncSession, conv: Conversation) -> None:
         """Delete the transcript and the channel address once the confirmation is sent."""

@@ -177,7 +177,7 @@ async def test_retention_deletes_old_transcripts_but_keeps_analytics(db_url: str
 async def test_flood_control_slows_down_but_never_drops(gateway, db_url) -> None:  # type: ignore[no-untyped-def]
     import json
 
-    from bot.channels.webhooks import FLOOD_MAX
+    from bot.conversations.intake import FLOOD_MAX
     from tests.gateway.conftest import TG_SECRET, fixture
 
     client = await gateway(workers=False)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import functools
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -18,10 +17,9 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
-from bot import keys
 from bot.analytics.tables import AnalyticsEvent, UnansweredQuestion
 from bot.app import create_app
-from bot.conversations.forgetting import retention_loop, run_retention
+from bot.conversations.forgetting import run_retention
 from bot.conversations.tables import Conversation, InboxItem, Note, OutboxItem
 from bot.demo.team import seed as seed_team
 from bot.privacy.rasa_tracker import RasaTrackerStore
@@ -50,8 +48,8 @@ def async_url(url: str) -> str:
 
 @pytest.fixture
 async def app_client(db_url, fakes, rasa_proxy, rasa_stack) -> AsyncIterator[TestClient]:  # type: ignore[no-untyped-def]
-    """The gateway with the demo team (open around the clock) and the retention/forget-me loop,
-    registered the way `bot.conversations.forgetting.attach` does, on Rasa's real store."""
+    """The gateway with the demo team (open around the clock); its own retention and forget-me
+    loop works on Rasa's real store."""
     telegram, graph = fakes
     async with open_database(db_url) as (_e, factory):
         await seed_team(factory, if_empty=False)
@@ -64,7 +62,6 @@ async def app_client(db_url, fakes, rasa_proxy, rasa_stack) -> AsyncIterator[Tes
         rasa_tracker_url=async_url(rasa_stack.tracker_url),
     )
     app = create_app(settings, pacing={}, retry_base=0.05)
-    app[keys.BACKGROUND].append(functools.partial(retention_loop, app, settings))
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
     yield client
