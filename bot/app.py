@@ -41,12 +41,14 @@ from bot.channels.registry import Deps, build_channels
 from bot.channels.webhooks import accept_update, setup_webhooks
 from bot.console import create_console_app
 from bot.conversations.attending import Attending
-from bot.conversations.forgetting import retention_loop, warm_redaction
+from bot.conversations.erasure import Erasure
+from bot.conversations.forget_me import ForgetMe
 from bot.conversations.handover import HandoverService
 from bot.conversations.intake import Intake, Wakeups
 from bot.conversations.keys import HANDOVER, INTAKE, WAKEUPS
 from bot.conversations.models import Inbound
 from bot.conversations.ports import Channel
+from bot.conversations.presenter import Presenter
 from bot.conversations.queue import instance_id
 from bot.conversations.rasa import RasaClient
 from bot.conversations.router import Router
@@ -55,7 +57,8 @@ from bot.conversations.worker import InboxWorker, OutboxWorker
 from bot.dashboard import create_dashboard_app
 from bot.health import HEALTH, Health
 from bot.helppage import create_helppage_app
-from bot.privacy.retention import RetentionPolicy
+from bot.privacy.deidentify import warm_at_start
+from bot.privacy.retention import RetentionPolicy, retention_loop
 from bot.settings import Settings
 from bot.storage.db import create_engine, session_factory
 from bot.storage.locks import Locks
@@ -93,6 +96,8 @@ HTTP = web.AppKey("http", aiohttp.ClientSession)
 CHANNELS: web.AppKey[dict[str, Channel]] = web.AppKey("channels")
 RASA = web.AppKey("rasa", RasaClient)
 WORKERS = web.AppKey("workers", Workers)
+PRESENTER = web.AppKey("presenter", Presenter)
+ERASURE = web.AppKey("erasure", Erasure)
 
 
 @web.middleware
@@ -162,15 +167,18 @@ def create_app(
     ``workers=False`` starts no queue workers and no cluster-wide loops (tests of a crash
     after the webhook's answer).
     """
-    schema.metadata()  # every part's tables are known before anything touches the database
     RetentionPolicy.from_settings(settings)  # a bad retention setting stops the start
     texts = TextCatalog.load()
+    presenter = Presenter(texts)
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[errors_middleware])
     app[keys.SETTINGS] = settings
     app[keys.TEXTS] = texts
     app[HEALTH] = Health()
     app[WAKEUPS] = Wakeups()
-    app[HANDOVER] = HandoverService(texts, str(settings.pseudonym_key))
+    app[PRESENTER] = presenter
+    app[HANDOVER] = HandoverService(presenter, str(settings.pseudonym_key))
+    # forget-me and retention delete in every table of every part
+    app[ERASURE] = Erasure(schema.metadata())
     app.on_response_prepare.append(_security_headers)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
@@ -310,14 +318,16 @@ async def workers_context(
     """The router and the inbox and outbox workers; running until shutdown when ``run``."""
     settings = app[keys.SETTINGS]
     factory, health, wakeups, channels = app[keys.DB], app[HEALTH], app[WAKEUPS], app[CHANNELS]
-    handover = app[HANDOVER]
+    handover, presenter = app[HANDOVER], app[PRESENTER]
     key = str(settings.pseudonym_key)
+    forget_me = ForgetMe(app[ERASURE], key)
     router = Router(
         rasa=app[RASA],
-        texts=app[keys.TEXTS],
+        presenter=presenter,
         pseudonym_key=key,
-        attending=Attending(app[keys.TEXTS], key, handover),
+        attending=Attending(presenter, key, handover, forget_me),
         handover=handover,
+        forget_me=forget_me,
     )
     outbox = OutboxWorker(
         factory,
@@ -376,10 +386,15 @@ async def loops_context(app: web.Application, *, run: bool) -> AsyncIterator[Non
             )
         )
         # one instance of a cluster purges old data and sweeps forgotten conversations
-        loops.append(
-            locks.only_leader("retention", functools.partial(retention_loop, factory, settings))
+        sweep = functools.partial(
+            retention_loop,
+            factory,
+            app[ERASURE],
+            RetentionPolicy.from_settings(settings),
+            settings.rasa_tracker_url,
         )
-        loops.append(warm_redaction)
+        loops.append(locks.only_leader("retention", sweep))
+        loops.append(warm_at_start)
         if make_url(settings.database_url).get_backend_name() == "postgresql":
             listener = Listener(
                 settings.database_url,

@@ -162,7 +162,7 @@ class Timeouts:
                 session,
                 conv,
                 identity,
-                self.service.reply("utter_wait_overdue", conv.channel),
+                self.service.presenter.reply("utter_wait_overdue", conv.channel),
                 sender_type="system",
             )
             handover.acked_at = now
@@ -226,12 +226,14 @@ class Timeouts:
         )
         identity = await self.service.identity(session, conv)
         if identity is not None:
-            name = self.service.author(person, conv.channel)["name"] if person else team.name
+            name = (
+                self.service.presenter.author(person, conv.channel)["name"] if person else team.name
+            )
             store.enqueue_reply(
                 session,
                 conv,
                 identity,
-                self.service.reply(
+                self.service.presenter.reply(
                     "utter_handover_reoffered", conv.channel, name=name, team=team.name
                 ),
                 sender_type="system",

@@ -44,7 +44,7 @@ POLL_CAP = 30.0  # the longest sleep without a wake-up (lease ends, missed notif
 
 def backoff(attempts: int, base: float = 1.0, cap: float = 300.0) -> float:
     """Exponential backoff in seconds: base, 2·base, 4·base … at most ``cap``."""
-    return min(cap, base * (2 ** max(0, min(attempts, 40) - 1)))
+    return min(cap, base * float(2 ** max(0, min(attempts, 40) - 1)))
 
 
 class _Loop:

@@ -11,6 +11,7 @@ annotators that need the big ones.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import pickle  # noqa: S403 - our own cache file, written by this module
@@ -171,3 +172,13 @@ def dutch() -> Dutch:
 def warm() -> None:
     """Build the cache and load Deduce now (``make`` and the app's start-up call this)."""
     dutch().annotate("Warm: Jan de Vries, Dorpsstraat 1, 01-01-1970.")
+
+
+async def warm_at_start(stop: asyncio.Event) -> None:
+    """Load Deduce in a thread at start-up, so the first redaction does not wait for it (a loop
+    of the app that ends when loaded; ``stop`` is not needed)."""
+    del stop
+    try:
+        await asyncio.to_thread(warm)
+    except Exception:  # noqa: BLE001 - redaction loads it on first use instead
+        logger.exception("could not load Deduce at start-up")

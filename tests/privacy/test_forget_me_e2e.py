@@ -17,13 +17,14 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
+from bot import schema
 from bot.analytics.tables import AnalyticsEvent, UnansweredQuestion
 from bot.app import create_app
-from bot.conversations.forgetting import run_retention
+from bot.conversations.erasure import Erasure
 from bot.conversations.tables import Conversation, InboxItem, Note, OutboxItem
 from bot.demo.team import seed as seed_team
 from bot.privacy.rasa_tracker import RasaTrackerStore
-from bot.privacy.retention import RetentionPolicy
+from bot.privacy.retention import RetentionPolicy, run_retention
 from bot.staff import Team
 from bot.storage.base import utcnow
 from bot.storage.db import open_database
@@ -215,7 +216,9 @@ async def test_the_retention_purge_leaves_nothing_either(
     try:
         async with open_database(db_url) as (_e, factory):
             later = utcnow() + timedelta(days=91)  # as if 91 days passed without a word
-            await run_retention(factory, RetentionPolicy(90), tracker, now=later)
+            await run_retention(
+                factory, Erasure(schema.metadata()), RetentionPolicy(90), tracker, now=later
+            )
     finally:
         await tracker.close()
     assert await find_everywhere(db_url, needles) == []
