@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 
 from aiohttp import web
 
@@ -17,8 +16,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until stopped."""
-    settings = load_settings()
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # access logs carry ids
+    settings = load_settings()  # logging is set up by bot.cli (filter included)
     web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
     return 0
