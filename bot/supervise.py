@@ -30,10 +30,16 @@ from bot.settings import ROOT, Settings, load_settings, rasa_tracker_url_for_ras
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
 MODEL = ROOT / "models" / "geldhulp.tar.gz"
 LOG_DIR = ROOT / "var" / "log"
-# Rasa's own logging: INFO prints start-up and errors, never a message (its DEBUG does);
-# TensorFlow and the other libraries only their errors
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-RASA_LOGGING = {"LOG_LEVEL": "INFO", "LOG_LEVEL_LIBRARIES": "ERROR", "TF_CPP_MIN_LOG_LEVEL": "2"}
+# Rasa's own logging: INFO prints start-up and errors, never a message (its DEBUG does);
+# TensorFlow and the other libraries only their errors, and no library deprecation notices
+RASA_LOGGING = {
+    "LOG_LEVEL": "INFO",
+    "LOG_LEVEL_LIBRARIES": "ERROR",
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+    "PYTHONWARNINGS": "ignore::DeprecationWarning",
+    "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+}
 
 
 @dataclass
