@@ -76,7 +76,6 @@ STORAGE_ERRORS = (SQLAlchemyError, OSError, asyncpg.PostgresError, asyncpg.Inter
 HSTS = "max-age=31536000; includeSubDomains"
 
 Loop = Callable[[asyncio.Event], Awaitable[None]]
-CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 
 
 @dataclass(frozen=True)
@@ -95,7 +94,7 @@ LOCKS = web.AppKey("locks", Locks)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 CHANNELS: web.AppKey[dict[str, Channel]] = web.AppKey("channels")
 RASA = web.AppKey("rasa", RasaClient)
-WORKERS = web.AppKey("workers", Workers)
+WORKERS = web.AppKey("workers", Workers)  # for tests that wait until the workers are idle
 PRESENTER = web.AppKey("presenter", Presenter)
 ERASURE = web.AppKey("erasure", Erasure)
 
