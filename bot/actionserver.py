@@ -20,6 +20,7 @@ from sanic import Sanic
 from sanic.worker.loader import AppLoader
 
 from bot.cli import configure_logging
+from bot.privacy.logfilter import announce as announce_log_filter
 
 DEFAULT_PORT = 5055
 
@@ -33,6 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def create_app(executor: ActionExecutor) -> Sanic:
     """The action server's app, built in every Sanic process after our logging is set up."""
     configure_logging()
+    announce_log_filter()
     app: Sanic = create_app_for_serve(executor, cors_origins=None)
     return app
 

@@ -12,7 +12,6 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot.privacy.logfilter import INSTALLED
 from bot.privacy.logfilter import install as install_log_filter
 
 # sub-command -> (module, one-line help)
@@ -58,7 +57,6 @@ def configure_logging(level: int = logging.INFO) -> None:
     for name, quiet in QUIET_LOGGERS.items():
         logging.getLogger(name).setLevel(quiet)
     install_log_filter()
-    logging.getLogger("bot.privacy.logfilter").info(INSTALLED)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

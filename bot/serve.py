@@ -7,6 +7,7 @@ import argparse
 from aiohttp import web
 
 from bot.app import create_app
+from bot.privacy.logfilter import announce as announce_log_filter
 from bot.settings import load_settings
 
 
@@ -17,5 +18,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Serve until stopped."""
     settings = load_settings()  # logging is set up by bot.cli (filter included)
+    announce_log_filter()
     web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
     return 0

@@ -31,7 +31,7 @@ DB_DETAIL = re.compile(r"(Key \([^)]*\))=\((?:[^()]|\([^)]*\))*\)")
 # PostgreSQL's details of a failing row, to the end of the text: nothing after them is needed
 ROW_DETAIL = re.compile(r"(DETAIL:|Failing row contains).*", re.DOTALL)
 REMOVED = "[parameters: removed]"
-INSTALLED = "personal-data log filter installed"  # each process logs this once (tests read it)
+INSTALLED = "personal-data log filter installed"  # each service process says so once
 HIDDEN = "[details hidden]"
 
 
@@ -118,3 +118,10 @@ def install(logger: logging.Logger | None = None) -> PersonalDataFilter:
         ):
             handler.addFilter(found)
     return found
+
+
+def announce() -> None:
+    """Say in the log that this process cleans its records (the services do, at start-up; the
+    test of every process's log reads it)."""
+    if getattr(logging.getLogRecordFactory(), "scrubs", False):
+        logging.getLogger(__name__).info(INSTALLED)
