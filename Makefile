@@ -67,7 +67,7 @@ env: $(STAMPS)/rasa-env $(STAMPS)/app-env $(STAMPS)/chromium
 $(MODEL): $(STAMPS)/rasa-env $(RASA_DATA)
 	@mkdir -p models
 	@echo "Training the Rasa model (data, config or domain changed)…"
-	flock models/.train.lock env PYTHONPATH=$(CURDIR) PYTHONWARNINGS=ignore::DeprecationWarning SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2 $(RASA) train $(RASA_ARGS) --fixed-model-name geldhulp --out models --quiet
+	flock models/.train.lock env PYTHONPATH=$(CURDIR) SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2 $(RASA) train $(RASA_ARGS) --fixed-model-name geldhulp --out models --quiet
 	@touch $(MODEL)
 
 train: $(MODEL)

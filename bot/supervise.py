@@ -32,12 +32,12 @@ MODEL = ROOT / "models" / "geldhulp.tar.gz"
 LOG_DIR = ROOT / "var" / "log"
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 # Rasa's own logging: INFO prints start-up and errors, never a message (its DEBUG does);
-# TensorFlow and the other libraries only their errors, and no library deprecation notices
+# TensorFlow and the other libraries only their errors, SQLAlchemy without its 2.0 notice (the
+# libraries' deprecation warnings at import still reach var/log/rasa.log: Rasa resets filters)
 RASA_LOGGING = {
     "LOG_LEVEL": "INFO",
     "LOG_LEVEL_LIBRARIES": "ERROR",
     "TF_CPP_MIN_LOG_LEVEL": "2",
-    "PYTHONWARNINGS": "ignore::DeprecationWarning",
     "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
 }
 
