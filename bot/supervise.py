@@ -33,7 +33,8 @@ LOG_DIR = ROOT / "var" / "log"
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 # Rasa's own logging: INFO prints start-up and errors, never a message (its DEBUG does);
 # TensorFlow and the other libraries only their errors, SQLAlchemy without its 2.0 notice (the
-# libraries' deprecation warnings at import still reach var/log/rasa.log: Rasa resets filters)
+# libraries' deprecation warnings at import still reach var/log/rasa.log; PYTHONWARNINGS did not
+# silence them)
 RASA_LOGGING = {
     "LOG_LEVEL": "INFO",
     "LOG_LEVEL_LIBRARIES": "ERROR",
