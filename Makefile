@@ -79,7 +79,7 @@ env: $(STAMPS)/rasa-env $(STAMPS)/app-env $(STAMPS)/chromium $(STAMPS)/tesseract
 $(MODEL): $(STAMPS)/rasa-env $(RASA_DATA)
 	@mkdir -p models
 	@echo "Training the Rasa model (data, config or domain changed)…"
-	flock models/.train.lock env PYTHONPATH=$(CURDIR) $(RASA) train $(RASA_ARGS) --fixed-model-name geldhulp --out models --quiet
+	flock models/.train.lock env PYTHONPATH=$(CURDIR) SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2 $(RASA) train $(RASA_ARGS) --fixed-model-name geldhulp --out models --quiet
 	@touch $(MODEL)
 
 train: $(MODEL)
@@ -96,8 +96,16 @@ db: $(STAMPS)/app-env
 	$(PYTHON) -m bot demo seed --if-empty
 
 # --- run --------------------------------------------------------------------------------------
-run: env train db
-	$(PYTHON) -m bot run
+# A newcomer sees one line per set-up step, then the URLs and the demo logins; each step's own
+# output (pip, TensorFlow, Rasa's training warnings, Alembic) goes to var/log/setup-<step>.log,
+# and the services log to var/log/{rasa,actions,gateway}.log. A failing step shows its log's end.
+STEP := scripts/step.sh
+run:
+	@echo "Setting up Geldhulp (the output of each step: var/log/setup-*.log)"
+	@$(STEP) "Python environments (.venv, .venv-rasa)" var/log/setup-env.log $(MAKE) --no-print-directory env
+	@$(STEP) "Rasa model (trained when its data changed, minutes)" var/log/setup-train.log $(MAKE) --no-print-directory train
+	@$(STEP) "Database, local-help directory, demo team" var/log/setup-db.log $(MAKE) --no-print-directory db
+	@$(PYTHON) -m bot run
 
 # 2 gateways (8080, 8081), 2 Rasa replicas (5005, 5006), the action server, Redis (6390) and
 # the machine's PostgreSQL (127.0.0.1:5432; GELDHULP_CLUSTER_DATABASE_URL to change it)

@@ -1,47 +1,108 @@
-"""The one app factory: wires settings, database, Redis, Rasa, channels, workers and routes."""
+"""The one app factory: wires settings, database, Redis, Rasa, channels, workers and routes.
+
+`create_app` builds the objects that need no connection (texts, the handover service, the
+routes and the console, dashboard and help-page sub-apps) and registers one cleanup context per
+resource, in the order they depend on each other; aiohttp opens them in this order at start-up
+and closes them in reverse at shutdown:
+
+1. database: the engine and the session factory (`keys.DB`)
+2. Redis: the client (or none), the flood and pacing counters, the leader locks
+3. HTTP session: the one client session for Rasa and the channels
+4. channels: the intake they hand messages to, the web-chat hub, every configured channel
+5. Rasa client
+6. workers: the router with its collaborators, the inbox and the outbox workers
+7. background loops: health probe, channel polling, attending timeouts, retention and forget-me
+   sweep (one leader per cluster), Deduce warm-up, PostgreSQL LISTEN
+
+Every dependency goes through a constructor; nothing is looked up or patched later.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 import aiohttp
 import asyncpg
+import redis.asyncio as aioredis
 from aiohttp import hdrs, web
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import keys
+from bot import keys, schema
 from bot.channels.registry import Deps, build_channels
 from bot.channels.webhooks import accept_update, setup_webhooks
+from bot.console import create_console_app
 from bot.conversations.attending import Attending
+from bot.conversations.erasure import Erasure
+from bot.conversations.forget_me import ForgetMe
+from bot.conversations.handover import HandoverService
+from bot.conversations.intake import Intake, Wakeups
+from bot.conversations.keys import HANDOVER, INTAKE, WAKEUPS
 from bot.conversations.models import Inbound
+from bot.conversations.ports import Channel
+from bot.conversations.presenter import Presenter
 from bot.conversations.queue import instance_id
 from bot.conversations.rasa import RasaClient
 from bot.conversations.router import Router
+from bot.conversations.timeouts import Timeouts
 from bot.conversations.worker import InboxWorker, OutboxWorker
-from bot.health import Health
+from bot.dashboard import create_dashboard_app
+from bot.health import HEALTH, Health
+from bot.helppage import create_helppage_app
+from bot.privacy.deidentify import warm_at_start
+from bot.privacy.retention import RetentionPolicy, retention_loop
 from bot.settings import Settings
 from bot.storage.db import create_engine, session_factory
 from bot.storage.locks import Locks
+from bot.storage.notify import Listener
 from bot.storage.ratelimit import Counters, RedisCounters
 from bot.texts import TextCatalog
 from bot.webchat.hub import WebChatHub
+from bot.webchat.keys import HUB
 from bot.webchat.views import setup_webchat
 
 logger = logging.getLogger(__name__)
 PROBE_SECONDS = 5.0
+STOP_SECONDS = 35.0  # how long loops get to finish their round at shutdown
 STORAGE_ERRORS = (SQLAlchemyError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
 HSTS = "max-age=31536000; includeSubDomains"
 
+Loop = Callable[[asyncio.Event], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Workers:
+    """The two queue workers of this instance."""
+
+    inbox: InboxWorker
+    outbox: OutboxWorker
+
+
+# resources only the factory's cleanup contexts share (the parts read the keys of keys.py,
+# bot.conversations.keys, bot.webchat.keys and bot.health)
+REDIS: web.AppKey[aioredis.Redis | None] = web.AppKey("redis")
+COUNTERS = web.AppKey("counters", Counters)
+LOCKS = web.AppKey("locks", Locks)
+HTTP = web.AppKey("http", aiohttp.ClientSession)
+CHANNELS: web.AppKey[dict[str, Channel]] = web.AppKey("channels")
+RASA = web.AppKey("rasa", RasaClient)
+WORKERS = web.AppKey("workers", Workers)  # for tests that wait until the workers are idle
+PRESENTER = web.AppKey("presenter", Presenter)
+ERASURE = web.AppKey("erasure", Erasure)
+
 
 @web.middleware
-async def errors_middleware(request: web.Request, handler):  # type: ignore[no-untyped-def]
+async def errors_middleware(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
     """Clear answers for bad requests, and never a stack trace to the outside.
 
     Nothing could be stored (database down): 503, so the channel delivers the message again.
@@ -84,7 +145,7 @@ async def healthz(request: web.Request) -> web.Response:
 
 async def readyz(request: web.Request) -> web.Response:
     """GET /readyz: 200 when this instance can work (database, Redis, its loops), else 503."""
-    health: Health = request.config_dict[keys.HEALTH]  # type: ignore[assignment]
+    health = request.config_dict[HEALTH]
     ready = health.ready()
     return web.json_response(
         {"status": "ready" if ready else "not ready", "parts": health.snapshot()},
@@ -99,181 +160,273 @@ def create_app(
     retry_base: float = 1.0,
     workers: bool = True,
 ) -> web.Application:
-    """Create the gateway application (no work happens until it starts)."""
+    """Create the gateway application (no connection is opened until it starts).
+
+    ``pacing`` overrides the channels' pace and ``retry_base`` the first retry delay (tests);
+    ``workers=False`` starts no queue workers and no cluster-wide loops (tests of a crash
+    after the webhook's answer).
+    """
+    RetentionPolicy.from_settings(settings)  # a bad retention setting stops the start
+    texts = TextCatalog.load()
+    presenter = Presenter(texts)
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[errors_middleware])
     app[keys.SETTINGS] = settings
-    app[keys.FLOOD] = {}
-    app[keys.EXTRA] = {}
-    app[keys.BACKGROUND] = []
-    app[keys.TEXTS] = TextCatalog.load()
-    app[keys.HEALTH] = Health()
+    app[keys.TEXTS] = texts
+    app[HEALTH] = Health()
+    app[WAKEUPS] = Wakeups()
+    app[PRESENTER] = presenter
+    app[HANDOVER] = HandoverService(presenter, str(settings.pseudonym_key))
+    # forget-me and retention delete in every table of every part
+    app[ERASURE] = Erasure(schema.metadata())
     app.on_response_prepare.append(_security_headers)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     setup_webhooks(app)
-    setup_webchat(app)
-    app.cleanup_ctx.append(_resources(settings, pacing, retry_base, workers))
-    _mount_optional(app, settings)
+    setup_webchat(app, texts)
+    app.add_subapp("/console/", create_console_app(settings))
+    app.add_subapp("/dashboard/", create_dashboard_app(settings))
+    app.add_subapp("/hulp/", create_helppage_app(settings))
+    owner = instance_id()
+    run = workers and settings.workers
+    app.cleanup_ctx.extend(
+        [
+            database_context,
+            functools.partial(redis_context, owner=owner),
+            http_context,
+            functools.partial(channels_context, pacing=pacing),
+            rasa_context,
+            functools.partial(workers_context, owner=owner, retry_base=retry_base, run=run),
+            functools.partial(loops_context, run=run),
+        ]
+    )
     return app
 
 
-def _mount_optional(app: web.Application, settings: Settings) -> None:
-    """Sub-apps of later features (console, dashboard), when present in this build."""
-    with contextlib.suppress(ModuleNotFoundError):
-        from bot.console import create_console_app
-
-        app.add_subapp("/console/", create_console_app(settings))
-    with contextlib.suppress(ModuleNotFoundError):
-        from bot.dashboard import create_dashboard_app
-
-        app.add_subapp("/dashboard/", create_dashboard_app(settings))
-    with contextlib.suppress(ModuleNotFoundError):
-        from bot.helppage import create_helppage_app  # type: ignore[import-not-found]
-
-        app.add_subapp("/hulp/", create_helppage_app(settings))
+# --- 1. database --------------------------------------------------------------------------------
 
 
-def _is_postgres(url: str) -> bool:
-    return make_url(url).get_backend_name() == "postgresql"
+async def database_context(app: web.Application) -> AsyncIterator[None]:
+    """The engine and its session factory, disposed at shutdown."""
+    settings = app[keys.SETTINGS]
+    engine = create_engine(settings.database_url)
+    if make_url(settings.database_url).get_backend_name() != "postgresql":
+        logger.warning(
+            "SQLite database: this gateway must run as a single instance "
+            "(several instances need PostgreSQL and Redis)"
+        )
+    app[keys.DB] = session_factory(engine)
+    try:
+        yield
+    finally:
+        await engine.dispose()
 
 
-def _resources(
-    settings: Settings, pacing: dict[str, float] | None, retry_base: float, workers: bool
-) -> Callable[[web.Application], AsyncIterator[None]]:
-    async def ctx(app: web.Application) -> AsyncIterator[None]:
-        health: Health = app[keys.HEALTH]  # type: ignore[assignment]
-        owner = instance_id()
-        engine = create_engine(settings.database_url)
-        factory = session_factory(engine)
-        app[keys.DB] = factory
-        postgres = _is_postgres(settings.database_url)
-        if not postgres:
-            logger.warning(
-                "SQLite database: this gateway must run as a single instance "
-                "(several instances need PostgreSQL and Redis)"
-            )
-        redis = None
-        if settings.redis_url:
-            import redis.asyncio as aioredis
+# --- 2. Redis -----------------------------------------------------------------------------------
 
-            redis = aioredis.from_url(
-                settings.redis_url, socket_timeout=5, socket_connect_timeout=5
-            )
-        else:
-            logger.warning(
-                "no Redis configured: flood control, pacing, web-chat delivery and leader "
-                "locks stay in this process (one instance only)"
-            )
-        app[keys.REDIS] = redis
-        prefix = settings.redis_prefix
-        counters = RedisCounters(redis, prefix) if redis is not None else Counters()
-        app[keys.COUNTERS] = counters
-        app[keys.LOCKS] = Locks(redis, prefix=prefix, owner=owner, health=health)
-        http = aiohttp.ClientSession()
-        hub = WebChatHub(redis, prefix, health)
-        app[keys.HUB] = hub
 
-        async def accept_polled(channel: str, update: dict[str, Any]) -> None:
-            await accept_update(app, channel, update)
+async def redis_context(app: web.Application, *, owner: str) -> AsyncIterator[None]:
+    """Redis (when configured), the counters and the leader locks that use it."""
+    settings = app[keys.SETTINGS]
+    client: aioredis.Redis | None = None
+    if settings.redis_url:
+        client = aioredis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=5)
+    else:
+        logger.warning(
+            "no Redis configured: flood control, pacing, web-chat delivery and leader "
+            "locks stay in this process (one instance only)"
+        )
+    prefix = settings.redis_prefix
+    app[REDIS] = client
+    app[COUNTERS] = RedisCounters(client, prefix) if client is not None else Counters()
+    app[LOCKS] = Locks(client, prefix=prefix, owner=owner, health=app[HEALTH])
+    try:
+        yield
+    finally:
+        if client is not None:
+            with contextlib.suppress(Exception):
+                await client.aclose()
 
-        paces = pacing
-        if paces is None and settings.pacing:
-            paces = {}
-            for part in settings.pacing.split(","):
-                name, _, value = part.partition("=")
-                paces[name.strip()] = float(value)
-        channels = build_channels(settings, Deps(http, health, hub, accept_polled), paces)
-        app[keys.CHANNELS] = channels
+
+# --- 3. HTTP session ----------------------------------------------------------------------------
+
+
+async def http_context(app: web.Application) -> AsyncIterator[None]:
+    """One client session for Rasa and the channels."""
+    async with aiohttp.ClientSession() as http:
+        app[HTTP] = http
+        yield
+
+
+# --- 4. channels --------------------------------------------------------------------------------
+
+
+def parse_pacing(value: str) -> dict[str, float] | None:
+    """``"telegram=1.0,whatsapp=0.5"`` as seconds per channel (None: the channels' own)."""
+    if not value:
+        return None
+    paces = {}
+    for part in value.split(","):
+        name, _, seconds = part.partition("=")
+        paces[name.strip()] = float(seconds)
+    return paces
+
+
+async def channels_context(
+    app: web.Application, *, pacing: dict[str, float] | None
+) -> AsyncIterator[None]:
+    """The intake, the web-chat hub and every configured channel (started, then stopped)."""
+    settings = app[keys.SETTINGS]
+    health = app[HEALTH]
+    intake = Intake(app[keys.DB], app[COUNTERS], str(settings.pseudonym_key), app[WAKEUPS])
+    app[INTAKE] = intake
+    hub = WebChatHub(app[REDIS], settings.redis_prefix, health)
+    app[HUB] = hub
+    deps = Deps(app[HTTP], health, hub, functools.partial(accept_update, intake))
+    paces = pacing if pacing is not None else parse_pacing(settings.pacing)
+    channels = build_channels(settings, deps, paces)
+    app[CHANNELS] = channels
+    for channel in channels.values():
+        await channel.start()
+    try:
+        yield
+    finally:
+        await hub.close_all()
         for channel in channels.values():
-            await channel.start()
-        rasa = RasaClient(
-            http, settings.rasa_url, str(settings.rasa_channel_token), settings.rasa_timeout
+            with contextlib.suppress(Exception):
+                await channel.stop()
+
+
+# --- 5. Rasa client -----------------------------------------------------------------------------
+
+
+async def rasa_context(app: web.Application) -> AsyncIterator[None]:
+    """The client of the Rasa replicas (it uses the shared HTTP session)."""
+    settings = app[keys.SETTINGS]
+    app[RASA] = RasaClient(
+        app[HTTP], settings.rasa_url, str(settings.rasa_channel_token), settings.rasa_timeout
+    )
+    yield
+
+
+# --- 6. workers ---------------------------------------------------------------------------------
+
+
+async def workers_context(
+    app: web.Application, *, owner: str, retry_base: float, run: bool
+) -> AsyncIterator[None]:
+    """The router and the inbox and outbox workers; running until shutdown when ``run``."""
+    settings = app[keys.SETTINGS]
+    factory, health, wakeups, channels = app[keys.DB], app[HEALTH], app[WAKEUPS], app[CHANNELS]
+    handover, presenter = app[HANDOVER], app[PRESENTER]
+    key = str(settings.pseudonym_key)
+    forget_me = ForgetMe(app[ERASURE], key)
+    router = Router(
+        rasa=app[RASA],
+        presenter=presenter,
+        pseudonym_key=key,
+        attending=Attending(presenter, key, handover, forget_me),
+        handover=handover,
+        forget_me=forget_me,
+    )
+    outbox = OutboxWorker(
+        factory,
+        channels,
+        owner=owner,
+        health=health,
+        pacer=app[COUNTERS],
+        retry_base=retry_base,
+        retry_cap=settings.delivery_retry_cap_seconds,
+        max_age=timedelta(hours=settings.delivery_max_age_hours),
+        lease_seconds=settings.queue_lease_seconds,
+        wake=wakeups.outbox,
+    )
+
+    async def after(inbound: Inbound) -> None:
+        acknowledge = getattr(channels.get(inbound.channel), "acknowledge", None)
+        if acknowledge is not None:
+            await acknowledge(inbound)
+
+    inbox = InboxWorker(
+        factory,
+        router,
+        owner=owner,
+        health=health,
+        retry_base=retry_base,
+        lease_seconds=settings.queue_lease_seconds,
+        after=after,
+        processed=wakeups.outbox.set,
+        wake=wakeups.inbox,
+    )
+    app[WORKERS] = Workers(inbox, outbox)
+    async with running(
+        [inbox.run, outbox.run] if run else [], wake=[wakeups.inbox, wakeups.outbox]
+    ):
+        yield
+
+
+# --- 7. background loops ------------------------------------------------------------------------
+
+
+async def loops_context(app: web.Application, *, run: bool) -> AsyncIterator[None]:
+    """The loops besides the workers; the cluster-wide ones only where workers run."""
+    settings = app[keys.SETTINGS]
+    factory, health, wakeups, locks = app[keys.DB], app[HEALTH], app[WAKEUPS], app[LOCKS]
+    loops: list[Loop] = [probe(factory, app[REDIS], health)]
+    for channel in app[CHANNELS].values():
+        loops += channel.loops()
+    if run:
+        timeouts = Timeouts(app[HANDOVER])
+        loops.append(
+            functools.partial(
+                timeouts.run,
+                factory,
+                interval=settings.attend_sweep_seconds,
+                did_work=wakeups.outbox.set,
+            )
         )
-        app[keys.RASA] = rasa
-        router = Router(
-            rasa=rasa,
-            texts=app[keys.TEXTS],
-            pseudonym_key=str(settings.pseudonym_key),
-            attending=Attending(app[keys.TEXTS], str(settings.pseudonym_key)),
-        )
-        _attach_handover(app, router, settings)
-        _attach_privacy(app, router, settings)
-        outbox = OutboxWorker(
+        # one instance of a cluster purges old data and sweeps forgotten conversations
+        sweep = functools.partial(
+            retention_loop,
             factory,
-            channels,
-            owner=owner,
-            health=health,
-            pacer=counters,
-            retry_base=retry_base,
-            retry_cap=settings.delivery_retry_cap_seconds,
-            max_age=timedelta(hours=settings.delivery_max_age_hours),
-            lease_seconds=settings.queue_lease_seconds,
+            app[ERASURE],
+            RetentionPolicy.from_settings(settings),
+            settings.rasa_tracker_url,
         )
-
-        async def after(inbound: Inbound) -> None:
-            channel = channels.get(inbound.channel)
-            acknowledge = getattr(channel, "acknowledge", None)
-            if acknowledge is not None:
-                await acknowledge(inbound)
-
-        inbox = InboxWorker(
-            factory,
-            router,
-            owner=owner,
-            health=health,
-            retry_base=retry_base,
-            lease_seconds=settings.queue_lease_seconds,
-            after=after,
-            processed=outbox.wake.set,
-        )
-        app[keys.INBOX], app[keys.OUTBOX] = inbox, outbox
-        stop = asyncio.Event()
-        loops: list[keys.Background] = [_probe(factory, redis, health)]
-        for channel in channels.values():
-            loops += channel.loops()
-        if workers and settings.workers:  # tests start an app without workers: a crash after ack
-            loops += [inbox.run, outbox.run]
-            locks: Locks = app[keys.LOCKS]  # type: ignore[assignment]
-            if not app[keys.EXTRA].get("privacy"):  # forgetting.attach runs retention itself
-                loops.append(locks.only_leader("retention", _retention(factory, settings)))
-            registered: list[keys.Background] = app[keys.BACKGROUND]
-            loops.extend(registered)
-            if postgres:
-                from bot.storage.notify import Listener
-
-                listener = Listener(
-                    settings.database_url,
-                    {"geldhulp_inbox": inbox.wake.set, "geldhulp_outbox": outbox.wake.set},
-                    health,
-                )
-                loops.append(listener.run)
-        tasks = [asyncio.ensure_future(loop(stop)) for loop in loops]
-        try:
-            yield
-        finally:
-            stop.set()
-            inbox.wake.set()
-            outbox.wake.set()
-            await hub.close_all()
-            if tasks:
-                await asyncio.wait(tasks, timeout=35)
-            for task in tasks:
-                task.cancel()
-            for channel in channels.values():
-                with contextlib.suppress(Exception):
-                    await channel.stop()
-            await http.close()
-            if redis is not None:
-                with contextlib.suppress(Exception):
-                    await redis.aclose()
-            await engine.dispose()
-
-    return ctx
+        loops.append(locks.only_leader("retention", sweep))
+        loops.append(warm_at_start)
+        if make_url(settings.database_url).get_backend_name() == "postgresql":
+            listener = Listener(
+                settings.database_url,
+                {"geldhulp_inbox": wakeups.inbox.set, "geldhulp_outbox": wakeups.outbox.set},
+                health,
+            )
+            loops.append(listener.run)
+    async with running(loops):
+        yield
 
 
-def _probe(
-    factory: Any, redis: Any, health: Health
-) -> Callable[[asyncio.Event], Coroutine[Any, Any, None]]:
+@contextlib.asynccontextmanager
+async def running(
+    loops: Iterable[Loop], *, wake: Iterable[asyncio.Event] = ()
+) -> AsyncIterator[None]:
+    """Run ``loops`` as tasks; at exit set their stop event (and ``wake``) and wait for them."""
+    stop = asyncio.Event()
+    tasks = [asyncio.ensure_future(loop(stop)) for loop in loops]
+    try:
+        yield
+    finally:
+        stop.set()
+        for event in wake:
+            event.set()
+        if tasks:
+            await asyncio.wait(tasks, timeout=STOP_SECONDS)
+        for task in tasks:
+            task.cancel()
+
+
+def probe(
+    factory: async_sessionmaker[AsyncSession], redis: aioredis.Redis | None, health: Health
+) -> Loop:
     """A loop that checks the database and Redis every few seconds (for /readyz)."""
     health.register("database")
     if redis is not None:
@@ -282,7 +435,7 @@ def _probe(
         health.register("redis", required=False)
         health.register("webchat_pubsub", required=False)
 
-    async def probe(stop: asyncio.Event) -> None:
+    async def check(stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 async with factory() as session:
@@ -299,46 +452,4 @@ def _probe(
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=PROBE_SECONDS)
 
-    return probe
-
-
-def _retention(
-    factory: Any, settings: Settings
-) -> Callable[[asyncio.Event], Coroutine[Any, Any, None]]:
-    """Delete transcripts past the retention limit, at start and then every hour."""
-
-    async def loop(stop: asyncio.Event) -> None:
-        from bot.conversations.forgetting import purge_transcripts
-
-        while not stop.is_set():
-            try:
-                async with factory() as session:
-                    removed = await purge_transcripts(
-                        session, older_than_days=settings.transcript_retention_days
-                    )
-                    await session.commit()
-                if removed:
-                    logger.info("retention: %s old messages deleted", removed)
-            except Exception as exc:  # noqa: BLE001 - retried next time
-                logger.warning("retention purge failed (%s)", exc.__class__.__name__)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=3600)
-
-    return loop
-
-
-def _attach_privacy(app: web.Application, router: Router, settings: Settings) -> None:
-    """Forget-me sweep and retention per municipality, our tables and Rasa's tracker store."""
-    with contextlib.suppress(ModuleNotFoundError):
-        from bot.conversations.forgetting import attach
-
-        attach(app, router, settings)
-        app[keys.EXTRA]["privacy"] = True
-
-
-def _attach_handover(app: web.Application, router: Router, settings: Settings) -> None:
-    """Let the handover feature (console) take over handover decisions, when present."""
-    with contextlib.suppress(ModuleNotFoundError):
-        from bot.conversations.handover import attach
-
-        attach(app, router, settings)
+    return check

@@ -12,6 +12,8 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from bot.privacy.logfilter import install as install_log_filter
+
 # sub-command -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("bot.storage.cli", "database schema (Alembic migrations)"),
@@ -19,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("bot.demo", "demo data: a demo team and a demo history, clearly marked as demo"),
     "nlu": ("bot.analytics.nlu_export", "export reviewed questions as Rasa training data"),
     "serve": ("bot.serve", "run the gateway (webhooks, web chat, console, dashboard)"),
+    "actions": ("bot.actionserver", "run the action server (rasa_sdk) with our log filter"),
     "run": ("bot.supervise", "start Rasa, the action server and the gateway together"),
     "cluster": ("bot.cluster", "2 gateways, 2 Rasa replicas, actions, PostgreSQL and Redis"),
     "templates": ("bot.conversations.templates", "approved WhatsApp templates per municipality"),
@@ -33,27 +36,33 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="geldhulp", description="Geldhulp command line")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (module_name, help_text) in COMMANDS.items():
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name and module_name.startswith(exc.name):
-                continue  # feature not installed in this build
-            raise
+        module = importlib.import_module(module_name)
         sub_parser = sub.add_parser(name, help=help_text)
         module.add_arguments(sub_parser)
         sub_parser.set_defaults(_run=module.run)
     return parser
 
 
+# third-party loggers that say more than an operator needs, or what must not be logged
+QUIET_LOGGERS = {
+    "alembic.runtime.plugins": logging.WARNING,
+    "httpx": logging.WARNING,  # request lines carry the Telegram bot token in the URL
+    "aiohttp.access": logging.WARNING,  # access lines carry ids in the paths
+}
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """Logging of every process we start (gateway, CLI commands, the action server's workers):
+    one format to stderr, and the personal-data filter on every record (bot.privacy.logfilter)."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name, quiet in QUIET_LOGGERS.items():
+        logging.getLogger(name).setLevel(quiet)
+    install_log_filter()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the chosen sub-command."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
-    from bot.storage.logfilter import install
-
-    install()  # a failing database write never logs the row (phone numbers, message text)
+    configure_logging()
     args = build_parser().parse_args(argv)
     return int(args._run(args) or 0)
 

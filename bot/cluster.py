@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import os
 import shutil
-import signal
 import sys
 from typing import Any
 
@@ -21,7 +20,19 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from bot.settings import ROOT, load_settings, rasa_tracker_url_for_rasa
-from bot.supervise import LOG_DIR, MODEL, Child, _start, _stop, _wait_ready, child_env, rasa_args
+from bot.supervise import (
+    LOG_DIR,
+    MODEL,
+    STOP_SIGNALS,
+    Child,
+    _start,
+    _stop,
+    _wait_ready,
+    action_server_args,
+    child_env,
+    rasa_args,
+    say,
+)
 
 DEFAULT_DATABASE = "postgresql+asyncpg://postgres@127.0.0.1:5432/geldhulp_cluster"
 REDIS_PORT = 6390
@@ -61,7 +72,7 @@ async def ensure_database(url: str) -> None:
 async def cluster(args: argparse.Namespace) -> int:
     """Start everything, print the URLs, wait for Ctrl-C."""
     if not MODEL.exists():
-        print(f"No trained model at {MODEL}. Run `make train`.", file=sys.stderr)
+        say(f"No trained model at {MODEL}. Run `make train`.", err=True)
         return 1
     database_url = args.database_url
     tracker_url = (
@@ -73,7 +84,7 @@ async def cluster(args: argparse.Namespace) -> int:
         await ensure_database(database_url)
         await ensure_database(tracker_url)
     except (OSError, asyncpg.PostgresError) as exc:
-        print(f"PostgreSQL is not reachable ({exc.__class__.__name__}).", file=sys.stderr)
+        say(f"PostgreSQL is not reachable ({exc.__class__.__name__}).", err=True)
         return 1
     base = load_settings()
     rasa_ports = [5005 + i for i in range(args.replicas)]
@@ -89,14 +100,14 @@ async def cluster(args: argparse.Namespace) -> int:
     children: list[Child] = []
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, stop.set)
     try:
         redis_url = args.redis_url
         if not redis_url:
             server = shutil.which("redis-server")
             if server is None:
-                print("redis-server is not installed; pass --redis-url.", file=sys.stderr)
+                say("redis-server is not installed; pass --redis-url.", err=True)
                 return 1
             children.append(
                 await _start(
@@ -112,14 +123,10 @@ async def cluster(args: argparse.Namespace) -> int:
                 sys.executable, "-m", "bot", *command, cwd=ROOT, env=env
             )
             if await process.wait() != 0:
-                print(f"`geldhulp {' '.join(command)}` failed", file=sys.stderr)
+                say(f"`geldhulp {' '.join(command)}` failed", err=True)
                 return 1
         action_port = 5055
-        actions = await _start(
-            "actions",
-            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
-            env,
-        )
+        actions = await _start("actions", action_server_args(action_port), env)
         children.append(actions)
         replicas = []
         for n, port in enumerate(rasa_ports):
@@ -139,23 +146,23 @@ async def cluster(args: argparse.Namespace) -> int:
                 )
             )
         children += gateways
-        print("Starting the cluster… (each Rasa replica loads its model)")
+        say("Starting the cluster… (each Rasa replica loads its model)")
         async with aiohttp.ClientSession() as session:
             await _wait_ready(session, f"http://127.0.0.1:{action_port}/health", actions, 60)
             for child, port in zip(replicas, rasa_ports, strict=True):
                 await _wait_ready(session, f"http://127.0.0.1:{port}/webhooks/gateway/", child, 600)
             for child, port in zip(gateways, gateway_ports, strict=True):
                 await _wait_ready(session, f"http://127.0.0.1:{port}/readyz", child, 60)
-        print("\nGeldhulp cluster is running:")
+        say("\nGeldhulp cluster is running:")
         for port in gateway_ports:
-            print(f"  Gateway         http://127.0.0.1:{port}  (web chat /chat, readiness /readyz)")
+            say(f"  Gateway         http://127.0.0.1:{port}  (web chat /chat, readiness /readyz)")
         for port in rasa_ports:
-            print(f"  Rasa replica    http://127.0.0.1:{port}  (loopback only)")
-        print(f"  Action server   http://127.0.0.1:{action_port}")
-        print(f"  PostgreSQL      {make_url(database_url).render_as_string(hide_password=True)}")
-        print(f"  Redis           {redis_url}")
-        print(f"  Logs            {LOG_DIR}/")
-        print("Press Ctrl-C to stop.")
+            say(f"  Rasa replica    http://127.0.0.1:{port}  (loopback only)")
+        say(f"  Action server   http://127.0.0.1:{action_port}")
+        say(f"  PostgreSQL      {make_url(database_url).render_as_string(hide_password=True)}")
+        say(f"  Redis           {redis_url}")
+        say(f"  Logs            {LOG_DIR}/")
+        say("Press Ctrl-C to stop.")
         waiters: list[asyncio.Task[Any]] = [asyncio.create_task(stop.wait())]
         waiters += [asyncio.create_task(c.proc.wait()) for c in children]
         _done, pending = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
@@ -163,9 +170,9 @@ async def cluster(args: argparse.Namespace) -> int:
             task.cancel()
         for child in children:
             if child.proc.returncode is not None and not stop.is_set():
-                print(f"{child.name} stopped unexpectedly; see {child.log}", file=sys.stderr)
+                say(f"{child.name} stopped unexpectedly; see {child.log}", err=True)
     finally:
-        print("\nStopping…")
+        say("\nStopping…")
         await _stop(children)
     return 0
 

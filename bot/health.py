@@ -10,6 +10,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from aiohttp import web
+
 STALE_SECONDS = 120.0
 
 
@@ -72,3 +74,6 @@ class Health:
     def ready(self) -> bool:
         """True when every required part works."""
         return all(p["ok"] for p in self.snapshot().values() if p["required"])
+
+
+HEALTH = web.AppKey("health", Health)

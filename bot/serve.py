@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import logging
 
 from aiohttp import web
 
 from bot.app import create_app
+from bot.privacy.logfilter import announce as announce_log_filter
 from bot.settings import load_settings
 
 
@@ -17,8 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until stopped."""
-    settings = load_settings()
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # access logs carry ids
+    settings = load_settings()  # logging is set up by bot.cli (filter included)
+    announce_log_filter()
     web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
     return 0

@@ -1,7 +1,10 @@
 """`geldhulp run` (used by `make run`): start Rasa, the action server and the gateway together.
 
 Prints the URLs, offers a terminal chat when run in a terminal, and stops everything cleanly on
-Ctrl-C. Rasa and the action server listen on loopback only.
+Ctrl-C, also when the output is piped (`make run | tee x`: Ctrl-C ends `tee` too, so nothing may
+depend on printing). Each child runs in a process group of its own (Ctrl-C in the terminal
+reaches only us; we stop every group), dies with us if we die (Linux), and writes to its log in
+``var/log/``. Rasa and the action server listen on loopback only.
 """
 
 from __future__ import annotations
@@ -21,11 +24,23 @@ from urllib.parse import urlparse
 
 import aiohttp
 
+from bot.demo.team import login_lines
 from bot.settings import ROOT, Settings, load_settings, rasa_tracker_url_for_rasa
 
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
 MODEL = ROOT / "models" / "geldhulp.tar.gz"
 LOG_DIR = ROOT / "var" / "log"
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+# Rasa's own logging: INFO prints start-up and errors, never a message (its DEBUG does);
+# TensorFlow and the other libraries only their errors, SQLAlchemy without its 2.0 notice (the
+# libraries' deprecation warnings at import still reach var/log/rasa.log; PYTHONWARNINGS did not
+# silence them)
+RASA_LOGGING = {
+    "LOG_LEVEL": "INFO",
+    "LOG_LEVEL_LIBRARIES": "ERROR",
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+    "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+}
 
 
 @dataclass
@@ -43,6 +58,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--no-chat", action="store_true", help="don't start the terminal chat, only the services"
     )
     parser.add_argument("--no-gateway", action="store_true", help="start Rasa and actions only")
+    parser.add_argument(
+        "--log-dir", type=Path, default=LOG_DIR, help=f"where the logs go (default {LOG_DIR})"
+    )
+
+
+def say(text: str = "", *, err: bool = False, end: str = "\n") -> None:
+    """Print for the person at the terminal; a closed pipe (`| tee` stopped) is no reason to
+    stop stopping."""
+    with contextlib.suppress(OSError, ValueError):
+        stream = sys.stderr if err else sys.stdout
+        stream.write(text + end)
+        stream.flush()
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGTERM when the supervisor dies (Linux), so no child
+    outlives a supervisor that was killed without a chance to stop it."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def _port(url: str, default: int) -> int:
@@ -66,7 +103,13 @@ def child_env(settings: Settings, *, replicas: int = 1) -> dict[str, str]:
         "TF_INTRA_OP_PARALLELISM_THREADS": os.environ.get(
             "TF_INTRA_OP_PARALLELISM_THREADS", threads
         ),
+        **RASA_LOGGING,
     }
+
+
+def action_server_args(port: int) -> list[str]:
+    """Our action-server entry (rasa_sdk's server with our log filter, bot/actionserver.py)."""
+    return [sys.executable, "-m", "bot", "actions", "--port", str(port)]
 
 
 def rasa_args(settings: Settings, port: int) -> list[str]:
@@ -88,9 +131,9 @@ def rasa_args(settings: Settings, port: int) -> list[str]:
     ]
 
 
-async def _start(name: str, args: list[str], env: dict[str, str]) -> Child:
-    LOG_DIR.mkdir(parents=True, exist_ok=True)
-    log = LOG_DIR / f"{name}.log"
+async def _start(name: str, args: list[str], env: dict[str, str], log_dir: Path = LOG_DIR) -> Child:
+    log_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - instant, before any child
+    log = log_dir / f"{name}.log"
     handle = log.open("ab")
     proc = await asyncio.create_subprocess_exec(
         *args,
@@ -100,6 +143,7 @@ async def _start(name: str, args: list[str], env: dict[str, str]) -> Child:
         stderr=asyncio.subprocess.STDOUT,
         stdin=asyncio.subprocess.DEVNULL,
         start_new_session=True,  # Ctrl-C in the terminal reaches only us; we stop the children
+        preexec_fn=_die_with_parent,  # noqa: PLW1509 - no threads run yet when children start
     )
     handle.close()
     return Child(name, proc, log)
@@ -141,19 +185,19 @@ async def _stop(children: list[Child]) -> None:
 
 def _print_reply(message: dict[str, object], buttons: list[tuple[str, str]]) -> None:
     if message.get("text"):
-        print(f"\033[36mGeldhulp:\033[0m {message['text']}")
+        say(f"\033[36mGeldhulp:\033[0m {message['text']}")
     for button in message.get("buttons") or []:  # type: ignore[attr-defined]
         buttons.append((str(button["title"]), str(button["payload"])))  # type: ignore[index]
-        print(f"   [{len(buttons)}] {button['title']}")  # type: ignore[index]
+        say(f"   [{len(buttons)}] {button['title']}")  # type: ignore[index]
     custom = message.get("custom")
     if isinstance(custom, dict):
-        print(f"   (voor de ontwikkelaar: {json.dumps(custom, ensure_ascii=False)})")
+        say(f"   (voor de ontwikkelaar: {json.dumps(custom, ensure_ascii=False)})")
 
 
 async def _terminal_chat(session: aiohttp.ClientSession, rasa_url: str) -> None:
     """A minimal chat in the terminal, straight to Rasa (a developer tool, not a channel)."""
     sender = f"terminal-{uuid.uuid4().hex[:8]}"
-    print("\nTerminal chat. Type a message; a number picks a button; Ctrl-C or /stop stops.\n")
+    say("\nTerminal chat. Type a message; a number picks a button; Ctrl-C or /stop stops.\n")
     buttons: list[tuple[str, str]] = []
     loop = asyncio.get_running_loop()
     lines: asyncio.Queue[str] = asyncio.Queue()
@@ -172,7 +216,7 @@ async def _chat_loop(
     lines: asyncio.Queue[str],
     buttons: list[tuple[str, str]],
 ) -> None:
-    print("Jij: ", end="", flush=True)
+    say("Jij: ", end="")
     while True:
         line = await lines.get()
         if not line:
@@ -193,17 +237,19 @@ async def _chat_loop(
             ) as resp:
                 replies = await resp.json()
         except (aiohttp.ClientError, TimeoutError) as exc:
-            print(f"(Rasa is niet bereikbaar: {exc.__class__.__name__})")
+            say(f"(Rasa is niet bereikbaar: {exc.__class__.__name__})")
             continue
         for message in replies:
             _print_reply(message, buttons)
-        print("Jij: ", end="", flush=True)
+        say("Jij: ", end="")
 
 
-async def supervise(settings: Settings, *, chat: bool, gateway: bool) -> int:
+async def supervise(
+    settings: Settings, *, chat: bool, gateway: bool, log_dir: Path = LOG_DIR
+) -> int:
     """Start the three processes, print the URLs, then chat or wait until Ctrl-C."""
     if not MODEL.exists():
-        print(f"No trained model at {MODEL}. Run `make train` (or `make run`).", file=sys.stderr)
+        say(f"No trained model at {MODEL}. Run `make train` (or `make run`).", err=True)
         return 1
     rasa_port = _port(settings.rasa_url.split(",")[0], 5005)
     action_port = _port(settings.action_server_url, 5055)
@@ -212,50 +258,43 @@ async def supervise(settings: Settings, *, chat: bool, gateway: bool) -> int:
     children: list[Child] = []
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, stop.set)
     try:
         async with aiohttp.ClientSession() as session:
-            actions = await _start(
-                "actions",
-                [
-                    sys.executable,
-                    "-m",
-                    "rasa_sdk",
-                    "--actions",
-                    "actions",
-                    "--port",
-                    str(action_port),
-                ],
-                env,
-            )
+            actions = await _start("actions", action_server_args(action_port), env, log_dir)
             children.append(actions)
-            rasa = await _start("rasa", rasa_args(settings, rasa_port), env)
+            rasa = await _start("rasa", rasa_args(settings, rasa_port), env, log_dir)
             children.append(rasa)
             gateway_child = None
-            if gateway and (ROOT / "bot" / "serve.py").exists():
-                gateway_child = await _start("gateway", [sys.executable, "-m", "bot", "serve"], env)
+            if gateway:
+                serve = [sys.executable, "-m", "bot", "serve"]
+                gateway_child = await _start("gateway", serve, env, log_dir)
                 children.append(gateway_child)
-            print("Starting… (Rasa loads its model; this takes about half a minute)")
-            await _wait_ready(session, f"http://127.0.0.1:{action_port}/health", actions, 60)
-            await _wait_ready(session, f"http://127.0.0.1:{rasa_port}/", rasa, 300)
+            say("Starting… (Rasa loads its model; this takes about half a minute)")
+            ready = asyncio.ensure_future(
+                _wait_all_ready(session, settings, actions, rasa, gateway_child)
+            )
+            stopping = asyncio.ensure_future(stop.wait())
+            await asyncio.wait([ready, stopping], return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            if not ready.done():  # Ctrl-C while starting
+                ready.cancel()
+                return 0
+            ready.result()
+            say("\nGeldhulp is running:")
+            say(f"  Rasa server     {settings.rasa_url}  (loopback only)")
+            say(f"  Action server   http://127.0.0.1:{action_port}")
             if gateway_child:
-                await _wait_ready(session, f"{settings.public_url}/healthz", gateway_child, 60)
-            print("\nGeldhulp is running:")
-            print(f"  Rasa server     {settings.rasa_url}  (loopback only)")
-            print(f"  Action server   http://127.0.0.1:{action_port}")
-            if gateway_child:
-                print(f"  Web chat        {settings.public_url}/chat")
-                from bot.demo.team import login_lines
-
-                print(f"  Console         {settings.public_url}/console/")
-                print("  Demo logins (docs/console.md):")
+                say(f"  Web chat        {settings.public_url}/chat")
+                say(f"  Console         {settings.public_url}/console/")
+                say(f"  Dashboard       {settings.public_url}/dashboard/")
+                say(f"  Help page       {settings.public_url}/hulp/")
+                say("  Demo logins (docs/console.md):")
                 for line in login_lines():
-                    print(f"                  {line}")
-                if (ROOT / "bot" / "dashboard").exists():
-                    print(f"  Dashboard       {settings.public_url}/dashboard/")
-            print(f"  Logs            {LOG_DIR}/")
-            print("Press Ctrl-C to stop.")
+                    say(f"                  {line}")
+            say(f"  Logs            {log_dir}/ (rasa.log, actions.log, gateway.log)")
+            say("Press Ctrl-C to stop.")
             waiters: list[asyncio.Task[Any]] = [asyncio.create_task(stop.wait())]
             waiters += [asyncio.create_task(c.proc.wait()) for c in children]
             if chat and sys.stdin.isatty() and settings.is_development:  # REST: development only
@@ -266,15 +305,35 @@ async def supervise(settings: Settings, *, chat: bool, gateway: bool) -> int:
                 task.cancel()
             for child in children:
                 if child.proc.returncode is not None and not stop.is_set():
-                    print(f"{child.name} stopped unexpectedly; see {child.log}", file=sys.stderr)
+                    say(f"{child.name} stopped unexpectedly; see {child.log}", err=True)
     finally:
-        print("\nStopping…")
+        say("\nStopping…")
         await _stop(children)
     return 0
+
+
+async def _wait_all_ready(
+    session: aiohttp.ClientSession,
+    settings: Settings,
+    actions: Child,
+    rasa: Child,
+    gateway: Child | None,
+) -> None:
+    action_port = _port(settings.action_server_url, 5055)
+    rasa_port = _port(settings.rasa_url.split(",")[0], 5005)
+    await _wait_ready(session, f"http://127.0.0.1:{action_port}/health", actions, 60)
+    await _wait_ready(session, f"http://127.0.0.1:{rasa_port}/", rasa, 300)
+    if gateway is not None:
+        await _wait_ready(session, f"{settings.public_url}/healthz", gateway, 60)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run everything until Ctrl-C."""
     return asyncio.run(
-        supervise(load_settings(), chat=not args.no_chat, gateway=not args.no_gateway)
+        supervise(
+            load_settings(),
+            chat=not args.no_chat,
+            gateway=not args.no_gateway,
+            log_dir=args.log_dir,
+        )
     )

@@ -12,7 +12,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.channels.base import Channel
+from bot.conversations.ports import Channel
 from bot.settings import Settings
 
 

@@ -22,9 +22,9 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
 
-from bot.channels.base import ChannelLoop, SendContext, Template
 from bot.channels.text import split_text
 from bot.conversations.models import IGNORED, MEDIA, TEXT, Inbound, Reply
+from bot.conversations.ports import ChannelLoop, SendContext, Template
 from bot.errors import ChannelError, RateLimited, RecipientGone
 
 logger = logging.getLogger(__name__)

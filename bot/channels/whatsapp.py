@@ -14,9 +14,9 @@ from typing import Any
 
 import aiohttp
 
-from bot.channels.base import ChannelLoop, SendContext, Template
 from bot.channels.text import split_text
 from bot.conversations.models import IGNORED, MEDIA, TEXT, Inbound, Reply, StatusUpdate
+from bot.conversations.ports import ChannelLoop, SendContext, Template
 from bot.errors import ChannelError, RateLimited, RecipientGone, WindowClosed
 
 CHANNEL = "whatsapp"

@@ -23,10 +23,10 @@ from bot.console.mfa_views import reason_gate
 from bot.console.queries import conversation_view, load_by_id, queue_data
 from bot.console.rendering import render
 from bot.console.tables import QuickReply
-from bot.conversations.handover import HandoverError
+from bot.conversations.handover import HandoverError, HandoverService
+from bot.conversations.keys import HANDOVER, WAKEUPS
 from bot.conversations.states import InvalidTransition, Status
 from bot.conversations.tables import Conversation, Handover, Note
-from bot.conversations.team_rules import rules_for, set_rules
 from bot.staff import (
     CHAT_ROLES,
     StaffAlert,
@@ -39,6 +39,7 @@ from bot.staff import (
     open_alerts,
     require_roles,
 )
+from bot.staff.team_rules import rules_for, set_rules
 from bot.storage.base import utcnow
 
 OUTCOMES = ("referred", "appointment_made", "advice_given", "no_show", "other")
@@ -159,8 +160,8 @@ async def conversation_page(request: web.Request) -> web.Response:
     )
 
 
-def _service(request: web.Request) -> Any:
-    return request.config_dict[keys.EXTRA]["handover"]
+def _service(request: web.Request) -> HandoverService:
+    return request.config_dict[HANDOVER]
 
 
 async def _act(request: web.Request, action: str) -> web.Response:
@@ -237,7 +238,7 @@ async def _act(request: web.Request, action: str) -> web.Response:
         except (HandoverError, InvalidTransition) as exc:
             await session.rollback()
             raise web.HTTPConflict(text=str(exc)) from None
-    request.config_dict[keys.OUTBOX].wake.set()  # type: ignore[attr-defined]
+    request.config_dict[WAKEUPS].outbox.set()
     if request.headers.get("Accept") == "application/json":
         return web.json_response({"ok": True})
     raise web.HTTPFound(request.app.router["conversation"].url_for(id=conv.id))

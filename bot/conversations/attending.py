@@ -12,15 +12,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.analytics import EventName, record_event
-from bot.conversations import forgetting, store, summary
+from bot.conversations import store, summary
 from bot.conversations.commands import Kind, classify
-from bot.conversations.models import Inbound, Reply
+from bot.conversations.forget_me import ForgetMe
+from bot.conversations.handover import HandoverService
+from bot.conversations.models import Inbound
+from bot.conversations.presenter import Presenter
 from bot.conversations.safety import Screening
 from bot.conversations.states import Status
 from bot.conversations.tables import (
@@ -29,16 +32,11 @@ from bot.conversations.tables import (
     ConversationEvent,
     Handover,
     Message,
-    Note,
 )
 from bot.conversations.waiting import team_is_there
 from bot.privacy.pseudonym import pseudonym
 from bot.staff import Team
 from bot.storage.base import utcnow
-from bot.texts import TextCatalog
-
-if TYPE_CHECKING:
-    from bot.conversations.handover import HandoverService
 
 ACK_REPEAT = timedelta(minutes=10)  # "ook dit bericht staat klaar" at most this often
 CRISIS_REPEAT = timedelta(minutes=15)  # the full crisis answer again after this long
@@ -69,30 +67,19 @@ class Turn:
 class Attending:
     """Answers messages typed while a person is on the way or in the chat."""
 
-    texts: TextCatalog
+    presenter: Presenter
     pseudonym_key: str
-    handover: HandoverService | None = None
+    handover: HandoverService
+    forget_me: ForgetMe
 
     # --- small helpers -----------------------------------------------------------------------
 
     def _say(self, t: Turn, response: str, **values: Any) -> None:
-        text = self.texts.render(response, channel=t.channel, **values)
-        store.enqueue_reply(
-            t.session, t.conv, t.identity, Reply(text.text, text.buttons), sender_type="system"
-        )
+        reply = self.presenter.reply(response, t.channel, **values)
+        store.enqueue_reply(t.session, t.conv, t.identity, reply, sender_type="system")
 
     def _team_name(self, t: Turn) -> str:
-        if t.team is not None:
-            return t.team.name
-        return self.texts.render("utter_team_unknown", channel=t.channel).text
-
-    @property
-    def _service(self) -> HandoverService:
-        if self.handover is None:
-            from bot.conversations.handover import HandoverService
-
-            self.handover = HandoverService(self.texts, self.pseudonym_key)
-        return self.handover
+        return self.presenter.team_name(t.team, t.channel)
 
     # --- entry point -------------------------------------------------------------------------
 
@@ -105,7 +92,7 @@ class Attending:
         screening: Screening,
     ) -> None:
         """Answer (or keep for the person) one stored message; the caller commits."""
-        service = self._service
+        service = self.handover
         handover = await service.open_handover(session, conv)
         team = await session.get(Team, handover.team_id) if handover and handover.team_id else None
         message = await session.scalar(
@@ -147,23 +134,23 @@ class Attending:
         )
         if recent:
             if handover is not None and not await self._there(t):
-                back = self._service.back(t.team, t.now, t.channel)
+                back = self.presenter.back(t.team, t.now, t.channel)
                 self._say(t, "utter_crisis_again_closed", team=self._team_name(t), back=back)
             else:
                 self._say(t, "utter_crisis_again")
         else:
             specific = f"utter_crisis_{kind}" if kind else ""
-            self._say(t, specific if specific in self.texts.names() else "utter_crisis")
+            self._say(t, specific if self.presenter.has(specific) else "utter_crisis")
             store.add_event(t.session, t.conv, "crisis.answered", "system", kind=kind or "crisis")
         if handover is None:
             return
-        pool = await self._service.mark_crisis(t.session, t.conv, handover, kind, t.now)
+        pool = await self.handover.mark_crisis(t.session, t.conv, handover, kind, t.now)
         if recent:
             return
         if t.conv.status == Status.WITH_HUMAN:
-            person = await self._service.assignee(t.session, handover)
+            person = await self.handover.assignee(t.session, handover)
             if person is not None:
-                name = self._service.author(person, t.channel)["name"]
+                name = self.presenter.author(person, t.channel)["name"]
                 self._say(t, "utter_crisis_person_reads", name=name)
             return
         if pool is not None:
@@ -171,7 +158,7 @@ class Attending:
         elif await team_is_there(t.session, t.team, handover.kind, t.now):
             self._say(t, "utter_crisis_on_top", team=self._team_name(t))
         else:
-            back = self._service.back(t.team, t.now, t.channel)
+            back = self.presenter.back(t.team, t.now, t.channel)
             self._say(t, "utter_crisis_nobody", team=self._team_name(t), back=back)
 
     async def _crisis_answered_since(self, t: Turn, kind: str, since: datetime) -> bool:
@@ -191,38 +178,15 @@ class Attending:
 
     async def _forget(self, t: Turn) -> None:
         """Ask once to confirm, then erase everything about the resident and close."""
-        service = self._service
         if t.kind == Kind.FORGET:
-            self._say(
-                t, service.first_of("utter_forget_me_confirm", "utter_handover_forget_confirm")
-            )
+            self._say(t, "utter_forget_me_confirm")
             return
         if t.kind == Kind.FORGET_CANCEL:
-            self._say(
-                t, service.first_of("utter_forget_me_cancelled", "utter_handover_forget_cancelled")
-            )
+            self._say(t, "utter_forget_me_cancelled")
             return
         # the confirmation is queued first: its outbox item keeps the address until it is sent
-        self._say(t, service.first_of("utter_forget_me_done", "utter_forget_me"))
-        conv = t.conv
-        if t.handover is not None:
-            t.handover.ended_at, t.handover.outcome = t.now, "forgotten"
-        conv.summary, conv.handover = None, None
-        await t.session.execute(delete(Note).where(Note.conversation_id == conv.id))
-        forget = getattr(forgetting, "forget_resident", None)
-        if forget is not None:
-            await forget(t.session, conv)
-        else:
-            await forgetting.forget_identity(t.session, conv)
-        store.move(t.session, conv, Status.CLOSED, "resident", "forget_me")
-        await record_event(
-            t.session,
-            EventName.CONVERSATION_CLOSED,
-            channel=conv.channel,
-            municipality_code=conv.municipality_code,
-            conversation_ref=pseudonym(self.pseudonym_key, conv.id),
-            outcome="forgotten",
-        )
+        self._say(t, "utter_forget_me_done")
+        await self.forget_me.forget(t.session, t.conv)
 
     # --- waiting for a person ----------------------------------------------------------------
 
@@ -239,7 +203,7 @@ class Attending:
         if kind in (Kind.CANCEL, Kind.STOP, Kind.END_CHAT):
             await self._cancel(t)
         elif kind in (Kind.CONTACT_ME, Kind.NO_CONTACT):
-            reply = await self._service.consent(t.session, t.conv, kind == Kind.CONTACT_ME)
+            reply = await self.handover.consent(t.session, t.conv, kind == Kind.CONTACT_ME)
             store.enqueue_reply(t.session, t.conv, t.identity, reply, sender_type="system")
         elif kind == Kind.LEAVE_MESSAGE:
             handover.left_message = True
@@ -253,7 +217,7 @@ class Attending:
             self._say(t, "utter_handover_media")
         elif kind in (Kind.KEEP_WAITING, Kind.CONTINUE_CHAT):
             if await self._there(t):
-                line = await self._service.line(t.session, handover, t.channel, t.now)
+                line = await self.handover.line(t.session, handover, t.channel, t.now)
                 self._say(t, "utter_wait_keep", place=line["place"])
             else:
                 await self._status(t)
@@ -261,9 +225,7 @@ class Attending:
             await self._status(t)
         elif kind == Kind.POSSIBLE_CRISIS and self._possible_due(t):
             handover.possible_crisis_at = t.now
-            self._say(
-                t, self._service.first_of("utter_crisis_possible", "utter_handover_crisis_reminder")
-            )
+            self._say(t, "utter_crisis_possible")
         else:  # a story, a question, a thank-you: it waits for the person; tell them, not always
             t.conv.summary = summary.add_message(
                 t.conv.summary, t.inbound.text, intent=t.screening.intent
@@ -284,7 +246,7 @@ class Attending:
             conversation_ref=pseudonym(self.pseudonym_key, t.conv.id),
         )
         self._say(t, "utter_handover_cancelled")
-        await self._service.cancel(t.session, t.conv)
+        await self.handover.cancel(t.session, t.conv)
 
     async def _status(self, t: Turn) -> None:
         """Where the resident is: the place in line and the measured wait, or when we're back."""
@@ -294,10 +256,10 @@ class Attending:
             if handover.crisis_at is not None:
                 self._say(t, "utter_wait_ack_crisis", team=self._team_name(t))
                 return
-            line = await self._service.line(t.session, handover, t.channel, t.now)
+            line = await self.handover.line(t.session, handover, t.channel, t.now)
             self._say(t, "utter_wait_status", team=self._team_name(t), **line)
             return
-        back = self._service.back(t.team, t.now, t.channel)
+        back = self.presenter.back(t.team, t.now, t.channel)
         if handover.crisis_at is not None:  # nobody there now: the help of day and night first
             self._say(t, "utter_wait_ack_crisis_closed", team=self._team_name(t), back=back)
             return
@@ -320,10 +282,10 @@ class Attending:
             if handover.crisis_at is not None:
                 self._say(t, "utter_wait_ack_crisis", team=team)
             else:
-                line = await self._service.line(t.session, handover, t.channel, t.now)
+                line = await self.handover.line(t.session, handover, t.channel, t.now)
                 self._say(t, "utter_wait_ack", team=team, **line)
             return
-        back = self._service.back(t.team, t.now, t.channel)
+        back = self.presenter.back(t.team, t.now, t.channel)
         if handover.crisis_at is not None:  # nobody there now: the help of day and night first
             self._say(t, "utter_wait_ack_crisis_closed", team=team, back=back)
         elif handover.contact_consent:
@@ -337,9 +299,9 @@ class Attending:
     # --- with a person -------------------------------------------------------------------------
 
     async def _with_person(self, t: Turn) -> None:
-        service = self._service
+        service = self.handover
         person = await service.assignee(t.session, t.handover)
-        name = service.author(person, t.channel)["name"] if person else self._team_name(t)
+        name = self.presenter.author(person, t.channel)["name"] if person else self._team_name(t)
         kind = t.kind
         if kind in (Kind.CANCEL, Kind.STOP):
             self._say(t, "utter_handover_stop_confirm", name=name)  # the person reads it too
@@ -349,7 +311,7 @@ class Attending:
         elif kind == Kind.CONTINUE_CHAT:
             self._say(t, "utter_handover_continue", name=name)
         elif kind == Kind.WHO_READS:
-            role = service.author(person, t.channel)["role"] if person else ""
+            role = self.presenter.author(person, t.channel)["role"] if person else ""
             self._say(
                 t, "utter_handover_who_reads_person", name=name, role=role, team=self._team_name(t)
             )

@@ -8,48 +8,26 @@ I/O: replies go to the outbox.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from aiohttp import web
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.analytics import EventName, record_event
 from bot.conversations import store, summary
-from bot.conversations.assignment import ROLES_FOR_KIND, TZ, is_open, next_opening, pick_team
+from bot.conversations.assignment import ROLES_FOR_KIND, is_open, next_opening, pick_team
 from bot.conversations.models import Reply
+from bot.conversations.presenter import Presenter
 from bot.conversations.states import Status
 from bot.conversations.tables import ChannelIdentity, Conversation, Handover
-from bot.conversations.team_rules import Rules, all_rules
 from bot.conversations.waiting import place_in_line, team_is_there, typical_wait_minutes
 from bot.privacy.pseudonym import pseudonym
-from bot.settings import Settings
 from bot.staff import StaffUser, Team, raise_alert
+from bot.staff.team_rules import Rules, all_rules
 from bot.storage.base import utcnow
-from bot.texts import TextCatalog
 
-logger = logging.getLogger(__name__)
-# written out so scripts/validate.py sees that code uses these responses
-WEEKDAY_NAMES = (
-    "utter_weekday_0",
-    "utter_weekday_1",
-    "utter_weekday_2",
-    "utter_weekday_3",
-    "utter_weekday_4",
-    "utter_weekday_5",
-    "utter_weekday_6",
-)
-ROLE_NAMES = {
-    "counsellor": "utter_role_counsellor",
-    "peer": "utter_role_peer",
-    "team_lead": "utter_role_team_lead",
-    "admin": "utter_role_admin",
-}
 CRISIS = "crisis"  # the crisis kind when the safety layer did not name one
 
 
@@ -57,75 +35,20 @@ class HandoverError(Exception):
     """A handover action that cannot be done (already taken, not yours, closed)."""
 
 
-def first_name(staff: StaffUser) -> str:
-    """The first name a resident sees ("Sanne (demo)" -> "Sanne")."""
-    return (staff.name or "").split(" ")[0].strip() or staff.name
-
-
 @dataclass
 class HandoverService:
     """Carries out handovers; the router calls `request`, attending and the console the rest."""
 
-    texts: TextCatalog
+    presenter: Presenter
     pseudonym_key: str
-
-    # --- texts -----------------------------------------------------------------------------
-
-    def reply(self, response: str, channel: str, **values: Any) -> Reply:
-        """A domain response as a reply (placeholders filled)."""
-        text = self.texts.render(response, channel=channel, **values)
-        return Reply(text.text, text.buttons)
-
-    def text(self, response: str, channel: str, **values: Any) -> str:
-        """Only the text of a domain response."""
-        return self.reply(response, channel, **values).text
-
-    def first_of(self, *names: str) -> str:
-        """The first of ``names`` that the domain has (another part's texts, then ours)."""
-        known = set(self.texts.names())
-        return next((n for n in names if n in known), names[-1])
-
-    def back(self, team: Team | None, now: datetime, channel: str) -> str:
-        """When the team is back ("op maandag om 09:00 uur"), in words."""
-        opening = next_opening(team.opening_hours or {}, now) if team else None
-        if opening is None:
-            return self.text("utter_back_unknown", channel)
-        if opening.date() == now.astimezone(TZ).date():
-            return self.text("utter_back_today", channel, time=opening.strftime("%H:%M"))
-        day = self.text(WEEKDAY_NAMES[opening.weekday()], channel)
-        return self.text("utter_back_day", channel, day=day, time=opening.strftime("%H:%M"))
-
-    def role_text(self, role: str, channel: str) -> str:
-        """The role as residents read it ("ervaringsdeskundige")."""
-        return self.text(ROLE_NAMES.get(role, "utter_role_admin"), channel)
-
-    def author(self, staff: StaffUser, channel: str) -> dict[str, str]:
-        """Who writes, for the resident's channel: first name and role."""
-        return {
-            "type": "person",
-            "name": first_name(staff),
-            "role": self.role_text(staff.role, channel),
-        }
 
     async def line(
         self, session: AsyncSession, handover: Handover, channel: str, now: datetime
     ) -> dict[str, str]:
         """The resident's place in the line and the team's measured wait, as two sentences."""
         place = await place_in_line(session, handover)
-        if place <= 1:
-            place_text = self.text("utter_wait_place_next", channel)
-        elif place == 2:
-            place_text = self.text("utter_wait_place_one", channel)
-        else:
-            place_text = self.text("utter_wait_place_more", channel, ahead=place - 1)
         minutes = await typical_wait_minutes(session, handover.team_id, now)
-        if minutes is None:
-            wait = self.text("utter_wait_unknown", channel)
-        elif minutes == 1:
-            wait = self.text("utter_wait_measured_one", channel)
-        else:
-            wait = self.text("utter_wait_measured", channel, minutes=minutes)
-        return {"place": place_text, "wait": wait}
+        return self.presenter.line(place, minutes, channel)
 
     # --- lookups ---------------------------------------------------------------------------
 
@@ -200,34 +123,24 @@ class HandoverService:
             store.add_event(session, conv, "crisis.answered", "bot", kind=handover.crisis_kind)
         if crisis and routed is not None:
             await self._crisis_alert(session, conv, handover)
-        name = team.name if team else self.text("utter_team_unknown", conv.channel)
+        name = self.presenter.team_name(team, conv.channel)
         channel = conv.channel
         if crisis and pool is not None:
-            return [self.reply("utter_crisis_pool", channel, team=name, pool=pool.name)]
+            return [self.presenter.reply("utter_crisis_pool", channel, team=name, pool=pool.name)]
         if crisis and there:
-            return [self.reply("utter_crisis_on_top", channel, team=name)]
-        if crisis:
+            return [self.presenter.reply("utter_crisis_on_top", channel, team=name)]
+        if crisis or handover.out_of_hours:  # nobody there now: when they are back, a callback?
+            closed = "utter_crisis_nobody" if crisis else "utter_handover_out_of_hours"
+            back = self.presenter.back(team, now, channel)
             return [
-                self.reply(
-                    "utter_crisis_nobody", channel, team=name, back=self.back(team, now, channel)
-                ),
-                self.reply("utter_handover_ask_consent", channel),
-            ]
-        if handover.out_of_hours:
-            return [
-                self.reply(
-                    "utter_handover_out_of_hours",
-                    channel,
-                    team=name,
-                    back=self.back(team, now, channel),
-                ),
-                self.reply("utter_handover_ask_consent", channel),
+                self.presenter.reply(closed, channel, team=name, back=back),
+                self.presenter.reply("utter_handover_ask_consent", channel),
             ]
         response = (
             "utter_handover_queued_peer" if kind == "peer" else "utter_handover_queued_counsellor"
         )
         return [
-            self.reply(
+            self.presenter.reply(
                 response, channel, team=name, **await self.line(session, handover, channel, now)
             )
         ]
@@ -240,7 +153,7 @@ class HandoverService:
         previous = conv.summary or {}
         if previous.get("edited"):
             built["edited"] = previous["edited"]  # a person's own words are never overwritten
-        built["crisis"] = summary._merge(previous.get("crisis") or [], built["crisis"])
+        built["crisis"] = summary.merge(previous.get("crisis") or [], built["crisis"])
         conv.summary = built
 
     async def _crisis_alert(
@@ -310,7 +223,7 @@ class HandoverService:
         """The resident says whether the team may write to them later (a callback)."""
         now = utcnow()
         handover = await self.open_handover(session, conv)
-        back = self.text("utter_back_soon", conv.channel)
+        back = self.presenter.text("utter_back_soon", conv.channel)
         if handover is not None:
             handover.contact_consent = allowed
             team = await session.get(Team, handover.team_id) if handover.team_id else None
@@ -323,7 +236,7 @@ class HandoverService:
                 )
                 handover.callback_due_at = opening or now
                 if not open_now:
-                    back = self.back(team, now, conv.channel)
+                    back = self.presenter.back(team, now, conv.channel)
                 await record_event(
                     session,
                     EventName.CALLBACK_PROMISED,
@@ -335,8 +248,8 @@ class HandoverService:
             else:
                 handover.callback_due_at = None
         if allowed:
-            return self.reply("utter_handover_consent_yes", conv.channel, back=back)
-        return self.reply("utter_handover_consent_no", conv.channel)
+            return self.presenter.reply("utter_handover_consent_yes", conv.channel, back=back)
+        return self.presenter.reply("utter_handover_consent_no", conv.channel)
 
     # --- the console's actions ---------------------------------------------------------------
 
@@ -385,8 +298,8 @@ class HandoverService:
         identity = await self.identity(session, conv)
         team = await session.get(Team, handover.team_id) if handover.team_id else None
         if identity is not None:
-            author = self.author(staff, conv.channel)
-            reply = self.reply(
+            author = self.presenter.author(staff, conv.channel)
+            reply = self.presenter.reply(
                 "utter_handover_joined",
                 conv.channel,
                 name=author["name"],
@@ -462,7 +375,7 @@ class HandoverService:
                 session,
                 conv,
                 identity,
-                self.reply("utter_handover_transferred", conv.channel),
+                self.presenter.reply("utter_handover_transferred", conv.channel),
                 sender_type="system",
             )
 
@@ -475,10 +388,10 @@ class HandoverService:
         identity = await self.identity(session, conv)
         if identity is None:
             raise HandoverError("deze inwoner is niet meer bereikbaar")
-        author = self.author(staff, conv.channel)
+        author = self.presenter.author(staff, conv.channel)
         shown = text
         if conv.channel != "web":
-            shown = self.text(
+            shown = self.presenter.text(
                 "utter_person_message",
                 conv.channel,
                 name=author["name"],
@@ -526,7 +439,11 @@ class HandoverService:
         if identity is not None and tell:
             name = "utter_disclosure_back" if to == Status.BOT else "utter_handover_closed"
             store.enqueue_reply(
-                session, conv, identity, self.reply(name, conv.channel), sender_type="system"
+                session,
+                conv,
+                identity,
+                self.presenter.reply(name, conv.channel),
+                sender_type="system",
             )
 
     async def assignee(self, session: AsyncSession, handover: Handover | None) -> StaffUser | None:
@@ -534,29 +451,3 @@ class HandoverService:
         if handover is None or handover.assigned_to is None:
             return None
         return await session.get(StaffUser, handover.assigned_to)
-
-
-def attach(app: web.Application, router: Any, settings: Settings) -> None:
-    """Let the router hand decisions to this service, and run the timeouts loop."""
-    from bot import keys
-    from bot.conversations.timeouts import Timeouts
-
-    service = HandoverService(router.texts, str(settings.pseudonym_key))
-    app[keys.EXTRA]["handover"] = service
-    router.on_handover = service.request
-    router.attending.handover = service
-    timeouts = Timeouts(service)
-    app[keys.EXTRA]["timeouts"] = timeouts
-    interval = settings.attend_sweep_seconds
-
-    async def loop(stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                if await timeouts.run_once(app[keys.DB]):
-                    app[keys.OUTBOX].wake.set()  # type: ignore[attr-defined]
-            except Exception:  # noqa: BLE001 - the next round tries again
-                logger.exception("attending timeouts failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=interval)
-
-    app[keys.BACKGROUND].append(loop)

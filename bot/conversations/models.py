@@ -111,7 +111,7 @@ class Reply:
         author = data.get("author")
         return cls(
             text=data.get("text", ""),
-            buttons=tuple(tuple(b) for b in data.get("buttons") or ()),  # type: ignore[misc]
+            buttons=tuple((str(b[0]), str(b[1])) for b in data.get("buttons") or ()),
             author=dict(author) if isinstance(author, dict) else None,
         )
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import ColumnElement, Exists, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
@@ -118,17 +118,16 @@ def release(item: InboxItem | OutboxItem, *, after: float = 0.0) -> None:
     item.next_attempt_at = utcnow() + timedelta(seconds=max(0.0, after))
 
 
-def _blocked(model: type[InboxItem] | type[OutboxItem]):  # type: ignore[no-untyped-def]
+def _blocked(model: type[InboxItem] | type[OutboxItem]) -> Exists:
     """An older pending item of the same resident exists (only the oldest may be claimed)."""
-    older = aliased(model)
+    same: ColumnElement[bool]
     if model is InboxItem:
-        same = older.sender_hash == InboxItem.sender_hash  # type: ignore[attr-defined,union-attr]
-    else:
-        same = and_(
-            older.channel == OutboxItem.channel,  # type: ignore[attr-defined,union-attr]
-            older.address == OutboxItem.address,  # type: ignore[attr-defined,union-attr]
-        )
-    return exists().where(same, older.status == PENDING, older.id < model.id)
+        older_in = aliased(InboxItem)
+        same = older_in.sender_hash == InboxItem.sender_hash
+        return exists().where(same, older_in.status == PENDING, older_in.id < InboxItem.id)
+    older_out = aliased(OutboxItem)
+    same = and_(older_out.channel == OutboxItem.channel, older_out.address == OutboxItem.address)
+    return exists().where(same, older_out.status == PENDING, older_out.id < OutboxItem.id)
 
 
 async def next_due(

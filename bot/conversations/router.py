@@ -14,9 +14,7 @@ tracker instead of running the turn again.
 
 from __future__ import annotations
 
-import inspect
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,9 +22,12 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.analytics import EventName, record_event, record_unanswered
-from bot.conversations import forgetting, queue, store
+from bot.conversations import queue, store
 from bot.conversations.attending import Attending
+from bot.conversations.forget_me import ForgetMe
+from bot.conversations.handover import HandoverService
 from bot.conversations.models import IGNORED, MEDIA, Inbound, Reply
+from bot.conversations.presenter import Presenter
 from bot.conversations.rasa import RasaClient, RasaParse, RasaTurn
 from bot.conversations.safety import Screening, screen
 from bot.conversations.states import Status
@@ -35,7 +36,6 @@ from bot.errors import RasaUnavailable
 from bot.privacy.pseudonym import pseudonym
 from bot.staff import raise_alert
 from bot.storage.base import utcnow
-from bot.texts import TextCatalog
 from bot.topics import TOPIC_INTENTS
 
 logger = logging.getLogger(__name__)
@@ -55,20 +55,12 @@ MEDIA_RESPONSES = {
 # where a message goes
 SKIP, GROUP, MEDIA_REPLY, ASSISTANT, PERSON = "skip", "group", "media", "assistant", "person"
 
-# Called when the assistant decided on a handover: (session, conversation, decision, identity).
-HandoverHook = Callable[
-    [AsyncSession, Conversation, dict[str, Any], ChannelIdentity], Awaitable[list[Reply]]
-]
-_SCREEN_TAKES_SAFETY = "safety" in inspect.signature(screen).parameters
 
-
-def screening_for(
-    text: str, intent: str | None, confidence: float | None, safety: dict[str, Any] | None
-) -> Screening:
+def screening_for(text: str, source: RasaTurn | RasaParse | None) -> Screening:
     """The safety layer's screening, with Rasa's parse and safety finding when there was one."""
-    if _SCREEN_TAKES_SAFETY:
-        return screen(text, intent=intent, confidence=confidence, safety=safety)  # type: ignore[call-arg]
-    return screen(text, intent=intent, confidence=confidence)
+    if source is None:
+        return screen(text)
+    return screen(text, intent=source.intent, confidence=source.confidence, safety=source.safety)
 
 
 @dataclass
@@ -91,14 +83,14 @@ class Router:
     """Decides what happens with each inbound message."""
 
     rasa: RasaClient
-    texts: TextCatalog
+    presenter: Presenter
     pseudonym_key: str
     attending: Attending
-    on_handover: HandoverHook | None = None
+    handover: HandoverService
+    forget_me: ForgetMe
 
     def _reply(self, name: str, channel: str, **values: Any) -> Reply:
-        text = self.texts.render(name, channel=channel, **values)
-        return Reply(text.text, text.buttons)
+        return self.presenter.reply(name, channel, **values)
 
     def ref(self, conv: Conversation) -> str:
         """The analytics pseudonym of a conversation."""
@@ -218,13 +210,7 @@ class Router:
                 name = MEDIA_RESPONSES.get(inbound.media_type or "", "utter_gateway_other")
                 store.enqueue_reply(session, conv, identity, self._reply(name, conv.channel))
             elif route == PERSON:
-                source = plan.turn or plan.parse
-                screening = screening_for(
-                    plan.text,
-                    getattr(source, "intent", None),
-                    getattr(source, "confidence", None),
-                    getattr(source, "safety", None),
-                )
+                screening = screening_for(plan.text, plan.turn or plan.parse)
                 await self.attending.handle(session, conv, identity, inbound, screening)
             else:
                 assert plan.turn is not None
@@ -319,8 +305,8 @@ class Router:
         for custom in turn.custom:
             if "handover" in custom:
                 await self._handover(session, conv, identity, custom["handover"])
-            if custom.get("forget_me"):
-                await self._forget(session, conv)
+            if custom.get("forget_me"):  # the confirmation is among the replies above
+                await self.forget_me.forget(session, conv)
         if not turn.replies and not turn.custom:
             store.enqueue_reply(
                 session, conv, identity, self._reply("utter_gateway_busy", conv.channel)
@@ -376,31 +362,8 @@ class Router:
             kind=decision.get("kind"),
             data={"urgent": bool(decision.get("urgent"))},
         )
-        if self.on_handover is not None:
-            for reply in await self.on_handover(session, conv, decision, identity):
-                store.enqueue_reply(session, conv, identity, reply, sender_type="system")
-        else:
-            store.enqueue_reply(
-                session,
-                conv,
-                identity,
-                self._reply("utter_gateway_handover_waiting", conv.channel),
-                sender_type="system",
-            )
-
-    async def _forget(self, session: AsyncSession, conv: Conversation) -> None:
-        """Delete the transcript and the channel address once the confirmation is sent."""
-        conv.handover = None
-        await forgetting.forget_identity(session, conv)
-        store.move(session, conv, Status.CLOSED, "resident", "forget_me")
-        await record_event(
-            session,
-            EventName.CONVERSATION_CLOSED,
-            channel=conv.channel,
-            municipality_code=conv.municipality_code,
-            conversation_ref=self.ref(conv),
-            outcome="forgotten",
-        )
+        for reply in await self.handover.request(session, conv, decision, identity):
+            store.enqueue_reply(session, conv, identity, reply, sender_type="system")
 
 
 def _done(item: InboxItem) -> None:

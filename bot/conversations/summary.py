@@ -52,7 +52,8 @@ def topics_in(text: str) -> list[str]:
     return [topic for topic, pattern in _PATTERNS.items() if pattern.search(plain)]
 
 
-def _merge(*lists: Iterable[str]) -> list[str]:
+def merge(*lists: Iterable[str]) -> list[str]:
+    """The items of every list in order, each once (empty ones left out)."""
     out: list[str] = []
     for items in lists:
         for item in items:
@@ -87,7 +88,7 @@ def build(
     given = dict(decision.get("summary") or {})
     texts = [m.text for m in messages if m.direction == "in" and m.sender_type == "contact"]
     from_words = [t for text in texts for t in topics_in(text)]
-    topics = _merge(given.get("topics") or [], message_topics, from_words)
+    topics = merge(given.get("topics") or [], message_topics, from_words)
     crisis = (
         [str(decision.get("crisis_kind") or "crisis")] if decision.get("reason") == "crisis" else []
     )
@@ -116,7 +117,7 @@ def add_message(
     summary = dict(summary or {})
     topics = list(summary.get("topics") or [])
     found = topics_in(text) + ([intent] if intent in TOPIC_INTENTS else [])
-    summary["topics"] = _merge(topics, [t for t in found if t and t in TOPIC_INTENTS])
+    summary["topics"] = merge(topics, [t for t in found if t and t in TOPIC_INTENTS])
     wants = list(summary.get("wants") or [])
     if len(wants) < MAX_WANTS:
         wants += key_sentences([text], limit=1)
@@ -127,7 +128,7 @@ def add_message(
 def add_crisis(summary: dict[str, Any] | None, kind: str) -> dict[str, Any]:
     """A crisis kind seen in the conversation (the flag stays with the summary)."""
     summary = dict(summary or {})
-    summary["crisis"] = _merge(summary.get("crisis") or [], [kind])
+    summary["crisis"] = merge(summary.get("crisis") or [], [kind])
     summary["urgent"] = True
     return summary
 

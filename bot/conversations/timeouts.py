@@ -14,6 +14,10 @@ Each change is a conditional update, so two gateways running the loop never do i
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -26,12 +30,14 @@ from bot.conversations import store
 from bot.conversations.assignment import is_open, next_opening
 from bot.conversations.states import Status
 from bot.conversations.tables import Conversation, Handover, Message
-from bot.conversations.team_rules import Rules, all_rules
 from bot.staff import StaffUser, Team, is_disabled, raise_alert
+from bot.staff.team_rules import Rules, all_rules
 from bot.storage.base import utcnow
 
 if TYPE_CHECKING:
     from bot.conversations.handover import HandoverService
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -59,12 +65,31 @@ class Timeouts:
 
     service: HandoverService
 
-    async def run_once(self, factory: async_sessionmaker) -> SweepReport:  # type: ignore[type-arg]
+    async def run_once(self, factory: async_sessionmaker[AsyncSession]) -> SweepReport:
         """One round in its own transaction."""
         async with factory() as session:
             report = await self.sweep(session, utcnow())
             await session.commit()
         return report
+
+    async def run(
+        self,
+        factory: async_sessionmaker[AsyncSession],
+        stop: asyncio.Event,
+        *,
+        interval: float,
+        did_work: Callable[[], None],
+    ) -> None:
+        """A round every ``interval`` seconds until ``stop`` is set; ``did_work`` after a round
+        that enqueued replies (the app wakes the outbox)."""
+        while not stop.is_set():
+            try:
+                if await self.run_once(factory):
+                    did_work()
+            except Exception:  # noqa: BLE001 - the next round tries again
+                logger.exception("attending timeouts failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval)
 
     async def sweep(self, session: AsyncSession, now: datetime) -> SweepReport:
         """Mark overdue requests and offer silent chats to the team again (caller commits)."""
@@ -137,7 +162,7 @@ class Timeouts:
                 session,
                 conv,
                 identity,
-                self.service.reply("utter_wait_overdue", conv.channel),
+                self.service.presenter.reply("utter_wait_overdue", conv.channel),
                 sender_type="system",
             )
             handover.acked_at = now
@@ -201,12 +226,14 @@ class Timeouts:
         )
         identity = await self.service.identity(session, conv)
         if identity is not None:
-            name = self.service.author(person, conv.channel)["name"] if person else team.name
+            name = (
+                self.service.presenter.author(person, conv.channel)["name"] if person else team.name
+            )
             store.enqueue_reply(
                 session,
                 conv,
                 identity,
-                self.service.reply(
+                self.service.presenter.reply(
                     "utter_handover_reoffered", conv.channel, name=name, team=team.name
                 ),
                 sender_type="system",

@@ -20,9 +20,9 @@ from datetime import timedelta
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels.base import Channel, SendContext, Template
 from bot.conversations import queue, store
 from bot.conversations.models import Inbound, Reply
+from bot.conversations.ports import Channel, Health, SendContext, Template, Unreported
 from bot.conversations.router import Plan, Router
 from bot.conversations.tables import (
     Conversation,
@@ -32,7 +32,6 @@ from bot.conversations.tables import (
     WhatsAppTemplate,
 )
 from bot.errors import ChannelError, RasaUnavailable, RateLimited, WindowClosed
-from bot.health import Health
 from bot.staff import raise_alert
 from bot.storage.base import utcnow
 from bot.storage.ratelimit import Pacer
@@ -45,7 +44,7 @@ POLL_CAP = 30.0  # the longest sleep without a wake-up (lease ends, missed notif
 
 def backoff(attempts: int, base: float = 1.0, cap: float = 300.0) -> float:
     """Exponential backoff in seconds: base, 2·base, 4·base … at most ``cap``."""
-    return min(cap, base * (2 ** max(0, min(attempts, 40) - 1)))
+    return min(cap, base * float(2 ** max(0, min(attempts, 40) - 1)))
 
 
 class _Loop:
@@ -62,14 +61,15 @@ class _Loop:
         health: Health | None,
         concurrency: int,
         lease_seconds: float,
+        wake: asyncio.Event | None = None,
     ) -> None:
         self._factory, self._owner = factory, owner
-        self._health = health or Health()
+        self._health: Health = health or Unreported()
         self._health.register(self.part)
         self._concurrency, self._lease = concurrency, lease_seconds
         self._tasks: set[asyncio.Task[None]] = set()
         self._errors = 0
-        self.wake = asyncio.Event()
+        self.wake = wake or asyncio.Event()
         self._stop = asyncio.Event()
 
     def _spawn(self, coro: Awaitable[None]) -> None:
@@ -161,6 +161,7 @@ class InboxWorker(_Loop):
         lease_seconds: float = 60.0,
         after: Callable[[Inbound], Awaitable[None]] | None = None,
         processed: Callable[[], None] | None = None,
+        wake: asyncio.Event | None = None,
     ) -> None:
         super().__init__(
             factory,
@@ -168,6 +169,7 @@ class InboxWorker(_Loop):
             health=health,
             concurrency=concurrency,
             lease_seconds=lease_seconds,
+            wake=wake,
         )
         self._router, self._retry_base = router, retry_base
         self._after, self._processed = after, processed
@@ -247,6 +249,7 @@ class OutboxWorker(_Loop):
         max_age: timedelta = timedelta(hours=24),
         concurrency: int = 16,
         lease_seconds: float = 60.0,
+        wake: asyncio.Event | None = None,
     ) -> None:
         super().__init__(
             factory,
@@ -254,6 +257,7 @@ class OutboxWorker(_Loop):
             health=health,
             concurrency=concurrency,
             lease_seconds=lease_seconds,
+            wake=wake,
         )
         self._channels = channels
         for name in channels:  # a channel that is down is down for every instance

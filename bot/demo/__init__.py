@@ -1,21 +1,30 @@
 """`geldhulp demo seed`: demo data for a first start, always marked as demo.
 
 Each feature adds a seeder module here (``team`` for the console's demo team, ``history`` for the
-dashboard's demo history). A seeder exposes ``async def seed(session_factory) -> str``.
+dashboard's demo history) and one line to `SEEDERS`. A seeder is
+``async def seed(session_factory, *, if_empty) -> str``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import logging
+from collections.abc import Awaitable, Callable
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.demo import history, local_help, team
 from bot.settings import load_settings
 from bot.storage.db import open_database
 
 logger = logging.getLogger(__name__)
-SEEDERS = ["bot.demo.team", "bot.demo.history", "bot.demo.local_help"]
+Seeder = Callable[..., Awaitable[str]]
+SEEDERS: dict[str, Seeder] = {
+    "team": team.seed,
+    "history": history.seed,
+    "local_help": local_help.seed,
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,15 +36,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 async def _seed(url: str, if_empty: bool) -> None:
     async with open_database(url) as (_engine, factory):
-        for name in SEEDERS:
-            try:
-                module = importlib.import_module(name)
-            except ModuleNotFoundError as exc:
-                if exc.name and name.startswith(exc.name):
-                    continue
-                raise
-            summary = await module.seed(factory, if_empty=if_empty)
-            logger.info("demo seed %s: %s", name.rsplit(".", 1)[-1], summary)
+        await seed_all(factory, if_empty=if_empty)
+
+
+async def seed_all(factory: async_sessionmaker[AsyncSession], *, if_empty: bool) -> None:
+    """Run every seeder."""
+    for name, seed in SEEDERS.items():
+        summary = await seed(factory, if_empty=if_empty)
+        logger.info("demo seed %s: %s", name, summary)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.console.tables import QuickReply
-from bot.conversations.team_rules import set_rules
 from bot.labels import Labels
 from bot.staff import StaffUser, Team, hash_password
+from bot.staff.team_rules import set_rules
 from bot.texts import TextCatalog
 
 DEMO_PASSWORD = "demo-geldhulp"  # noqa: S105 - demo only: printed by `make run` and in docs/console.md

@@ -3,20 +3,24 @@
 Deduce finds names (from its lists of Dutch first names and surnames and from patterns such as
 initials and titles), street patterns with house numbers, postcodes, dates and identifiers. Its
 full lookup structures include a trie of every Dutch street and place, which takes minutes to
-load; we need neither (place names are not personal data here, streets are caught by patterns),
-so we build the other structures from Deduce's own source lists, cache them under
-``var/cache/`` (``make`` warms it; the first use builds it, in seconds) and leave out the
-annotators that need the big ones.
+build; we need neither (place names are not personal data here, streets are caught by
+patterns). So we build Deduce through its public constructor only: its packaged base config
+without the annotators that need those lists, and ``lookup_data_path`` pointing at a copy of
+its source lists (``var/cache/deduce-<version>/``) in which those lists are empty. Deduce caches
+the structures it builds there (its own ``cache_path``): seconds the first time, then a load.
+`tests/privacy/test_deduce.py` fails when the pin, the config or the lists we rely on move.
 """
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
 import json
 import logging
-import pickle  # noqa: S403 - our own cache file, written by this module
+import shutil
 import threading
 from dataclasses import dataclass
-from importlib import metadata
+from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +28,12 @@ from bot.settings import ROOT
 
 logger = logging.getLogger(__name__)
 CACHE_DIR = ROOT / "var" / "cache"
-# annotators that need the street, place and institution tries (and ages, which we keep)
+# annotators that need the street, place and institution lists (and ages, which we keep)
 LEFT_OUT = frozenset({"placename", "street_lookup", "hospital", "institution", "age"})
-TRIES = ("first_name", "surname", "eponymous_disease")
-SKIPPED_LISTS = ("street", "placename", "hospital", "healthcare_institution")
+# the source lists emptied in our copy (every list whose path contains one of these)
+EMPTIED_LISTS = ("street", "placename", "hospital", "healthcare_institution")
+# the lookup structures `Dutch` queries directly
+STRUCTS = ("first_name", "surname", "interfix", "common_word", "stop_word", "whitelist")
 
 _lock = threading.Lock()
 _model: Dutch | None = None
@@ -46,9 +52,9 @@ class Found:
 class Dutch:
     """A loaded Deduce with the name lists we query directly (for names written in lower case)."""
 
-    def __init__(self, deduce: Any, structs: Any) -> None:
+    def __init__(self, deduce: Any) -> None:
         self._deduce = deduce
-        self._structs = structs
+        self._structs = deduce.lookup_structs
 
     def annotate(self, text: str) -> list[Found]:
         """Everything Deduce marks in ``text``."""
@@ -89,73 +95,50 @@ def _import_deduce() -> Any:
     return deduce
 
 
-def _cache_file() -> Path:
-    return CACHE_DIR / f"deduce-{metadata.version('deduce')}-lean.pickle"
+def lean_config() -> dict[str, Any]:
+    """Deduce's packaged base config without the annotators that need the emptied lists."""
+    raw = resources.files("deduce").joinpath("base_config.json").read_text(encoding="utf-8")
+    config: dict[str, Any] = json.loads(raw)
+    config["annotators"] = {k: v for k, v in config["annotators"].items() if k not in LEFT_OUT}
+    return config
 
 
-def _build_structs(deduce: Any, tokenizer: Any) -> Any:
-    import docdeid as dd
-    from deduce import lookup_structs
-    from deduce.data.lookup.src import all_lists
-    from deduce.deduce import _LOOKUP_LIST_PATH
-
-    lists = [name for name in all_lists if not any(skip in name for skip in SKIPPED_LISTS)]
-    raw = lookup_structs.load_raw_itemsets(base_path=_LOOKUP_LIST_PATH, subdirs=lists)
-    structs = dd.ds.DsCollection()
-    plain = (
-        set(raw)
-        - set(lookup_structs._LOOKUP_SET_LOADERS)
-        - set(lookup_structs._LOOKUP_TRIE_LOADERS)
-    )
-    for name in plain:
-        items = dd.ds.LookupSet()
-        items.add_items_from_iterable(raw[name])
-        structs[name] = items
-    for name, loader in lookup_structs._LOOKUP_SET_LOADERS.items():
-        structs[name] = loader(raw)
-    for name in TRIES:
-        structs[name] = lookup_structs._LOOKUP_TRIE_LOADERS[name](raw, tokenizer)
-    del deduce
-    return structs
+def source_lists() -> Path:
+    """Deduce's packaged source lists (``data/lookup/src``)."""
+    return Path(str(resources.files("deduce").joinpath("data", "lookup", "src")))
 
 
-def _load_structs(deduce: Any, tokenizer: Any) -> Any:
-    path = _cache_file()
-    if path.exists():
-        try:
-            with path.open("rb") as handle:
-                return pickle.load(handle)  # noqa: S301 - written by _build_structs below
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
-            logger.warning("deduce cache unreadable, building it again")
-    structs = _build_structs(deduce, tokenizer)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".tmp")
-    with partial.open("wb") as handle:
-        pickle.dump(structs, handle)
-    partial.replace(path)
-    return structs
+def lean_lookup_path() -> Path:
+    """Our copy of Deduce's lookup lists with the big ones emptied (made once per version)."""
+    target = CACHE_DIR / f"deduce-{metadata.version('deduce')}"
+    if (target / "src").is_dir():
+        return target
+    partial = target.with_name(target.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    shutil.copytree(source_lists(), partial / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    for folder in sorted((partial / "src").glob("*/lst_*")):
+        if any(name in folder.name for name in EMPTIED_LISTS):
+            shutil.rmtree(folder)
+            folder.mkdir()
+            (folder / "items.txt").write_text("", encoding="utf-8")
+    partial.rename(target)
+    return target
 
 
 def _create() -> Dutch:
     deduce = _import_deduce()
-    from deduce.deduce import _BASE_CONFIG_FILE, _LOOKUP_LIST_PATH, _DeduceProcessorLoader
-    from frozendict import frozendict
-
-    config = json.loads(Path(_BASE_CONFIG_FILE).read_text(encoding="utf-8"))
-    config["annotators"] = {k: v for k, v in config["annotators"].items() if k not in LEFT_OUT}
-    model = deduce.Deduce.__new__(deduce.Deduce)
-    import docdeid as dd
-
-    dd.DocDeid.__init__(model)
-    model.config = frozendict(config)
-    model.lookup_data_path = model.cache_path = _LOOKUP_LIST_PATH
-    tokenizer = deduce.Deduce._initialize_tokenizer(_LOOKUP_LIST_PATH)
-    model.tokenizers = {"default": tokenizer}
-    structs = _load_structs(deduce, tokenizer)
-    model.lookup_structs = structs
-    extras = {"tokenizer": tokenizer, "ds": structs}
-    model.processors = _DeduceProcessorLoader().load(config=model.config, extras=extras)
-    return Dutch(model, structs)
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    # one process builds the copy and Deduce's cache of it; the others wait, then load it
+    with (CACHE_DIR / "deduce.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        path = lean_lookup_path()
+        model = deduce.Deduce(
+            load_base_config=False,
+            config=lean_config(),
+            lookup_data_path=path,
+            cache_path=path,
+        )
+    return Dutch(model)
 
 
 def dutch() -> Dutch:
@@ -171,3 +154,13 @@ def dutch() -> Dutch:
 def warm() -> None:
     """Build the cache and load Deduce now (``make`` and the app's start-up call this)."""
     dutch().annotate("Warm: Jan de Vries, Dorpsstraat 1, 01-01-1970.")
+
+
+async def warm_at_start(stop: asyncio.Event) -> None:
+    """Load Deduce in a thread at start-up, so the first redaction does not wait for it (a loop
+    of the app that ends when loaded; ``stop`` is not needed)."""
+    del stop
+    try:
+        await asyncio.to_thread(warm)
+    except Exception:  # noqa: BLE001 - redaction loads it on first use instead
+        logger.exception("could not load Deduce at start-up")

@@ -28,11 +28,11 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.conversations.team_rules import all_rules, set_rules
 from bot.settings import load_settings
 from bot.staff import accounts
 from bot.staff.audit import record as audit
 from bot.staff.auth import ROLES
+from bot.staff.team_rules import all_rules, set_rules
 from bot.storage.db import open_database
 
 HOURS_HELP = 'e.g. "mon-fri 09:00-17:00; sat 10:00-12:00" (Europe/Amsterdam; 24:00 = midnight)'

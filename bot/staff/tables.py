@@ -134,3 +134,20 @@ class StaffAlert(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     seen_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+
+
+DEFAULT_MAX_WAIT_MINUTES = 20
+DEFAULT_SILENCE_MINUTES = 10
+
+
+class TeamRules(Base):
+    """How one team attends: crisis pool (around the clock), waiting limit, silence limit."""
+
+    __tablename__ = "team_rules"
+
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
+    crisis_pool: Mapped[bool] = mapped_column(Boolean, default=False)
+    max_wait_minutes: Mapped[int] = mapped_column(Integer, default=DEFAULT_MAX_WAIT_MINUTES)
+    silence_minutes: Mapped[int] = mapped_column(Integer, default=DEFAULT_SILENCE_MINUTES)

@@ -5,8 +5,8 @@ loop runs; an instance that cannot renew (Redis down, a long pause) stops its lo
 another instance takes over once the key expired. Without Redis every lock is held at once:
 that is right for the one instance the SQLite default allows.
 
-Use: ``app[keys.BACKGROUND].append(app_locks.only_leader("purge", loop))`` where
-``loop(stop)`` runs until ``stop`` is set; or ``locks.only_leader_of(app, "purge", loop)``.
+Use: ``locks.only_leader("retention", loop)`` wraps ``loop(stop)``, which runs until ``stop``
+is set (the app factory does this for its cluster-wide loops).
 """
 
 from __future__ import annotations
@@ -86,17 +86,6 @@ class Locks:
             await run_as_leader(self.lock(name, ttl), loop, stop, health=self._health, part=name)
 
         return run
-
-
-def only_leader_of(app: Any, name: str, loop: Loop, ttl: float = 30.0) -> Loop:
-    """Wrap ``loop`` for ``app[keys.BACKGROUND]``; the app's locks are looked up when it runs."""
-    from bot import keys
-
-    async def run(stop: asyncio.Event) -> None:
-        locks = app[keys.LOCKS]
-        await locks.only_leader(name, loop, ttl)(stop)
-
-    return run
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:

@@ -18,8 +18,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.channels.base import ChannelLoop, SendContext, Template
 from bot.conversations.models import Reply
+from bot.conversations.ports import ChannelLoop, SendContext, Template
 from bot.errors import ChannelError
 
 logger = logging.getLogger(__name__)

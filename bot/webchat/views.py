@@ -15,11 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import keys
-from bot.channels.webhooks import FLOOD_MAX, FLOOD_MAX_ADDRESS, accept, sender_hash
 from bot.conversations import store
+from bot.conversations.intake import FLOOD_MAX, FLOOD_MAX_ADDRESS
+from bot.conversations.keys import INTAKE
 from bot.conversations.models import TEXT, Inbound
 from bot.conversations.tables import ChannelIdentity, Conversation, Message
-from bot.privacy.pseudonym import pseudonym
+from bot.texts import TextCatalog
+from bot.webchat.keys import CHAT_PAGE, HUB
 
 logger = logging.getLogger(__name__)
 STORAGE_ERRORS = (SQLAlchemyError, OSError)
@@ -42,22 +44,19 @@ LABELS = {
 }
 
 
-def render_page(texts: object) -> str:
+def render_page(texts: TextCatalog) -> str:
     """The page with its labels from the domain texts (escaped)."""
     html = (STATIC / "chat.html").read_text(encoding="utf-8")
     for key, name in LABELS.items():
-        value = texts.render(name).text  # type: ignore[attr-defined]
+        value = texts.render(name).text
         html = html.replace("{{" + key + "}}", escape(value, quote=True))
     return html
 
 
 async def page(request: web.Request) -> web.Response:
     """GET /chat: the chat page (all assets served locally; no CDN)."""
-    extra = request.config_dict[keys.EXTRA]
-    if "chat_html" not in extra:
-        extra["chat_html"] = render_page(request.config_dict[keys.TEXTS])
     return web.Response(
-        text=extra["chat_html"],
+        text=request.config_dict[CHAT_PAGE],
         content_type="text/html",
         headers={
             "Content-Security-Policy": "default-src 'self'; connect-src 'self' ws: wss:; "
@@ -83,7 +82,7 @@ async def history(request: web.Request, token: str) -> list[dict[str, object]]:
     """The open conversation's messages, so a reload shows the chat so far."""
     factory = request.config_dict[keys.DB]
     inbound = Inbound(channel=CHANNEL, dedupe_key="-", sender=token, address=token)
-    digest = sender_hash(request, inbound)
+    digest = request.config_dict[INTAKE].sender_hash(inbound)
     async with factory() as session:
         identity = await session.scalar(
             select(ChannelIdentity).where(
@@ -125,16 +124,13 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
         raise web.HTTPForbidden(text="origin not allowed")
     ws = web.WebSocketResponse(heartbeat=30, max_msg_size=16 * 1024)
     await ws.prepare(request)
-    hub = request.config_dict[keys.HUB]
+    hub = request.config_dict[HUB]
+    intake = request.config_dict[INTAKE]
     token: str | None = None
     # flood limits hold per connection and per network address, whatever token is sent
-    key = str(request.config_dict[keys.SETTINGS].pseudonym_key)
     limits = [
         (f"conn:{secrets.token_hex(8)}", FLOOD_MAX),
-        (
-            pseudonym(key, f"web-address:{request.remote}", purpose="flood", length=32),
-            FLOOD_MAX_ADDRESS,
-        ),
+        (intake.flood_key("web-address", str(request.remote)), FLOOD_MAX_ADDRESS),
     ]
     try:
         async for msg in ws:
@@ -152,7 +148,7 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
                     if 20 <= len(given) <= 64 and given.isascii()
                     else secrets.token_urlsafe(24)
                 )
-                hub.add(token, ws)  # type: ignore[attr-defined]
+                hub.add(token, ws)
                 await ws.send_json(
                     {"type": "welcome", "token": token, "history": await history(request, token)}
                 )
@@ -172,19 +168,20 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
                     payload=payload,
                 )
                 try:
-                    await accept(request, inbound, limits=limits)
+                    await intake.accept(inbound, limits=limits)
                 except STORAGE_ERRORS as exc:
                     # nothing could be stored: say so, the page sends it again (same id)
                     logger.warning("web chat message not stored (%s)", exc.__class__.__name__)
                     await ws.send_json({"type": "error", "error": "unavailable", "id": client_id})
     finally:
         if token:
-            hub.remove(token, ws)  # type: ignore[attr-defined]
+            hub.remove(token, ws)
     return ws
 
 
-def setup_webchat(app: web.Application) -> None:
-    """Register the web chat routes and static files."""
+def setup_webchat(app: web.Application, texts: TextCatalog) -> None:
+    """Register the web chat routes and static files; render the page once."""
+    app[CHAT_PAGE] = render_page(texts)
     app.router.add_get("/chat", page)
     app.router.add_get("/chat/ws", socket)
     app.router.add_static("/chat/static", STATIC, append_version=True)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from bot.console.tables import QuickReply
 from bot.conversations.handover import HandoverError, HandoverService
+from bot.conversations.presenter import Presenter
 from bot.conversations.tables import Conversation, Handover, Message
 from bot.demo.team import seed
 from bot.staff import StaffUser, Team
@@ -24,7 +25,7 @@ async def test_a_person_cannot_take_more_than_their_maximum(db_url) -> None:  # 
     async with open_database(db_url) as (_e, factory):
         await seed(factory, if_empty=False)
     ids = [await add_conversation(db_url, "Landelijk team (demo)", f"vraag {i}") for i in range(4)]
-    service = HandoverService(TEXTS, "k")
+    service = HandoverService(Presenter(TEXTS), "k")
     async with open_database(db_url) as (_e, factory), factory() as s:
         staff = await s.scalar(
             select(StaffUser).where(StaffUser.email == "landelijk@demo.geldhulp.nl")
@@ -173,14 +174,15 @@ def test_opening_hours_and_when_we_are_back() -> None:
     assert not is_open(hours, friday_evening) and is_open(hours, monday_morning)
     assert next_opening(hours, friday_evening) == datetime(2026, 11, 23, 9, 0, tzinfo=TZ)
     assert next_opening({}, friday_evening) is None
-    service = HandoverService(TEXTS, "k")
+    presenter = Presenter(TEXTS)
     team = Team(name="t", opening_hours=hours)
-    assert service.back(team, friday_evening, "web") == "op maandag om 09:00 uur"
+    assert presenter.back(team, friday_evening, "web") == "op maandag om 09:00 uur"
     assert (
-        service.back(team, datetime(2026, 11, 23, 7, 0, tzinfo=TZ), "web") == "vandaag om 09:00 uur"
+        presenter.back(team, datetime(2026, 11, 23, 7, 0, tzinfo=TZ), "web")
+        == "vandaag om 09:00 uur"
     )
     assert (
-        service.back(Team(name="t", opening_hours={}), friday_evening, "web")
+        presenter.back(Team(name="t", opening_hours={}), friday_evening, "web")
         == "zodra er iemand is"
     )
 

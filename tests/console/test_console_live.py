@@ -275,7 +275,7 @@ async def test_a_team_lead_sets_the_rules_and_marks_the_crisis_pool(own_gw: Gate
         "/console/rules",
         data={"csrf": csrf, "max_wait_minutes": "12", "silence_minutes": "7", "crisis_pool": "1"},
     )
-    from bot.conversations.team_rules import rules_for
+    from bot.staff.team_rules import rules_for
 
     async with own_gw.factory() as s:
         lead = await s.scalar(select(StaffUser).where(StaffUser.email == "lead@test.geldhulp.nl"))

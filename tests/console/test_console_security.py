@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from bot.app import create_app
 from bot.conversations.handover import HandoverError, HandoverService
+from bot.conversations.presenter import Presenter
 from bot.conversations.states import Status
 from bot.conversations.tables import ChannelIdentity, Conversation, Handover, Message
 from bot.demo.team import seed
@@ -189,7 +190,7 @@ async def test_many_simultaneous_takes_have_one_winner(db_url) -> None:  # type:
     async with open_database(db_url) as (_e, factory):
         await seed(factory, if_empty=False)
     conv_id = await add_conversation(db_url, "Landelijk team (demo)", "wie pakt me op")
-    service = HandoverService(TextCatalog.load(), "k")
+    service = HandoverService(Presenter(TextCatalog.load()), "k")
     async with open_database(db_url) as (_e, factory):
         async with factory() as s:
             handover_id = await s.scalar(

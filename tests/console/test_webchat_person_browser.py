@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot import keys
+from bot.conversations.keys import WAKEUPS
 from bot.conversations.tables import Conversation
 from bot.staff import StaffUser
 from tests.conversations.conftest import Gateway
@@ -65,7 +65,7 @@ async def test_a_persons_messages_are_labelled_and_the_phone_scrolls_to_each(
                 assert conv is not None
                 await resident.service.say(s, conv, sanne, text)
                 await s.commit()
-            own_gw.client.app[keys.OUTBOX].wake.set()
+            own_gw.client.app[WAKEUPS].outbox.set()
             await page.wait_for_selector(f"#log .msg--person >> text=Bericht {n}:")
             await page.wait_for_function(IN_VIEW)  # scrolled to the new message
             label = page.locator("#log .msg").last.locator(".who")

@@ -26,11 +26,12 @@ from bot.app import create_app
 from bot.conversations import store
 from bot.conversations.assignment import TZ
 from bot.conversations.handover import HandoverService
+from bot.conversations.keys import HANDOVER, WAKEUPS
 from bot.conversations.states import Status
 from bot.conversations.tables import Conversation, Handover, InboxItem, Message, OutboxItem
-from bot.conversations.team_rules import set_rules
 from bot.privacy.pseudonym import pseudonym
 from bot.staff import StaffUser, Team, hash_password
+from bot.staff.team_rules import set_rules
 from bot.storage.base import utcnow
 from bot.storage.db import open_database
 from bot.texts import TextCatalog
@@ -160,7 +161,7 @@ class Resident:
 
     @property
     def service(self) -> HandoverService:
-        return self.client.app[keys.EXTRA]["handover"]  # type: ignore[no-any-return]
+        return self.client.app[HANDOVER]
 
     def received(self) -> list[str]:
         """Every text Telegram got for this resident, in order."""
@@ -323,7 +324,7 @@ class Gateway:
                 store.enqueue_reply(s, conv, identity, reply, sender_type="system")
             await s.commit()
             resident.conversation_id = conv.id
-        self.client.app[keys.OUTBOX].wake.set()  # type: ignore[attr-defined]
+        self.client.app[WAKEUPS].outbox.set()
         await resident.settle()
         return resident
 
@@ -345,7 +346,7 @@ class Gateway:
             assert staff is not None and handover is not None
             await resident.service.take(s, handover.id, staff)
             await s.commit()
-        self.client.app[keys.OUTBOX].wake.set()  # type: ignore[attr-defined]
+        self.client.app[WAKEUPS].outbox.set()
         await resident.settle()
 
 

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot import schema
+from bot.conversations.erasure import Erasure
+from bot.conversations.forget_me import ForgetMe
+from bot.conversations.presenter import Presenter
 from bot.conversations.safety import screen
 from bot.conversations.states import Status
 from bot.conversations.tables import Handover
@@ -144,7 +148,9 @@ async def crisis_reply_for(gw: Gateway, texts: TextCatalog, kind: str) -> list[s
         identity = await s.get(ChannelIdentity, conv.identity_id)
         assert identity is not None
         before = len((await s.scalars(select(Message.id))).all())
-        attending = Attending(texts, "test-pseudonym-key", handover=resident.service)
+        key = "test-pseudonym-key"
+        forget_me = ForgetMe(Erasure(schema.metadata()), key)
+        attending = Attending(Presenter(texts), key, resident.service, forget_me)
         inbound = Inbound("telegram", "x", "s", identity.address, text="...")
         await attending.handle(s, conv, identity, inbound, Screening("certain", kind))
         await s.flush()

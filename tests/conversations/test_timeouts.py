@@ -8,11 +8,12 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from bot import keys
+from bot.conversations.keys import HANDOVER, WAKEUPS
 from bot.conversations.states import Status
 from bot.conversations.tables import Conversation, Handover, Message
-from bot.conversations.team_rules import set_rules
+from bot.conversations.timeouts import Timeouts
 from bot.staff import StaffAlert, StaffUser, accounts
+from bot.staff.team_rules import set_rules
 from bot.storage.base import utcnow
 from bot.storage.db import open_database
 from tests.conversations.conftest import (
@@ -72,7 +73,7 @@ async def test_nobody_takes_it_in_time_the_resident_is_told_and_the_lead_sees_it
                 )
             assert alert is not None and (alert.kind, alert.audience) == ("overdue", "team_lead")
             # the next rounds of the loop do not say it again
-            timeouts = client.app[keys.EXTRA]["timeouts"]
+            timeouts = Timeouts(client.app[HANDOVER])
             assert not await timeouts.run_once(factory)
             assert names_of(await resident.say(payload="/contact_me")) == [
                 "utter_handover_consent_yes"
@@ -86,7 +87,7 @@ async def test_nobody_takes_it_in_time_the_resident_is_told_and_the_lead_sees_it
 async def test_the_clock_only_runs_while_the_team_is_open(own_gw: Gateway) -> None:
     resident = await own_gw.waiting(municipality=CLOSED_CODE)
     await push_back(own_gw, resident.conversation_id, 600)
-    report = await own_gw.client.app[keys.EXTRA]["timeouts"].run_once(own_gw.factory)
+    report = await Timeouts(own_gw.client.app[HANDOVER]).run_once(own_gw.factory)
     assert not report.overdue
     assert (await resident.handover()).overdue_at is None
 
@@ -115,10 +116,10 @@ async def test_a_silent_person_s_chat_is_offered_to_the_team_again(own_gw: Gatew
             .values(assigned_at=past)
         )
         await s.commit()
-    timeouts = own_gw.client.app[keys.EXTRA]["timeouts"]
+    timeouts = Timeouts(own_gw.client.app[HANDOVER])
     report = await timeouts.run_once(own_gw.factory)
     assert report.reoffered == 1
-    own_gw.client.app[keys.OUTBOX].wake.set()
+    own_gw.client.app[WAKEUPS].outbox.set()
     await resident.settle()
     assert names_of(resident.received())[-1] == "utter_handover_reoffered"
     assert "Sanne" in resident.received()[-1]
@@ -150,7 +151,7 @@ async def test_a_person_who_answered_is_not_silent(own_gw: Gateway) -> None:
         staff = await s.scalar(select(StaffUser).where(StaffUser.email == "sanne@test.geldhulp.nl"))
         await resident.service.say(s, conv, staff, "Ik kijk even mee.")
         await s.commit()
-    assert not (await own_gw.client.app[keys.EXTRA]["timeouts"].run_once(own_gw.factory)).reoffered
+    assert not (await Timeouts(own_gw.client.app[HANDOVER]).run_once(own_gw.factory)).reoffered
 
 
 async def test_a_disabled_person_s_chats_go_back_to_the_team_at_once(own_gw: Gateway) -> None:
@@ -158,14 +159,14 @@ async def test_a_disabled_person_s_chats_go_back_to_the_team_at_once(own_gw: Gat
     someone who can no longer log in; the next round offers the chat to the team again."""
     resident = await own_gw.with_person()
     await resident.say("dank je, ik wacht even op je antwoord")
-    timeouts = own_gw.client.app[keys.EXTRA]["timeouts"]
+    timeouts = Timeouts(own_gw.client.app[HANDOVER])
     assert not (await timeouts.run_once(own_gw.factory)).reoffered  # not silent yet, not disabled
     async with own_gw.factory() as s:
         await accounts.disable(s, email="sanne@test.geldhulp.nl", origin="cli:test")
         await s.commit()
     report = await timeouts.run_once(own_gw.factory)
     assert report.reoffered == 1
-    own_gw.client.app[keys.OUTBOX].wake.set()
+    own_gw.client.app[WAKEUPS].outbox.set()
     await resident.settle()
     assert names_of(resident.received())[-1] == "utter_handover_reoffered"
     handover = await resident.handover()

@@ -9,13 +9,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from bot import schema
 from bot.channels.telegram import TelegramChannel
 from bot.channels.text import split_text
 from bot.channels.whatsapp import build_message
-from bot.conversations import forgetting, store
+from bot.conversations import store
+from bot.conversations.erasure import Erasure
 from bot.conversations.models import Reply
 from bot.conversations.tables import ChannelIdentity, Conversation, InboxItem, Message, OutboxItem
 from bot.conversations.worker import OutboxWorker
+from bot.privacy.retention import RetentionPolicy, purge
 from bot.storage.base import utcnow
 from bot.storage.db import open_database
 from tests.fakes.graph import FakeGraph
@@ -164,7 +167,7 @@ async def test_retention_deletes_old_transcripts_but_keeps_analytics(db_url: str
             )
             await record_event(s, EventName.MESSAGE_RECEIVED, topic="debt_help")
             await s.commit()
-            removed = await forgetting.purge_transcripts(s, older_than_days=90)
+            removed = (await purge(s, Erasure(schema.metadata()), RetentionPolicy(90))).messages
             await s.commit()
             texts = [m.text for m in (await s.scalars(select(Message))).all()]
             from bot.analytics.tables import AnalyticsEvent
@@ -177,7 +180,7 @@ async def test_retention_deletes_old_transcripts_but_keeps_analytics(db_url: str
 async def test_flood_control_slows_down_but_never_drops(gateway, db_url) -> None:  # type: ignore[no-untyped-def]
     import json
 
-    from bot.channels.webhooks import FLOOD_MAX
+    from bot.conversations.intake import FLOOD_MAX
     from tests.gateway.conftest import TG_SECRET, fixture
 
     client = await gateway(workers=False)

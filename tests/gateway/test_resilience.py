@@ -12,13 +12,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import keys
 from bot.channels.telegram import TelegramChannel
 from bot.conversations import store
 from bot.conversations.models import Reply
 from bot.conversations.router import Router
 from bot.conversations.tables import ChannelIdentity, InboxItem, Message, OutboxItem
 from bot.conversations.worker import OutboxWorker
+from bot.health import HEALTH
 from bot.staff import StaffAlert
 from bot.storage.db import open_database
 from bot.texts import TextCatalog
@@ -275,7 +275,7 @@ async def test_readyz_tells_when_a_dependency_is_down(gateway) -> None:  # type:
     assert await wait_for(lambda: _json_part(degraded, "redis", False), 30)
     assert await status(degraded) == 200
     assert (await broken.get("/healthz")).status == 200  # alive, just not ready
-    assert isinstance(broken.server.app[keys.HEALTH].snapshot(), dict)
+    assert isinstance(broken.server.app[HEALTH].snapshot(), dict)
 
 
 async def _eq(value, expected) -> bool:  # type: ignore[no-untyped-def]

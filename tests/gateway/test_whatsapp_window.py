@@ -11,8 +11,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import keys
 from bot.conversations import store
+from bot.conversations.keys import WAKEUPS
 from bot.conversations.models import Reply
 from bot.conversations.tables import (
     ChannelIdentity,
@@ -87,7 +87,7 @@ async def test_after_24_hours_the_template_goes_first_and_the_reply_when_they_an
             await s.commit()
         graph.closed.add(WA_ID)
         before = len(graph.sent)
-        client.server.app[keys.OUTBOX].wake.set()
+        client.server.app[WAKEUPS].outbox.set()
         sent = await graph.wait_for(before + 1)
         template = sent[before]
         assert template["type"] == "template" and template["to"] == WA_ID
@@ -144,7 +144,7 @@ async def test_without_an_approved_template_the_reply_is_marked_and_alerted(
             identity = await s.get(ChannelIdentity, conv.identity_id)
             store.enqueue_reply(s, conv, identity, Reply("Ben je er nog?"), sender_type="human")
             await s.commit()
-        client.server.app[keys.OUTBOX].wake.set()
+        client.server.app[WAKEUPS].outbox.set()
         async with asyncio.timeout(30):
             while True:
                 async with factory() as s:

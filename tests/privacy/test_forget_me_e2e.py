@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import functools
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -18,14 +17,14 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
-from bot import keys
+from bot import schema
 from bot.analytics.tables import AnalyticsEvent, UnansweredQuestion
 from bot.app import create_app
-from bot.conversations.forgetting import retention_loop, run_retention
+from bot.conversations.erasure import Erasure
 from bot.conversations.tables import Conversation, InboxItem, Note, OutboxItem
 from bot.demo.team import seed as seed_team
 from bot.privacy.rasa_tracker import RasaTrackerStore
-from bot.privacy.retention import RetentionPolicy
+from bot.privacy.retention import RetentionPolicy, run_retention
 from bot.staff import Team
 from bot.storage.base import utcnow
 from bot.storage.db import open_database
@@ -50,8 +49,8 @@ def async_url(url: str) -> str:
 
 @pytest.fixture
 async def app_client(db_url, fakes, rasa_proxy, rasa_stack) -> AsyncIterator[TestClient]:  # type: ignore[no-untyped-def]
-    """The gateway with the demo team (open around the clock) and the retention/forget-me loop,
-    registered the way `bot.conversations.forgetting.attach` does, on Rasa's real store."""
+    """The gateway with the demo team (open around the clock); its own retention and forget-me
+    loop works on Rasa's real store."""
     telegram, graph = fakes
     async with open_database(db_url) as (_e, factory):
         await seed_team(factory, if_empty=False)
@@ -64,7 +63,6 @@ async def app_client(db_url, fakes, rasa_proxy, rasa_stack) -> AsyncIterator[Tes
         rasa_tracker_url=async_url(rasa_stack.tracker_url),
     )
     app = create_app(settings, pacing={}, retry_base=0.05)
-    app[keys.BACKGROUND].append(functools.partial(retention_loop, app, settings))
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
     yield client
@@ -218,7 +216,9 @@ async def test_the_retention_purge_leaves_nothing_either(
     try:
         async with open_database(db_url) as (_e, factory):
             later = utcnow() + timedelta(days=91)  # as if 91 days passed without a word
-            await run_retention(factory, RetentionPolicy(90), tracker, now=later)
+            await run_retention(
+                factory, Erasure(schema.metadata()), RetentionPolicy(90), tracker, now=later
+            )
     finally:
         await tracker.close()
     assert await find_everywhere(db_url, needles) == []

@@ -1,4 +1,4 @@
-"""Forget-me in our tables: after `forget_resident` and the sweep, no column of any table holds
+"""Forget-me in our tables: after `Erasure.forget_resident` and the sweep, no column of any table holds
 the resident's name, address or words; another resident's data stays; analytics stay."""
 
 from __future__ import annotations
@@ -7,9 +7,10 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from bot import schema
 from bot.analytics.tables import AnalyticsEvent, UnansweredQuestion
 from bot.conversations import store
-from bot.conversations.forgetting import forget_resident, sweep_forgotten
+from bot.conversations.erasure import Erasure
 from bot.conversations.models import Reply
 from bot.conversations.states import Status
 from bot.conversations.tables import ChannelIdentity, Conversation, InboxItem, OutboxItem
@@ -21,6 +22,8 @@ from tests.privacy.scan import find_everywhere
 
 CONFIRMATION = "Klaar. Ik heb alles gewist."
 
+ERASURE = Erasure(schema.metadata())  # the app's: every part's tables
+
 
 async def _forget_like_the_router(factory, resident) -> object:  # type: ignore[no-untyped-def]
     """What the router does in one transaction: the confirmation is enqueued, then forgotten."""
@@ -29,7 +32,7 @@ async def _forget_like_the_router(factory, resident) -> object:  # type: ignore[
         conv = await s.get(Conversation, resident.conversation_id)
         identity = await s.get(ChannelIdentity, conv.identity_id)
         store.enqueue_reply(s, conv, identity, Reply(CONFIRMATION))
-        report = await forget_resident(s, conv)
+        report = await ERASURE.forget_resident(s, conv)
         store.move(s, conv, Status.CLOSED, "resident", "forget_me")
         item.status = "done"
         await s.commit()
@@ -65,7 +68,7 @@ async def test_forget_resident_leaves_nothing_but_the_confirmation(
             item.status, item.body, item.address, item.sent_at = "sent", {}, "", utcnow()
             await s.commit()
         tracker = RasaTrackerStore("")
-        assert await sweep_forgotten(factory, tracker) == 2
+        assert (await ERASURE.sweep(factory, tracker))[0] == 2
 
         assert await find_everywhere(db_url, jolanda.secrets) == []
         assert await find_everywhere(db_url, [CONFIRMATION]) == []
@@ -85,7 +88,9 @@ async def test_sweep_waits_for_the_confirmation_to_be_sent(db_url: str) -> None:
         await seed_resident(factory, sanne)
         await _forget_like_the_router(factory, sanne)
         tracker = RasaTrackerStore("")
-        assert await sweep_forgotten(factory, tracker) == 1  # the old conversation: nothing pending
+        assert (await ERASURE.sweep(factory, tracker))[
+            0
+        ] == 1  # the old conversation: nothing pending
         async with factory() as s:
             conv = await s.get(Conversation, sanne.conversation_id)
             assert conv is not None and conv.identity_id is None and conv.handover is None
@@ -101,10 +106,10 @@ async def test_forget_without_a_pending_confirmation(db_url: str) -> None:
             item = await s.get(InboxItem, ahmed.inbox_id)
             conv = await s.get(Conversation, ahmed.conversation_id)
             assert conv is not None and item is not None
-            await forget_resident(s, conv)
+            await ERASURE.forget_resident(s, conv)
             store.move(s, conv, Status.CLOSED, "resident", "forget_me")
             item.status = "done"
             await s.commit()
         assert await outbox_of(factory, ahmed.conversation_id) == []
-        assert await sweep_forgotten(factory, RasaTrackerStore("")) == 2
+        assert (await ERASURE.sweep(factory, RasaTrackerStore("")))[0] == 2
         assert await find_everywhere(db_url, ahmed.secrets) == []

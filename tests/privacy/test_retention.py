@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from bot import schema
 from bot.analytics.tables import AnalyticsEvent
-from bot.conversations.forgetting import run_retention
+from bot.conversations.erasure import Erasure
 from bot.conversations.tables import Message
 from bot.privacy.rasa_tracker import RasaTrackerStore
-from bot.privacy.retention import RetentionPolicy, parse_overrides
+from bot.privacy.retention import RetentionPolicy, parse_overrides, run_retention
 from bot.settings import Settings, SettingsError
 from bot.storage.base import utcnow
 from bot.storage.db import open_database
@@ -77,7 +78,9 @@ async def test_purge_per_municipality_in_our_tables_and_rasas(db_url: str, track
         )
         tracker = RasaTrackerStore(tracker_url)
         try:
-            report = await run_retention(factory, policy, tracker, now=now)
+            report = await run_retention(
+                factory, Erasure(schema.metadata()), policy, tracker, now=now
+            )
         finally:
             await tracker.close()
 

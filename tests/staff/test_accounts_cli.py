@@ -18,9 +18,9 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from bot.conversations.team_rules import rules_for
 from bot.staff import AuditEntry, StaffSession, StaffUser, Team, accounts
 from bot.staff.accounts import AccountError, HoursError, format_hours, parse_hours
+from bot.staff.team_rules import rules_for
 from bot.storage.db import open_database
 from tests.privacy.scan import find_everywhere
 from tests.staff.conftest import post_login

@@ -13,9 +13,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
+from bot import schema
 from bot.storage import migrate
 from bot.storage.db import create_engine
-from bot.storage.tables import load_all
 from tests.support.databases import fresh_database
 
 
@@ -23,7 +23,7 @@ def _differences(connection: Connection) -> list[object]:
     context = MigrationContext.configure(
         connection, opts={"compare_type": True, "render_as_batch": True}
     )
-    return list(compare_metadata(context, load_all().metadata))
+    return list(compare_metadata(context, schema.metadata()))
 
 
 def _tables(connection: Connection) -> set[str]:
@@ -51,7 +51,7 @@ def test_migrations_build_the_models_schema_and_go_back(backend: str, tmp_path: 
         migrate.upgrade(url)
         differences, tables = _inspect(url)
         assert differences == []
-        assert tables == set(load_all().metadata.tables)
+        assert tables == set(schema.metadata().tables)
         migrate.downgrade(url)
         assert _inspect(url)[1] == set()
         migrate.upgrade(url)

@@ -16,6 +16,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.supervise import RASA_LOGGING, action_server_args
+
 ROOT = Path(__file__).resolve().parents[2]
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
 MODEL = ROOT / "models" / "geldhulp.tar.gz"
@@ -140,6 +142,7 @@ def start_stack(
         "SANIC_HOST": "127.0.0.1",  # the action server on loopback only
         "TF_INTER_OP_PARALLELISM_THREADS": "1",
         "TF_INTRA_OP_PARALLELISM_THREADS": "1",
+        **RASA_LOGGING,  # as `make run` starts Rasa: no message text in its log
     }
     # Rasa's trackers in their own SQLite file of this run (tests read and purge it)
     tracker_url = tracker_url or f"sqlite:///{workdir / 'rasa_tracker.db'}"
@@ -150,7 +153,7 @@ def start_stack(
     )
     action_log = workdir / "actions.log"
     actions = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
+        action_server_args(action_port),
         cwd=ROOT,
         env=env,
         stdout=action_log.open("wb"),

@@ -7,10 +7,11 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from bot import schema
 from bot.storage.db import create_engine
-from bot.storage.tables import load_all
 
-target_metadata = load_all().metadata
+# every part's tables, listed by the App (bot/schema.py); used by `alembic revision --autogenerate`
+target_metadata = schema.metadata()
 
 
 def _run(connection: Connection) -> None:

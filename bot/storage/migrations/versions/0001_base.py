@@ -7,8 +7,6 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
-from bot.storage.base import UTCDateTime
-
 revision = "0001_base"
 down_revision = None
 branch_labels = None
@@ -19,7 +17,7 @@ def upgrade() -> None:
     op.create_table(
         "analytics_events",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("occurred_at", UTCDateTime, nullable=False),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("name", sa.String(64), nullable=False),
         sa.Column("municipality_code", sa.String(8)),
         sa.Column("channel", sa.String(16)),
@@ -45,13 +43,13 @@ def upgrade() -> None:
     op.create_table(
         "unanswered_questions",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("occurred_at", UTCDateTime, nullable=False),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("municipality_code", sa.String(8)),
         sa.Column("channel", sa.String(16)),
         sa.Column("text_redacted", sa.Text, nullable=False),
         sa.Column("intent_guess", sa.String(40)),
         sa.Column("confidence", sa.Float),
-        sa.Column("handled_at", UTCDateTime),
+        sa.Column("handled_at", sa.DateTime(timezone=True)),
         sa.Column("handled_by", sa.String(64)),
         sa.Column("demo", sa.Boolean, nullable=False, server_default=sa.false()),
     )

@@ -7,8 +7,6 @@ Revises: gateway_0001
 import sqlalchemy as sa
 from alembic import op
 
-from bot.storage.base import UTCDateTime
-
 revision = "console_0001"
 down_revision = "gateway_0001"
 branch_labels = ("console",)
@@ -34,7 +32,7 @@ def upgrade() -> None:
         sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id")),
         sa.Column("password_hash", sa.String(300), nullable=False),
         sa.Column("failed_logins", sa.Integer, nullable=False),
-        sa.Column("locked_until", UTCDateTime),
+        sa.Column("locked_until", sa.DateTime(timezone=True)),
         sa.Column("presence", sa.String(12), nullable=False),
         sa.Column("max_chats", sa.Integer, nullable=False),
         sa.Column("demo", sa.Boolean, nullable=False, server_default=sa.false()),
@@ -49,7 +47,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("csrf", sa.String(64), nullable=False),
-        sa.Column("expires_at", UTCDateTime, nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_table(
         "handovers",
@@ -65,10 +63,10 @@ def upgrade() -> None:
         sa.Column("reason", sa.String(20), nullable=False),
         sa.Column("urgent", sa.Boolean, nullable=False),
         sa.Column("out_of_hours", sa.Boolean, nullable=False),
-        sa.Column("requested_at", UTCDateTime, nullable=False),
+        sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("assigned_to", sa.Integer, sa.ForeignKey("staff_users.id")),
-        sa.Column("assigned_at", UTCDateTime),
-        sa.Column("ended_at", UTCDateTime),
+        sa.Column("assigned_at", sa.DateTime(timezone=True)),
+        sa.Column("ended_at", sa.DateTime(timezone=True)),
         sa.Column("outcome", sa.String(30)),
     )
     op.create_index("ix_handovers_conversation_id", "handovers", ["conversation_id"])
@@ -83,7 +81,7 @@ def upgrade() -> None:
         ),
         sa.Column("staff_id", sa.Integer, sa.ForeignKey("staff_users.id"), nullable=False),
         sa.Column("text", sa.Text, nullable=False),
-        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_notes_conversation_id", "notes", ["conversation_id"])
     op.create_table(
@@ -92,7 +90,7 @@ def upgrade() -> None:
         sa.Column("staff_id", sa.Integer, sa.ForeignKey("staff_users.id"), nullable=False),
         sa.Column("conversation_id", sa.String(36)),
         sa.Column("action", sa.String(40), nullable=False),
-        sa.Column("at", UTCDateTime, nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_audit_log_conversation_id", "audit_log", ["conversation_id"])
 

@@ -8,8 +8,6 @@ Revises: console_0002
 import sqlalchemy as sa
 from alembic import op
 
-from bot.storage.base import UTCDateTime
-
 revision = "console_0003"
 down_revision = "console_0002"
 branch_labels = None
@@ -29,7 +27,7 @@ def upgrade() -> None:
     with op.batch_alter_table("handovers") as batch:
         batch.add_column(sa.Column("crisis_kind", sa.String(20)))
         for name in HANDOVER_TIMES:
-            batch.add_column(sa.Column(name, UTCDateTime))
+            batch.add_column(sa.Column(name, sa.DateTime(timezone=True)))
         batch.add_column(
             sa.Column("left_message", sa.Boolean, nullable=False, server_default=sa.false())
         )

@@ -8,8 +8,6 @@ Revises: 0001_base
 import sqlalchemy as sa
 from alembic import op
 
-from bot.storage.base import UTCDateTime
-
 revision = "dashboard_0001"
 down_revision = "0001_base"
 branch_labels = ("dashboard",)
@@ -23,9 +21,9 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("missed_crisis", sa.Boolean, nullable=False, server_default=sa.false())
         )
-        batch.add_column(sa.Column("reviewed_at", UTCDateTime))
+        batch.add_column(sa.Column("reviewed_at", sa.DateTime(timezone=True)))
         batch.add_column(sa.Column("reviewed_by", sa.Integer))
-        batch.add_column(sa.Column("exported_at", UTCDateTime))
+        batch.add_column(sa.Column("exported_at", sa.DateTime(timezone=True)))
     op.create_index(
         "ix_unanswered_questions_conversation_ref", "unanswered_questions", ["conversation_ref"]
     )

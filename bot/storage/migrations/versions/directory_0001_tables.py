@@ -7,8 +7,6 @@ Revises: 0001_base
 import sqlalchemy as sa
 from alembic import op
 
-from bot.storage.base import UTCDateTime
-
 revision = "directory_0001"
 down_revision = "0001_base"
 branch_labels = ("directory",)
@@ -58,7 +56,7 @@ def upgrade() -> None:
         sa.Column("last_checked", sa.Date),
         sa.Column("expires", sa.Date),
         sa.Column("owner", sa.String(16), nullable=False),
-        sa.Column("updated_at", UTCDateTime, nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     )
 
 

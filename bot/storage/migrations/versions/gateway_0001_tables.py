@@ -7,8 +7,6 @@ Revises: 0001_base
 import sqlalchemy as sa
 from alembic import op
 
-from bot.storage.base import UTCDateTime
-
 revision = "gateway_0001"
 down_revision = "0001_base"
 branch_labels = ("gateway",)
@@ -22,7 +20,7 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(16), nullable=False),
         sa.Column("external_hash", sa.String(64), nullable=False),
         sa.Column("address", sa.String(200), nullable=False),
-        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.UniqueConstraint("channel", "external_hash", name="uq_channel_identities_channel"),
     )
     op.create_table(
@@ -35,10 +33,10 @@ def upgrade() -> None:
         sa.Column("status", sa.String(24), nullable=False),
         sa.Column("municipality_code", sa.String(8)),
         sa.Column("handover", sa.JSON),
-        sa.Column("created_at", UTCDateTime, nullable=False),
-        sa.Column("last_inbound_at", UTCDateTime),
-        sa.Column("last_activity_at", UTCDateTime, nullable=False),
-        sa.Column("closed_at", UTCDateTime),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_inbound_at", sa.DateTime(timezone=True)),
+        sa.Column("last_activity_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", sa.DateTime(timezone=True)),
     )
     op.create_index("ix_conversations_status", "conversations", ["status"])
     op.create_index("ix_conversations_municipality_code", "conversations", ["municipality_code"])
@@ -58,7 +56,7 @@ def upgrade() -> None:
         sa.Column("data", sa.JSON, nullable=False),
         sa.Column("channel_message_id", sa.String(200), unique=True),
         sa.Column("delivery", sa.String(12)),
-        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_messages_conversation_time", "messages", ["conversation_id", "created_at"])
     op.create_table(
@@ -73,7 +71,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(64), nullable=False),
         sa.Column("actor", sa.String(64), nullable=False),
         sa.Column("data", sa.JSON, nullable=False),
-        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index(
         "ix_conversation_events_conversation_id", "conversation_events", ["conversation_id"]
@@ -87,8 +85,8 @@ def upgrade() -> None:
         sa.Column("body", sa.JSON, nullable=False),
         sa.Column("status", sa.String(12), nullable=False),
         sa.Column("attempts", sa.Integer, nullable=False),
-        sa.Column("next_attempt_at", UTCDateTime, nullable=False),
-        sa.Column("received_at", UTCDateTime, nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_inbox_status", "inbox", ["status"])
     op.create_index("ix_inbox_sender_hash", "inbox", ["sender_hash"])
@@ -104,10 +102,10 @@ def upgrade() -> None:
         sa.Column("body", sa.JSON, nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("attempts", sa.Integer, nullable=False),
-        sa.Column("next_attempt_at", UTCDateTime, nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_error", sa.String(200)),
-        sa.Column("created_at", UTCDateTime, nullable=False),
-        sa.Column("sent_at", UTCDateTime),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True)),
     )
     op.create_index("ix_outbox_status", "outbox", ["status"])
     op.create_index("ix_outbox_conversation_id", "outbox", ["conversation_id"])
@@ -115,7 +113,7 @@ def upgrade() -> None:
         "button_payloads",
         sa.Column("id", sa.String(24), primary_key=True),
         sa.Column("payload", sa.Text, nullable=False),
-        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_table(
         "sender_rates",

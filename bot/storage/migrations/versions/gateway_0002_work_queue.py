@@ -11,8 +11,6 @@ Revises: gateway_0001
 import sqlalchemy as sa
 from alembic import op
 
-from bot.storage.base import UTCDateTime
-
 revision = "gateway_0002"
 down_revision = "gateway_0001"
 branch_labels = None
@@ -31,16 +29,16 @@ $$ LANGUAGE plpgsql
 def upgrade() -> None:
     with op.batch_alter_table("inbox") as batch:
         batch.add_column(sa.Column("lease_owner", sa.String(64)))
-        batch.add_column(sa.Column("lease_until", UTCDateTime))
+        batch.add_column(sa.Column("lease_until", sa.DateTime(timezone=True)))
         batch.add_column(sa.Column("conversation_id", sa.String(36)))
         batch.add_column(sa.Column("message_id", sa.Integer))
         batch.add_column(sa.Column("failures", sa.Integer, nullable=False, server_default="0"))
         batch.add_column(sa.Column("last_error", sa.String(200)))
-        batch.add_column(sa.Column("done_at", UTCDateTime))
+        batch.add_column(sa.Column("done_at", sa.DateTime(timezone=True)))
     op.create_index("ix_inbox_sender_status_id", "inbox", ["sender_hash", "status", "id"])
     with op.batch_alter_table("outbox") as batch:
         batch.add_column(sa.Column("lease_owner", sa.String(64)))
-        batch.add_column(sa.Column("lease_until", UTCDateTime))
+        batch.add_column(sa.Column("lease_until", sa.DateTime(timezone=True)))
         batch.add_column(sa.Column("failures", sa.Integer, nullable=False, server_default="0"))
     op.create_index("ix_outbox_address_status_id", "outbox", ["channel", "address", "status", "id"])
     op.create_table(
@@ -52,7 +50,7 @@ def upgrade() -> None:
         sa.Column("language", sa.String(16), nullable=False),
         sa.Column("parameters", sa.JSON, nullable=False),
         sa.Column("body_text", sa.Text, nullable=False),
-        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
     if op.get_bind().dialect.name == "postgresql":
         op.execute(NOTIFY_FUNCTION)

@@ -7,8 +7,6 @@ Revises: console_0002
 import sqlalchemy as sa
 from alembic import op
 
-from bot.storage.base import UTCDateTime
-
 revision = "staff_0001"
 down_revision = "console_0002"
 branch_labels = ("staff",)
@@ -24,8 +22,8 @@ def upgrade() -> None:
         sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id", ondelete="CASCADE")),
         sa.Column("municipality_code", sa.String(8)),
         sa.Column("ref", sa.String(80)),
-        sa.Column("created_at", UTCDateTime, nullable=False),
-        sa.Column("seen_at", UTCDateTime),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("seen_at", sa.DateTime(timezone=True)),
         sa.Column("seen_by", sa.Integer, sa.ForeignKey("staff_users.id", ondelete="SET NULL")),
     )
     op.create_index("ix_staff_alerts_team_id", "staff_alerts", ["team_id"])

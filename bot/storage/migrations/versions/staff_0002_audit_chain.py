@@ -5,6 +5,11 @@ Revision ID: staff_0002
 Revises: staff_0001
 """
 
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -25,22 +30,43 @@ def upgrade() -> None:
     _chain_existing()
 
 
+# Frozen copies of bot.staff.audit's GENESIS and entry_hash as they were at this revision: a
+# migration never imports live code, which may change after it.
+GENESIS = "0" * 64
+
+
+def entry_hash(prev_hash: str, row: Any) -> str:
+    """The chain hash of an entry: SHA-256 over the previous hash and every field."""
+    at: datetime = row["at"]
+    at = at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)
+    payload = json.dumps(
+        [
+            row["id"],
+            at.isoformat(timespec="microseconds"),
+            row["staff_id"],
+            row["action"],
+            row["conversation_id"],
+            row["object_ref"],
+            row["result"],
+            row["origin"],
+        ],
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(f"{prev_hash}\n{payload}".encode()).hexdigest()
+
+
 def _chain_existing() -> None:
-    from types import SimpleNamespace
-
-    from bot.staff.audit import GENESIS, entry_hash
-    from bot.storage.base import UTCDateTime
-
     log = sa.table(
         "audit_log",
         *(sa.column(n) for n in ("id", "staff_id", "conversation_id", "action", "object_ref")),
         *(sa.column(n) for n in ("result", "origin", "prev_hash", "hash")),
-        sa.column("at", UTCDateTime),
+        sa.column("at", sa.DateTime(timezone=True)),
     )
     conn = op.get_bind()
     prev = GENESIS
     for row in conn.execute(sa.select(log).order_by(log.c.id)).mappings().all():
-        digest = entry_hash(prev, SimpleNamespace(**row))  # type: ignore[arg-type]
+        digest = entry_hash(prev, row)
         conn.execute(
             sa.update(log).where(log.c.id == row["id"]).values(prev_hash=prev, hash=digest)
         )

@@ -8,8 +8,6 @@ Revises: staff_0002
 import sqlalchemy as sa
 from alembic import op
 
-from bot.storage.base import UTCDateTime
-
 revision = "staff_0003"
 down_revision = "staff_0002"
 branch_labels = None
@@ -19,7 +17,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("staff_users") as batch:
         batch.add_column(sa.Column("totp_secret", sa.String(64)))
-        batch.add_column(sa.Column("totp_enrolled_at", UTCDateTime))
+        batch.add_column(sa.Column("totp_enrolled_at", sa.DateTime(timezone=True)))
         batch.add_column(sa.Column("totp_last_step", sa.Integer))
         batch.add_column(sa.Column("recovery_codes", sa.JSON, nullable=False, server_default="[]"))
     with op.batch_alter_table("staff_sessions") as batch:
@@ -29,7 +27,7 @@ def upgrade() -> None:
     op.create_table(
         "login_throttle",
         sa.Column("key", sa.String(64), primary_key=True),
-        sa.Column("window_start", UTCDateTime, nullable=False),
+        sa.Column("window_start", sa.DateTime(timezone=True), nullable=False),
         sa.Column("count", sa.Integer, nullable=False),
     )
     op.create_table(
@@ -44,8 +42,8 @@ def upgrade() -> None:
         ),
         sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id", ondelete="SET NULL")),
         sa.Column("reason", sa.Text, nullable=False),
-        sa.Column("created_at", UTCDateTime, nullable=False),
-        sa.Column("expires_at", UTCDateTime, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_access_reasons_conversation_id", "access_reasons", ["conversation_id"])
 

@@ -1,7 +1,9 @@
-"""What every channel is to the rest of the gateway: a name, a pace, maybe a window, and send.
+"""The ports of the use-case core: what a channel is to it, and where it reports its health.
 
-The outbox worker and the app factory know channels only through this protocol and the
-registry (bot/channels/registry.py); no code outside a channel's own module branches on its name.
+A channel (bot/channels/, bot/webchat/) is a name, a pace, maybe a window, and send. The outbox
+worker and the app factory know channels only through this protocol and the registry
+(bot/channels/registry.py); no code outside a channel's own module branches on its name.
+`Health` is what the workers report to (bot/health.py implements it for /readyz).
 """
 
 from __future__ import annotations
@@ -33,6 +35,38 @@ class Template:
     language: str
     parameters: tuple[str, ...]
     body_text: str  # the approved text as the resident sees it (for the transcript)
+
+
+class Health(Protocol):
+    """Where loops report how their dependencies do (bot.health.Health in the app)."""
+
+    def register(self, name: str, *, required: bool = True) -> None:
+        """Announce a part before its first report."""
+
+    def ok(self, name: str) -> None:
+        """The part works."""
+
+    def failing(self, name: str, error: BaseException | str) -> None:
+        """The part fails (``error`` is logged by class name only)."""
+
+    def beat(self, name: str) -> None:
+        """The loop of this part is alive."""
+
+
+class Unreported:
+    """A `Health` that keeps nothing (workers built without one, in tests)."""
+
+    def register(self, name: str, *, required: bool = True) -> None:
+        """Nothing to announce."""
+
+    def ok(self, name: str) -> None:
+        """Nothing to keep."""
+
+    def failing(self, name: str, error: BaseException | str) -> None:
+        """Nothing to keep."""
+
+    def beat(self, name: str) -> None:
+        """Nothing to keep."""
 
 
 class Channel(Protocol):

@@ -1,35 +1,17 @@
 """Per-team rules for attending: the 24/7 crisis pool mark, how long a resident may wait, and
 after how many silent minutes a person's chat is offered to the team again.
 
-A team without a row gets the defaults below. Teams themselves live in `bot.staff`.
+A team without a row gets the defaults (the `team_rules` table is in `bot.staff.tables`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Boolean, ForeignKey, Integer, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.staff import tables as _staff_tables  # noqa: F401 - the rules refer to teams
-from bot.storage.base import Base
-
-DEFAULT_MAX_WAIT_MINUTES = 20
-DEFAULT_SILENCE_MINUTES = 10
-
-
-class TeamRules(Base):
-    """How one team attends: crisis pool (around the clock), waiting limit, silence limit."""
-
-    __tablename__ = "team_rules"
-
-    team_id: Mapped[int] = mapped_column(
-        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
-    )
-    crisis_pool: Mapped[bool] = mapped_column(Boolean, default=False)
-    max_wait_minutes: Mapped[int] = mapped_column(Integer, default=DEFAULT_MAX_WAIT_MINUTES)
-    silence_minutes: Mapped[int] = mapped_column(Integer, default=DEFAULT_SILENCE_MINUTES)
+from bot.staff.tables import DEFAULT_MAX_WAIT_MINUTES, DEFAULT_SILENCE_MINUTES, TeamRules
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,16 @@
+"""Typed app keys of the use-case core, for the screens and the edge that call into it.
+
+The channels give messages to the `INTAKE`; the console carries out its actions through the
+`HANDOVER` service and wakes the outbox through `WAKEUPS` after its transaction commits.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.conversations.handover import HandoverService
+from bot.conversations.intake import Intake, Wakeups
+
+INTAKE = web.AppKey("intake", Intake)
+WAKEUPS = web.AppKey("wakeups", Wakeups)
+HANDOVER = web.AppKey("handover", HandoverService)

@@ -1,0 +1,98 @@
+"""Every text the use cases send a resident, rendered in one place from the domain responses.
+
+The words live in the Rasa domain (`bot.texts.TextCatalog` reads them); this module only picks
+the response and fills its placeholders: when a team is back, who writes (first name and role),
+the place in the line and the measured wait. The use cases (router, attending, handover,
+timeouts) decide what happens and ask the presenter how to say it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.conversations.assignment import TZ, next_opening
+from bot.conversations.models import Reply
+from bot.staff import StaffUser, Team
+from bot.texts import TextCatalog
+
+# written out so scripts/validate.py sees that code uses these responses
+WEEKDAY_NAMES = (
+    "utter_weekday_0",
+    "utter_weekday_1",
+    "utter_weekday_2",
+    "utter_weekday_3",
+    "utter_weekday_4",
+    "utter_weekday_5",
+    "utter_weekday_6",
+)
+ROLE_NAMES = {
+    "counsellor": "utter_role_counsellor",
+    "peer": "utter_role_peer",
+    "team_lead": "utter_role_team_lead",
+    "admin": "utter_role_admin",
+}
+
+
+def first_name(staff: StaffUser) -> str:
+    """The first name a resident sees ("Sanne (demo)" -> "Sanne")."""
+    return (staff.name or "").split(" ")[0].strip() or staff.name
+
+
+@dataclass(frozen=True)
+class Presenter:
+    """Renders domain responses for a resident's channel."""
+
+    texts: TextCatalog
+
+    def reply(self, response: str, channel: str, **values: Any) -> Reply:
+        """A domain response as a reply (placeholders filled, buttons kept)."""
+        text = self.texts.render(response, channel=channel, **values)
+        return Reply(text.text, text.buttons)
+
+    def text(self, response: str, channel: str, **values: Any) -> str:
+        """Only the text of a domain response."""
+        return self.reply(response, channel, **values).text
+
+    def has(self, response: str) -> bool:
+        """True when the domain has this response (a crisis kind's own answer, say)."""
+        return response in self.texts.names()
+
+    def team_name(self, team: Team | None, channel: str) -> str:
+        """The team's name, or the words for a team not known yet."""
+        return team.name if team is not None else self.text("utter_team_unknown", channel)
+
+    def back(self, team: Team | None, now: datetime, channel: str) -> str:
+        """When the team is back ("op maandag om 09:00 uur"), in words."""
+        opening = next_opening(team.opening_hours or {}, now) if team else None
+        if opening is None:
+            return self.text("utter_back_unknown", channel)
+        if opening.date() == now.astimezone(TZ).date():
+            return self.text("utter_back_today", channel, time=opening.strftime("%H:%M"))
+        day = self.text(WEEKDAY_NAMES[opening.weekday()], channel)
+        return self.text("utter_back_day", channel, day=day, time=opening.strftime("%H:%M"))
+
+    def role(self, role: str, channel: str) -> str:
+        """The role as residents read it ("ervaringsdeskundige")."""
+        return self.text(ROLE_NAMES.get(role, "utter_role_admin"), channel)
+
+    def author(self, staff: StaffUser, channel: str) -> dict[str, str]:
+        """Who writes, for the resident's channel: first name and role."""
+        return {"type": "person", "name": first_name(staff), "role": self.role(staff.role, channel)}
+
+    def line(self, place: int, minutes: int | None, channel: str) -> dict[str, str]:
+        """The resident's place in the line and the team's measured wait, as two sentences."""
+        if place <= 1:
+            place_text = self.text("utter_wait_place_next", channel)
+        elif place == 2:
+            place_text = self.text("utter_wait_place_one", channel)
+        else:
+            place_text = self.text("utter_wait_place_more", channel, ahead=place - 1)
+        if minutes is None:
+            wait = self.text("utter_wait_unknown", channel)
+        elif minutes == 1:
+            wait = self.text("utter_wait_measured_one", channel)
+        else:
+            wait = self.text("utter_wait_measured", channel, minutes=minutes)
+        return {"place": place_text, "wait": wait}

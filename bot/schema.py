@@ -1,0 +1,31 @@
+"""Every part's tables in one metadata: the list of table modules lives here, in the App.
+
+Each part declares its own tables (``bot/<part>/tables.py``) on the shared declarative base
+(`bot.storage.base.Base`); importing this module imports all of them, so `metadata()` is
+complete. Alembic's environment, the forget-me and retention code (through the app factory)
+and the schema test read it from here. A new part with tables adds one import below.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+from bot.analytics import tables as analytics_tables
+from bot.console import tables as console_tables
+from bot.conversations import tables as conversation_tables
+from bot.directory import tables as directory_tables
+from bot.staff import tables as staff_tables
+from bot.storage.base import Base
+
+TABLE_MODULES = (
+    analytics_tables,
+    console_tables,
+    conversation_tables,
+    directory_tables,
+    staff_tables,
+)
+
+
+def metadata() -> MetaData:
+    """The metadata of every table of every part."""
+    return Base.metadata
