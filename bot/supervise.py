@@ -25,7 +25,7 @@ from urllib.parse import urlparse
 import aiohttp
 
 from bot.demo.team import login_lines
-from bot.settings import ROOT, Settings, load_settings, rasa_tracker_url_for_rasa
+from bot.settings import LANGUAGES, ROOT, Settings, load_settings, rasa_tracker_url_for_rasa
 
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
 MODEL = ROOT / "models" / "geldhulp.tar.gz"
@@ -254,6 +254,13 @@ async def supervise(
     rasa_port = _port(settings.rasa_url.split(",")[0], 5005)
     action_port = _port(settings.action_server_url, 5055)
     env = child_env(settings)
+    demo_languages = settings.is_development and not (
+        settings.languages_default or settings.languages_by_municipality
+    )
+    if demo_languages:
+        # the demo shows every language; a real deployment switches each on per municipality
+        # after a native speaker reviewed its texts (docs/languages.md)
+        env["GELDHULP_LANGUAGES_DEFAULT"] = ",".join(code for code in LANGUAGES if code != "nl")
     (ROOT / "var").mkdir(exist_ok=True)
     children: list[Child] = []
     stop = asyncio.Event()
@@ -293,6 +300,8 @@ async def supervise(
                 say("  Demo logins (docs/console.md):")
                 for line in login_lines():
                     say(f"                  {line}")
+            if demo_languages:
+                say("  Languages       all six on for this demo (docs/languages.md)")
             say(f"  Logs            {log_dir}/ (rasa.log, actions.log, gateway.log)")
             say("Press Ctrl-C to stop.")
             waiters: list[asyncio.Task[Any]] = [asyncio.create_task(stop.wait())]

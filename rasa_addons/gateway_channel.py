@@ -31,7 +31,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 logger = logging.getLogger(__name__)
-REPORTED_SLOTS = ("municipality_code",)
+REPORTED_SLOTS = ("municipality_code", "language")
 MAX_MESSAGE_ID = 120
 
 

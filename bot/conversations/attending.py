@@ -23,7 +23,7 @@ from bot.conversations.commands import Kind, classify
 from bot.conversations.forget_me import ForgetMe
 from bot.conversations.handover import HandoverService
 from bot.conversations.models import Inbound
-from bot.conversations.presenter import Presenter
+from bot.conversations.presenter import Audience, Presenter, audience
 from bot.conversations.safety import Screening
 from bot.conversations.states import Status
 from bot.conversations.tables import (
@@ -59,8 +59,9 @@ class Turn:
     message: Message | None
 
     @property
-    def channel(self) -> str:
-        return self.conv.channel
+    def to(self) -> Audience:
+        """The resident's channel and language, for the texts of this turn."""
+        return audience(self.conv)
 
 
 @dataclass
@@ -75,11 +76,11 @@ class Attending:
     # --- small helpers -----------------------------------------------------------------------
 
     def _say(self, t: Turn, response: str, **values: Any) -> None:
-        reply = self.presenter.reply(response, t.channel, **values)
+        reply = self.presenter.reply(response, t.to, **values)
         store.enqueue_reply(t.session, t.conv, t.identity, reply, sender_type="system")
 
     def _team_name(self, t: Turn) -> str:
-        return self.presenter.team_name(t.team, t.channel)
+        return self.presenter.team_name(t.team, t.to)
 
     # --- entry point -------------------------------------------------------------------------
 
@@ -134,7 +135,7 @@ class Attending:
         )
         if recent:
             if handover is not None and not await self._there(t):
-                back = self.presenter.back(t.team, t.now, t.channel)
+                back = self.presenter.back(t.team, t.now, t.to)
                 self._say(t, "utter_crisis_again_closed", team=self._team_name(t), back=back)
             else:
                 self._say(t, "utter_crisis_again")
@@ -150,7 +151,7 @@ class Attending:
         if t.conv.status == Status.WITH_HUMAN:
             person = await self.handover.assignee(t.session, handover)
             if person is not None:
-                name = self.presenter.author(person, t.channel)["name"]
+                name = self.presenter.author(person, t.to)["name"]
                 self._say(t, "utter_crisis_person_reads", name=name)
             return
         if pool is not None:
@@ -158,7 +159,7 @@ class Attending:
         elif await team_is_there(t.session, t.team, handover.kind, t.now):
             self._say(t, "utter_crisis_on_top", team=self._team_name(t))
         else:
-            back = self.presenter.back(t.team, t.now, t.channel)
+            back = self.presenter.back(t.team, t.now, t.to)
             self._say(t, "utter_crisis_nobody", team=self._team_name(t), back=back)
 
     async def _crisis_answered_since(self, t: Turn, kind: str, since: datetime) -> bool:
@@ -217,7 +218,7 @@ class Attending:
             self._say(t, "utter_handover_media")
         elif kind in (Kind.KEEP_WAITING, Kind.CONTINUE_CHAT):
             if await self._there(t):
-                line = await self.handover.line(t.session, handover, t.channel, t.now)
+                line = await self.handover.line(t.session, handover, t.to, t.now)
                 self._say(t, "utter_wait_keep", place=line["place"])
             else:
                 await self._status(t)
@@ -256,10 +257,10 @@ class Attending:
             if handover.crisis_at is not None:
                 self._say(t, "utter_wait_ack_crisis", team=self._team_name(t))
                 return
-            line = await self.handover.line(t.session, handover, t.channel, t.now)
+            line = await self.handover.line(t.session, handover, t.to, t.now)
             self._say(t, "utter_wait_status", team=self._team_name(t), **line)
             return
-        back = self.presenter.back(t.team, t.now, t.channel)
+        back = self.presenter.back(t.team, t.now, t.to)
         if handover.crisis_at is not None:  # nobody there now: the help of day and night first
             self._say(t, "utter_wait_ack_crisis_closed", team=self._team_name(t), back=back)
             return
@@ -282,10 +283,10 @@ class Attending:
             if handover.crisis_at is not None:
                 self._say(t, "utter_wait_ack_crisis", team=team)
             else:
-                line = await self.handover.line(t.session, handover, t.channel, t.now)
+                line = await self.handover.line(t.session, handover, t.to, t.now)
                 self._say(t, "utter_wait_ack", team=team, **line)
             return
-        back = self.presenter.back(t.team, t.now, t.channel)
+        back = self.presenter.back(t.team, t.now, t.to)
         if handover.crisis_at is not None:  # nobody there now: the help of day and night first
             self._say(t, "utter_wait_ack_crisis_closed", team=team, back=back)
         elif handover.contact_consent:
@@ -301,7 +302,7 @@ class Attending:
     async def _with_person(self, t: Turn) -> None:
         service = self.handover
         person = await service.assignee(t.session, t.handover)
-        name = self.presenter.author(person, t.channel)["name"] if person else self._team_name(t)
+        name = self.presenter.author(person, t.to)["name"] if person else self._team_name(t)
         kind = t.kind
         if kind in (Kind.CANCEL, Kind.STOP):
             self._say(t, "utter_handover_stop_confirm", name=name)  # the person reads it too
@@ -311,7 +312,7 @@ class Attending:
         elif kind == Kind.CONTINUE_CHAT:
             self._say(t, "utter_handover_continue", name=name)
         elif kind == Kind.WHO_READS:
-            role = self.presenter.author(person, t.channel)["role"] if person else ""
+            role = self.presenter.author(person, t.to)["role"] if person else ""
             self._say(
                 t, "utter_handover_who_reads_person", name=name, role=role, team=self._team_name(t)
             )

@@ -19,7 +19,7 @@ from bot.analytics import EventName, record_event
 from bot.conversations import store, summary
 from bot.conversations.assignment import ROLES_FOR_KIND, is_open, next_opening, pick_team
 from bot.conversations.models import Reply
-from bot.conversations.presenter import Presenter
+from bot.conversations.presenter import Audience, Presenter, audience
 from bot.conversations.states import Status
 from bot.conversations.tables import ChannelIdentity, Conversation, Handover
 from bot.conversations.waiting import place_in_line, team_is_there, typical_wait_minutes
@@ -43,12 +43,12 @@ class HandoverService:
     pseudonym_key: str
 
     async def line(
-        self, session: AsyncSession, handover: Handover, channel: str, now: datetime
+        self, session: AsyncSession, handover: Handover, to: Audience, now: datetime
     ) -> dict[str, str]:
         """The resident's place in the line and the team's measured wait, as two sentences."""
         place = await place_in_line(session, handover)
         minutes = await typical_wait_minutes(session, handover.team_id, now)
-        return self.presenter.line(place, minutes, channel)
+        return self.presenter.line(place, minutes, to)
 
     # --- lookups ---------------------------------------------------------------------------
 
@@ -123,25 +123,25 @@ class HandoverService:
             store.add_event(session, conv, "crisis.answered", "bot", kind=handover.crisis_kind)
         if crisis and routed is not None:
             await self._crisis_alert(session, conv, handover)
-        name = self.presenter.team_name(team, conv.channel)
-        channel = conv.channel
+        to = audience(conv)
+        name = self.presenter.team_name(team, to)
         if crisis and pool is not None:
-            return [self.presenter.reply("utter_crisis_pool", channel, team=name, pool=pool.name)]
+            return [self.presenter.reply("utter_crisis_pool", to, team=name, pool=pool.name)]
         if crisis and there:
-            return [self.presenter.reply("utter_crisis_on_top", channel, team=name)]
+            return [self.presenter.reply("utter_crisis_on_top", to, team=name)]
         if crisis or handover.out_of_hours:  # nobody there now: when they are back, a callback?
             closed = "utter_crisis_nobody" if crisis else "utter_handover_out_of_hours"
-            back = self.presenter.back(team, now, channel)
+            back = self.presenter.back(team, now, to)
             return [
-                self.presenter.reply(closed, channel, team=name, back=back),
-                self.presenter.reply("utter_handover_ask_consent", channel),
+                self.presenter.reply(closed, to, team=name, back=back),
+                self.presenter.reply("utter_handover_ask_consent", to),
             ]
         response = (
             "utter_handover_queued_peer" if kind == "peer" else "utter_handover_queued_counsellor"
         )
         return [
             self.presenter.reply(
-                response, channel, team=name, **await self.line(session, handover, channel, now)
+                response, to, team=name, **await self.line(session, handover, to, now)
             )
         ]
 
@@ -223,7 +223,7 @@ class HandoverService:
         """The resident says whether the team may write to them later (a callback)."""
         now = utcnow()
         handover = await self.open_handover(session, conv)
-        back = self.presenter.text("utter_back_soon", conv.channel)
+        back = self.presenter.text("utter_back_soon", audience(conv))
         if handover is not None:
             handover.contact_consent = allowed
             team = await session.get(Team, handover.team_id) if handover.team_id else None
@@ -236,7 +236,7 @@ class HandoverService:
                 )
                 handover.callback_due_at = opening or now
                 if not open_now:
-                    back = self.presenter.back(team, now, conv.channel)
+                    back = self.presenter.back(team, now, audience(conv))
                 await record_event(
                     session,
                     EventName.CALLBACK_PROMISED,
@@ -248,8 +248,8 @@ class HandoverService:
             else:
                 handover.callback_due_at = None
         if allowed:
-            return self.presenter.reply("utter_handover_consent_yes", conv.channel, back=back)
-        return self.presenter.reply("utter_handover_consent_no", conv.channel)
+            return self.presenter.reply("utter_handover_consent_yes", audience(conv), back=back)
+        return self.presenter.reply("utter_handover_consent_no", audience(conv))
 
     # --- the console's actions ---------------------------------------------------------------
 
@@ -298,10 +298,10 @@ class HandoverService:
         identity = await self.identity(session, conv)
         team = await session.get(Team, handover.team_id) if handover.team_id else None
         if identity is not None:
-            author = self.presenter.author(staff, conv.channel)
+            author = self.presenter.author(staff, audience(conv))
             reply = self.presenter.reply(
                 "utter_handover_joined",
-                conv.channel,
+                audience(conv),
                 name=author["name"],
                 role=author["role"],
                 team=team.name if team else "",
@@ -375,7 +375,7 @@ class HandoverService:
                 session,
                 conv,
                 identity,
-                self.presenter.reply("utter_handover_transferred", conv.channel),
+                self.presenter.reply("utter_handover_transferred", audience(conv)),
                 sender_type="system",
             )
 
@@ -388,12 +388,12 @@ class HandoverService:
         identity = await self.identity(session, conv)
         if identity is None:
             raise HandoverError("deze inwoner is niet meer bereikbaar")
-        author = self.presenter.author(staff, conv.channel)
+        author = self.presenter.author(staff, audience(conv))
         shown = text
         if conv.channel != "web":
             shown = self.presenter.text(
                 "utter_person_message",
-                conv.channel,
+                audience(conv),
                 name=author["name"],
                 role=author["role"],
                 text=text,
@@ -442,7 +442,7 @@ class HandoverService:
                 session,
                 conv,
                 identity,
-                self.presenter.reply(name, conv.channel),
+                self.presenter.reply(name, audience(conv)),
                 sender_type="system",
             )
 

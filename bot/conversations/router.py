@@ -27,7 +27,7 @@ from bot.conversations.attending import Attending
 from bot.conversations.forget_me import ForgetMe
 from bot.conversations.handover import HandoverService
 from bot.conversations.models import IGNORED, MEDIA, Inbound, Reply
-from bot.conversations.presenter import Presenter
+from bot.conversations.presenter import Audience, Presenter, audience
 from bot.conversations.rasa import RasaClient, RasaParse, RasaTurn
 from bot.conversations.safety import Screening, screen
 from bot.conversations.states import Status
@@ -89,8 +89,8 @@ class Router:
     handover: HandoverService
     forget_me: ForgetMe
 
-    def _reply(self, name: str, channel: str, **values: Any) -> Reply:
-        return self.presenter.reply(name, channel, **values)
+    def _reply(self, name: str, to: Audience, **values: Any) -> Reply:
+        return self.presenter.reply(name, to, **values)
 
     def ref(self, conv: Conversation) -> str:
         """The analytics pseudonym of a conversation."""
@@ -196,7 +196,7 @@ class Router:
                     session,
                     conv,
                     identity,
-                    self._reply("utter_delivery_slow_down", conv.channel),
+                    self._reply("utter_delivery_slow_down", audience(conv)),
                     sender_type="system",
                 )
             inbound = plan.inbound or Inbound.from_json(item.body)
@@ -204,11 +204,11 @@ class Router:
             if route == ASSISTANT and conv.status != Status.BOT:
                 route = PERSON  # a person took the conversation while Rasa was thinking
             if route == GROUP:
-                reply = self._reply("utter_gateway_group", conv.channel)
+                reply = self._reply("utter_gateway_group", audience(conv))
                 store.enqueue_reply(session, conv, identity, reply)
             elif route == MEDIA_REPLY:
                 name = MEDIA_RESPONSES.get(inbound.media_type or "", "utter_gateway_other")
-                store.enqueue_reply(session, conv, identity, self._reply(name, conv.channel))
+                store.enqueue_reply(session, conv, identity, self._reply(name, audience(conv)))
             elif route == PERSON:
                 screening = screening_for(plan.text, plan.turn or plan.parse)
                 await self.attending.handle(session, conv, identity, inbound, screening)
@@ -234,7 +234,7 @@ class Router:
                     identity = await session.get(ChannelIdentity, conv.identity_id)
                     if identity is not None:
                         await self._disclose_if_first(session, conv)
-                        reply = self._reply("utter_gateway_busy", conv.channel)
+                        reply = self._reply("utter_gateway_busy", audience(conv))
                         store.enqueue_reply(session, conv, identity, reply)
                 item.body = {**item.body, "told_waiting": True}
             queue.release(item, after=retry_in)
@@ -273,7 +273,7 @@ class Router:
                 identity = await session.get(ChannelIdentity, conv.identity_id) if conv else None
                 if conv is not None and identity is not None:
                     await self._disclose_if_first(session, conv)
-                    reply = self._reply("utter_gateway_set_aside", conv.channel)
+                    reply = self._reply("utter_gateway_set_aside", audience(conv))
                     store.enqueue_reply(session, conv, identity, reply, sender_type="system")
                     await session.commit()
         except Exception:  # noqa: BLE001 - the item is set aside; the answer is best effort
@@ -288,7 +288,7 @@ class Router:
         )
         if not answered:
             store.prefix_first_reply(
-                session, conv, self._reply("utter_disclosure", conv.channel).text
+                session, conv, self._reply("utter_disclosure", audience(conv)).text
             )
 
     async def _record_turn(
@@ -309,7 +309,7 @@ class Router:
                 await self.forget_me.forget(session, conv)
         if not turn.replies and not turn.custom:
             store.enqueue_reply(
-                session, conv, identity, self._reply("utter_gateway_busy", conv.channel)
+                session, conv, identity, self._reply("utter_gateway_busy", audience(conv))
             )
 
     async def _record_parse(
@@ -318,6 +318,10 @@ class Router:
         code = turn.slots.get("municipality_code")
         if code and not conv.municipality_code:
             conv.municipality_code = str(code)
+        language = turn.slots.get("language")
+        if isinstance(language, str) and language != (conv.language or "nl"):
+            # the resident's language as Rasa keeps it: the gateway's own texts follow it
+            conv.language = None if language == "nl" else language
         topic = turn.intent if turn.intent in TOPICS else None
         await record_event(
             session,

@@ -61,6 +61,8 @@ class Conversation(Base):
     # attend (issue 9): the summary for the person who takes over, kept with the conversation
     # (not wiped at close; erased with the transcript by forget-me and retention)
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # the resident's language (issue 17): a copy of Rasa's `language` slot; None is Dutch
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class Message(Base):

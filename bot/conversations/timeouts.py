@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.analytics import EventName, record_event
 from bot.conversations import store
 from bot.conversations.assignment import is_open, next_opening
+from bot.conversations.presenter import audience
 from bot.conversations.states import Status
 from bot.conversations.tables import Conversation, Handover, Message
 from bot.staff import StaffUser, Team, is_disabled, raise_alert
@@ -162,7 +163,7 @@ class Timeouts:
                 session,
                 conv,
                 identity,
-                self.service.presenter.reply("utter_wait_overdue", conv.channel),
+                self.service.presenter.reply("utter_wait_overdue", audience(conv)),
                 sender_type="system",
             )
             handover.acked_at = now
@@ -227,14 +228,16 @@ class Timeouts:
         identity = await self.service.identity(session, conv)
         if identity is not None:
             name = (
-                self.service.presenter.author(person, conv.channel)["name"] if person else team.name
+                self.service.presenter.author(person, audience(conv))["name"]
+                if person
+                else team.name
             )
             store.enqueue_reply(
                 session,
                 conv,
                 identity,
                 self.service.presenter.reply(
-                    "utter_handover_reoffered", conv.channel, name=name, team=team.name
+                    "utter_handover_reoffered", audience(conv), name=name, team=team.name
                 ),
                 sender_type="system",
             )

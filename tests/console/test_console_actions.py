@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.console.tables import QuickReply
 from bot.conversations.handover import HandoverError, HandoverService
-from bot.conversations.presenter import Presenter
+from bot.conversations.presenter import Audience, Presenter
 from bot.conversations.tables import Conversation, Handover, Message
 from bot.demo.team import seed
 from bot.staff import StaffUser, Team
@@ -176,13 +176,13 @@ def test_opening_hours_and_when_we_are_back() -> None:
     assert next_opening({}, friday_evening) is None
     presenter = Presenter(TEXTS)
     team = Team(name="t", opening_hours=hours)
-    assert presenter.back(team, friday_evening, "web") == "op maandag om 09:00 uur"
+    assert presenter.back(team, friday_evening, Audience("web")) == "op maandag om 09:00 uur"
     assert (
-        presenter.back(team, datetime(2026, 11, 23, 7, 0, tzinfo=TZ), "web")
+        presenter.back(team, datetime(2026, 11, 23, 7, 0, tzinfo=TZ), Audience("web"))
         == "vandaag om 09:00 uur"
     )
     assert (
-        presenter.back(Team(name="t", opening_hours={}), friday_evening, "web")
+        presenter.back(Team(name="t", opening_hours={}), friday_evening, Audience("web"))
         == "zodra er iemand is"
     )
 

@@ -2,9 +2,9 @@
 person and a crisis, answered by the trained model in that language; and Arabic shown
 right-to-left in Chromium (axe-core clean).
 
-The languages are switched on for this run (tests/languages/conftest.py). The texts the gateway
-itself renders (the disclosure, waiting for a person) are still Dutch: what is asserted here is
-what Rasa answers.
+The languages are switched on for this run (tests/languages/conftest.py). After the resident
+chooses a person, the texts come from the gateway itself (the conversation keeps Rasa's
+`language` slot): the handover reply and the crisis answer while waiting are in the language too.
 """
 
 from __future__ import annotations
@@ -82,6 +82,19 @@ def first_lines(name: str, language: str, **slots: str | None) -> list[str]:
     return [str(v["text"]).strip().splitlines()[0] for v in same]
 
 
+# what the gateway may answer a request for a person (in hours, out of hours, no team)
+HANDOVER_REPLIES = (
+    "utter_handover_queued_counsellor",
+    "utter_handover_out_of_hours",
+    "utter_handover_ask_consent",
+)
+
+
+def opening_words(names: tuple[str, ...], language: str) -> list[str]:
+    """The fixed words before the first placeholder of each response, in ``language``."""
+    return [line.split("{")[0].strip() for name in names for line in first_lines(name, language)]
+
+
 def every_first_line(language: str) -> list[str]:
     """The first line of every variant in ``language`` (any answer in that language)."""
     return [
@@ -147,10 +160,18 @@ async def test_greeting_money_person_and_crisis_in_the_language(gateway, languag
         "/deny",
     ]
 
-    # a crisis: the crisis answer first, in the language (113 and 112 in it)
-    seen = await say(
-        ws, 4, lines["crisis"], first_lines("utter_crisis", language, crisis_kind="suicide")
+    # choosing a person: the gateway routes the chat and answers in the language (not Dutch)
+    wanted = opening_words(HANDOVER_REPLIES, language)
+    dutch = opening_words(HANDOVER_REPLIES, "nl")
+    seen = await say(ws, 4, "/choose_counsellor", wanted)
+    gateway_texts = [m["text"] for m in seen if any(w and w in m["text"] for w in wanted)]
+    assert gateway_texts and not any(d and d in t for d in dutch for t in gateway_texts)
+
+    # a crisis while waiting: the gateway's crisis answer for its kind, in the language
+    crisis_lines = first_lines("utter_crisis_suicide", language) + first_lines(
+        "utter_crisis", language, crisis_kind="suicide"
     )
+    seen = await say(ws, 5, lines["crisis"], crisis_lines)
     crisis = [m for m in seen if "113" in m["text"]]
     assert crisis and "112" in " ".join(m["text"] for m in seen)
     await ws.close()
