@@ -1,5 +1,8 @@
 """Answer a topic question, remember the topic, and offer a person when it is urgent or a lot.
 
+The first answer is the knowledge-base entry the question asks when the matcher is sure, else
+the topic answer, else an honest "dat weet ik niet precies" (actions/knowledge.py).
+
 The answer comes in the conversation's language: every response has a variant per language
 (domain/*.yml, the slot `language`, actions/language.py).
 """
@@ -24,6 +27,7 @@ from actions.constants import (
     SLOT_URGENCY,
 )
 from actions.conversation_state import latest_intent, latest_text, list_slot
+from actions.knowledge import choose_answer
 from actions.safety import add_possible_crisis_line
 from actions.urgency import DISTRESS_OFFER, detect_urgency, person_offer
 
@@ -70,8 +74,20 @@ class ActionAnswerTopic(Action):
         offers = list_slot(tracker, SLOT_OFFERS)
         told = list_slot(tracker, SLOT_TOLD)
 
-        dispatcher.utter_message(response=topic_response(topic))
-        told.append(topic_response(topic))
+        parse = tracker.latest_message or {}
+        answer = choose_answer(  # the entry, the topic answer or "dat weet ik niet precies"
+            topic_response=topic_response(topic),
+            intent=latest_intent(tracker),
+            intent_confidence=(parse.get("intent") or {}).get("confidence"),
+            knowledge=parse.get("knowledge"),
+            told=told,
+            language=tracker.get_slot("language"),
+            domain=domain,
+            text=latest_text(tracker),
+        )
+        for response in answer.responses:
+            dispatcher.utter_message(response=response)
+        told += answer.told
         add_possible_crisis_line(dispatcher, tracker)  # the gentle 113/112 line, when unsure
 
         events: list[dict[str, Any]] = []
@@ -90,6 +106,8 @@ class ActionAnswerTopic(Action):
             dispatcher.utter_message(response="utter_offer_human")
             offers.append(REASON_COMPLEXITY)
             events.append(SlotSet(SLOT_HANDOVER_REASON, REASON_COMPLEXITY))
+        elif answer.offer_person:  # not sure, or said before: a person instead of the options
+            dispatcher.utter_message(response="utter_offer_human")
         else:
             dispatcher.utter_message(response="utter_offer_options")
         return [

@@ -1,0 +1,138 @@
+"""The answer to the question asked: a knowledge-base entry, the topic answer, or an honest "I
+don't know exactly" (docs/knowledge.md).
+
+The NLU component rasa_addons/knowledge_matcher.py puts ``knowledge`` (entry id, confidence,
+topic) in every parse. ``choose_answer`` turns it into what ActionAnswerTopic says first; the
+crisis line, urgency and the person offers that follow stay in actions/topics.py, unchanged.
+
+Tiers (thresholds chosen on the numbers of scripts/bench_knowledge.py):
+- ``entry``: knowledge confidence at least ``HIGH`` → ``utter_kb_<id>``.
+- ``unsure``: knowledge confidence below ``MIDDLE`` and intent confidence below ``LOW_INTENT``
+  → ``utter_kb_unsure`` ("Dat weet ik niet precies.") and the offer of a person.
+- ``topic``: everything else → the topic answer, as before.
+
+No answer is said twice word for word: a response already in the slot ``told`` becomes the
+short ``utter_kb_repeat`` and the offer of a person. In a conversation that is not in Dutch, an
+entry without a variant in that language gives way to the (translated) topic answer. A message
+with a BSN, IBAN, name or address still gets its answer, with ``utter_kb_private_data`` once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from stdnum import iban as std_iban
+from stdnum.nl import bsn as std_bsn
+
+HIGH = 0.30
+MIDDLE = 0.12
+LOW_INTENT = 0.55
+
+ENTRY, TOPIC, UNSURE = "entry", "topic", "unsure"
+UNSURE_RESPONSE = "utter_kb_unsure"
+REPEAT_RESPONSE = "utter_kb_repeat"
+PRIVATE_DATA_RESPONSE = "utter_kb_private_data"
+DUTCH = "nl"
+
+_NINE_DIGITS = re.compile(r"(?<!\d)(\d[\s.]?){8}\d(?!\d)")
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,3})?\b", re.IGNORECASE)
+_NAME = re.compile(r"\b(?:mijn naam is|ik heet|my name is|naam:)\s+[A-Za-zÀ-ÿ]{2,}", re.IGNORECASE)
+_STREET = re.compile(
+    r"\b[A-Za-zÀ-ÿ]{2,}(?:straat|laan|weg|plein|gracht|kade|singel|dijk|dreef|hof|pad|steeg|"
+    r"markt|wal|veld|erf|baan|ring|allee|boulevard)\s+\d{1,4}\s?[a-zA-Z]?\b",
+    re.IGNORECASE,
+)
+_POSTCODE_AND_NUMBER = re.compile(r"\b[1-9]\d{3}\s?[A-Z]{2}\b.{0,30}\b\d{1,4}\b|\b\d{1,4}\s*,?\s*[1-9]\d{3}\s?[A-Z]{2}\b")
+
+
+def kb_response(entry: str) -> str:
+    """The domain response of a knowledge-base entry."""
+    return f"utter_kb_{entry}"
+
+
+def shares_personal_data(text: str) -> bool:
+    """True when the message holds a BSN (elfproef), an IBAN, a name said as such, or an address."""
+    for match in _NINE_DIGITS.finditer(text):
+        if std_bsn.is_valid(re.sub(r"\D", "", match.group(0))):
+            return True
+    for match in _IBAN.finditer(text):
+        if std_iban.is_valid(match.group(0)):
+            return True
+    return bool(
+        _NAME.search(text) or _STREET.search(text) or _POSTCODE_AND_NUMBER.search(text)
+    )
+
+
+def choose_tier(intent: str | None, intent_confidence: float | None, knowledge: Any) -> str:
+    """``entry``, ``topic`` or ``unsure`` for a topic message (see the module docstring)."""
+    if not isinstance(knowledge, dict):
+        return TOPIC  # a model without the matcher: the topic answer, as before
+    confidence = float(knowledge.get("confidence") or 0.0)
+    if knowledge.get("id") and confidence >= HIGH:
+        return ENTRY
+    if confidence < MIDDLE and float(intent_confidence or 0.0) < LOW_INTENT:
+        return UNSURE
+    return TOPIC
+
+
+def has_language_variant(domain: dict[str, Any], response: str, language: str | None) -> bool:
+    """True when ``response`` can be said in ``language`` (Dutch is the default variant)."""
+    if not language or language == DUTCH:
+        return True
+    for variant in (domain.get("responses") or {}).get(response) or []:
+        for condition in variant.get("condition") or []:
+            if condition.get("name") == "language" and condition.get("value") == language:
+                return True
+    return False
+
+
+@dataclass
+class Answer:
+    """What to say first, and whether the person offer must follow."""
+
+    responses: list[str]
+    tier: str
+    entry: str | None = None
+    offer_person: bool = False
+    told: list[str] = field(default_factory=list)  # what to add to the slot `told`
+
+
+def choose_answer(
+    *,
+    topic_response: str,
+    intent: str | None,
+    intent_confidence: float | None,
+    knowledge: Any,
+    told: list[str],
+    language: str | None,
+    domain: dict[str, Any],
+    text: str,
+) -> Answer:
+    """The responses that answer this topic message (before crisis line and offers)."""
+    tier = choose_tier(intent, intent_confidence, knowledge)
+    entry = (knowledge or {}).get("id") if isinstance(knowledge, dict) else None
+    responses: list[str] = []
+    added: list[str] = []
+    offer = False
+    if tier == ENTRY:
+        response = kb_response(str(entry))
+        known = response in (domain.get("responses") or {})
+        if not known or not has_language_variant(domain, response, language):
+            tier, response = TOPIC, topic_response
+    else:
+        response = topic_response
+    if tier == UNSURE:
+        responses.append(UNSURE_RESPONSE)
+        offer = True
+    elif response in told:
+        responses.append(REPEAT_RESPONSE)
+        offer = True
+    else:
+        responses.append(response)
+        added.append(response)
+    if text and PRIVATE_DATA_RESPONSE not in told and shares_personal_data(text):
+        responses.append(PRIVATE_DATA_RESPONSE)
+        added.append(PRIVATE_DATA_RESPONSE)
+    return Answer(responses, tier, entry if tier == ENTRY else None, offer, added)
