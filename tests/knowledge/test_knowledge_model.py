@@ -15,14 +15,20 @@ import pytest
 
 from actions.knowledge import ENTRY, HIGH, choose_tier
 from tests.knowledge.kb import ENTRIES, PARAPHRASES_BY_ENTRY
+from tests.knowledge.test_knowledge_data import TOPIC_INTENTS
 
 IDS = sorted(ENTRIES)
 # Measured on 2026-12-05 (docs/knowledge.md, scripts/bench_knowledge.py --model): the share of
 # paraphrases whose best entry is the right one, and the share answered with the right entry
 # (confidence at least HIGH). The bars sit a little under the measurement: a drop fails.
+# Measured: top 1 0.780 (234/300); answered with the right entry 0.447 (134/300); answered with a
+# wrong entry 0.043 (13/300).
 PARAPHRASE_TOP1_BAR = 0.75
-PARAPHRASE_ANSWERED_RIGHT_BAR = 0.45
-PARAPHRASE_ANSWERED_WRONG_BUDGET = 0.12  # at most this share gets a confident wrong entry
+# entries whose words the safety layer reads as a crisis first ("de verhuurder heeft de sloten
+# veranderd": locked out of one's home); the crisis answer then comes before any entry, rightly
+SAFETY_FIRST = {"huur_sloten_vervangen"}
+PARAPHRASE_ANSWERED_RIGHT_BAR = 0.42
+PARAPHRASE_ANSWERED_WRONG_BUDGET = 0.06  # at most this share gets a confident wrong entry
 
 
 def _parse(stack: Any, text: str) -> dict[str, Any]:
@@ -51,6 +57,10 @@ def test_entry_is_found_from_its_own_words(parsed: dict[str, dict], entry_id: st
     knowledge = parse["knowledge"]
     assert knowledge["id"] == entry_id, knowledge["ranking"]
     assert knowledge["confidence"] >= HIGH, knowledge
+    if entry_id in SAFETY_FIRST:
+        assert parse["intent"]["name"] == "crisis"
+        return
+    assert parse["intent"]["name"] in TOPIC_INTENTS  # reaches ActionAnswerTopic
     assert choose_tier(parse["intent"]["name"], parse["intent"]["confidence"], knowledge) == ENTRY
 
 
@@ -75,7 +85,8 @@ def test_paraphrases_within_the_measured_budget(parsed: dict[str, dict]) -> None
     answered = [
         (
             parsed[p]["knowledge"]["id"] == e,
-            choose_tier(
+            parsed[p]["intent"]["name"] in TOPIC_INTENTS
+            and choose_tier(
                 parsed[p]["intent"]["name"],
                 parsed[p]["intent"]["confidence"],
                 parsed[p]["knowledge"],
