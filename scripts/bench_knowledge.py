@@ -57,6 +57,8 @@ def knowledge_examples() -> list[tuple[str, str, str]]:
     found = []
     for path in sorted((ROOT / "nlu_data" / "knowledge").glob("*.yml")):
         for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+            if "kb" not in (block.get("metadata") or {}):
+                continue  # contrast.yml: no entry
             entry = block["metadata"]["kb"]
             for line in block["examples"].splitlines():
                 if line.startswith("- "):

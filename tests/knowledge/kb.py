@@ -34,6 +34,8 @@ def load() -> dict[str, Entry]:
     entries: dict[str, Entry] = {}
     for path in sorted(NLU.glob("*.yml")):
         for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+            if "kb" not in (block.get("metadata") or {}):
+                continue  # contrast.yml: questions next to the knowledge base, no entry
             entry_id = block["metadata"]["kb"]
             entry = entries.setdefault(entry_id, Entry(entry_id, path.stem, block["intent"]))
             entry.examples += _examples(block)
