@@ -41,7 +41,9 @@ _STREET = re.compile(
     r"markt|wal|veld|erf|baan|ring|allee|boulevard)\s+\d{1,4}\s?[a-zA-Z]?\b",
     re.IGNORECASE,
 )
-_POSTCODE_AND_NUMBER = re.compile(r"\b[1-9]\d{3}\s?[A-Z]{2}\b.{0,30}\b\d{1,4}\b|\b\d{1,4}\s*,?\s*[1-9]\d{3}\s?[A-Z]{2}\b")
+_POSTCODE_AND_NUMBER = re.compile(
+    r"\b[1-9]\d{3}\s?[A-Z]{2}\b.{0,30}\b\d{1,4}\b|\b\d{1,4}\s*,?\s*[1-9]\d{3}\s?[A-Z]{2}\b"
+)
 
 
 def kb_response(entry: str) -> str:
@@ -60,9 +62,7 @@ def shares_personal_data(text: str) -> bool:
     for match in _IBAN.finditer(text):
         if std_iban.is_valid(match.group(0)):
             return True
-    return bool(
-        _NAME.search(text) or _STREET.search(text) or _POSTCODE_AND_NUMBER.search(text)
-    )
+    return bool(_NAME.search(text) or _STREET.search(text) or _POSTCODE_AND_NUMBER.search(text))
 
 
 def choose_tier(intent: str | None, intent_confidence: float | None, knowledge: Any) -> str:

@@ -127,9 +127,17 @@ class KnowledgeIndex:
         chars.fit(texts)
         words.fit(texts)
         dense = np.asarray(encode(texts), dtype=np.float32)
-        index = cls(entries, [topic_of[e] for e in entries], np.zeros((0, 0)), np.zeros(0),
-                    chars, words, dense, np.asarray([entries.index(e) for _, e, _ in examples],
-                                                    dtype=np.int32), params)
+        index = cls(
+            entries,
+            [topic_of[e] for e in entries],
+            np.zeros((0, 0)),
+            np.zeros(0),
+            chars,
+            words,
+            dense,
+            np.asarray([entries.index(e) for _, e, _ in examples], dtype=np.int32),
+            params,
+        )
         features = index._features(texts, dense)
         model = LogisticRegression(C=params["C"], max_iter=3000)
         model.fit(features, [entry for _, entry, _ in examples])
@@ -159,11 +167,14 @@ class KnowledgeIndex:
         probabilities = _softmax(np.asarray(features @ self.weights.T) + self.bias)
         cosines = dense @ self.dense.T
         found = []
-        for row, cosine in zip(probabilities, cosines):
+        for row, cosine in zip(probabilities, cosines, strict=False):
             order = np.argsort(-row)[:TOP]
             ranking = [
-                {"id": self.entries[i], "confidence": round(float(row[i]), 4),
-                 "topic": self.topics[i]}
+                {
+                    "id": self.entries[i],
+                    "confidence": round(float(row[i]), 4),
+                    "topic": self.topics[i],
+                }
                 for i in order
             ]
             best = int(order[0])
@@ -302,7 +313,7 @@ class KnowledgeMatcher(GraphComponent):  # type: ignore[misc,valid-type]
         found: dict[int, dict[str, Any]] = {}
         if self.index is not None and self.index.entries and asked:
             matches = self.index.match([texts[i] for i in asked], _encoder(self.config["model"]))
-            found = dict(zip(asked, matches))
+            found = dict(zip(asked, matches, strict=False))
         for i, message in enumerate(messages):
             empty = {"id": None, "confidence": 0.0, "topic": None, "similarity": 0.0, "ranking": []}
             knowledge = found.get(i, empty)

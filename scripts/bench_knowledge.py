@@ -90,27 +90,37 @@ def bench_matcher(model: str, grid: list[dict[str, float]]) -> None:
     examples = knowledge_examples()
     pairs = paraphrases()
     negatives = out_of_scope()
-    print(f"{len(examples)} examples of {len({e for _, e, _ in examples})} entries; "
-          f"{len(pairs)} paraphrases; {len(negatives)} out-of-scope messages")
+    print(
+        f"{len(examples)} examples of {len({e for _, e, _ in examples})} entries; "
+        f"{len(pairs)} paraphrases; {len(negatives)} out-of-scope messages"
+    )
     for params in grid:
         index = KnowledgeIndex.build(examples, encode, params)
         found = index.match([t for t, _ in pairs], encode)
-        top1 = [f["id"] == gold for f, (_, gold) in zip(found, pairs)]
-        top3 = [gold in [r["id"] for r in f["ranking"]] for f, (_, gold) in zip(found, pairs)]
-        right = [f["confidence"] for f, ok in zip(found, top1) if ok]
-        wrong = [f["confidence"] for f, ok in zip(found, top1) if not ok]
+        top1 = [f["id"] == gold for f, (_, gold) in zip(found, pairs, strict=False)]
+        top3 = [
+            gold in [r["id"] for r in f["ranking"]]
+            for f, (_, gold) in zip(found, pairs, strict=False)
+        ]
+        right = [f["confidence"] for f, ok in zip(found, top1, strict=False) if ok]
+        wrong = [f["confidence"] for f, ok in zip(found, top1, strict=False) if not ok]
         neg = [f["confidence"] for f in index.match(negatives, encode)]
         print(f"\n{model} {params}: top1 {np.mean(top1):.3f}  top3 {np.mean(top3):.3f}")
         print(f"  confidence q10..q90  right: {_quantiles(right)}")
         print(f"                       wrong: {_quantiles(wrong)}")
         print(f"              out-of-scope: {_quantiles(neg)}")
         for threshold in (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5):
-            answered = [(ok, c) for ok, c in zip(top1, [f["confidence"] for f in found])
-                        if c >= threshold]
+            answered = [
+                (ok, c)
+                for ok, c in zip(top1, [f["confidence"] for f in found], strict=False)
+                if c >= threshold
+            ]
             precision = np.mean([ok for ok, _ in answered]) if answered else 0.0
-            print(f"  >= {threshold:.2f}: paraphrases answered {len(answered) / len(pairs):.2f}, "
-                  f"right when answered {precision:.3f}, out-of-scope above "
-                  f"{np.mean([c >= threshold for c in neg]):.2f}")
+            print(
+                f"  >= {threshold:.2f}: paraphrases answered {len(answered) / len(pairs):.2f}, "
+                f"right when answered {precision:.3f}, out-of-scope above "
+                f"{np.mean([c >= threshold for c in neg]):.2f}"
+            )
 
 
 async def _parse_all(model: str, texts: list[str]) -> list[dict[str, Any]]:
@@ -133,33 +143,51 @@ def bench_model(model: str) -> None:
     para, real = parsed[: len(pairs)], parsed[len(pairs) :]
     dump = ROOT / "results" / "knowledge_parses.json"  # results/ is not committed
     dump.parent.mkdir(exist_ok=True)
-    dump.write_text(json.dumps({"paraphrases": [[t, e, p] for (t, e), p in zip(pairs, para)],
-                                "dev": [[i, p] for i, p in zip(dev, real)]}, ensure_ascii=False))
+    dump.write_text(
+        json.dumps(
+            {
+                "paraphrases": [[t, e, p] for (t, e), p in zip(pairs, para, strict=False)],
+                "dev": [[i, p] for i, p in zip(dev, real, strict=False)],
+            },
+            ensure_ascii=False,
+        )
+    )
     has_kb = all("knowledge" in p for p in parsed)
-    print(f"model {model}: knowledge in parse: {has_kb}; thresholds high {HIGH} "
-          f"middle {MIDDLE} low intent {LOW_INTENT}")
+    print(
+        f"model {model}: knowledge in parse: {has_kb}; thresholds high {HIGH} "
+        f"middle {MIDDLE} low intent {LOW_INTENT}"
+    )
     if has_kb:
-        ok = [p["knowledge"]["id"] == gold for p, (_, gold) in zip(para, pairs)]
+        ok = [p["knowledge"]["id"] == gold for p, (_, gold) in zip(para, pairs, strict=False)]
         print(f"paraphrases: entry top1 {np.mean(ok):.3f} ({sum(ok)}/{len(ok)})")
-        tiers = Counter(choose_tier(p["intent"]["name"], p["intent"]["confidence"],
-                                    p["knowledge"]) if p["intent"]["name"] in MONEY
-                        else "no topic answer" for p in para)
-        right_entry = sum(
-            1 for p, (_, gold) in zip(para, pairs)
+        tiers = Counter(
+            choose_tier(p["intent"]["name"], p["intent"]["confidence"], p["knowledge"])
             if p["intent"]["name"] in MONEY
-            and choose_tier(p["intent"]["name"], p["intent"]["confidence"], p["knowledge"]) == "entry"
+            else "no topic answer"
+            for p in para
+        )
+        right_entry = sum(
+            1
+            for p, (_, gold) in zip(para, pairs, strict=False)
+            if p["intent"]["name"] in MONEY
+            and choose_tier(p["intent"]["name"], p["intent"]["confidence"], p["knowledge"])
+            == "entry"
             and p["knowledge"]["id"] == gold
         )
         print(f"paraphrase tiers: {dict(tiers)}; entry answered and right: {right_entry}")
     gold = [i["topic"] for i in dev]
     names = [p["intent"]["name"] for p in real]
-    print(f"real dev ({len(dev)}): topic accuracy {np.mean([g == n for g, n in zip(gold, names)]):.3f}")
-    money = [(g, n) for g, n in zip(gold, names) if g in MONEY]
+    print(
+        f"real dev ({len(dev)}): topic accuracy {np.mean([g == n for g, n in zip(gold, names, strict=False)]):.3f}"
+    )
+    money = [(g, n) for g, n in zip(gold, names, strict=False) if g in MONEY]
     print(f"  on money-topic items ({len(money)}): {np.mean([g == n for g, n in money]):.3f}")
     if has_kb:
         kb_topic = [p["knowledge"]["topic"] for p in real]
-        print(f"  the matcher's topic on money-topic items: "
-              f"{np.mean([k == g for k, g in zip(kb_topic, gold) if g in MONEY]):.3f}")
+        print(
+            f"  the matcher's topic on money-topic items: "
+            f"{np.mean([k == g for k, g in zip(kb_topic, gold, strict=False) if g in MONEY]):.3f}"
+        )
         for floor in (0.2, 0.3, 0.4, 0.5, 0.6):
             # what promoting the entry's topic would give (not done: measured here first)
             promoted = [
@@ -167,17 +195,21 @@ def bench_model(model: str) -> None:
                 if p["knowledge"]["confidence"] >= floor
                 and n in MONEY | {"nlu_fallback", "out_of_scope"}
                 else n
-                for p, n in zip(real, names)
+                for p, n in zip(real, names, strict=False)
             ]
-            oos = [pr for pr, g in zip(promoted, gold) if g == "out_of_scope"]
-            print(f"  promote the entry's topic at >= {floor}: topic accuracy "
-                  f"{np.mean([pr == g for pr, g in zip(promoted, gold)]):.3f}, money "
-                  f"{np.mean([pr == g for pr, g in zip(promoted, gold) if g in MONEY]):.3f}, "
-                  f"out-of-scope given a money topic {sum(pr in MONEY for pr in oos)}/{len(oos)}")
+            oos = [pr for pr, g in zip(promoted, gold, strict=False) if g == "out_of_scope"]
+            print(
+                f"  promote the entry's topic at >= {floor}: topic accuracy "
+                f"{np.mean([pr == g for pr, g in zip(promoted, gold, strict=False)]):.3f}, money "
+                f"{np.mean([pr == g for pr, g in zip(promoted, gold, strict=False) if g in MONEY]):.3f}, "
+                f"out-of-scope given a money topic {sum(pr in MONEY for pr in oos)}/{len(oos)}"
+            )
         tiers = Counter()
-        for item, p in zip(dev, real):
+        for item, p in zip(dev, real, strict=False):
             if p["intent"]["name"] not in MONEY:  # only topic intents reach ActionAnswerTopic
-                tiers[("money" if item["topic"] in MONEY else item["topic"], "no topic answer")] += 1
+                tiers[
+                    ("money" if item["topic"] in MONEY else item["topic"], "no topic answer")
+                ] += 1
                 continue
             tier = choose_tier(p["intent"]["name"], p["intent"]["confidence"], p["knowledge"])
             group = "money" if item["topic"] in MONEY else item["topic"]
@@ -206,7 +238,11 @@ def main() -> None:
         bench_model(args.model)
     else:
         grid = [
-            dict(zip(("dense_scale", "sparse_weight", "C"), map(float, part.split(","))))
+            dict(
+                zip(
+                    ("dense_scale", "sparse_weight", "C"), map(float, part.split(",")), strict=False
+                )
+            )
             for part in args.grid.split(";")
         ]
         bench_matcher(args.sentence_model, grid)

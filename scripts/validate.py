@@ -103,7 +103,9 @@ def main() -> int:
             problems.append(ANSI.sub("", line).strip())
     kb = {n for n, where in allowed_names.items() if where.startswith("actions/knowledge.py (")}
     if kb:
-        print(f"allowed: {len(kb)} knowledge-base answers (utter_kb_<id>) used by actions/knowledge.py")
+        print(
+            f"allowed: {len(kb)} knowledge-base answers (utter_kb_<id>) used by actions/knowledge.py"
+        )
     for name, where in sorted(allowed_names.items()):
         if name not in kb:
             print(f"allowed: {name} is unused by stories but used in {where}")

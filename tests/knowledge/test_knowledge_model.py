@@ -103,7 +103,11 @@ def test_paraphrases_within_the_measured_budget(parsed: dict[str, dict]) -> None
     ]
     right = sum(ok and entry for ok, entry in answered) / len(pairs)
     wrong = sum(entry and not ok for ok, entry in answered) / len(pairs)
-    misses = [(p, e, parsed[p]["knowledge"]["id"]) for (p, e), ok in zip(pairs, top1) if not ok]
+    misses = [
+        (p, e, parsed[p]["knowledge"]["id"])
+        for (p, e), ok in zip(pairs, top1, strict=False)
+        if not ok
+    ]
     assert sum(top1) / len(pairs) >= PARAPHRASE_TOP1_BAR, misses
     assert right >= PARAPHRASE_ANSWERED_RIGHT_BAR, (right, misses)
     assert wrong <= PARAPHRASE_ANSWERED_WRONG_BUDGET, (wrong, misses)
