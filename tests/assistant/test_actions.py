@@ -8,8 +8,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.fallback import ActionFallback
 from actions.handover import ActionHandover, ActionOfferHuman
 from actions.privacy import ActionForgetMe
-from actions.urgency import BAILIFF
 from actions.topics import ActionAnswerTopic
+from actions.urgency import BAILIFF
 from tests.support.trackers import make_tracker, slot_events
 
 
