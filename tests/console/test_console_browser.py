@@ -1,9 +1,8 @@
 """A counsellor in headless Chromium: log in, take a waiting chat, reply; the reply reaches the
-fake Telegram API. Screenshots go to test-artifacts/ (and docs/img/console.png for the README)."""
+fake Telegram API. Screenshots go to test-artifacts/ (a test never writes into the repository)."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -54,4 +53,3 @@ async def test_counsellor_takes_and_replies_in_the_browser(console, fakes, db_ur
         ),
         lambda: telegram.sent(chat),
     )
-    shutil.copy(ARTIFACTS / "console-conversation.png", ROOT / "docs" / "img" / "console.png")
