@@ -136,6 +136,14 @@ class FakeRasa(LoopbackServer):
         body = await request.json()
         text = str(body.get("message") or "")
         self.messages.append(text)
+        if text == "verwijder mijn gegevens":
+            messages: list[dict[str, Any]] = [
+                {"text": "Ik heb je gegevens verwijderd."},
+                {"custom": {"forget_me": True}},
+            ]
+            return web.json_response(
+                {"messages": messages, "intent": {"name": "forget_me", "confidence": 0.99}}
+            )
         if text == "/ask_human":
             handover = {
                 "kind": "counsellor",
@@ -143,7 +151,7 @@ class FakeRasa(LoopbackServer):
                 "urgent": False,
                 "summary": {"topics": [], "municipality_code": OPEN_CODE, "urgency_flags": []},
             }
-            messages: list[dict[str, Any]] = [{"custom": {"handover": handover}}]
+            messages = [{"custom": {"handover": handover}}]
             intent = "ask_human"
         else:
             messages, intent = [{"text": "Waar kan ik je mee helpen?"}], "greet"
@@ -268,6 +276,23 @@ class Site:
         else:
             message["document"] = {**described, "file_name": "scan.jpg"}
         body["update_id"] = update_id
+        response = await self.client.post(
+            "/webhooks/telegram",
+            data=json.dumps(body),
+            headers={"X-Telegram-Bot-Api-Secret-Token": TG_SECRET},
+        )
+        assert response.status == 200
+        await self.settle()
+        return [m["text"] for m in self.telegram.sent(chat_id)[before:]]
+
+    async def telegram_text(self, chat_id: int, text: str) -> list[str]:
+        """A typed message; the texts the resident got for it."""
+        before = len(self.telegram.sent(chat_id))
+        body = fixture("tg_private_text")
+        update_id = next(_updates)
+        body["update_id"] = body["message"]["message_id"] = update_id
+        body["message"]["chat"]["id"] = body["message"]["from"]["id"] = chat_id
+        body["message"]["text"] = text
         response = await self.client.post(
             "/webhooks/telegram",
             data=json.dumps(body),
