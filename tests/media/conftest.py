@@ -9,6 +9,7 @@ real letter photo from tests/letters/data end to end.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import io
 import itertools
@@ -360,9 +361,9 @@ def new_chat() -> int:
     return next(_chats)
 
 
-@pytest.fixture
-async def site(db_url: str) -> AsyncIterator[Site]:
-    """The gateway on a fresh database of each backend, with teams, fakes and a fake reader."""
+@contextlib.asynccontextmanager
+async def running_site(db_url: str) -> AsyncIterator[Site]:
+    """The gateway on ``db_url`` with teams, the fakes and the fast fake reader."""
     telegram = await FilesTelegram().start()
     graph = await FilesGraph().start()
     rasa = await FakeRasa().start()
@@ -385,6 +386,20 @@ async def site(db_url: str) -> AsyncIterator[Site]:
         await telegram.close()
         await graph.close()
         await rasa.close()
+
+
+@pytest.fixture
+async def site(db_url: str) -> AsyncIterator[Site]:
+    """The gateway on a fresh database of each backend."""
+    async with running_site(db_url) as here:
+        yield here
+
+
+@pytest.fixture
+async def sqlite_site(sqlite_url: str) -> AsyncIterator[Site]:
+    """The gateway on SQLite only (a test that reads a real letter: OCR takes seconds)."""
+    async with running_site(sqlite_url) as here:
+        yield here
 
 
 Reader = Callable[[bytes, str | None], LetterReading]
