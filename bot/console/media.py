@@ -80,9 +80,9 @@ def sent_lines(summary: dict[str, Any] | None) -> list[str]:
     return [sent_line(e) for e in (summary or {}).get("media") or [] if isinstance(e, dict)]
 
 
-def file_url(conv_id: str, media_id: str) -> str:
-    """The console's route for one file."""
-    return f"/console/c/{conv_id}/media/{media_id}"
+def file_url(media_id: str) -> str:
+    """The console's route for one file (its random id; the conversation follows from it)."""
+    return f"/console/media/{media_id}"
 
 
 async def files_by_message(session: AsyncSession, conv_id: str) -> dict[int, list[dict[str, str]]]:
@@ -97,7 +97,7 @@ async def files_by_message(session: AsyncSession, conv_id: str) -> dict[int, lis
             VOICE: L("media.voice_label"),
         }.get(row.kind, word("media.kind", None))
         shown.setdefault(row.message_id, []).append(
-            {"kind": row.kind, "url": file_url(conv_id, row.id), "label": label}
+            {"kind": row.kind, "url": file_url(row.id), "label": label}
         )
     return shown
 
@@ -111,14 +111,18 @@ def may_view(user: User, handover: Handover | None) -> bool:
 
 @require_roles(*CHAT_ROLES)
 async def media_file(request: web.Request) -> web.Response:
-    """GET /console/c/{id}/media/{media_id}: one file of the conversation, audited."""
+    """GET /console/media/{id}: one file a resident sent, audited."""
     user = await current_user(request)
     assert user is not None
     store = request.config_dict[MEDIA].store
     async with request.config_dict[keys.DB]() as session:
-        conv = await session.get(Conversation, request.match_info["id"])
-        row = await session.get(MediaFile, request.match_info["media_id"])
-        if conv is None or row is None or row.conversation_id != conv.id:
+        row = await session.get(MediaFile, request.match_info["id"])
+        conv = (
+            await session.get(Conversation, row.conversation_id)
+            if row and row.conversation_id
+            else None
+        )
+        if conv is None or row is None:
             raise web.HTTPNotFound(text=L("media.not_found"))
         handover = await session.scalar(
             select(Handover)

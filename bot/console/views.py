@@ -365,7 +365,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/queue", queue_json)
     app.router.add_get("/ws", live)
     app.router.add_get("/c/{id}", conversation_page, name="conversation")
-    app.router.add_get("/c/{id}/media/{media_id}", media_file, name="media")
+    app.router.add_get("/media/{id}", media_file, name="media")
     for name in ("take", "reply", "note", "back", "close", "transfer", "summary"):
         app.router.add_post(f"/c/{{id}}/{name}", action(name))
     app.router.add_post("/presence", presence_post)

@@ -221,7 +221,7 @@ class MediaFlow:
         to = audience(conv)
         if got.error is not None or got.data is None or got.sniffed is None:
             await self._drop_upload(session, got)
-            self._say(session, conv, identity, self._error_reply(got.error, to))
+            self._say(session, conv, identity, self._error_reply(got.error, inbound, to))
             return
         reading = reading_json(got.reading) if got.reading is not None else None
         if reading is not None and conv.status == Status.BOT:
@@ -298,12 +298,17 @@ class MediaFlow:
     ) -> None:
         store.enqueue_reply(session, conv, identity, reply)
 
-    def _error_reply(self, error: MediaError | LetterError | None, to: Audience) -> Reply:
+    def _error_reply(
+        self, error: MediaError | LetterError | None, inbound: Inbound, to: Audience
+    ) -> Reply:
         texts = self.presenter.texts
+        code = getattr(error, "code", "unavailable")
+        if inbound.media_type in VOICE_TYPES and code == "unsupported":
+            # audio we cannot play (an MP3, say): the honest voice answer, not "a letter"
+            return self.presenter.reply("utter_media_voice", to)
         if isinstance(error, LetterError):
             said = error_reply(error, texts, to.language)
             return Reply(said.text, said.buttons)
-        code = getattr(error, "code", "unavailable")
         name = {
             "too_large": "utter_letter_file_too_large",
             "unsupported": "utter_letter_file_unsupported",

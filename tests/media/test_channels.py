@@ -80,3 +80,10 @@ async def test_a_file_the_channel_will_not_give_gets_a_kind_answer(site: Site) -
     got = await site.telegram_file(chat, "photo", "expired", None)
     assert got[-1].endswith(said("utter_media_unavailable"))
     assert await site.files() == []
+
+
+async def test_audio_we_cannot_play_gets_the_honest_voice_answer(site: Site) -> None:
+    site.graph.media["mp3"] = (b"ID3\x03\x00" + b"\x00" * 300, "audio/mpeg")
+    sent = await site.whatsapp_file("31622222222", "wa_msg_audio_file_forwarded", "mp3")
+    assert "spraakberichten" in str(sent[-1])
+    assert await site.files() == []
