@@ -221,7 +221,8 @@ class MediaFlow:
         to = audience(conv)
         if got.error is not None or got.data is None or got.sniffed is None:
             await self._drop_upload(session, got)
-            self._say(session, conv, identity, self._error_reply(got.error, inbound, to))
+            reply = self._error_reply(got.error, inbound, to, for_bot=conv.status == Status.BOT)
+            self._say(session, conv, identity, reply)
             return
         reading = reading_json(got.reading) if got.reading is not None else None
         if reading is not None and conv.status == Status.BOT:
@@ -299,12 +300,17 @@ class MediaFlow:
         store.enqueue_reply(session, conv, identity, reply)
 
     def _error_reply(
-        self, error: MediaError | LetterError | None, inbound: Inbound, to: Audience
+        self,
+        error: MediaError | LetterError | None,
+        inbound: Inbound,
+        to: Audience,
+        *,
+        for_bot: bool,
     ) -> Reply:
         texts = self.presenter.texts
         code = getattr(error, "code", "unavailable")
-        if inbound.media_type in VOICE_TYPES and code == "unsupported":
-            # audio we cannot play (an MP3, say): the honest voice answer, not "a letter"
+        if inbound.media_type in VOICE_TYPES and (code == "unsupported" or for_bot):
+            # audio we cannot play or fetch: the honest voice answer (typing or a person)
             return self.presenter.reply("utter_media_voice", to)
         if isinstance(error, LetterError):
             said = error_reply(error, texts, to.language)

@@ -87,3 +87,10 @@ async def test_audio_we_cannot_play_gets_the_honest_voice_answer(site: Site) -> 
     sent = await site.whatsapp_file("31622222222", "wa_msg_audio_file_forwarded", "mp3")
     assert "spraakberichten" in str(sent[-1])
     assert await site.files() == []
+
+
+async def test_a_voice_note_the_channel_will_not_give_still_gets_the_voice_answer(
+    site: Site,
+) -> None:
+    got = await site.telegram_file(new_chat(), "voice", "gone-voice", None)
+    assert got[-1].endswith(said("utter_media_voice"))
