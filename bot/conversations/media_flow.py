@@ -238,14 +238,18 @@ class MediaFlow:
             self._say(session, conv, identity, Reply(text.text, text.buttons))
 
     async def pending(self, session: AsyncSession, conv: Conversation, text: str) -> bool:
-        """True when ``text`` answers this conversation's open "Klopt dit?" (or "Nieuwe foto")."""
-        if text not in ("/affirm", "/deny"):
-            return False
+        """True when ``text`` answers this conversation's open "Klopt dit?" (or "Nieuwe foto").
+
+        Any other message closes the question: a later Ja/Nee belongs to the assistant.
+        """
         row = await self._asked(session, conv)
         if row is None:
             return False
         asked = (row.reading or {}).get("asked")
-        return asked == "check" or (asked == "unsure" and text == "/deny")
+        if (text == "/affirm" and asked == "check") or text == "/deny":
+            return True
+        row.reading = {**(row.reading or {}), "asked": None}
+        return False
 
     async def answer(
         self, session: AsyncSession, conv: Conversation, identity: ChannelIdentity, text: str

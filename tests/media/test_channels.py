@@ -94,3 +94,14 @@ async def test_a_voice_note_the_channel_will_not_give_still_gets_the_voice_answe
 ) -> None:
     got = await site.telegram_file(new_chat(), "voice", "gone-voice", None)
     assert got[-1].endswith(said("utter_media_voice"))
+
+
+async def test_another_message_closes_the_question(site: Site) -> None:
+    chat = new_chat()
+    await site.telegram_file(chat, "photo", "closing", jpeg())
+    await site.telegram_text(chat, "ik heb een vraag over huur")
+    await site.telegram_press(chat, "/affirm")  # now the assistant's Ja, not the letter's
+    assert site.rasa.messages == ["ik heb een vraag over huur", "/affirm"]
+    [row] = await site.files()
+    assert row.reading is not None and row.reading.get("asked") is None
+    assert "answer" not in row.reading
