@@ -164,9 +164,9 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
                     sender=token,
                     address=token,
                     kind=TEXT,
-                    text=text or (data.get("title") or ""),
+                    text=text or str(data.get("title") or ""),
                     payload=payload,
-                )
+                ).cleaned()  # valid Unicode before anything is stored (a lone surrogate, a NUL)
                 try:
                     await intake.accept(inbound, limits=limits)
                 except STORAGE_ERRORS as exc:
