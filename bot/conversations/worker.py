@@ -39,6 +39,7 @@ from bot.storage.ratelimit import Pacer
 logger = logging.getLogger(__name__)
 MAX_INBOX_FAILURES = 5  # unexpected errors before a message is set aside (poison)
 MAX_OUTBOX_FAILURES = 5  # unexpected errors (bugs, not channel errors) before we give up
+MAX_RESENDS = 1  # an item found "sending" after a crash is sent again at most this often
 POLL_CAP = 30.0  # the longest sleep without a wake-up (lease ends, missed notifications)
 
 
@@ -327,7 +328,24 @@ class OutboxWorker(_Loop):
                 if template is None:
                     await session.commit()
                     return
+            if item.sending_at is not None:
+                # in flight when an instance died (or lost its lease): it may have reached the
+                # resident. Sent again at most once; never a third time.
+                if item.resends >= MAX_RESENDS:
+                    await self._give_up(
+                        session,
+                        item,
+                        "in flight at a crash twice: unconfirmed",
+                        status="unconfirmed",
+                    )
+                    await session.commit()
+                    return
+                item.resends += 1
+                logger.warning("outbox item %s was in flight at a crash; sent again", item.id)
+            # "sending", committed before the call: the only window in which a crash resends
+            item.sending_at = utcnow()
             address, reply = item.address, Reply.from_json(item.body)
+            await session.commit()
         # the network call, no transaction open
         try:
             if template is not None:
@@ -405,10 +423,11 @@ class OutboxWorker(_Loop):
                     )
                 )
                 item.status, item.lease_owner, item.lease_until = "awaiting_reply", None, None
+                item.sending_at = None
                 await session.commit()
                 return
             message = await session.get(Message, item.message_id) if item.message_id else None
-            item.status, item.sent_at = "sent", utcnow()
+            item.status, item.sent_at, item.sending_at = "sent", utcnow(), None
             item.lease_owner = item.lease_until = None
             item.body, item.address = {}, ""  # text and address live on only in the transcript
             if message is not None:
@@ -425,6 +444,7 @@ class OutboxWorker(_Loop):
             if item is None:
                 return
             assert isinstance(item, OutboxItem)
+            item.sending_at = None  # the channel answered: this try did not reach the resident
             if isinstance(exc, RateLimited):
                 item.last_error = f"rate limited ({exc.code or 429})"
                 queue.release(item, after=max(exc.retry_after, 0.05))
