@@ -13,11 +13,12 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Exists, and_, exists, or_, select
+from sqlalchemy import ColumnElement, Exists, and_, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
@@ -42,12 +43,13 @@ class Claim:
     attempts: int = 1  # how often the item was claimed, this claim included
 
 
+def _lease_free(model: type[InboxItem] | type[OutboxItem], now: datetime) -> ColumnElement[bool]:
+    """Nobody holds the item: no lease, or a lease that ran out."""
+    return or_(model.lease_until.is_(None), model.lease_until < now)
+
+
 def _free(model: type[InboxItem] | type[OutboxItem], now: datetime):  # type: ignore[no-untyped-def]
-    return and_(
-        model.status == PENDING,
-        model.next_attempt_at <= now,
-        or_(model.lease_until.is_(None), model.lease_until < now),
-    )
+    return and_(model.status == PENDING, model.next_attempt_at <= now, _lease_free(model, now))
 
 
 async def _claim(
@@ -57,12 +59,13 @@ async def _claim(
     *,
     limit: int,
     lease_seconds: float,
+    where: Sequence[ColumnElement[bool]] = (),
 ) -> list[Any]:
     """Lease up to ``limit`` due items of ``model``, each the oldest pending one of its line."""
     now = utcnow()
     query = (
         select(model)
-        .where(_free(model, now), ~_blocked(model))
+        .where(_free(model, now), ~_blocked(model), *where)
         .order_by(model.id)
         .limit(limit)
         .with_for_update(skip_locked=True, of=model)
@@ -86,14 +89,72 @@ async def claim_inbox(
 
 
 async def claim_outbox(
-    factory: async_sessionmaker[AsyncSession], owner: str, *, limit: int, lease_seconds: float
+    factory: async_sessionmaker[AsyncSession],
+    owner: str,
+    *,
+    limit: int,
+    lease_seconds: float,
+    skip_channels: Collection[str] = (),
 ) -> list[Claim]:
-    """Claim up to ``limit`` due outbox items, each the oldest pending one of its address."""
-    items = await _claim(factory, OutboxItem, owner, limit=limit, lease_seconds=lease_seconds)
-    return [
-        Claim(item.id, f"{item.channel}:{item.address}", item.lease_until, item.attempts)
-        for item in items
-    ]
+    """Claim up to ``limit`` due outbox items, each the oldest pending one of its address;
+    none of ``skip_channels`` (failing channels: their items wait for a probe)."""
+    where = [OutboxItem.channel.not_in(list(skip_channels))] if skip_channels else []
+    items = await _claim(
+        factory, OutboxItem, owner, limit=limit, lease_seconds=lease_seconds, where=where
+    )
+    return [_outbox_claim(item) for item in items]
+
+
+async def claim_probe(
+    factory: async_sessionmaker[AsyncSession], owner: str, channel: str, *, lease_seconds: float
+) -> Claim | None:
+    """Claim one waiting item of a failing ``channel`` as its probe, whatever its retry time:
+    the one that has waited longest for its retry (an item that fails on its own goes to the
+    back of the line, so it cannot keep the channel closed for the others)."""
+    now = utcnow()
+    query = (
+        select(OutboxItem)
+        .where(
+            OutboxItem.status == PENDING,
+            OutboxItem.channel == channel,
+            _lease_free(OutboxItem, now),
+            ~_blocked(OutboxItem),
+        )
+        .order_by(OutboxItem.next_attempt_at, OutboxItem.id)
+        .limit(1)
+        .with_for_update(skip_locked=True, of=OutboxItem)
+    )
+    async with factory() as session:
+        item = await session.scalar(query)
+        if item is None:
+            return None
+        item.lease_owner, item.lease_until = owner, now + timedelta(seconds=lease_seconds)
+        item.attempts += 1
+        await session.commit()
+    return _outbox_claim(item)
+
+
+async def release_channel(factory: async_sessionmaker[AsyncSession], channel: str) -> int:
+    """Make every waiting item of ``channel`` due now (it works again); how many there were."""
+    now = utcnow()
+    async with factory() as session:
+        result = await session.execute(
+            update(OutboxItem)
+            .where(
+                OutboxItem.channel == channel,
+                OutboxItem.status == PENDING,
+                OutboxItem.next_attempt_at > now,
+                _lease_free(OutboxItem, now),
+            )
+            .values(next_attempt_at=now)
+        )
+        await session.commit()
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _outbox_claim(item: OutboxItem) -> Claim:
+    assert item.lease_until is not None
+    return Claim(item.id, f"{item.channel}:{item.address}", item.lease_until, item.attempts)
 
 
 async def held(
@@ -131,15 +192,20 @@ def _blocked(model: type[InboxItem] | type[OutboxItem]) -> Exists:
 
 
 async def next_due(
-    factory: async_sessionmaker[AsyncSession], model: type[InboxItem] | type[OutboxItem]
+    factory: async_sessionmaker[AsyncSession],
+    model: type[InboxItem] | type[OutboxItem],
+    *,
+    skip_channels: Collection[str] = (),
 ) -> datetime | None:
     """When the next item can be claimed: the earliest retry time or lease end of the items at
-    the head of their resident's line (the others wait behind them). In the past: right now."""
+    the head of their resident's line (the others wait behind them). In the past: right now.
+    Outbox items of ``skip_channels`` (failing: they wait for a probe) do not count."""
+    where = [model.channel.not_in(list(skip_channels))] if skip_channels else []
     async with factory() as session:
         rows = (
             await session.execute(
                 select(model.next_attempt_at, model.lease_until)
-                .where(model.status == PENDING, ~_blocked(model))
+                .where(model.status == PENDING, ~_blocked(model), *where)
                 .order_by(model.next_attempt_at)
                 .limit(500)
             )

@@ -21,6 +21,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.conversations import queue, store
+from bot.conversations.circuit import Circuit
 from bot.conversations.models import Inbound, Reply
 from bot.conversations.ports import Channel, Health, SendContext, Template, Unreported
 from bot.conversations.router import Plan, Router
@@ -31,7 +32,7 @@ from bot.conversations.tables import (
     OutboxItem,
     WhatsAppTemplate,
 )
-from bot.errors import ChannelError, RasaUnavailable, RateLimited, WindowClosed
+from bot.errors import ChannelError, RasaUnavailable, RateLimited, RecipientGone, WindowClosed
 from bot.staff import raise_alert
 from bot.storage.base import utcnow
 from bot.storage.ratelimit import Pacer
@@ -94,14 +95,18 @@ class _Loop:
             for waiter in waiters:
                 waiter.cancel()
 
+    async def _due_in(self) -> float:
+        """Seconds until the next item can be claimed (POLL_CAP when nothing is waiting)."""
+        due = await queue.next_due(self._factory, self.model)
+        return POLL_CAP if due is None else (due - utcnow()).total_seconds() + 0.01
+
     async def _sleep_until_due(self) -> None:
         try:
-            due = await queue.next_due(self._factory, self.model)
+            wait = await self._due_in()
         except Exception as exc:  # noqa: BLE001 - the database is down: the next loop says so
             self._health.failing(self.part, exc)
             await self._idle(min(POLL_CAP, backoff(self._errors + 1, 0.5, 10)))
             return
-        wait = POLL_CAP if due is None else (due - utcnow()).total_seconds() + 0.01
         if wait > 0:  # due already: it became claimable just after our claim, so claim again
             await self._idle(min(POLL_CAP, wait))
 
@@ -248,6 +253,7 @@ class OutboxWorker(_Loop):
         retry_base: float = 1.0,
         retry_cap: float = 300.0,
         max_age: timedelta = timedelta(hours=24),
+        probe_cap: float = 5.0,
         concurrency: int = 16,
         lease_seconds: float = 60.0,
         wake: asyncio.Event | None = None,
@@ -265,11 +271,43 @@ class OutboxWorker(_Loop):
             self._health.register(f"channel:{name}", required=False)
         self._pacer = pacer or Pacer()
         self._retry_base, self._retry_cap, self._max_age = retry_base, retry_cap, max_age
+        # channel health (bot/conversations/circuit.py): one circuit per channel
+        cap = min(probe_cap, retry_cap)
+        self._circuits = {name: Circuit(base=min(retry_base, cap), cap=cap) for name in channels}
+        self._probes: dict[int, str] = {}  # claim id -> channel, for the probes in flight
+
+    def _failing(self) -> list[str]:
+        return [name for name, circuit in self._circuits.items() if circuit.failing]
 
     async def _claim(self, free: int) -> list[queue.Claim]:
-        return await queue.claim_outbox(
-            self._factory, self._owner, limit=free, lease_seconds=self._lease
-        )
+        claims: list[queue.Claim] = []
+        for name, circuit in self._circuits.items():  # a failing channel: one probe at a time
+            if len(claims) >= free or not circuit.probe_due():
+                continue
+            probe = await queue.claim_probe(
+                self._factory, self._owner, name, lease_seconds=self._lease
+            )
+            if probe is None:
+                circuit.nothing_to_probe()
+                continue
+            circuit.probing = True
+            self._probes[probe.id] = name
+            claims.append(probe)
+        if len(claims) < free:
+            claims += await queue.claim_outbox(
+                self._factory,
+                self._owner,
+                limit=free - len(claims),
+                lease_seconds=self._lease,
+                skip_channels=self._failing(),
+            )
+        return claims
+
+    async def _due_in(self) -> float:
+        due = await queue.next_due(self._factory, self.model, skip_channels=self._failing())
+        wait = POLL_CAP if due is None else (due - utcnow()).total_seconds() + 0.01
+        probes = [c.probe_in() for c in self._circuits.values()]
+        return min([wait, *(p + 0.01 for p in probes if p is not None)])
 
     async def _handle(self, claim: queue.Claim) -> None:
         try:
@@ -280,7 +318,34 @@ class OutboxWorker(_Loop):
             )
             await self._failed(claim, exc)
         finally:
+            probed = self._probes.pop(claim.id, None)
+            if probed is not None:
+                self._circuits[probed].probe_ended()
             self.wake.set()
+
+    def _channel_failed(self, name: str, claim: queue.Claim, exc: ChannelError) -> None:
+        """A refusal of the channel itself (5xx, 429, network) opens its circuit."""
+        if isinstance(exc, RateLimited):
+            retry_after: float | None = exc.retry_after
+        elif exc.retryable and not isinstance(exc, (WindowClosed, RecipientGone)):
+            retry_after = None
+        else:
+            return  # about this item or resident, not the channel
+        circuit = self._circuits.get(name)
+        if circuit is None:
+            return
+        if not circuit.failing:
+            logger.warning("channel %s is failing; probing it", name)
+        circuit.failed(retry_after, probe=claim.id in self._probes or not circuit.failing)
+
+    async def _channel_ok(self, name: str) -> None:
+        """The channel accepted a send: if it was failing, every waiting item may go now."""
+        circuit = self._circuits.get(name)
+        if circuit is None or not circuit.succeeded():
+            return
+        released = await queue.release_channel(self._factory, name)
+        logger.info("channel %s works again; %s waiting items released", name, released)
+        self.wake.set()
 
     async def _short_payload(self, payload: str) -> str:
         async with self._factory() as session:
@@ -353,9 +418,11 @@ class OutboxWorker(_Loop):
             else:
                 channel_id = await channel.send(address, reply, SendContext(self._short_payload))
         except ChannelError as exc:
+            self._channel_failed(channel_name, claim, exc)
             await self._record_error(claim, exc)
             return
         await self._record_sent(claim, channel_id, template)
+        await self._channel_ok(channel_name)
 
     async def _template_step(
         self, session: AsyncSession, item: OutboxItem, conv: Conversation
