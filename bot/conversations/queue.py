@@ -6,6 +6,9 @@ transaction; the result is recorded in another short transaction that checks the
 still ours (`still_ours`), so a result is recorded once even when a slow instance lost its
 lease to another. Only the oldest pending item of a resident can be claimed: that keeps the
 order per resident across instances. SQLite has no row locks: it is for one instance.
+
+Every instance beats (table ``instances``) every HEARTBEAT_SECONDS; an item leased by an
+instance silent for DEAD_AFTER seconds is free at once, not only when its lease runs out.
 """
 
 from __future__ import annotations
@@ -18,14 +21,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Exists, and_, exists, or_, select, update
+from sqlalchemy import ColumnElement, Exists, and_, delete, exists, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
-from bot.conversations.tables import InboxItem, OutboxItem
+from bot.conversations.tables import InboxItem, Instance, OutboxItem
 from bot.storage.base import utcnow
 
 PENDING = "pending"
+HEARTBEAT_SECONDS = 3.0  # how often a running instance's workers beat
+DEAD_AFTER = 10.0  # an instance silent this long is dead: its leased items may be taken over
 
 
 def instance_id() -> str:
@@ -44,12 +50,32 @@ class Claim:
 
 
 def _lease_free(model: type[InboxItem] | type[OutboxItem], now: datetime) -> ColumnElement[bool]:
-    """Nobody holds the item: no lease, or a lease that ran out."""
-    return or_(model.lease_until.is_(None), model.lease_until < now)
+    """Nobody holds the item: no lease, a lease that ran out, or an owner known to be dead."""
+    dead = select(Instance.id).where(Instance.beat_at < now - timedelta(seconds=DEAD_AFTER))
+    return or_(model.lease_until.is_(None), model.lease_until < now, model.lease_owner.in_(dead))
 
 
 def _free(model: type[InboxItem] | type[OutboxItem], now: datetime):  # type: ignore[no-untyped-def]
     return and_(model.status == PENDING, model.next_attempt_at <= now, _lease_free(model, now))
+
+
+async def beat(factory: async_sessionmaker[AsyncSession], owner: str) -> None:
+    """This instance is alive: its heartbeat row says so (created on the first beat)."""
+    now = utcnow()
+    async with factory() as session:
+        result = await session.execute(
+            update(Instance).where(Instance.id == owner).values(beat_at=now)
+        )
+        if not getattr(result, "rowcount", 0):
+            session.add(Instance(id=owner, started_at=now, beat_at=now))
+            # instances gone for a day are forgotten (a restart gets a new id)
+            await session.execute(
+                delete(Instance).where(Instance.beat_at < now - timedelta(days=1))
+            )
+        try:
+            await session.commit()
+        except IntegrityError:  # the other worker of this instance beat first: fine
+            await session.rollback()
 
 
 async def _claim(
@@ -204,11 +230,17 @@ async def next_due(
     async with factory() as session:
         rows = (
             await session.execute(
-                select(model.next_attempt_at, model.lease_until)
+                select(model.next_attempt_at, model.lease_until, Instance.beat_at)
+                .outerjoin(Instance, Instance.id == model.lease_owner)
                 .where(model.status == PENDING, ~_blocked(model), *where)
                 .order_by(model.next_attempt_at)
                 .limit(500)
             )
         ).all()
-    times = [max(t for t in (retry, lease) if t is not None) for retry, lease in rows]
+    dead_after = timedelta(seconds=DEAD_AFTER)
+    times = []
+    for retry, lease, beat_at in rows:
+        if lease is not None and beat_at is not None:  # free when its owner dies, at the latest
+            lease = min(lease, beat_at + dead_after)
+        times.append(retry if lease is None else max(retry, lease))
     return min(times) if times else None

@@ -162,6 +162,20 @@ class OutboxItem(Base):
     message: Mapped[Message | None] = relationship(lazy="raise")
 
 
+class Instance(Base):
+    """A running gateway instance and its heartbeat (the `lease_owner` of the items it holds).
+
+    A leased item whose owner's heartbeat is older than `queue.DEAD_AFTER` may be taken over
+    before its lease runs out (bot/conversations/queue.py).
+    """
+
+    __tablename__ = "instances"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class WhatsAppTemplate(Base):
     """The approved template a municipality sends first after WhatsApp's 24-hour window.
 

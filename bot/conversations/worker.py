@@ -116,8 +116,27 @@ class _Loop:
     async def _handle(self, claim: queue.Claim) -> None:
         raise NotImplementedError
 
+    async def _beat(self) -> None:
+        """The instance's heartbeat while this loop runs, its last round (drain) included; other
+        instances take over our leased items within seconds once it stops."""
+        while True:
+            try:
+                await queue.beat(self._factory, self._owner)
+            except Exception as exc:  # noqa: BLE001 - the database is down: the loop says so
+                logger.debug("heartbeat failed (%s)", exc.__class__.__name__)
+            await asyncio.sleep(queue.HEARTBEAT_SECONDS)
+
     async def run(self, stop: asyncio.Event) -> None:
         """Loop until ``stop`` is set; never ends on an error of a dependency."""
+        heartbeat = asyncio.ensure_future(self._beat())
+        try:
+            await self._run(stop)
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+
+    async def _run(self, stop: asyncio.Event) -> None:
         self._stop = stop
         while not stop.is_set():
             self.wake.clear()
