@@ -4,8 +4,9 @@ A claim is one short transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so i
 take the same row); the network call (Rasa, a channel) happens after it, outside any
 transaction; the result is recorded in another short transaction that checks the lease is
 still ours (`still_ours`), so a result is recorded once even when a slow instance lost its
-lease to another. Only the oldest pending item of a resident can be claimed: that keeps the
-order per resident across instances. SQLite has no row locks: it is for one instance.
+lease to another. Claims go by arrival over all residents (oldest first); only the oldest
+pending item of a resident can be claimed: that keeps the order per resident across instances
+and lets nobody starve. SQLite has no row locks: it is for one instance.
 
 Every instance beats (table ``instances``) every HEARTBEAT_SECONDS; an item leased by an
 instance silent for DEAD_AFTER seconds is free at once, not only when its lease runs out.
@@ -92,6 +93,9 @@ async def _claim(
     query = (
         select(model)
         .where(_free(model, now), ~_blocked(model), *where)
+        # fair: by arrival over all residents (ids are given when an item is accepted or
+        # enqueued), never per resident in turn; with one head per resident, a resident who
+        # sends a lot holds one slot at a time (tests/gateway/test_fair_queue.py)
         .order_by(model.id)
         .limit(limit)
         .with_for_update(skip_locked=True, of=model)
