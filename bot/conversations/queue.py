@@ -33,6 +33,9 @@ from bot.storage.base import utcnow
 PENDING = "pending"
 HEARTBEAT_SECONDS = 3.0  # how often a running instance's workers beat
 DEAD_AFTER = 10.0  # an instance silent this long is dead: its leased items may be taken over
+# a claimer uses the heartbeat rule only after beating this long without a failure itself: after
+# a database outage every instance is silent, and the live ones need a beat to say so again
+STEADY_AFTER = 2 * HEARTBEAT_SECONDS
 
 
 def instance_id() -> str:
@@ -50,14 +53,23 @@ class Claim:
     attempts: int = 1  # how often the item was claimed, this claim included
 
 
-def _lease_free(model: type[InboxItem] | type[OutboxItem], now: datetime) -> ColumnElement[bool]:
-    """Nobody holds the item: no lease, a lease that ran out, or an owner known to be dead."""
+def _lease_free(
+    model: type[InboxItem] | type[OutboxItem], now: datetime, take_over: bool = True
+) -> ColumnElement[bool]:
+    """Nobody holds the item: no lease, a lease that ran out, or (``take_over``) an owner known
+    to be dead."""
+    if not take_over:
+        return or_(model.lease_until.is_(None), model.lease_until < now)
     dead = select(Instance.id).where(Instance.beat_at < now - timedelta(seconds=DEAD_AFTER))
     return or_(model.lease_until.is_(None), model.lease_until < now, model.lease_owner.in_(dead))
 
 
-def _free(model: type[InboxItem] | type[OutboxItem], now: datetime):  # type: ignore[no-untyped-def]
-    return and_(model.status == PENDING, model.next_attempt_at <= now, _lease_free(model, now))
+def _free(
+    model: type[InboxItem] | type[OutboxItem], now: datetime, take_over: bool = True
+) -> ColumnElement[bool]:
+    return and_(
+        model.status == PENDING, model.next_attempt_at <= now, _lease_free(model, now, take_over)
+    )
 
 
 async def beat(factory: async_sessionmaker[AsyncSession], owner: str) -> None:
@@ -87,12 +99,13 @@ async def _claim(
     limit: int,
     lease_seconds: float,
     where: Sequence[ColumnElement[bool]] = (),
+    take_over: bool = True,
 ) -> list[Any]:
     """Lease up to ``limit`` due items of ``model``, each the oldest pending one of its line."""
     now = utcnow()
     query = (
         select(model)
-        .where(_free(model, now), ~_blocked(model), *where)
+        .where(_free(model, now, take_over), ~_blocked(model), *where)
         # fair: by arrival over all residents (ids are given when an item is accepted or
         # enqueued), never per resident in turn; with one head per resident, a resident who
         # sends a lot holds one slot at a time (tests/gateway/test_fair_queue.py)
@@ -111,10 +124,18 @@ async def _claim(
 
 
 async def claim_inbox(
-    factory: async_sessionmaker[AsyncSession], owner: str, *, limit: int, lease_seconds: float
+    factory: async_sessionmaker[AsyncSession],
+    owner: str,
+    *,
+    limit: int,
+    lease_seconds: float,
+    take_over: bool = True,
 ) -> list[Claim]:
-    """Claim up to ``limit`` due inbox items, each the oldest pending one of its resident."""
-    items = await _claim(factory, InboxItem, owner, limit=limit, lease_seconds=lease_seconds)
+    """Claim up to ``limit`` due inbox items, each the oldest pending one of its resident;
+    ``take_over``: also items of instances whose heartbeat stopped (see `steady`)."""
+    items = await _claim(
+        factory, InboxItem, owner, limit=limit, lease_seconds=lease_seconds, take_over=take_over
+    )
     return [Claim(item.id, item.sender_hash, item.lease_until, item.attempts) for item in items]
 
 
@@ -125,18 +146,30 @@ async def claim_outbox(
     limit: int,
     lease_seconds: float,
     skip_channels: Collection[str] = (),
+    take_over: bool = True,
 ) -> list[Claim]:
     """Claim up to ``limit`` due outbox items, each the oldest pending one of its address;
     none of ``skip_channels`` (failing channels: their items wait for a probe)."""
     where = [OutboxItem.channel.not_in(list(skip_channels))] if skip_channels else []
     items = await _claim(
-        factory, OutboxItem, owner, limit=limit, lease_seconds=lease_seconds, where=where
+        factory,
+        OutboxItem,
+        owner,
+        limit=limit,
+        lease_seconds=lease_seconds,
+        where=where,
+        take_over=take_over,
     )
     return [_outbox_claim(item) for item in items]
 
 
 async def claim_probe(
-    factory: async_sessionmaker[AsyncSession], owner: str, channel: str, *, lease_seconds: float
+    factory: async_sessionmaker[AsyncSession],
+    owner: str,
+    channel: str,
+    *,
+    lease_seconds: float,
+    take_over: bool = True,
 ) -> Claim | None:
     """Claim one waiting item of a failing ``channel`` as its probe, whatever its retry time:
     the one that has waited longest for its retry (an item that fails on its own goes to the
@@ -147,7 +180,7 @@ async def claim_probe(
         .where(
             OutboxItem.status == PENDING,
             OutboxItem.channel == channel,
-            _lease_free(OutboxItem, now),
+            _lease_free(OutboxItem, now, take_over),
             ~_blocked(OutboxItem),
         )
         .order_by(OutboxItem.next_attempt_at, OutboxItem.id)
@@ -226,6 +259,7 @@ async def next_due(
     model: type[InboxItem] | type[OutboxItem],
     *,
     skip_channels: Collection[str] = (),
+    take_over: bool = True,
 ) -> datetime | None:
     """When the next item can be claimed: the earliest retry time or lease end of the items at
     the head of their resident's line (the others wait behind them). In the past: right now.
@@ -244,7 +278,7 @@ async def next_due(
     dead_after = timedelta(seconds=DEAD_AFTER)
     times = []
     for retry, lease, beat_at in rows:
-        if lease is not None and beat_at is not None:  # free when its owner dies, at the latest
+        if take_over and lease is not None and beat_at is not None:  # free when its owner dies
             lease = min(lease, beat_at + dead_after)
         times.append(retry if lease is None else max(retry, lease))
     return min(times) if times else None

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 
@@ -71,6 +72,7 @@ class _Loop:
         self._concurrency, self._lease = concurrency, lease_seconds
         self._tasks: set[asyncio.Task[None]] = set()
         self._errors = 0
+        self._beating_since: float | None = None
         self.wake = wake or asyncio.Event()
         self._stop = asyncio.Event()
 
@@ -97,8 +99,17 @@ class _Loop:
 
     async def _due_in(self) -> float:
         """Seconds until the next item can be claimed (POLL_CAP when nothing is waiting)."""
-        due = await queue.next_due(self._factory, self.model)
-        return POLL_CAP if due is None else (due - utcnow()).total_seconds() + 0.01
+        due = await queue.next_due(self._factory, self.model, take_over=self._take_over())
+        return self._until_steady(POLL_CAP if due is None else (due - utcnow()).total_seconds())
+
+    def _until_steady(self, wait: float) -> float:
+        """``wait`` (+ a little), but not past the moment take-over becomes allowed."""
+        steady_in = self._steady_in()
+        if steady_in is None:  # no beat yet (starting, or the database was away): look soon
+            wait = min(wait, queue.HEARTBEAT_SECONDS)
+        elif steady_in:
+            wait = min(wait, steady_in)
+        return wait + 0.01
 
     async def _sleep_until_due(self) -> None:
         try:
@@ -123,8 +134,22 @@ class _Loop:
             try:
                 await queue.beat(self._factory, self._owner)
             except Exception as exc:  # noqa: BLE001 - the database is down: the loop says so
+                self._beating_since = None
                 logger.debug("heartbeat failed (%s)", exc.__class__.__name__)
+            else:
+                if self._beating_since is None:
+                    self._beating_since = time.monotonic()
             await asyncio.sleep(queue.HEARTBEAT_SECONDS)
+
+    def _steady_in(self) -> float | None:
+        """Seconds until this instance may take over the items of silent ones (0: now); None
+        while its own heartbeat fails (after a database outage every instance looks dead)."""
+        if self._beating_since is None:
+            return None
+        return max(0.0, queue.STEADY_AFTER - (time.monotonic() - self._beating_since))
+
+    def _take_over(self) -> bool:
+        return self._steady_in() == 0.0
 
     async def run(self, stop: asyncio.Event) -> None:
         """Loop until ``stop`` is set; never ends on an error of a dependency."""
@@ -202,7 +227,11 @@ class InboxWorker(_Loop):
 
     async def _claim(self, free: int) -> list[queue.Claim]:
         return await queue.claim_inbox(
-            self._factory, self._owner, limit=free, lease_seconds=self._lease
+            self._factory,
+            self._owner,
+            limit=free,
+            lease_seconds=self._lease,
+            take_over=self._take_over(),
         )
 
     async def _handle(self, claim: queue.Claim) -> None:
@@ -304,7 +333,11 @@ class OutboxWorker(_Loop):
             if len(claims) >= free or not circuit.probe_due():
                 continue
             probe = await queue.claim_probe(
-                self._factory, self._owner, name, lease_seconds=self._lease
+                self._factory,
+                self._owner,
+                name,
+                lease_seconds=self._lease,
+                take_over=self._take_over(),
             )
             if probe is None:
                 circuit.nothing_to_probe()
@@ -319,12 +352,15 @@ class OutboxWorker(_Loop):
                 limit=free - len(claims),
                 lease_seconds=self._lease,
                 skip_channels=self._failing(),
+                take_over=self._take_over(),
             )
         return claims
 
     async def _due_in(self) -> float:
-        due = await queue.next_due(self._factory, self.model, skip_channels=self._failing())
-        wait = POLL_CAP if due is None else (due - utcnow()).total_seconds() + 0.01
+        due = await queue.next_due(
+            self._factory, self.model, skip_channels=self._failing(), take_over=self._take_over()
+        )
+        wait = self._until_steady(POLL_CAP if due is None else (due - utcnow()).total_seconds())
         probes = [c.probe_in() for c in self._circuits.values()]
         return min([wait, *(p + 0.01 for p in probes if p is not None)])
 

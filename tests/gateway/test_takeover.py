@@ -85,6 +85,12 @@ async def test_an_item_of_a_silent_instance_is_free_and_of_a_live_one_is_not(db_
                 .values(beat_at=utcnow() - timedelta(seconds=11))
             )
             await s.commit()
+        # a claimer that has not beaten steadily itself (the database was away) waits for leases
+        assert (
+            await queue.claim_inbox(factory, "other", limit=5, lease_seconds=60, take_over=False)
+            == []
+        )
+        assert await queue.next_due(factory, InboxItem, take_over=False) > utcnow()
         due = await queue.next_due(factory, InboxItem)
         assert due is not None and due <= utcnow()  # free now, not when the lease ends
         taken = await queue.claim_inbox(factory, "other", limit=5, lease_seconds=60)
