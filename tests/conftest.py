@@ -29,6 +29,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             callspec = getattr(item, "callspec", None)
             if callspec and callspec.params.get("db_backend") == "postgres":
                 item.add_marker(pytest.mark.postgres)
+    _xdist_groups(config, items)
 
 
 @pytest.fixture(scope="session")
@@ -65,6 +66,25 @@ def postgres_url(tmp_path: Path, _pg_ok: bool) -> Iterator[str]:
         pytest.fail("PostgreSQL at 127.0.0.1:5432 is not reachable (needed for this test)")
     with fresh_database("postgres", tmp_path) as url:
         yield url
+
+
+def _xdist_groups(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Make `xdist_group` work: pytest-xdist 3.8 adds the group to `item._nodeid`, but pytest 9
+    keeps a node's id in `item._id`, so the groups were silently ignored (both workers started
+    the cluster's two replicas). The scheduler reads "<id>@<group>" as the group."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    from _pytest.nodeid import coerce_node_id
+
+    for item in items:
+        names = sorted(
+            {
+                str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                for m in item.iter_markers("xdist_group")
+            }
+        )
+        if names and "@" not in item.nodeid.rsplit("]", 1)[-1]:
+            item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(names)}")  # type: ignore[attr-defined]
 
 
 def _is_xdist_controller(config: pytest.Config) -> bool:

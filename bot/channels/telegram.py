@@ -56,7 +56,13 @@ def secret_ok(expected: str, given: str | None) -> bool:
 
 
 def parse_update(update: dict[str, Any]) -> Inbound | None:
-    """Turn an Update into an Inbound, or None when there is nothing to record."""
+    """Turn an Update into an Inbound (cleaned to valid text), or None when there is nothing to
+    record."""
+    inbound = _parse_update(update)
+    return inbound.cleaned() if inbound is not None else None
+
+
+def _parse_update(update: dict[str, Any]) -> Inbound | None:
     if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
         raise ValueError("not a Telegram update")
     key = str(update["update_id"])

@@ -15,7 +15,15 @@ from typing import Any
 import aiohttp
 
 from bot.channels.text import split_text
-from bot.conversations.models import IGNORED, MEDIA, TEXT, Inbound, Reply, StatusUpdate
+from bot.conversations.models import (
+    IGNORED,
+    MEDIA,
+    TEXT,
+    Inbound,
+    Reply,
+    StatusUpdate,
+    clean_text,
+)
 from bot.conversations.ports import ChannelLoop, SendContext, Template
 from bot.errors import ChannelError, RateLimited, RecipientGone, WindowClosed
 from bot.media import WhatsAppSource
@@ -109,7 +117,10 @@ def parse_webhook(
                     errors = status.get("errors") or [{}]
                     statuses.append(
                         StatusUpdate(
-                            CHANNEL, str(status["id"]), str(status["status"]), errors[0].get("code")
+                            CHANNEL,
+                            clean_text(str(status["id"])),
+                            clean_text(str(status["status"])),
+                            errors[0].get("code"),
                         )
                     )
     return inbound, statuses
@@ -141,7 +152,7 @@ def _parse_message(message: dict[str, Any], contacts: list[dict[str, Any]]) -> I
         media_type=media_type,
         channel_message_id=None if kind == IGNORED else f"wa:{wamid}",
         extra=extra,
-    )
+    ).cleaned()  # valid Unicode before anything is stored (a lone surrogate, a NUL)
 
 
 def build_message(address: str, reply: Reply, text: str) -> dict[str, Any]:

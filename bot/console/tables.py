@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.media import tables as _media_tables  # noqa: F401 - the console shows residents' files
 from bot.storage.base import Base
 
 

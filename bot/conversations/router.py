@@ -286,19 +286,43 @@ class Router:
             )
             await session.commit()
         logger.error("inbox item %s set aside after repeated failures: %s", item_id, error)
-        if conv is None or conv.identity_id is None:
-            return
         try:
-            async with factory() as session:
-                conv = await session.get(Conversation, conv.id)
-                identity = await session.get(ChannelIdentity, conv.identity_id) if conv else None
-                if conv is not None and identity is not None:
-                    await self._disclose_if_first(session, conv)
-                    reply = self._reply("utter_gateway_set_aside", audience(conv))
-                    store.enqueue_reply(session, conv, identity, reply, sender_type="system")
-                    await session.commit()
+            await self._answer_set_aside(factory, item_id)
         except Exception:  # noqa: BLE001 - the item is set aside; the answer is best effort
             logger.exception("could not answer the resident of set-aside item %s", item_id)
+
+    async def _answer_set_aside(
+        self, factory: async_sessionmaker[AsyncSession], item_id: int
+    ) -> None:
+        """One kind line that a person will look at it, also when the message never got as far
+        as a conversation (it failed in ``prepare``): the resident is found from the item."""
+        async with factory() as session:
+            item = await session.get(InboxItem, item_id)
+            if item is None:
+                return
+            conv = (
+                await session.get(Conversation, item.conversation_id)
+                if item.conversation_id
+                else None
+            )
+            identity = (
+                await session.get(ChannelIdentity, conv.identity_id)
+                if conv is not None and conv.identity_id is not None
+                else None
+            )
+            if conv is None:
+                inbound = Inbound.from_json(item.body).cleaned()
+                identity = await store.identity_for(
+                    session, inbound.channel, item.sender_hash, inbound.address
+                )
+                conv, _ = await store.open_conversation(session, identity)
+                item.conversation_id = conv.id
+            if identity is None:  # forgotten meanwhile: nobody to answer
+                return
+            await self._disclose_if_first(session, conv)
+            reply = self._reply("utter_gateway_set_aside", audience(conv))
+            store.enqueue_reply(session, conv, identity, reply, sender_type="system")
+            await session.commit()
 
     # --- helpers --------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import secrets
@@ -114,6 +115,11 @@ async def history(request: web.Request, token: str) -> list[dict[str, object]]:
     return [history_item(m, sent_file) for m in messages]
 
 
+async def welcome(request: web.Request, token: str) -> dict[str, Any]:
+    """What a socket gets on hello, and again to catch up after a Redis outage."""
+    return {"type": "welcome", "token": token, "history": await history(request, token)}
+
+
 def history_item(m: Message, sent_file: str = "") -> dict[str, Any]:
     """One earlier message as the page shows it: a person's messages keep their name and role."""
     data = m.data or {}
@@ -163,10 +169,8 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
                     if 20 <= len(given) <= 64 and given.isascii()
                     else secrets.token_urlsafe(24)
                 )
-                hub.add(token, ws)
-                await ws.send_json(
-                    {"type": "welcome", "token": token, "history": await history(request, token)}
-                )
+                hub.add(token, ws, functools.partial(welcome, request, token))
+                await ws.send_json(await welcome(request, token))
             elif data.get("type") == "message" and token:
                 text = str(data.get("text") or "")[:MAX_TEXT].strip()
                 payload = str(data.get("payload") or "") or None
@@ -179,9 +183,9 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
                     sender=token,
                     address=token,
                     kind=TEXT,
-                    text=text or (data.get("title") or ""),
+                    text=text or str(data.get("title") or ""),
                     payload=payload,
-                )
+                ).cleaned()  # valid Unicode before anything is stored (a lone surrogate, a NUL)
                 try:
                     await intake.accept(inbound, limits=limits)
                 except STORAGE_ERRORS as exc:
