@@ -15,7 +15,7 @@ RASA_ARGS := --domain domain --data nlu_data stories --config config.yml
 # what the model is trained from (the gateway channel runs in Rasa but is not part of the model)
 RASA_DATA := config.yml $(wildcard domain.yml) $(filter-out rasa_addons/gateway_channel.py,$(shell find domain nlu_data stories rasa_addons -type f \( -name '*.yml' -o -name '*.yaml' -o -name '*.py' -o -name '*.txt' \) 2>/dev/null))
 
-.PHONY: help env run cluster test test-rasa test-py train validate bench bench-nlu bench-safety bench-letters chat lint types check clean db
+.PHONY: help env run cluster test test-model test-rasa test-py train validate bench bench-nlu bench-safety bench-letters chat lint types check clean db
 
 help:
 	@echo "make run        set up everything, train when needed, start the assistant and print the URLs"
@@ -112,14 +112,34 @@ run:
 cluster: env train
 	$(PYTHON) -m bot cluster
 
-# --- tests ------------------------------------------------------------------------------------
-test: env train validate test-rasa test-py
+# --- tests ---------------------------------------------------------------------------------------
+# Tiers (tests/support/tiers.py): unit, integration, browser, model, cluster. One pytest run on two
+# workers (the machines have 2 cores) shares the load; the workers share one Rasa stack. The model
+# tier (every test of the trained model, and `rasa test core` on tests/stories) runs when the model
+# changed since its last green run, and always in CI (CI or GELDHULP_TEST_ALL_TIERS set; .ci/run
+# sets it); `make test-model` forces it. Each step prints its wall time, pytest each tier's time.
+MODEL_TESTED := $(STAMPS)/model-tested
+TIMED := scripts/timed.sh
+test: env train
+	@$(TIMED) "validate (rasa data validate)" $(MAKE) --no-print-directory validate
+	@if [ -n "$${CI:-}$${GELDHULP_TEST_ALL_TIERS:-}" ] || \
+	    [ "$$(cat $(MODEL_TESTED) 2>/dev/null)" != "$$(sha256sum $(MODEL) | cut -c1-64)" ]; then \
+	  $(MAKE) --no-print-directory test-model; \
+	else \
+	  echo "model tier skipped: the model did not change since its last green run (make test-model runs it)"; \
+	  $(TIMED) "pytest without the model tier" $(PYTHON) -m pytest -n $(TEST_WORKERS) --dist loadgroup -m "not rasa"; \
+	fi
+
+test-model: env train
+	@$(TIMED) "model tier: rasa test core (tests/stories)" $(MAKE) --no-print-directory test-rasa
+	@$(TIMED) "pytest, every tier" $(PYTHON) -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	@sha256sum $(MODEL) | cut -c1-64 > $(MODEL_TESTED)
 
 test-rasa: env train
 	PYTHONPATH=$(CURDIR) $(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/core --quiet
 
-# Two test processes (the machines have 2 cores; the suite is CPU-bound). Each starts its own
-# Rasa stack; the cluster tests stay together on one worker (they share their two replicas).
+# Two test processes (the machines have 2 cores; the suite is CPU-bound); the cluster tests stay
+# together on one worker (they share their two replicas).
 TEST_WORKERS ?= 2
 test-py: env train
 	$(PYTHON) -m pytest -n $(TEST_WORKERS) --dist loadgroup

@@ -52,7 +52,8 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         r"(?:gekregen|ontvangen|gehad|binnen|op de mat|in de bus)|"
         r"(?:gaan|gaat|wil|willen|zal|zullen|dreigt|dreigen|komt|komen)\W+(?:\w+\W+){0,4}?beslag"
         r"\W+(?:\w+\W+){0,3}?(?:leggen|op (?:mijn|onze|de) (?:spullen|inboedel|auto|meubels))|"
-        r"beslag op (?:mijn|onze|de) (?:spullen|inboedel|meubels)|executieveiling|gedagvaard|"
+        r"beslag op (?:mijn|mn|ons|onze|de) (?:spullen|inboedel|meubels|auto|loon|salaris|"
+        r"uitkering|inkomen|toeslag\w*|rekening|bankrekening)|loonbeslag|executieveiling|gedagvaard|"
         r"bailiffs? (?:is |are |has |have )?(?:coming|come|came|visited|at (?:my|the) door)|"
         r"court summons"
     ),

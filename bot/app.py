@@ -46,6 +46,7 @@ from bot.conversations.forget_me import ForgetMe
 from bot.conversations.handover import HandoverService
 from bot.conversations.intake import Intake, Wakeups
 from bot.conversations.keys import HANDOVER, INTAKE, WAKEUPS
+from bot.conversations.media_flow import MediaFlow
 from bot.conversations.models import Inbound
 from bot.conversations.ports import Channel
 from bot.conversations.presenter import Presenter
@@ -57,9 +58,12 @@ from bot.conversations.worker import InboxWorker, OutboxWorker
 from bot.dashboard import create_dashboard_app
 from bot.health import HEALTH, Health
 from bot.helppage import create_helppage_app
+from bot.media import Media, MediaCipher, MediaStore, cipher_from_settings, delete_untaken
+from bot.media.keys import MEDIA
 from bot.privacy.deidentify import warm_at_start
 from bot.privacy.retention import RetentionPolicy, retention_loop
 from bot.settings import Settings
+from bot.storage.base import utcnow
 from bot.storage.db import create_engine, session_factory
 from bot.storage.locks import Locks
 from bot.storage.notify import Listener
@@ -97,6 +101,9 @@ RASA = web.AppKey("rasa", RasaClient)
 WORKERS = web.AppKey("workers", Workers)  # for tests that wait until the workers are idle
 PRESENTER = web.AppKey("presenter", Presenter)
 ERASURE = web.AppKey("erasure", Erasure)
+MEDIA_CIPHER = web.AppKey("media_cipher", MediaCipher)
+MEDIA_FLOW = web.AppKey("media_flow", MediaFlow)  # the router's file flow (tests swap its reader)
+UPLOAD_MINUTES = 60  # a web chat upload no message took is deleted after this long
 
 
 @web.middleware
@@ -167,6 +174,7 @@ def create_app(
     after the webhook's answer).
     """
     RetentionPolicy.from_settings(settings)  # a bad retention setting stops the start
+    cipher = cipher_from_settings(settings)  # no media key outside development stops the start
     texts = TextCatalog.load()
     presenter = Presenter(texts)
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[errors_middleware])
@@ -178,6 +186,7 @@ def create_app(
     app[HANDOVER] = HandoverService(presenter, str(settings.pseudonym_key))
     # forget-me and retention delete in every table of every part
     app[ERASURE] = Erasure(schema.metadata())
+    app[MEDIA_CIPHER] = cipher
     app.on_response_prepare.append(_security_headers)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
@@ -194,6 +203,7 @@ def create_app(
             functools.partial(redis_context, owner=owner),
             http_context,
             functools.partial(channels_context, pacing=pacing),
+            media_context,
             rasa_context,
             functools.partial(workers_context, owner=owner, retry_base=retry_base, run=run),
             functools.partial(loops_context, run=run),
@@ -296,6 +306,39 @@ async def channels_context(
                 await channel.stop()
 
 
+# --- 4b. media ----------------------------------------------------------------------------------
+
+
+async def media_context(app: web.Application) -> AsyncIterator[None]:
+    """Residents' files: each channel's source, the sealed store, and a loop that deletes web
+    chat uploads no message took."""
+    http = app[HTTP]
+    sources = {}
+    for name, channel in app[CHANNELS].items():
+        make_source = getattr(channel, "media_source", None)
+        if make_source is not None:
+            sources[name] = make_source(http)
+    media = Media(MediaStore(app[MEDIA_CIPHER]), sources)
+    app[MEDIA] = media
+    app[MEDIA_FLOW] = MediaFlow(media, app[PRESENTER])
+    factory = app[keys.DB]
+
+    async def untaken(stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                async with factory() as session:
+                    before = utcnow() - timedelta(minutes=UPLOAD_MINUTES)
+                    if await delete_untaken(session, before):
+                        await session.commit()
+            except Exception as exc:  # noqa: BLE001 - retried on the next round
+                logger.warning("untaken uploads not deleted (%s)", exc.__class__.__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=UPLOAD_MINUTES * 6)
+
+    async with running([untaken]):
+        yield
+
+
 # --- 5. Rasa client -----------------------------------------------------------------------------
 
 
@@ -327,6 +370,7 @@ async def workers_context(
         attending=Attending(presenter, key, handover, forget_me),
         handover=handover,
         forget_me=forget_me,
+        media=app[MEDIA_FLOW],
     )
     outbox = OutboxWorker(
         factory,

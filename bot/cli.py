@@ -31,16 +31,30 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Build the parser with every available sub-command."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """Build the parser; only the module of ``command`` is imported (all when it is None).
+
+    A command line starts one process per command (an operator, `make run`, the tests): importing
+    every feature (the gateway, Alembic, the action server) for each cost about a second.
+    """
     parser = argparse.ArgumentParser(prog="geldhulp", description="Geldhulp command line")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (module_name, help_text) in COMMANDS.items():
-        module = importlib.import_module(module_name)
         sub_parser = sub.add_parser(name, help=help_text)
+        if command is not None and name != command:
+            continue
+        module = importlib.import_module(module_name)
         module.add_arguments(sub_parser)
         sub_parser.set_defaults(_run=module.run)
     return parser
+
+
+def chosen_command(argv: Sequence[str]) -> str | None:
+    """The sub-command named on the command line, or None (help, or a wrong name)."""
+    for arg in argv:
+        if not arg.startswith("-"):
+            return arg if arg in COMMANDS else None
+    return None
 
 
 # third-party loggers that say more than an operator needs, or what must not be logged
@@ -63,7 +77,9 @@ def configure_logging(level: int = logging.INFO) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the chosen sub-command."""
     configure_logging()
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = chosen_command(argv)
+    args = build_parser(command or "").parse_args(argv)
     return int(args._run(args) or 0)
 
 

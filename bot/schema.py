@@ -14,6 +14,7 @@ from bot.analytics import tables as analytics_tables
 from bot.console import tables as console_tables
 from bot.conversations import tables as conversation_tables
 from bot.directory import tables as directory_tables
+from bot.media import tables as media_tables
 from bot.staff import tables as staff_tables
 from bot.storage.base import Base
 
@@ -22,6 +23,7 @@ TABLE_MODULES = (
     console_tables,
     conversation_tables,
     directory_tables,
+    media_tables,
     staff_tables,
 )
 

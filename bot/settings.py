@@ -50,6 +50,9 @@ class Settings:
     public_url: str = "http://127.0.0.1:8080"
     secret_key: Secret = Secret(PLACEHOLDER)  # sessions, CSRF
     pseudonym_key: Secret = Secret(PLACEHOLDER)  # keyed hash of channel user ids
+    media_key: Secret = Secret(
+        ""
+    )  # residents' files at rest: 32 bytes, hex or base64 (docs/media.md)
     max_body_bytes: int = 4 * 1024 * 1024
     # Telegram
     telegram_token: Secret = Secret("")
@@ -165,7 +168,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     languages_for(settings, None)  # a wrong language setting stops the start, with its name
     languages_by_municipality(settings)
     if not settings.is_development:
-        for name in ("secret_key", "pseudonym_key", "rasa_channel_token"):
+        for name in ("secret_key", "pseudonym_key", "rasa_channel_token", "media_key"):
             if getattr(settings, name) in ("", PLACEHOLDER):
                 raise SettingsError(f"GELDHULP_{name.upper()} must be set outside development")
     return settings

@@ -204,7 +204,7 @@ class CrisisGuard(GraphComponent):
             message.set(SAFETY_KEY, found.as_dict(), add_to_output=True)
             if text.lstrip().startswith("/"):
                 continue  # a button payload: its intent is the payload's
-            others = [r for r in ranking if r.get("name") not in (CRISIS_INTENT, GENTLE_INTENT)]
+            others = _without_crisis(ranking)
             top = dict(others[0]) if others else {"name": "nlu_fallback", "confidence": 0.0}
             if found.tier == CERTAIN:
                 crisis = {"name": CRISIS_INTENT, "confidence": 1.0}
@@ -231,3 +231,24 @@ class CrisisGuard(GraphComponent):
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Nothing to add to the training data."""
         return training_data
+
+
+def _without_crisis(ranking: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ranking without the crisis intents, its confidences renormalised to sum as before.
+
+    When the classifier gives "crisis" most of the probability ("ik ga er nog dood aan, die
+    huurachterstand"), the topic behind it keeps a small raw share; what matters once the safety
+    layer says the message is not a certain crisis is the topic's share of the rest.
+    """
+    crisis = sum(
+        float(r.get("confidence") or 0.0)
+        for r in ranking
+        if r.get("name") in (CRISIS_INTENT, GENTLE_INTENT)
+    )
+    rest = 1.0 - crisis
+    others = [dict(r) for r in ranking if r.get("name") not in (CRISIS_INTENT, GENTLE_INTENT)]
+    if crisis <= 0.0 or rest <= 1e-6:
+        return others
+    for r in others:
+        r["confidence"] = min(1.0, float(r.get("confidence") or 0.0) / rest)
+    return others

@@ -5,6 +5,9 @@ Feature-specific fixtures live in the conftest.py of each tests/<feature>/ folde
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +15,9 @@ import pytest
 
 from tests.support.databases import fresh_database, postgres_available
 
+pytest_plugins = ["tests.support.tiers"]  # each test's tier and the time per tier (`make test`)
 BACKENDS = ["sqlite", "postgres"]
+_SHARED_KEY = pytest.StashKey[Path]()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -24,6 +29,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             callspec = getattr(item, "callspec", None)
             if callspec and callspec.params.get("db_backend") == "postgres":
                 item.add_marker(pytest.mark.postgres)
+    _xdist_groups(config, items)
 
 
 @pytest.fixture(scope="session")
@@ -62,11 +68,64 @@ def postgres_url(tmp_path: Path, _pg_ok: bool) -> Iterator[str]:
         yield url
 
 
+def _xdist_groups(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Make `xdist_group` work: pytest-xdist 3.8 adds the group to `item._nodeid`, but pytest 9
+    keeps a node's id in `item._id`, so the groups were silently ignored (both workers started
+    the cluster's two replicas). The scheduler reads "<id>@<group>" as the group."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    from _pytest.nodeid import coerce_node_id
+
+    for item in items:
+        names = sorted(
+            {
+                str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                for m in item.iter_markers("xdist_group")
+            }
+        )
+        if names and "@" not in item.nodeid.rsplit("]", 1)[-1]:
+            item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(names)}")  # type: ignore[attr-defined]
+
+
+def _is_xdist_controller(config: pytest.Config) -> bool:
+    return not hasattr(config, "workerinput") and bool(getattr(config.option, "numprocesses", None))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under xdist the controller names the directory of the run's one Rasa stack (before it
+    starts the workers, which inherit the environment)."""
+    from tests.support.rasa_stack import SHARED_DIR_ENV
+
+    if _is_xdist_controller(config) and SHARED_DIR_ENV not in os.environ:
+        directory = Path(tempfile.mkdtemp(prefix="geldhulp-rasa-stack-"))
+        os.environ[SHARED_DIR_ENV] = str(directory)
+        config.stash[_SHARED_KEY] = directory
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The controller stops the run's stack when every worker is done."""
+    directory = config.stash.get(_SHARED_KEY, None)
+    if directory is not None:
+        from tests.support.rasa_stack import SHARED_DIR_ENV, stop_shared
+
+        stop_shared(directory)
+        os.environ.pop(SHARED_DIR_ENV, None)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def rasa_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    """The real Rasa server with the trained model, plus the real action server (one per run)."""
-    from tests.support.rasa_stack import start_stack
+    """The real Rasa server with the trained model, plus the real action server: one per run.
 
+    Under xdist all workers share the stack the first of them starts (tests/support/rasa_stack.py
+    `shared_stack`); without it this session starts and stops its own.
+    """
+    from tests.support.rasa_stack import SHARED_DIR_ENV, shared_stack, start_stack
+
+    shared = os.environ.get(SHARED_DIR_ENV)
+    if shared:
+        yield shared_stack(Path(shared))
+        return
     stack = start_stack(tmp_path_factory.mktemp("rasa-stack"))
     try:
         yield stack

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
+import aiohttp
 import httpx
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
@@ -26,6 +27,7 @@ from bot.channels.text import split_text
 from bot.conversations.models import IGNORED, MEDIA, TEXT, Inbound, Reply
 from bot.conversations.ports import ChannelLoop, SendContext, Template
 from bot.errors import ChannelError, RateLimited, RecipientGone
+from bot.media import MAX_BYTES, TelegramSource
 
 logger = logging.getLogger(__name__)
 CHANNEL = "telegram"
@@ -54,7 +56,13 @@ def secret_ok(expected: str, given: str | None) -> bool:
 
 
 def parse_update(update: dict[str, Any]) -> Inbound | None:
-    """Turn an Update into an Inbound, or None when there is nothing to record."""
+    """Turn an Update into an Inbound (cleaned to valid text), or None when there is nothing to
+    record."""
+    inbound = _parse_update(update)
+    return inbound.cleaned() if inbound is not None else None
+
+
+def _parse_update(update: dict[str, Any]) -> Inbound | None:
     if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
         raise ValueError("not a Telegram update")
     key = str(update["update_id"])
@@ -104,9 +112,38 @@ def parse_update(update: dict[str, Any]) -> Inbound | None:
             return Inbound(kind=TEXT, text=text[:MAX_TEXT], **base)
         for media_key, media_type in MEDIA_KEYS.items():
             if media_key in message:
-                return Inbound(kind=MEDIA, media_type=media_type, **base)
+                extra = {"media": ref} if (ref := file_ref(message, media_key)) else {}
+                return Inbound(kind=MEDIA, media_type=media_type, extra=extra, **base)
         return Inbound(kind=IGNORED, **{**base, "channel_message_id": None})  # service messages
     return None  # my_chat_member, unknown kinds: nothing to answer
+
+
+def file_ref(message: dict[str, Any], media_key: str) -> dict[str, Any] | None:
+    """The file a photo, document or voice message carries, for the Media part to fetch with
+    getFile: the largest photo size within the limit, else the file itself (id, size, type)."""
+    if media_key == "photo":
+        sizes = [p for p in message.get("photo") or [] if isinstance(p, dict) and p.get("file_id")]
+        fitting = [p for p in sizes if _number(p.get("file_size")) <= MAX_BYTES]
+        chosen = max(
+            fitting or sizes,
+            key=lambda p: _number(p.get("width")) * _number(p.get("height")),
+            default=None,
+        )
+    elif media_key in ("document", "voice", "audio"):
+        chosen = message.get(media_key)
+    else:
+        return None
+    if not isinstance(chosen, dict) or not chosen.get("file_id"):
+        return None
+    return {
+        "id": str(chosen["file_id"]),
+        "size": chosen.get("file_size"),
+        "mime": chosen.get("mime_type"),
+    }
+
+
+def _number(value: Any) -> int:
+    return value if isinstance(value, int) else 0
 
 
 @functools.cache
@@ -132,6 +169,7 @@ class TelegramChannel:
         health: Any = None,
     ) -> None:
         self._accept, self._health = accept, health
+        self._token, self._base_url = token, base_url
         self.bot = Bot(
             token=token,
             base_url=base_url,
@@ -143,6 +181,10 @@ class TelegramChannel:
             ),
             get_updates_request=HTTPXRequest(read_timeout=40, httpx_kwargs={"verify": _tls()}),
         )
+
+    def media_source(self, http: aiohttp.ClientSession) -> TelegramSource:
+        """Where the Media part fetches this bot's files (getFile, then the file path)."""
+        return TelegramSource(http, self._base_url, self._token)
 
     async def start(self) -> None:
         """Open the HTTP pools and check the token (getMe); a failure is logged, not fatal."""

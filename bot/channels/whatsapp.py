@@ -15,9 +15,18 @@ from typing import Any
 import aiohttp
 
 from bot.channels.text import split_text
-from bot.conversations.models import IGNORED, MEDIA, TEXT, Inbound, Reply, StatusUpdate
+from bot.conversations.models import (
+    IGNORED,
+    MEDIA,
+    TEXT,
+    Inbound,
+    Reply,
+    StatusUpdate,
+    clean_text,
+)
 from bot.conversations.ports import ChannelLoop, SendContext, Template
 from bot.errors import ChannelError, RateLimited, RecipientGone, WindowClosed
+from bot.media import WhatsAppSource
 
 CHANNEL = "whatsapp"
 MAX_TEXT = 4096
@@ -36,6 +45,8 @@ MEDIA_TYPES = {
     "location": "location",
     "contacts": "contact",
 }
+
+FILE_TYPES = frozenset({"image", "document", "audio"})  # what the Media part fetches
 
 
 def verify_challenge(params: dict[str, str], verify_token: str) -> str | None:
@@ -106,7 +117,10 @@ def parse_webhook(
                     errors = status.get("errors") or [{}]
                     statuses.append(
                         StatusUpdate(
-                            CHANNEL, str(status["id"]), str(status["status"]), errors[0].get("code")
+                            CHANNEL,
+                            clean_text(str(status["id"])),
+                            clean_text(str(status["status"])),
+                            errors[0].get("code"),
                         )
                     )
     return inbound, statuses
@@ -122,6 +136,11 @@ def _parse_message(message: dict[str, Any], contacts: list[dict[str, Any]]) -> I
     sender = f"wa:{wa_id}" if wa_id else f"bsuid:{bsuid}"
     address = f"to:{wa_id}" if wa_id else f"recipient:{bsuid}"
     kind, media_type, text, payload = _text_of(message)
+    media = message.get(str(message.get("type"))) if kind == MEDIA else None
+    extra: dict[str, Any] = {}
+    if message.get("type") in FILE_TYPES and isinstance(media, dict) and media.get("id"):
+        # fetched later by the Media part: media id -> Graph API URL -> bytes
+        extra["media"] = {"id": str(media["id"]), "mime": media.get("mime_type")}
     return Inbound(
         channel=CHANNEL,
         dedupe_key=str(wamid),
@@ -132,7 +151,8 @@ def _parse_message(message: dict[str, Any], contacts: list[dict[str, Any]]) -> I
         payload=payload,
         media_type=media_type,
         channel_message_id=None if kind == IGNORED else f"wa:{wamid}",
-    )
+        extra=extra,
+    ).cleaned()  # valid Unicode before anything is stored (a lone surrogate, a NUL)
 
 
 def build_message(address: str, reply: Reply, text: str) -> dict[str, Any]:
@@ -194,8 +214,12 @@ class WhatsAppChannel:
     def __init__(
         self, session: aiohttp.ClientSession, graph_url: str, phone_number_id: str, token: str
     ) -> None:
-        self._session, self._token = session, token
+        self._session, self._token, self._graph_url = session, token, graph_url
         self._url = f"{graph_url.rstrip('/')}/{phone_number_id}/messages"
+
+    def media_source(self, http: aiohttp.ClientSession) -> WhatsAppSource:
+        """Where the Media part fetches residents' files (media id -> URL -> bytes)."""
+        return WhatsAppSource(http, self._graph_url, self._token)
 
     async def start(self) -> None:
         """Nothing to open: the HTTP session is the app's."""

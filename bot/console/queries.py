@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.console import present
+from bot.console.media import files_by_message, sent_lines
 from bot.conversations import store
 from bot.conversations.assignment import is_open
 from bot.conversations.tables import Conversation, Handover, Message
@@ -166,10 +167,15 @@ async def conversation_view(
         )
         for m in messages
     ]
+    files = await files_by_message(session, conv.id)
+    for item in items:  # images inline, PDFs as a link, voice notes in a player
+        item["files"] = files.get(item["id"], [])
     if handover is not None and handover.assigned_to == user.id and messages:
         handover.seen_message_id = messages[-1].id
+    summary = present.summary_view(conv, handover, utcnow())
+    summary["sent"] = sent_lines(conv.summary or (conv.handover or {}).get("summary"))
     return {
-        "summary": present.summary_view(conv, handover, utcnow()),
+        "summary": summary,
         "messages": items,
         "last_id": messages[-1].id if messages else 0,
         "taken_by": present.L(

@@ -19,6 +19,7 @@ from bot import keys
 from bot.console import present
 from bot.console.live import live
 from bot.console.login_views import setup_login_routes
+from bot.console.media import media_file
 from bot.console.mfa_views import reason_gate
 from bot.console.queries import conversation_view, load_by_id, queue_data
 from bot.console.rendering import render
@@ -364,6 +365,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/queue", queue_json)
     app.router.add_get("/ws", live)
     app.router.add_get("/c/{id}", conversation_page, name="conversation")
+    app.router.add_get("/media/{id}", media_file, name="media")
     for name in ("take", "reply", "note", "back", "close", "transfer", "summary"):
         app.router.add_post(f"/c/{{id}}/{name}", action(name))
     app.router.add_post("/presence", presence_post)

@@ -15,11 +15,17 @@ IGNORED = "ignored"  # reactions, edits, service messages: recorded, not answere
 # C0/C1 control characters except tab and newline (NUL breaks PostgreSQL text), and the
 # invisible format characters that hide text (bidi overrides, zero-width) but not emoji joiners
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]")
+# a surrogate code point on its own is not Unicode text: JSON allows "\ud800", but neither
+# UTF-8 (SQLite, PostgreSQL) nor Rasa can store it. json.loads joins valid pairs into one
+# character, so every surrogate left in a str is a lone one: it becomes U+FFFD.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
 
 
 def clean_text(value: str) -> str:
-    """Text fit to store and to answer: control characters out, Unicode in NFC form."""
-    text = _CONTROL.sub(" ", value.replace("\r\n", "\n").replace("\r", "\n"))
+    """Text fit to store and to answer: valid Unicode (NFC), control characters out."""
+    text = _SURROGATE.sub(REPLACEMENT, value)
+    text = _CONTROL.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
     return unicodedata.normalize("NFC", text).strip()
 
 

@@ -4,8 +4,12 @@ A claim is one short transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so i
 take the same row); the network call (Rasa, a channel) happens after it, outside any
 transaction; the result is recorded in another short transaction that checks the lease is
 still ours (`still_ours`), so a result is recorded once even when a slow instance lost its
-lease to another. Only the oldest pending item of a resident can be claimed: that keeps the
-order per resident across instances. SQLite has no row locks: it is for one instance.
+lease to another. Claims go by arrival over all residents (oldest first); only the oldest
+pending item of a resident can be claimed: that keeps the order per resident across instances
+and lets nobody starve. SQLite has no row locks: it is for one instance.
+
+Every instance beats (table ``instances``) every HEARTBEAT_SECONDS; an item leased by an
+instance silent for DEAD_AFTER seconds is free at once, not only when its lease runs out.
 """
 
 from __future__ import annotations
@@ -13,18 +17,25 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Exists, and_, exists, or_, select
+from sqlalchemy import ColumnElement, Exists, and_, delete, exists, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
-from bot.conversations.tables import InboxItem, OutboxItem
+from bot.conversations.tables import InboxItem, Instance, OutboxItem
 from bot.storage.base import utcnow
 
 PENDING = "pending"
+HEARTBEAT_SECONDS = 3.0  # how often a running instance's workers beat
+DEAD_AFTER = 10.0  # an instance silent this long is dead: its leased items may be taken over
+# a claimer uses the heartbeat rule only after beating this long without a failure itself: after
+# a database outage every instance is silent, and the live ones need a beat to say so again
+STEADY_AFTER = 2 * HEARTBEAT_SECONDS
 
 
 def instance_id() -> str:
@@ -42,12 +53,42 @@ class Claim:
     attempts: int = 1  # how often the item was claimed, this claim included
 
 
-def _free(model: type[InboxItem] | type[OutboxItem], now: datetime):  # type: ignore[no-untyped-def]
+def _lease_free(
+    model: type[InboxItem] | type[OutboxItem], now: datetime, take_over: bool = True
+) -> ColumnElement[bool]:
+    """Nobody holds the item: no lease, a lease that ran out, or (``take_over``) an owner known
+    to be dead."""
+    if not take_over:
+        return or_(model.lease_until.is_(None), model.lease_until < now)
+    dead = select(Instance.id).where(Instance.beat_at < now - timedelta(seconds=DEAD_AFTER))
+    return or_(model.lease_until.is_(None), model.lease_until < now, model.lease_owner.in_(dead))
+
+
+def _free(
+    model: type[InboxItem] | type[OutboxItem], now: datetime, take_over: bool = True
+) -> ColumnElement[bool]:
     return and_(
-        model.status == PENDING,
-        model.next_attempt_at <= now,
-        or_(model.lease_until.is_(None), model.lease_until < now),
+        model.status == PENDING, model.next_attempt_at <= now, _lease_free(model, now, take_over)
     )
+
+
+async def beat(factory: async_sessionmaker[AsyncSession], owner: str) -> None:
+    """This instance is alive: its heartbeat row says so (created on the first beat)."""
+    now = utcnow()
+    async with factory() as session:
+        result = await session.execute(
+            update(Instance).where(Instance.id == owner).values(beat_at=now)
+        )
+        if not getattr(result, "rowcount", 0):
+            session.add(Instance(id=owner, started_at=now, beat_at=now))
+            # instances gone for a day are forgotten (a restart gets a new id)
+            await session.execute(
+                delete(Instance).where(Instance.beat_at < now - timedelta(days=1))
+            )
+        try:
+            await session.commit()
+        except IntegrityError:  # the other worker of this instance beat first: fine
+            await session.rollback()
 
 
 async def _claim(
@@ -57,12 +98,17 @@ async def _claim(
     *,
     limit: int,
     lease_seconds: float,
+    where: Sequence[ColumnElement[bool]] = (),
+    take_over: bool = True,
 ) -> list[Any]:
     """Lease up to ``limit`` due items of ``model``, each the oldest pending one of its line."""
     now = utcnow()
     query = (
         select(model)
-        .where(_free(model, now), ~_blocked(model))
+        .where(_free(model, now, take_over), ~_blocked(model), *where)
+        # fair: by arrival over all residents (ids are given when an item is accepted or
+        # enqueued), never per resident in turn; with one head per resident, a resident who
+        # sends a lot holds one slot at a time (tests/gateway/test_fair_queue.py)
         .order_by(model.id)
         .limit(limit)
         .with_for_update(skip_locked=True, of=model)
@@ -78,22 +124,100 @@ async def _claim(
 
 
 async def claim_inbox(
-    factory: async_sessionmaker[AsyncSession], owner: str, *, limit: int, lease_seconds: float
+    factory: async_sessionmaker[AsyncSession],
+    owner: str,
+    *,
+    limit: int,
+    lease_seconds: float,
+    take_over: bool = True,
 ) -> list[Claim]:
-    """Claim up to ``limit`` due inbox items, each the oldest pending one of its resident."""
-    items = await _claim(factory, InboxItem, owner, limit=limit, lease_seconds=lease_seconds)
+    """Claim up to ``limit`` due inbox items, each the oldest pending one of its resident;
+    ``take_over``: also items of instances whose heartbeat stopped (see `steady`)."""
+    items = await _claim(
+        factory, InboxItem, owner, limit=limit, lease_seconds=lease_seconds, take_over=take_over
+    )
     return [Claim(item.id, item.sender_hash, item.lease_until, item.attempts) for item in items]
 
 
 async def claim_outbox(
-    factory: async_sessionmaker[AsyncSession], owner: str, *, limit: int, lease_seconds: float
+    factory: async_sessionmaker[AsyncSession],
+    owner: str,
+    *,
+    limit: int,
+    lease_seconds: float,
+    skip_channels: Collection[str] = (),
+    take_over: bool = True,
 ) -> list[Claim]:
-    """Claim up to ``limit`` due outbox items, each the oldest pending one of its address."""
-    items = await _claim(factory, OutboxItem, owner, limit=limit, lease_seconds=lease_seconds)
-    return [
-        Claim(item.id, f"{item.channel}:{item.address}", item.lease_until, item.attempts)
-        for item in items
-    ]
+    """Claim up to ``limit`` due outbox items, each the oldest pending one of its address;
+    none of ``skip_channels`` (failing channels: their items wait for a probe)."""
+    where = [OutboxItem.channel.not_in(list(skip_channels))] if skip_channels else []
+    items = await _claim(
+        factory,
+        OutboxItem,
+        owner,
+        limit=limit,
+        lease_seconds=lease_seconds,
+        where=where,
+        take_over=take_over,
+    )
+    return [_outbox_claim(item) for item in items]
+
+
+async def claim_probe(
+    factory: async_sessionmaker[AsyncSession],
+    owner: str,
+    channel: str,
+    *,
+    lease_seconds: float,
+    take_over: bool = True,
+) -> Claim | None:
+    """Claim one waiting item of a failing ``channel`` as its probe, whatever its retry time:
+    the one that has waited longest for its retry (an item that fails on its own goes to the
+    back of the line, so it cannot keep the channel closed for the others)."""
+    now = utcnow()
+    query = (
+        select(OutboxItem)
+        .where(
+            OutboxItem.status == PENDING,
+            OutboxItem.channel == channel,
+            _lease_free(OutboxItem, now, take_over),
+            ~_blocked(OutboxItem),
+        )
+        .order_by(OutboxItem.next_attempt_at, OutboxItem.id)
+        .limit(1)
+        .with_for_update(skip_locked=True, of=OutboxItem)
+    )
+    async with factory() as session:
+        item = await session.scalar(query)
+        if item is None:
+            return None
+        item.lease_owner, item.lease_until = owner, now + timedelta(seconds=lease_seconds)
+        item.attempts += 1
+        await session.commit()
+    return _outbox_claim(item)
+
+
+async def release_channel(factory: async_sessionmaker[AsyncSession], channel: str) -> int:
+    """Make every waiting item of ``channel`` due now (it works again); how many there were."""
+    now = utcnow()
+    async with factory() as session:
+        result = await session.execute(
+            update(OutboxItem)
+            .where(
+                OutboxItem.channel == channel,
+                OutboxItem.status == PENDING,
+                OutboxItem.next_attempt_at > now,
+                _lease_free(OutboxItem, now),
+            )
+            .values(next_attempt_at=now)
+        )
+        await session.commit()
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _outbox_claim(item: OutboxItem) -> Claim:
+    assert item.lease_until is not None
+    return Claim(item.id, f"{item.channel}:{item.address}", item.lease_until, item.attempts)
 
 
 async def held(
@@ -131,18 +255,30 @@ def _blocked(model: type[InboxItem] | type[OutboxItem]) -> Exists:
 
 
 async def next_due(
-    factory: async_sessionmaker[AsyncSession], model: type[InboxItem] | type[OutboxItem]
+    factory: async_sessionmaker[AsyncSession],
+    model: type[InboxItem] | type[OutboxItem],
+    *,
+    skip_channels: Collection[str] = (),
+    take_over: bool = True,
 ) -> datetime | None:
     """When the next item can be claimed: the earliest retry time or lease end of the items at
-    the head of their resident's line (the others wait behind them). In the past: right now."""
+    the head of their resident's line (the others wait behind them). In the past: right now.
+    Outbox items of ``skip_channels`` (failing: they wait for a probe) do not count."""
+    where = [model.channel.not_in(list(skip_channels))] if skip_channels else []
     async with factory() as session:
         rows = (
             await session.execute(
-                select(model.next_attempt_at, model.lease_until)
-                .where(model.status == PENDING, ~_blocked(model))
+                select(model.next_attempt_at, model.lease_until, Instance.beat_at)
+                .outerjoin(Instance, Instance.id == model.lease_owner)
+                .where(model.status == PENDING, ~_blocked(model), *where)
                 .order_by(model.next_attempt_at)
                 .limit(500)
             )
         ).all()
-    times = [max(t for t in (retry, lease) if t is not None) for retry, lease in rows]
+    dead_after = timedelta(seconds=DEAD_AFTER)
+    times = []
+    for retry, lease, beat_at in rows:
+        if take_over and lease is not None and beat_at is not None:  # free when its owner dies
+            lease = min(lease, beat_at + dead_after)
+        times.append(retry if lease is None else max(retry, lease))
     return min(times) if times else None

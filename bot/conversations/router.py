@@ -26,6 +26,7 @@ from bot.conversations import queue, store
 from bot.conversations.attending import Attending
 from bot.conversations.forget_me import ForgetMe
 from bot.conversations.handover import HandoverService
+from bot.conversations.media_flow import MediaFlow, Received
 from bot.conversations.models import IGNORED, MEDIA, Inbound, Reply
 from bot.conversations.presenter import Audience, Presenter, audience
 from bot.conversations.rasa import RasaClient, RasaParse, RasaTurn
@@ -54,6 +55,7 @@ MEDIA_RESPONSES = {
 }
 # where a message goes
 SKIP, GROUP, MEDIA_REPLY, ASSISTANT, PERSON = "skip", "group", "media", "assistant", "person"
+LETTER_ANSWER = "letter_answer"  # Ja/Nee under a letter's explanation (media_flow.py)
 
 
 def screening_for(text: str, source: RasaTurn | RasaParse | None) -> Screening:
@@ -88,6 +90,7 @@ class Router:
     attending: Attending
     handover: HandoverService
     forget_me: ForgetMe
+    media: MediaFlow | None = None  # residents' files and letters (None: the old kind answer)
 
     def _reply(self, name: str, to: Audience, **values: Any) -> Reply:
         return self.presenter.reply(name, to, **values)
@@ -145,8 +148,13 @@ class Router:
                 plan.route = PERSON
             elif inbound.kind == MEDIA:
                 plan.route = MEDIA_REPLY
+            elif self.media is not None and await self.media.pending(session, conv, text):
+                plan.route = LETTER_ANSWER
             else:
                 plan.route = ASSISTANT
+            if self._has_file(plan.route, inbound):  # a web chat upload is opened here
+                assert self.media is not None
+                plan.extra["upload"] = await self.media.open_upload(session, inbound)
             await session.commit()
         return plan
 
@@ -154,6 +162,12 @@ class Router:
 
     async def call(self, plan: Plan) -> None:
         """The network part: Rasa's turn, or the parse for a person. May raise RasaUnavailable."""
+        inbound = plan.inbound
+        if inbound is not None and self._has_file(plan.route, inbound):
+            assert self.media is not None  # fetched, checked, a letter read (in a thread)
+            plan.extra["media"] = await self.media.receive(
+                inbound, for_bot=plan.route == MEDIA_REPLY, upload=plan.extra.get("upload")
+            )
         if plan.route == ASSISTANT:
             plan.turn = await self.rasa.send(
                 plan.conversation_id,
@@ -203,9 +217,16 @@ class Router:
             route = plan.route
             if route == ASSISTANT and conv.status != Status.BOT:
                 route = PERSON  # a person took the conversation while Rasa was thinking
+            received = plan.extra.get("media")
             if route == GROUP:
                 reply = self._reply("utter_gateway_group", audience(conv))
                 store.enqueue_reply(session, conv, identity, reply)
+            elif route in (MEDIA_REPLY, PERSON) and isinstance(received, Received):
+                assert self.media is not None
+                await self.media.record(session, conv, identity, inbound, received, item.message_id)
+            elif route == LETTER_ANSWER:
+                assert self.media is not None
+                await self.media.answer(session, conv, identity, plan.text)
             elif route == MEDIA_REPLY:
                 name = MEDIA_RESPONSES.get(inbound.media_type or "", "utter_gateway_other")
                 store.enqueue_reply(session, conv, identity, self._reply(name, audience(conv)))
@@ -265,21 +286,53 @@ class Router:
             )
             await session.commit()
         logger.error("inbox item %s set aside after repeated failures: %s", item_id, error)
-        if conv is None or conv.identity_id is None:
-            return
         try:
-            async with factory() as session:
-                conv = await session.get(Conversation, conv.id)
-                identity = await session.get(ChannelIdentity, conv.identity_id) if conv else None
-                if conv is not None and identity is not None:
-                    await self._disclose_if_first(session, conv)
-                    reply = self._reply("utter_gateway_set_aside", audience(conv))
-                    store.enqueue_reply(session, conv, identity, reply, sender_type="system")
-                    await session.commit()
+            await self._answer_set_aside(factory, item_id)
         except Exception:  # noqa: BLE001 - the item is set aside; the answer is best effort
             logger.exception("could not answer the resident of set-aside item %s", item_id)
 
+    async def _answer_set_aside(
+        self, factory: async_sessionmaker[AsyncSession], item_id: int
+    ) -> None:
+        """One kind line that a person will look at it, also when the message never got as far
+        as a conversation (it failed in ``prepare``): the resident is found from the item."""
+        async with factory() as session:
+            item = await session.get(InboxItem, item_id)
+            if item is None:
+                return
+            conv = (
+                await session.get(Conversation, item.conversation_id)
+                if item.conversation_id
+                else None
+            )
+            identity = (
+                await session.get(ChannelIdentity, conv.identity_id)
+                if conv is not None and conv.identity_id is not None
+                else None
+            )
+            if conv is None:
+                inbound = Inbound.from_json(item.body).cleaned()
+                identity = await store.identity_for(
+                    session, inbound.channel, item.sender_hash, inbound.address
+                )
+                conv, _ = await store.open_conversation(session, identity)
+                item.conversation_id = conv.id
+            if identity is None:  # forgotten meanwhile: nobody to answer
+                return
+            await self._disclose_if_first(session, conv)
+            reply = self._reply("utter_gateway_set_aside", audience(conv))
+            store.enqueue_reply(session, conv, identity, reply, sender_type="system")
+            await session.commit()
+
     # --- helpers --------------------------------------------------------------------------------
+
+    def _has_file(self, route: str, inbound: Inbound) -> bool:
+        """A photo, document or voice note for the media flow (assistant or person)."""
+        return (
+            self.media is not None
+            and route in (MEDIA_REPLY, PERSON)
+            and self.media.handles(inbound)
+        )
 
     async def _disclose_if_first(self, session: AsyncSession, conv: Conversation) -> None:
         """AI Act art. 50: the first reply of a conversation says that a computer answers."""
@@ -354,6 +407,8 @@ class Router:
         summary = decision.get("summary") or {}
         if summary.get("municipality_code"):
             conv.municipality_code = summary["municipality_code"]
+        if self.media is not None:  # an urgent letter makes the request urgent
+            decision = await self.media.enrich_handover(session, conv, decision)
         conv.handover = decision
         store.move(session, conv, Status.WAITING_FOR_HUMAN, "bot", str(decision.get("reason")))
         await record_event(
@@ -368,6 +423,8 @@ class Router:
         )
         for reply in await self.handover.request(session, conv, decision, identity):
             store.enqueue_reply(session, conv, identity, reply, sender_type="system")
+        if self.media is not None:  # the summary names the files the resident sent
+            await self.media.after_handover(session, conv)
 
 
 def _done(item: InboxItem) -> None:

@@ -129,7 +129,8 @@ class OutboxItem(Base):
     """A message to send, kept until the channel accepted it (or we gave up, visibly).
 
     `status`: pending | sent | failed | awaiting_reply (WhatsApp: the template went out, free
-    text waits until the resident answers) | needs_template (no template configured).
+    text waits until the resident answers) | needs_template (no template configured) |
+    unconfirmed (in flight at two crashes: never sent a third time; a person checks).
     """
 
     __tablename__ = "outbox"
@@ -154,7 +155,25 @@ class OutboxItem(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failures: Mapped[int] = mapped_column(Integer, default=0)
+    # the crash window (docs/gateway.md): set, committed, right before the channel call and
+    # cleared with its result; found set by a later claim = possibly sent, resent at most once
+    sending_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resends: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     message: Mapped[Message | None] = relationship(lazy="raise")
+
+
+class Instance(Base):
+    """A running gateway instance and its heartbeat (the `lease_owner` of the items it holds).
+
+    A leased item whose owner's heartbeat is older than `queue.DEAD_AFTER` may be taken over
+    before its lease runs out (bot/conversations/queue.py).
+    """
+
+    __tablename__ = "instances"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class WhatsAppTemplate(Base):

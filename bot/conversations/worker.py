@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 
@@ -21,6 +22,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.conversations import queue, store
+from bot.conversations.circuit import Circuit
 from bot.conversations.models import Inbound, Reply
 from bot.conversations.ports import Channel, Health, SendContext, Template, Unreported
 from bot.conversations.router import Plan, Router
@@ -31,7 +33,7 @@ from bot.conversations.tables import (
     OutboxItem,
     WhatsAppTemplate,
 )
-from bot.errors import ChannelError, RasaUnavailable, RateLimited, WindowClosed
+from bot.errors import ChannelError, RasaUnavailable, RateLimited, RecipientGone, WindowClosed
 from bot.staff import raise_alert
 from bot.storage.base import utcnow
 from bot.storage.ratelimit import Pacer
@@ -39,6 +41,7 @@ from bot.storage.ratelimit import Pacer
 logger = logging.getLogger(__name__)
 MAX_INBOX_FAILURES = 5  # unexpected errors before a message is set aside (poison)
 MAX_OUTBOX_FAILURES = 5  # unexpected errors (bugs, not channel errors) before we give up
+MAX_RESENDS = 1  # an item found "sending" after a crash is sent again at most this often
 POLL_CAP = 30.0  # the longest sleep without a wake-up (lease ends, missed notifications)
 
 
@@ -69,6 +72,7 @@ class _Loop:
         self._concurrency, self._lease = concurrency, lease_seconds
         self._tasks: set[asyncio.Task[None]] = set()
         self._errors = 0
+        self._beating_since: float | None = None
         self.wake = wake or asyncio.Event()
         self._stop = asyncio.Event()
 
@@ -93,14 +97,27 @@ class _Loop:
             for waiter in waiters:
                 waiter.cancel()
 
+    async def _due_in(self) -> float:
+        """Seconds until the next item can be claimed (POLL_CAP when nothing is waiting)."""
+        due = await queue.next_due(self._factory, self.model, take_over=self._take_over())
+        return self._until_steady(POLL_CAP if due is None else (due - utcnow()).total_seconds())
+
+    def _until_steady(self, wait: float) -> float:
+        """``wait`` (+ a little), but not past the moment take-over becomes allowed."""
+        steady_in = self._steady_in()
+        if steady_in is None:  # no beat yet (starting, or the database was away): look soon
+            wait = min(wait, queue.HEARTBEAT_SECONDS)
+        elif steady_in:
+            wait = min(wait, steady_in)
+        return wait + 0.01
+
     async def _sleep_until_due(self) -> None:
         try:
-            due = await queue.next_due(self._factory, self.model)
+            wait = await self._due_in()
         except Exception as exc:  # noqa: BLE001 - the database is down: the next loop says so
             self._health.failing(self.part, exc)
             await self._idle(min(POLL_CAP, backoff(self._errors + 1, 0.5, 10)))
             return
-        wait = POLL_CAP if due is None else (due - utcnow()).total_seconds() + 0.01
         if wait > 0:  # due already: it became claimable just after our claim, so claim again
             await self._idle(min(POLL_CAP, wait))
 
@@ -110,8 +127,41 @@ class _Loop:
     async def _handle(self, claim: queue.Claim) -> None:
         raise NotImplementedError
 
+    async def _beat(self) -> None:
+        """The instance's heartbeat while this loop runs, its last round (drain) included; other
+        instances take over our leased items within seconds once it stops."""
+        while True:
+            try:
+                await queue.beat(self._factory, self._owner)
+            except Exception as exc:  # noqa: BLE001 - the database is down: the loop says so
+                self._beating_since = None
+                logger.debug("heartbeat failed (%s)", exc.__class__.__name__)
+            else:
+                if self._beating_since is None:
+                    self._beating_since = time.monotonic()
+            await asyncio.sleep(queue.HEARTBEAT_SECONDS)
+
+    def _steady_in(self) -> float | None:
+        """Seconds until this instance may take over the items of silent ones (0: now); None
+        while its own heartbeat fails (after a database outage every instance looks dead)."""
+        if self._beating_since is None:
+            return None
+        return max(0.0, queue.STEADY_AFTER - (time.monotonic() - self._beating_since))
+
+    def _take_over(self) -> bool:
+        return self._steady_in() == 0.0
+
     async def run(self, stop: asyncio.Event) -> None:
         """Loop until ``stop`` is set; never ends on an error of a dependency."""
+        heartbeat = asyncio.ensure_future(self._beat())
+        try:
+            await self._run(stop)
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+
+    async def _run(self, stop: asyncio.Event) -> None:
         self._stop = stop
         while not stop.is_set():
             self.wake.clear()
@@ -177,7 +227,11 @@ class InboxWorker(_Loop):
 
     async def _claim(self, free: int) -> list[queue.Claim]:
         return await queue.claim_inbox(
-            self._factory, self._owner, limit=free, lease_seconds=self._lease
+            self._factory,
+            self._owner,
+            limit=free,
+            lease_seconds=self._lease,
+            take_over=self._take_over(),
         )
 
     async def _handle(self, claim: queue.Claim) -> None:
@@ -247,6 +301,7 @@ class OutboxWorker(_Loop):
         retry_base: float = 1.0,
         retry_cap: float = 300.0,
         max_age: timedelta = timedelta(hours=24),
+        probe_cap: float = 5.0,
         concurrency: int = 16,
         lease_seconds: float = 60.0,
         wake: asyncio.Event | None = None,
@@ -264,11 +319,50 @@ class OutboxWorker(_Loop):
             self._health.register(f"channel:{name}", required=False)
         self._pacer = pacer or Pacer()
         self._retry_base, self._retry_cap, self._max_age = retry_base, retry_cap, max_age
+        # channel health (bot/conversations/circuit.py): one circuit per channel
+        cap = min(probe_cap, retry_cap)
+        self._circuits = {name: Circuit(base=min(retry_base, cap), cap=cap) for name in channels}
+        self._probes: dict[int, str] = {}  # claim id -> channel, for the probes in flight
+
+    def _failing(self) -> list[str]:
+        return [name for name, circuit in self._circuits.items() if circuit.failing]
 
     async def _claim(self, free: int) -> list[queue.Claim]:
-        return await queue.claim_outbox(
-            self._factory, self._owner, limit=free, lease_seconds=self._lease
+        claims: list[queue.Claim] = []
+        for name, circuit in self._circuits.items():  # a failing channel: one probe at a time
+            if len(claims) >= free or not circuit.probe_due():
+                continue
+            probe = await queue.claim_probe(
+                self._factory,
+                self._owner,
+                name,
+                lease_seconds=self._lease,
+                take_over=self._take_over(),
+            )
+            if probe is None:
+                circuit.nothing_to_probe()
+                continue
+            circuit.probing = True
+            self._probes[probe.id] = name
+            claims.append(probe)
+        if len(claims) < free:
+            claims += await queue.claim_outbox(
+                self._factory,
+                self._owner,
+                limit=free - len(claims),
+                lease_seconds=self._lease,
+                skip_channels=self._failing(),
+                take_over=self._take_over(),
+            )
+        return claims
+
+    async def _due_in(self) -> float:
+        due = await queue.next_due(
+            self._factory, self.model, skip_channels=self._failing(), take_over=self._take_over()
         )
+        wait = self._until_steady(POLL_CAP if due is None else (due - utcnow()).total_seconds())
+        probes = [c.probe_in() for c in self._circuits.values()]
+        return min([wait, *(p + 0.01 for p in probes if p is not None)])
 
     async def _handle(self, claim: queue.Claim) -> None:
         try:
@@ -279,7 +373,34 @@ class OutboxWorker(_Loop):
             )
             await self._failed(claim, exc)
         finally:
+            probed = self._probes.pop(claim.id, None)
+            if probed is not None:
+                self._circuits[probed].probe_ended()
             self.wake.set()
+
+    def _channel_failed(self, name: str, claim: queue.Claim, exc: ChannelError) -> None:
+        """A refusal of the channel itself (5xx, 429, network) opens its circuit."""
+        if isinstance(exc, RateLimited):
+            retry_after: float | None = exc.retry_after
+        elif exc.retryable and not isinstance(exc, (WindowClosed, RecipientGone)):
+            retry_after = None
+        else:
+            return  # about this item or resident, not the channel
+        circuit = self._circuits.get(name)
+        if circuit is None:
+            return
+        if not circuit.failing:
+            logger.warning("channel %s is failing; probing it", name)
+        circuit.failed(retry_after, probe=claim.id in self._probes or not circuit.failing)
+
+    async def _channel_ok(self, name: str) -> None:
+        """The channel accepted a send: if it was failing, every waiting item may go now."""
+        circuit = self._circuits.get(name)
+        if circuit is None or not circuit.succeeded():
+            return
+        released = await queue.release_channel(self._factory, name)
+        logger.info("channel %s works again; %s waiting items released", name, released)
+        self.wake.set()
 
     async def _short_payload(self, payload: str) -> str:
         async with self._factory() as session:
@@ -327,7 +448,24 @@ class OutboxWorker(_Loop):
                 if template is None:
                     await session.commit()
                     return
+            if item.sending_at is not None:
+                # in flight when an instance died (or lost its lease): it may have reached the
+                # resident. Sent again at most once; never a third time.
+                if item.resends >= MAX_RESENDS:
+                    await self._give_up(
+                        session,
+                        item,
+                        "in flight at a crash twice: unconfirmed",
+                        status="unconfirmed",
+                    )
+                    await session.commit()
+                    return
+                item.resends += 1
+                logger.warning("outbox item %s was in flight at a crash; sent again", item.id)
+            # "sending", committed before the call: the only window in which a crash resends
+            item.sending_at = utcnow()
             address, reply = item.address, Reply.from_json(item.body)
+            await session.commit()
         # the network call, no transaction open
         try:
             if template is not None:
@@ -335,9 +473,11 @@ class OutboxWorker(_Loop):
             else:
                 channel_id = await channel.send(address, reply, SendContext(self._short_payload))
         except ChannelError as exc:
+            self._channel_failed(channel_name, claim, exc)
             await self._record_error(claim, exc)
             return
         await self._record_sent(claim, channel_id, template)
+        await self._channel_ok(channel_name)
 
     async def _template_step(
         self, session: AsyncSession, item: OutboxItem, conv: Conversation
@@ -405,10 +545,11 @@ class OutboxWorker(_Loop):
                     )
                 )
                 item.status, item.lease_owner, item.lease_until = "awaiting_reply", None, None
+                item.sending_at = None
                 await session.commit()
                 return
             message = await session.get(Message, item.message_id) if item.message_id else None
-            item.status, item.sent_at = "sent", utcnow()
+            item.status, item.sent_at, item.sending_at = "sent", utcnow(), None
             item.lease_owner = item.lease_until = None
             item.body, item.address = {}, ""  # text and address live on only in the transcript
             if message is not None:
@@ -425,6 +566,7 @@ class OutboxWorker(_Loop):
             if item is None:
                 return
             assert isinstance(item, OutboxItem)
+            item.sending_at = None  # the channel answered: this try did not reach the resident
             if isinstance(exc, RateLimited):
                 item.last_error = f"rate limited ({exc.code or 429})"
                 queue.release(item, after=max(exc.retry_after, 0.05))

@@ -74,61 +74,76 @@ _EVENT = {
 }
 
 
-def explain(reading: LetterReading, texts: TextCatalog, channel: str | None = None) -> list[Text]:
-    """The chat's messages for one reading, in order; the last one asks "Klopt dit?"."""
+def explain(
+    reading: LetterReading,
+    texts: TextCatalog,
+    channel: str | None = None,
+    language: str | None = None,
+) -> list[Text]:
+    """The chat's messages for one reading, in order; the last one asks "Klopt dit?".
+
+    ``language`` is the conversation's (None or "nl": Dutch), as `TextCatalog.render` takes it.
+    """
     if reading.low_confidence:
-        return [texts.render("utter_letter_unsure", channel=channel)]
+        return [texts.render("utter_letter_unsure", channel=channel, language=language)]
     messages = []
     if reading.urgent:
-        messages.append(texts.render("utter_letter_urgent", channel=channel))
+        messages.append(texts.render("utter_letter_urgent", channel=channel, language=language))
     messages.append(
         texts.render(
             "utter_letter_summary",
             channel=channel,
-            sender=_sender(reading, texts),
-            what=_what(reading, texts),
-            todo=texts.render(_TODO[reading.kind]).text,
-            when=_when(reading, texts),
+            language=language,
+            sender=_sender(reading, texts, language),
+            what=_what(reading, texts, language),
+            todo=texts.render(_TODO[reading.kind], language=language).text,
+            when=_when(reading, texts, language),
         )
     )
     return messages
 
 
-def after_confirmation(reading: LetterReading, confirmed: bool, texts: TextCatalog) -> Text:
+def after_confirmation(
+    reading: LetterReading, confirmed: bool, texts: TextCatalog, language: str | None = None
+) -> Text:
     """The reply to "Klopt dit?": a person first for an urgent letter, a new photo when wrong."""
     if not confirmed:
-        return texts.render("utter_letter_not_right")
+        return texts.render("utter_letter_not_right", language=language)
     if reading.urgent:
-        return texts.render("utter_letter_confirmed_urgent")
-    return texts.render("utter_letter_confirmed")
+        return texts.render("utter_letter_confirmed_urgent", language=language)
+    return texts.render("utter_letter_confirmed", language=language)
 
 
-def error_reply(error: LetterError, texts: TextCatalog) -> Text:
+def error_reply(error: LetterError, texts: TextCatalog, language: str | None = None) -> Text:
     """What to say about a file we did not read (the error's details stay in the logs)."""
     if isinstance(error, FileTooLarge | ImageTooLarge | PdfTooLarge):
-        return texts.render("utter_letter_file_too_large")
+        return texts.render("utter_letter_file_too_large", language=language)
     if isinstance(error, UnsupportedFile):
-        return texts.render("utter_letter_file_unsupported")
-    return texts.render("utter_letter_file_broken")
+        return texts.render("utter_letter_file_unsupported", language=language)
+    return texts.render("utter_letter_file_broken", language=language)
 
 
-def _sender(reading: LetterReading, texts: TextCatalog) -> str:
+def _sender(reading: LetterReading, texts: TextCatalog, language: str | None) -> str:
     if not reading.sender_name:
-        return texts.render("utter_letter_from_unknown").text
-    text = texts.render(_FROM[reading.sender_kind], name=reading.sender_name).text
+        return texts.render("utter_letter_from_unknown", language=language).text
+    text = texts.render(
+        _FROM[reading.sender_kind], language=language, name=reading.sender_name
+    ).text
     return text.replace("..", ".")  # "B.V." at the end of a sentence
 
 
-def _what(reading: LetterReading, texts: TextCatalog) -> str:
-    what = texts.render(_WHAT[reading.kind]).text
+def _what(reading: LetterReading, texts: TextCatalog, language: str | None) -> str:
+    what = texts.render(_WHAT[reading.kind], language=language).text
     if reading.amount_due is not None:
-        amount = texts.render("utter_letter_amount", amount=format_amount(reading.amount_due))
+        amount = texts.render(
+            "utter_letter_amount", language=language, amount=format_amount(reading.amount_due)
+        )
     else:
-        amount = texts.render("utter_letter_amount_unknown")
+        amount = texts.render("utter_letter_amount_unknown", language=language)
     return f"{what} {amount.text}"
 
 
-def _when(reading: LetterReading, texts: TextCatalog) -> str:
+def _when(reading: LetterReading, texts: TextCatalog, language: str | None) -> str:
     parts = []
     if reading.deadline is not None:
         name = (
@@ -136,9 +151,15 @@ def _when(reading: LetterReading, texts: TextCatalog) -> str:
             if reading.deadline_computed
             else "utter_letter_when_deadline"
         )
-        parts.append(texts.render(name, deadline=format_date(reading.deadline)).text)
+        parts.append(
+            texts.render(name, language=language, deadline=format_date(reading.deadline)).text
+        )
     if reading.event_date is not None and reading.kind in _EVENT:
-        parts.append(texts.render(_EVENT[reading.kind], date=format_date(reading.event_date)).text)
+        parts.append(
+            texts.render(
+                _EVENT[reading.kind], language=language, date=format_date(reading.event_date)
+            ).text
+        )
     if not parts:
-        parts.append(texts.render("utter_letter_when_none").text)
+        parts.append(texts.render("utter_letter_when_none", language=language).text)
     return " ".join(parts)

@@ -1,8 +1,11 @@
 """Open web-chat sockets per resident token; the outbox 'sends' by pushing to them.
 
-With Redis the push goes through pub/sub, so a reply reaches the resident whichever gateway
-instance holds the socket; without Redis, only this instance's sockets (one instance). Sockets
-are keyed by a hash of the token (the token is the resident's secret).
+A reply for a socket on this instance is delivered directly, in process; only the pushes for
+sockets on other instances go through Redis pub/sub (each push names its origin, so the origin's
+own listener skips it). Redis down never holds a reply back: the reply is in the transcript, this
+instance's sockets have it, and when the listener is subscribed again after an outage every
+socket here catches up from the database (a fresh welcome with the history). Sockets are keyed
+by a hash of the token (the token is the resident's secret).
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ import contextlib
 import hashlib
 import json
 import logging
+import secrets
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -24,6 +29,8 @@ from bot.errors import ChannelError
 
 logger = logging.getLogger(__name__)
 CHANNEL = "web"
+# what a socket is sent to catch up (the page's welcome: token and history from the database)
+CatchUp = Callable[[], Awaitable[dict[str, Any]]]
 
 
 def token_key(token: str) -> str:
@@ -53,16 +60,21 @@ class WebChatHub:
 
     def __init__(self, redis: Any = None, prefix: str = "geldhulp:", health: Any = None) -> None:
         self._sockets: dict[str, set[web.WebSocketResponse]] = defaultdict(set)
+        self._catch_up: dict[web.WebSocketResponse, CatchUp] = {}
         self._redis, self._topic, self._health = redis, f"{prefix}webchat", health
+        self._origin = secrets.token_hex(8)  # this instance, in its own pushes
 
-    def add(self, token: str, ws: web.WebSocketResponse) -> None:
-        """Register an open socket."""
+    def add(self, token: str, ws: web.WebSocketResponse, catch_up: CatchUp | None = None) -> None:
+        """Register an open socket; ``catch_up`` builds what it needs after a Redis outage."""
         self._sockets[token_key(token)].add(ws)
+        if catch_up is not None:
+            self._catch_up[ws] = catch_up
 
     def remove(self, token: str, ws: web.WebSocketResponse) -> None:
         """Forget a closed socket."""
         key = token_key(token)
         self._sockets[key].discard(ws)
+        self._catch_up.pop(ws, None)
         if not self._sockets[key]:
             self._sockets.pop(key, None)
 
@@ -80,13 +92,19 @@ class WebChatHub:
         """
         payload = socket_message(reply)
         key = token_key(address)
-        if self._redis is None:
+        if key in self._sockets:  # a socket on this instance: directly, Redis or not
             await self._deliver(key, payload)
+        if self._redis is None:
             return ""
-        try:
-            await self._redis.publish(self._topic, json.dumps({"k": key, "p": payload}))
-        except Exception as exc:  # noqa: BLE001 - Redis down: retried by the outbox
-            raise ChannelError(f"redis publish failed ({exc.__class__.__name__})") from exc
+        try:  # tabs of the same resident on other instances
+            await self._redis.publish(
+                self._topic, json.dumps({"k": key, "p": payload, "o": self._origin})
+            )
+        except Exception as exc:  # noqa: BLE001 - they catch up from the database later
+            logger.warning(
+                "web chat push to other instances failed (%s); they catch up when Redis is back",
+                exc.__class__.__name__,
+            )
         return ""
 
     async def send_template(self, address: str, template: Template) -> str:
@@ -114,6 +132,8 @@ class WebChatHub:
                 await pubsub.subscribe(self._topic)
                 if self._health is not None:
                     self._health.ok("webchat_pubsub")
+                if errors:  # pushes from other instances may have been lost meanwhile
+                    await self.catch_up()
                 errors = 0
                 while not stop.is_set():
                     message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
@@ -122,6 +142,8 @@ class WebChatHub:
                     if message is None or message.get("type") != "message":
                         continue
                     data = json.loads(message["data"])
+                    if data.get("o") == self._origin:
+                        continue  # ours: delivered directly when it was sent
                     if data.get("k") in self._sockets:
                         await self._deliver(data["k"], data["p"])
             except asyncio.CancelledError:
@@ -138,6 +160,16 @@ class WebChatHub:
             finally:
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()
+
+    async def catch_up(self) -> None:
+        """Every socket here gets its conversation again from the database (after an outage)."""
+        for ws, build in list(self._catch_up.items()):
+            try:
+                await ws.send_str(json.dumps(await build()))
+            except (ConnectionError, RuntimeError):
+                continue
+            except Exception as exc:  # noqa: BLE001 - the database down too: the page reloads later
+                logger.warning("web chat catch-up failed (%s)", exc.__class__.__name__)
 
     async def close_all(self) -> None:
         """Close every socket (on shutdown)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import logging
 import secrets
@@ -10,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from aiohttp import WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, web
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -18,8 +20,11 @@ from bot import keys
 from bot.conversations import store
 from bot.conversations.intake import FLOOD_MAX, FLOOD_MAX_ADDRESS
 from bot.conversations.keys import INTAKE
-from bot.conversations.models import TEXT, Inbound
+from bot.conversations.models import MEDIA, TEXT, Inbound
 from bot.conversations.tables import ChannelIdentity, Conversation, Message
+from bot.media import IMAGE, MediaRefused, check_bytes
+from bot.media.keys import MEDIA as MEDIA_KEY
+from bot.settings import LANGUAGES
 from bot.texts import TextCatalog
 from bot.webchat.keys import CHAT_PAGE, HUB
 
@@ -41,6 +46,13 @@ LABELS = {
     "you": "utter_webchat_you",
     "bot": "utter_webchat_bot",
     "language": "utter_webchat_language",
+    "upload": "utter_webchat_upload",
+    "uploaded": "utter_webchat_upload_sent",
+}
+UPLOAD_REFUSED = {  # what the page shows for a file we do not take (nothing is kept)
+    "too_large": "utter_letter_file_too_large",
+    "unsupported": "utter_letter_file_unsupported",
+    "broken": "utter_letter_file_broken",
 }
 
 
@@ -99,17 +111,26 @@ async def history(request: web.Request, token: str) -> list[dict[str, object]]:
         if conv is None:
             return []
         messages = await store.transcript(session, conv.id)
-    return [history_item(m) for m in messages]
+    sent_file = request.config_dict[keys.TEXTS].render("utter_webchat_upload_sent").text
+    return [history_item(m, sent_file) for m in messages]
 
 
-def history_item(m: Message) -> dict[str, Any]:
+async def welcome(request: web.Request, token: str) -> dict[str, Any]:
+    """What a socket gets on hello, and again to catch up after a Redis outage."""
+    return {"type": "welcome", "token": token, "history": await history(request, token)}
+
+
+def history_item(m: Message, sent_file: str = "") -> dict[str, Any]:
     """One earlier message as the page shows it: a person's messages keep their name and role."""
     data = m.data or {}
     author = data.get("author") if m.direction == "out" else None
+    text = m.text
+    if m.direction == "in" and not text and data.get("kind") == MEDIA:
+        text = sent_file  # a file the resident sent: named, never shown on the page again
     item: dict[str, Any] = {
         "type": "message",
         "from": "me" if m.direction == "in" else ("person" if author else "bot"),
-        "text": m.text,
+        "text": text,
         "buttons": [{"title": t, "payload": p} for t, p in data.get("buttons", [])],
     }
     if isinstance(author, dict):
@@ -148,10 +169,8 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
                     if 20 <= len(given) <= 64 and given.isascii()
                     else secrets.token_urlsafe(24)
                 )
-                hub.add(token, ws)
-                await ws.send_json(
-                    {"type": "welcome", "token": token, "history": await history(request, token)}
-                )
+                hub.add(token, ws, functools.partial(welcome, request, token))
+                await ws.send_json(await welcome(request, token))
             elif data.get("type") == "message" and token:
                 text = str(data.get("text") or "")[:MAX_TEXT].strip()
                 payload = str(data.get("payload") or "") or None
@@ -164,9 +183,9 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
                     sender=token,
                     address=token,
                     kind=TEXT,
-                    text=text or (data.get("title") or ""),
+                    text=text or str(data.get("title") or ""),
                     payload=payload,
-                )
+                ).cleaned()  # valid Unicode before anything is stored (a lone surrogate, a NUL)
                 try:
                     await intake.accept(inbound, limits=limits)
                 except STORAGE_ERRORS as exc:
@@ -179,9 +198,103 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
     return ws
 
 
+def _valid_token(value: str) -> bool:
+    return (
+        20 <= len(value) <= 64
+        and value.isascii()
+        and value.replace("-", "").replace("_", "").isalnum()
+    )
+
+
+async def _read_file(field: BodyPartReader, limit: int) -> bytes:
+    """The file part's bytes, stopping as soon as it passes ``limit`` (MediaRefused)."""
+    body = bytearray()
+    while chunk := await field.read_chunk(64 * 1024):
+        body += chunk
+        if len(body) > limit:
+            raise MediaRefused("upload past the limit", code="too_large")
+    return bytes(body)
+
+
+async def upload(request: web.Request) -> web.Response:
+    """POST /chat/upload (multipart: token, id, file): a photo or PDF of a letter.
+
+    Checked at the door: our own pages only (Origin), a token from the socket, at most
+    `bot.media.MAX_BYTES` (read in chunks, stopped as soon as it is larger, whatever the
+    headers say), JPEG, PNG or PDF by their bytes, an image that really decodes. A refused file
+    gets a kind sentence and nothing is kept; a taken one is sealed and handed to the inbox.
+    """
+    if not origin_allowed(request):
+        raise web.HTTPForbidden(text="origin not allowed")
+    media = request.config_dict[MEDIA_KEY]
+    texts = request.config_dict[keys.TEXTS]
+    fields: dict[str, str] = {}
+    data: bytes | None = None
+    try:
+        reader = await request.multipart()
+        while (field := await reader.next()) is not None:
+            if not isinstance(field, BodyPartReader):
+                raise ValueError("nested multipart")
+            name = field.name
+            if name == "file":
+                data = await _read_file(field, media.max_bytes)
+            elif name in ("token", "id", "language"):
+                fields[name] = (await field.read_chunk(200)).decode("ascii", "replace")
+    except MediaRefused as exc:
+        code: str | None = exc.code
+    except (ValueError, AssertionError):
+        raise web.HTTPBadRequest(text="malformed upload") from None
+    else:
+        code = None
+    language = fields.get("language") if fields.get("language") in LANGUAGES else None
+    token = fields.get("token", "")
+    if not _valid_token(token):
+        raise web.HTTPBadRequest(text="no chat")
+    if code is None and not data:
+        code = "unsupported"
+    sniffed = None
+    if code is None and data is not None:
+        try:
+            sniffed = await asyncio.to_thread(check_bytes, data, media.max_bytes)
+            if sniffed.kind not in (IMAGE, "pdf"):
+                raise MediaRefused("not a photo or PDF", code="unsupported")
+        except MediaRefused as exc:
+            code = exc.code
+    if code is not None or sniffed is None or data is None:
+        name = UPLOAD_REFUSED.get(code or "", "utter_media_unavailable")
+        logger.info("web chat upload refused (%s)", code)
+        message = texts.render(name, language=language).text
+        return web.json_response({"error": code, "message": message}, status=422)
+    intake = request.config_dict[INTAKE]
+    client_id = fields.get("id") or secrets.token_hex(8)
+    inbound = Inbound(channel=CHANNEL, dedupe_key="-", sender=token, address=token)
+    try:
+        async with request.config_dict[keys.DB]() as session:
+            row = media.store.add(
+                session, data, sniffed, channel=CHANNEL, owner_hash=intake.sender_hash(inbound)
+            )
+            await session.commit()
+        await intake.accept(
+            Inbound(
+                channel=CHANNEL,
+                dedupe_key=f"{token}:{client_id[:40]}",
+                sender=token,
+                address=token,
+                kind=MEDIA,
+                media_type="photo" if sniffed.kind == IMAGE else "document",
+                extra={"media": {"upload": row.id}},
+            )
+        )
+    except STORAGE_ERRORS as exc:
+        logger.warning("web chat upload not stored (%s)", exc.__class__.__name__)
+        return web.json_response({"error": "unavailable"}, status=503)
+    return web.json_response({"ok": True, "id": client_id})
+
+
 def setup_webchat(app: web.Application, texts: TextCatalog) -> None:
     """Register the web chat routes and static files; render the page once."""
     app[CHAT_PAGE] = render_page(texts)
     app.router.add_get("/chat", page)
     app.router.add_get("/chat/ws", socket)
+    app.router.add_post("/chat/upload", upload)
     app.router.add_static("/chat/static", STATIC, append_version=True)

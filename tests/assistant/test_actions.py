@@ -9,29 +9,8 @@ from actions.fallback import ActionFallback
 from actions.handover import ActionHandover, ActionOfferHuman
 from actions.privacy import ActionForgetMe
 from actions.topics import ActionAnswerTopic
-from actions.urgency import BAILIFF, CUTOFF, EVICTION, NO_FOOD, detect_urgency
+from actions.urgency import BAILIFF
 from tests.support.trackers import make_tracker, slot_events
-
-
-@pytest.mark.parametrize(
-    ("text", "flags"),
-    [
-        ("ze willen me uit mijn huis zetten", [EVICTION]),
-        ("ik heb een brief over de ontruiming", [EVICTION]),
-        ("morgen wordt mijn stroom afgesloten", [CUTOFF]),
-        ("we zitten zonder gas", [CUTOFF]),
-        ("de deurwaarder staat aan de deur", [BAILIFF]),
-        ("er ligt beslag op mijn loon", [BAILIFF]),
-        ("de koelkast is leeg en de kinderen hebben honger", [NO_FOOD]),
-        ("ik word uitgezet en ze sluiten het gas af", [EVICTION, CUTOFF]),
-        ("ik heb een achterstand bij de zorgverzekering", []),
-        ("ik heb een brief van de deurwaarder gekregen", []),
-        ("/choose_peer", []),
-        ("", []),
-    ],
-)
-def test_detect_urgency(text: str, flags: list[str]) -> None:
-    assert detect_urgency(text) == flags
 
 
 async def run(action, tracker):  # type: ignore[no-untyped-def]

@@ -35,7 +35,7 @@ def test_the_disclosure_texts_say_it_plainly() -> None:
         assert "computerprogramma" in text and "niet met een mens" in text
         assert 'typ dan "mens"' in text  # the way to a person, one step away
         assert not re.search("[\U0001f300-\U0001faff\u2600-\u27bf]", text)  # read aloud as is
-    assert "BSN" in disclosure("whatsapp") and "foto's van brieven" in disclosure("whatsapp")
+    assert "BSN" in disclosure("whatsapp") and "foto van een brief" in disclosure("whatsapp")
     assert "BSN" not in disclosure("telegram")
     back = TEXTS.render("utter_disclosure_back").text
     assert "weer met het computerprogramma" in back and "mens" in back

@@ -1,15 +1,14 @@
 """A counsellor in headless Chromium: log in, take a waiting chat, reply; the reply reaches the
-fake Telegram API. Screenshots go to test-artifacts/ (and docs/img/console.png for the README)."""
+fake Telegram API. Screenshots go to test-artifacts/ (and docs/img/console.png with GELDHULP_UPDATE_DOC_IMAGES=1)."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.console.conftest import tg, wait_handover
-from tests.support.browser import launch
+from tests.support.browser import launch, publish_screenshots
 
 pytestmark = [pytest.mark.rasa, pytest.mark.browser]
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,7 +43,7 @@ async def test_counsellor_takes_and_replies_in_the_browser(console, fakes, db_ur
         await page.fill("#reply", "Hoi, ik ben Joris. Ik help je met de deurwaarder.")
         await page.click("#send")
         await page.wait_for_selector("text=Ik help je met de deurwaarder")
-        await page.screenshot(path=str(ARTIFACTS / "console-conversation.png"), full_page=True)
+        await page.screenshot(path=str(ARTIFACTS / "console.png"), full_page=True)
         await browser.close()
     await telegram.wait_until(
         lambda: any(
@@ -54,4 +53,4 @@ async def test_counsellor_takes_and_replies_in_the_browser(console, fakes, db_ur
         ),
         lambda: telegram.sent(chat),
     )
-    shutil.copy(ARTIFACTS / "console-conversation.png", ROOT / "docs" / "img" / "console.png")
+    publish_screenshots(ARTIFACTS, "console.png")

@@ -1,12 +1,10 @@
 """An analyst in headless Chromium (Debian's, through Playwright): the first screen at 1280x800,
 tables behind toggles, a CSV, charts whose labels fit, the whole page within three screens; the
 local-help form used with the keyboard only; axe-core WCAG 2.1 A/AA on every dashboard page at
-desktop and phone width. Screenshots: test-artifacts/ and docs/img/ (dashboard.png,
-dashboard-review.png, local-help-form.png, local-help-form-errors.png)."""
+desktop and phone width. Screenshots: test-artifacts/ (and docs/img/ with GELDHULP_UPDATE_DOC_IMAGES=1)."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,7 +18,7 @@ from bot.demo.local_help import seed as seed_local_help
 from bot.directory.tables import HelpService
 from bot.storage.db import open_database
 from tests.dashboard.conftest import ANALYST_A
-from tests.support.browser import launch
+from tests.support.browser import launch, publish_screenshots
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -156,8 +154,7 @@ async def test_the_first_screen_reads_at_a_glance(dashboard, db_url, tmp_path) -
         assert await page.locator("article.question").count() > 0  # demo questions to review
         await page.screenshot(path=str(ARTIFACTS / "dashboard-review.png"))
         await browser.close()
-    shutil.copy(ARTIFACTS / "dashboard.png", ROOT / "docs" / "img" / "dashboard.png")
-    shutil.copy(ARTIFACTS / "dashboard-review.png", ROOT / "docs" / "img" / "dashboard-review.png")
+    publish_screenshots(ARTIFACTS, "dashboard.png", "dashboard-review.png")
 
 
 async def tab_to(page: Any, element_id: str, limit: int = 120) -> None:
@@ -247,5 +244,6 @@ async def test_the_local_help_form_with_the_keyboard_only(dashboard, db_url) -> 
     assert row is not None and row.phone == "050 367 1122" and row.walk_in_place
     assert row.opening_hours == {"di": [["09:30", "11:30"]]} and row.categories == ["debt_help"]
     assert row.verified and row.last_checked == date.today() and row.checked_by == "Mila (demo)"
-    for name in ("local-help-form.png", "local-help-form-errors.png", "local-help-list.png"):
-        shutil.copy(ARTIFACTS / name, ROOT / "docs" / "img" / name)
+    publish_screenshots(
+        ARTIFACTS, "local-help-form.png", "local-help-form-errors.png", "local-help-list.png"
+    )

@@ -142,6 +142,7 @@ async def test_a_failing_write_logs_no_phone_number_chat_id_or_text(postgres_url
     env = {
         **os.environ,
         "GELDHULP_ENV": "production",
+        "GELDHULP_MEDIA_KEY": "ab" * 32,
         "GELDHULP_DATABASE_URL": postgres_url,
         "GELDHULP_PORT": str(port),
         "GELDHULP_SECRET_KEY": "s" * 32,

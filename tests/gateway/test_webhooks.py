@@ -188,11 +188,13 @@ async def test_whatsapp_text_gets_interactive_buttons(gateway, fakes) -> None:  
 
 
 MEDIA = {
-    "wa_msg_audio_voice_note": "utter_gateway_voice",
-    "wa_msg_audio_file_forwarded": "utter_gateway_voice",
-    "wa_msg_image": "utter_gateway_image",
+    # images, documents and voice are fetched from Graph (tests/media/test_channels.py); this
+    # fake serves no media, so the resident hears they could not be fetched
+    "wa_msg_audio_voice_note": "utter_media_voice",
+    "wa_msg_audio_file_forwarded": "utter_media_voice",
+    "wa_msg_image": "utter_media_unavailable",
     "wa_msg_sticker": "utter_gateway_sticker",
-    "wa_msg_document": "utter_gateway_document",
+    "wa_msg_document": "utter_media_unavailable",
     "wa_msg_location_current": "utter_gateway_location",
     "wa_msg_location_chosen_place": "utter_gateway_location",
     "wa_msg_unsupported": "utter_gateway_other",

@@ -98,9 +98,25 @@ def test_trained_model_reads_every_register(rasa_stack: object) -> None:
     assert len(answered_as_money) <= len(oos) * 0.2, answered_as_money
     english = [p.get("language") for _, _, register, p in parsed if register == "english"]
     assert english.count("en") >= len(english) * 0.9, english
-    dutch = [
-        t for t, _, register, p in parsed if register != "english" and p.get("language") == "en"
-    ]
+    # the conversation switches language only on a *clear* message (rasa_addons/language_id.py):
+    # no Dutch message may be clear English; Dutch with English words ("mixed") may read as
+    # English now and then, a short or odd message never switches
+    switched = {
+        register: [
+            t
+            for t, _, reg, p in parsed
+            if reg == register
+            and (p.get("language_detection") or {}).get("clear")
+            and p.get("language") == "en"
+        ]
+        for register in {r for _, _, r in CASES} - {"english"}
+    }
+    mixed = switched.pop("mixed", [])
+    assert len(mixed) <= 0.1 * sum(1 for *_, r in CASES if r == "mixed"), mixed
+    # odd input in no language (a line of SQL, emoji) may read as English: at most one
+    odd = switched.pop("short_odd", [])
+    assert len(odd) <= 1, odd
+    dutch = [t for texts in switched.values() for t in texts]
     assert not dutch, f"Dutch taken for English: {dutch}"
 
 

@@ -161,17 +161,24 @@ async def test_forget_me_leaves_nothing_in_any_table_or_in_rasa(
     rasa_stack,  # type: ignore[no-untyped-def]
 ) -> None:
     telegram, _ = fakes
-    chat = 7301234567
-    # Rasa's store is shared by every test of the session: these values are this resident's own
-    # (0612345678 was also sent to Rasa by tests/dashboard/test_review_loop.py, never forgotten)
-    secrets = {"name": "Jolanda Verbeek", "phone": "0641729385", "word": "zebrahaai"}
+    # Rasa's store is shared by every test of the run (both workers): these values are this
+    # resident's own, one set per backend, since both may run at once (0612345678 was also sent to
+    # Rasa by tests/dashboard/test_review_loop.py, never forgotten)
+    own = {
+        "sqlite": ("7301234567", "0641729385", "zebrahaai", "Verbeek"),
+        "postgres": ("7301234589", "0641729396", "okapibeer", "Verhagen"),
+    }["postgres" if db_url.startswith("postgresql") else "sqlite"]
+    chat = int(own[0])
+    secrets = {"name": f"Jolanda {own[3]}", "phone": own[1], "word": own[2]}
     conv_id = await resident_talks_and_a_counsellor_notes(
         app_client, telegram, db_url, chat, secrets
     )
-    needles = [*secrets.values(), "Verbeek", str(chat)]
-    assert await find_everywhere(
-        async_url(rasa_stack.tracker_url), [secrets["word"]]
-    )  # Rasa has it now
+    needles = [*secrets.values(), own[3], str(chat)]
+
+    async def rasa_has_it() -> bool:  # Rasa stores the turn as it answers
+        return bool(await find_everywhere(async_url(rasa_stack.tracker_url), [secrets["word"]]))
+
+    await wait_until(rasa_has_it, "Rasa's tracker store has the resident's words")
 
     await tg(app_client, chat * 10 + 5, chat, "verwijder al mijn gegevens")
     await settled(db_url)

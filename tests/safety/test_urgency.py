@@ -41,6 +41,12 @@ from bot.conversations.deadlines import first_contact
         ("we zitten zonder water", [CUTOFF]),
         ("mijn kinderen hebben honger en er is niks te eten", [NO_FOOD]),
         ("a bailiff came to my door today", [BAILIFF]),
+        ("ik heb een brief van de deurwaarder gekregen", [BAILIFF]),
+        ("de deurwaarder staat aan de deur", [BAILIFF]),
+        ("er ligt beslag op mijn loon", [BAILIFF]),
+        ("sinds vorige maand heb ik loonbeslag", [BAILIFF]),
+        ("morgen wordt mijn stroom afgesloten", [CUTOFF]),
+        ("de koelkast is leeg en de kinderen hebben honger", [NO_FOOD]),
     ],
 )
 def test_urgent_with_a_date_or_now(text: str, flags: list[str]) -> None:
@@ -55,6 +61,9 @@ def test_urgent_with_a_date_or_now(text: str, flags: list[str]) -> None:
         "wat doet een deurwaarder eigenlijk?",
         "wat houdt een dagvaarding in?",
         "wat is de beslagvrije voet",
+        "wat is loonbeslag eigenlijk",
+        "ze willen me uit mijn huis zetten",
+        "ik heb een achterstand bij de zorgverzekering",
         "ik heb een lening afgesloten bij de bank",
         "ik heb geen geld voor boodschappen deze maand",
         "/choose_peer",

@@ -7,6 +7,7 @@ imported, so custom actions answer from real data.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -206,3 +207,90 @@ def start_stack(
             sys.stderr.write(f"--- {log.name} ---\n{log.read_text(errors='replace')[-4000:]}\n")
         raise
     return stack
+
+
+# --- one stack per test run ----------------------------------------------------------------------
+# With pytest-xdist the controller names a directory (SHARED_DIR_ENV) before it starts the workers;
+# the first worker that needs Rasa starts the stack there, under a file lock, and writes where it
+# listens; the others read that; the controller stops it when the run ends (stop_shared). Without
+# xdist the session fixture starts and stops its own stack.
+SHARED_DIR_ENV = "GELDHULP_TEST_STACK_DIR"
+_INFO = "stack.json"
+_FIELDS = ("rasa_url", "action_url", "database_url", "token", "tracker_url", "rasa_urls")
+
+
+def _describe(stack: RasaStack) -> dict[str, object]:
+    info: dict[str, object] = {name: getattr(stack, name) for name in _FIELDS}
+    info["logs"] = [str(p) for p in stack.logs]
+    info["pids"] = [p.pid for p in stack.procs]
+    return info
+
+
+def _from_description(info: dict[str, object]) -> RasaStack:
+    stack = RasaStack(**{name: info[name] for name in _FIELDS})  # type: ignore[arg-type]
+    stack.logs = [Path(str(p)) for p in info["logs"]]  # type: ignore[attr-defined]
+    return stack
+
+
+def shared_stack(directory: Path) -> RasaStack:
+    """The run's one stack: started by the first caller (of any worker), read by the others.
+
+    The returned handle of a reader has no process handles: it cannot stop the stack (the
+    controller does, `stop_shared`).
+    """
+    import fcntl
+    import json
+
+    directory.mkdir(parents=True, exist_ok=True)
+    info_file = directory / _INFO
+    with (directory / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the second worker waits here until the stack answers
+        try:
+            if info_file.exists():
+                info = json.loads(info_file.read_text())
+                if "error" in info:
+                    raise RuntimeError(f"the shared Rasa stack did not start: {info['error']}")
+                return _from_description(info)
+            try:
+                stack = start_stack(directory / "stack")
+            except Exception as exc:
+                info_file.write_text(json.dumps({"error": str(exc)[:2000]}))
+                raise
+            info_file.write_text(json.dumps(_describe(stack)))
+            return stack
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def stop_shared(directory: Path) -> None:
+    """Stop the processes of the run's stack, if one was started (the controller, at the end)."""
+    import json
+    import signal
+
+    info_file = directory / _INFO
+    if not info_file.exists():
+        return
+    pids = [int(p) for p in json.loads(info_file.read_text()).get("pids", [])]
+    for pid in reversed(pids):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    for pid in pids:
+        while time.monotonic() < deadline and _alive(pid):
+            time.sleep(0.1)
+        if _alive(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a stopped child of a worker that is gone is reaped by init; a zombie of ours counts as gone
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False

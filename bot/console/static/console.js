@@ -155,6 +155,20 @@
     if (m.flag) { li.appendChild(document.createTextNode(" ")); li.appendChild(el("span", "flag", m.flag)); }
     li.appendChild(document.createTextNode(" "));
     li.appendChild(el("span", "text", m.text));
+    (m.files || []).forEach(function (f) {  // what the resident sent (bot/console/media.py)
+      var node;
+      if (f.kind === "image") {
+        node = el("a"); node.href = f.url; node.target = "_blank"; node.rel = "noopener";
+        var img = el("img", "media-image"); img.src = f.url; img.alt = f.label; img.loading = "lazy";
+        node.appendChild(img);
+      } else if (f.kind === "voice") {
+        node = el("audio", "media-voice"); node.controls = true; node.preload = "none";
+        node.src = f.url; node.setAttribute("aria-label", f.label);
+      } else {
+        node = el("a", "media-pdf", f.label); node.href = f.url; node.target = "_blank"; node.rel = "noopener";
+      }
+      li.appendChild(node);
+    });
     if (m.failed) { li.appendChild(document.createTextNode(" ")); li.appendChild(el("span", "badge badge--failed", m.failed_label)); }
     transcript.appendChild(li);
     transcript.dataset.last = String(m.id);

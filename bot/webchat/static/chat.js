@@ -2,7 +2,7 @@
 (function () {
   "use strict";
   var script = document.currentScript;
-  var TEXT = { offline: script.dataset.offline, notStored: script.dataset.notStored, you: script.dataset.you, bot: script.dataset.bot };
+  var TEXT = { offline: script.dataset.offline, notStored: script.dataset.notStored, you: script.dataset.you, bot: script.dataset.bot, uploaded: script.dataset.uploaded };
   var log = document.getElementById("log");
   var form = document.getElementById("form");
   var input = document.getElementById("input");
@@ -177,6 +177,30 @@
     input.value = "";
     input.focus();
   });
+  // a photo or PDF of a letter: posted to /chat/upload; the gateway checks it (type by its
+  // bytes, size) and answers in the chat, or says here why it did not take it
+  var fileInput = document.getElementById("file");
+  if (fileInput) {
+    fileInput.addEventListener("change", function () {
+      var file = fileInput.files && fileInput.files[0];
+      if (!file || !token) { return; }
+      counter += 1;
+      var body = new FormData();
+      body.append("token", token);
+      body.append("id", Date.now().toString(36) + "-f" + counter);
+      body.append("language", document.documentElement.lang || "nl");
+      body.append("file", file);
+      fileInput.value = "";
+      fetch("/chat/upload", { method: "POST", body: body, credentials: "same-origin" })
+        .then(function (response) { return response.json().then(function (data) { return { ok: response.ok, data: data }; }); })
+        .then(function (result) {
+          if (result.ok) { add("me", TEXT.uploaded); }
+          else if (result.data && result.data.message) { add("bot", result.data.message); }
+          else { status.textContent = TEXT.notStored; }
+        })
+        .catch(function () { status.textContent = TEXT.offline; });
+    });
+  }
   input.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
   });
