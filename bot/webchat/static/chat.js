@@ -36,22 +36,58 @@
     root.lang = lang || "nl";
   }
 
-  // Phone numbers (0800-8115) and web addresses (113.nl) stay whole and left-to-right, also
-  // inside Arabic text: each in its own isolated span that does not wrap.
-  var KEEP_WHOLE = /(\b\d{2,4}-\d{3,4}\b|\b[\w-]+(?:\.[\w-]+)*\.nl(?:\/[\w\/-]*)?)/;
+  // Phone numbers become tel: links (digits only in the href) and web addresses links that open
+  // in a new tab; both stay whole and left-to-right, also inside Arabic text (the LRM marks
+  // around an address in an Arabic text stay outside the link). Built from DOM nodes: the
+  // text is never parsed as HTML.
+  var LINKABLE = new RegExp([
+    String.raw`(https?:\/\/[^\s<>"'\u200E\u200F]+)`,                                // 1: https://…
+    String.raw`|((?:www\.)?[A-Za-z0-9][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*\.(?:nl|com|org|eu|info)`,
+    String.raw`(?:\/[^\s<>"'\u200E\u200F]*)?)(?![A-Za-z0-9])`,                    // 2: 113.nl/…
+    String.raw`|((?:(?<![\w€.,])\+31[ \u00A0-]?|(?<![\w€.,+])0)[1-9](?:[ \u00A0-]?\d){8}(?!\d)`, // 3: 020-1234567
+    String.raw`|(?<![\w€.,])0[89]00[ \u00A0-]?\d{4}(?:\d{3})?(?!\d)`,             //    0800-0113, 0900-8020
+    String.raw`|(?<![\w€.,])140\d{2,3}(?!\d)`,                                    //    14070
+    String.raw`|(?<![\w€.,\/])11[23](?!\d|[.,]\d|\.[A-Za-z]))`                    //    113, 112
+  ].join(""), "g");
+  var TRAILING = /[.,;:!?)\]]+$/;
+
+  function telHref(number) {
+    var digits = number.replace(/\D/g, "");
+    if (number.charAt(0) === "+") { digits = "0" + digits.slice(2); }  // +31 20… -> 020…
+    return "tel:" + digits;
+  }
+
+  function keepSpan(tag, part) {
+    var el = document.createElement(tag);
+    el.className = "keep";
+    el.dir = "ltr";
+    el.textContent = part;
+    return el;
+  }
+
   function fillText(el, text) {
-    text.split(KEEP_WHOLE).forEach(function (part, i) {
-      if (!part) { return; }
-      if (i % 2 === 1) {
-        var span = document.createElement("span");
-        span.className = "keep";
-        span.dir = "ltr";
-        span.textContent = part;
-        el.appendChild(span);
+    var at = 0, found;
+    LINKABLE.lastIndex = 0;
+    while ((found = LINKABLE.exec(text)) !== null) {
+      var part = found[0], link = null, rest = "";
+      if (found[1] || found[2]) {
+        var trail = TRAILING.exec(part);
+        if (trail) { rest = trail[0]; part = part.slice(0, -rest.length); }
+        if (found[2] && text.charAt(found.index - 1) === "@") { continue; }  // an e-mail address
+        link = keepSpan("a", part);
+        link.href = found[1] ? part : "https://" + part;
+        link.target = "_blank";
+        link.rel = "noopener";
       } else {
-        el.appendChild(document.createTextNode(part));
+        link = keepSpan("a", part);
+        link.href = telHref(part);
       }
-    });
+      if (found.index > at) { el.appendChild(document.createTextNode(text.slice(at, found.index))); }
+      el.appendChild(link);
+      if (rest) { el.appendChild(document.createTextNode(rest)); }
+      at = found.index + found[0].length;
+    }
+    if (at < text.length) { el.appendChild(document.createTextNode(text.slice(at))); }
   }
 
   function payloadLanguage(payload) {
