@@ -8,6 +8,9 @@
   var input = document.getElementById("input");
   var status = document.getElementById("status");
   var ws = null, retry = 1000, counter = 0;
+  // the first bubble of the reply now arriving: the page scrolls to it, not to the last one,
+  // so the substance of a reply of several bubbles is on the screen
+  var replyStart = null, lastFrom = null, lastAt = 0;
   var token = null;
   // what this page sent, by id: a message the gateway could not store is sent again with the
   // same id (stored once, whatever happens), waiting longer each time
@@ -101,7 +104,28 @@
     return TEXT.bot;
   }
 
-  function add(from, text, buttons, author) {
+  // Earlier choice buttons are switched off (still read, no longer pressed or focused); when
+  // the focus was on one of them, it goes to the text input.
+  function retireChoices() {
+    var moveFocus = false;
+    Array.prototype.forEach.call(log.querySelectorAll(".choices:not(.choices--old)"), function (row) {
+      row.classList.add("choices--old");
+      Array.prototype.forEach.call(row.querySelectorAll("button"), function (btn) {
+        if (btn === document.activeElement) { moveFocus = true; }
+        btn.setAttribute("aria-disabled", "true");
+        btn.tabIndex = -1;
+      });
+    });
+    if (moveFocus) { input.focus({ preventScroll: true }); }
+  }
+
+  function add(from, text, buttons, author, quiet) {
+    // a new reply starts with the resident's own message, or when another author writes
+    var now = Date.now();
+    var starts = from === "me" || replyStart === null || lastFrom !== from || (!quiet && now - lastAt > 5000);
+    if (starts) { retireChoices(); }
+    lastFrom = from;
+    lastAt = now;
     var kind = from === "me" ? "me" : (author && author.name) || from === "person" ? "person" : "bot";
     var div = document.createElement("div");
     div.className = "msg msg--" + kind;
@@ -137,14 +161,33 @@
         btn.type = "button";
         btn.textContent = b.title;
         btn.dir = "auto";
-        btn.addEventListener("click", function () { send(b.title, b.payload); });
+        btn.addEventListener("click", function () {
+          if (row.classList.contains("choices--old")) { return; }
+          send(b.title, b.payload);
+          input.focus({ preventScroll: true });  // not an old button
+        });
         row.appendChild(btn);
       });
       log.appendChild(row);
       last = row;
     }
-    log.scrollTop = log.scrollHeight;  // the log scrolls on a wide screen,
-    if (last.scrollIntoView) { last.scrollIntoView({ block: "end" }); }  // the page on a phone
+    if (from === "me") {
+      replyStart = null;
+      reveal(last, "end");
+    } else if (starts) {
+      replyStart = div;
+      if (!quiet) { reveal(div, "start"); }
+    } else if (!quiet) {
+      reveal(replyStart, "start");  // later bubbles of the same reply: keep its first one on top
+    }
+  }
+
+  // the log scrolls on a wide screen, the page on a phone: both so that el is seen
+  function reveal(el, where) {
+    if (!el) { return; }
+    if (where === "end") { log.scrollTop = log.scrollHeight; }
+    else { log.scrollTop = el.offsetTop - log.offsetTop; }
+    if (el.scrollIntoView) { el.scrollIntoView({ block: where }); }
   }
 
   function send(text, payload) {
@@ -188,7 +231,11 @@
         token = data.token;
         try { window.localStorage.setItem("geldhulp-token", token); } catch (e) { /* private mode */ }
         log.textContent = "";
-        (data.history || []).forEach(function (m) { add(m.from, m.text, m.buttons, m.author); });
+        replyStart = null; lastFrom = null;
+        var earlier = data.history || [];
+        earlier.forEach(function (m) { add(m.from, m.text, m.buttons, m.author, true); });
+        if (data.closed) { retireChoices(); }  // a closed chat: read only, until a new message
+        if (earlier.length) { reveal(replyStart || log.lastElementChild, replyStart ? "start" : "end"); }
       } else if (data.type === "message") {
         if (status.textContent === TEXT.notStored) { status.textContent = ""; }
         add(data.from, data.text, data.buttons, data.author);
