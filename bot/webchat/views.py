@@ -56,13 +56,18 @@ UPLOAD_REFUSED = {  # what the page shows for a file we do not take (nothing is 
 }
 
 
+GREETING = "utter_webchat_greeting"
+
+
 def render_page(texts: TextCatalog) -> str:
-    """The page with its labels from the domain texts (escaped)."""
+    """The page with its labels from the domain texts (escaped), and the greeting a new chat
+    shows in every language (the page picks its own; never sent to Rasa, never stored)."""
     html = (STATIC / "chat.html").read_text(encoding="utf-8")
     for key, name in LABELS.items():
         value = texts.render(name).text
         html = html.replace("{{" + key + "}}", escape(value, quote=True))
-    return html
+    greeting = {lang: texts.render(GREETING, language=lang).text for lang in LANGUAGES}
+    return html.replace("{{greeting}}", escape(json.dumps(greeting), quote=True))
 
 
 async def page(request: web.Request) -> web.Response:

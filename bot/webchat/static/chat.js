@@ -2,6 +2,8 @@
 (function () {
   "use strict";
   var script = document.currentScript;
+  var GREETING = {};
+  try { GREETING = JSON.parse(script.dataset.greeting || "{}"); } catch (e) { GREETING = {}; }
   var TEXT = { offline: script.dataset.offline, notStored: script.dataset.notStored, you: script.dataset.you, bot: script.dataset.bot, uploaded: script.dataset.uploaded };
   var log = document.getElementById("log");
   var form = document.getElementById("form");
@@ -17,6 +19,7 @@
   var sent = {}, sentIds = [];
   try { token = window.localStorage.getItem("geldhulp-token"); } catch (e) { token = null; }
   var languageButton = document.getElementById("language");
+  var asked = new URLSearchParams(window.location.search).get("lang");
   var ARABIC = /[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]/g;
   var CYRILLIC = /[\u0400-\u04FF]/g;
   var LETTER = /[A-Za-z\u00C0-\u024F\u0400-\u04FF\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]/g;
@@ -190,6 +193,16 @@
     if (el.scrollIntoView) { el.scrollIntoView({ block: where }); }
   }
 
+  // A new chat (no history) starts with one greeting bubble in the page's language: shown by
+  // the page only (not sent, not stored). It does not say "computer": the first answer does.
+  function greet() {
+    var lang = document.documentElement.lang || "nl";
+    var text = GREETING[lang] || GREETING.nl;
+    if (!text) { return; }
+    add("bot", text, [], null, true);
+    log.lastElementChild.classList.add("msg--greeting");
+  }
+
   function send(text, payload) {
     if (!ws || ws.readyState !== 1) { status.textContent = TEXT.offline; return; }
     counter += 1;
@@ -234,7 +247,8 @@
         replyStart = null; lastFrom = null;
         var earlier = data.history || [];
         earlier.forEach(function (m) { add(m.from, m.text, m.buttons, m.author, true); });
-        if (data.closed) { retireChoices(); }  // a closed chat: read only, until a new message
+        if (data.closed) { retireChoices(); }
+        if (!earlier.length) { greet(); }  // a closed chat: read only, until a new message
         if (earlier.length) { reveal(replyStart || log.lastElementChild, replyStart ? "start" : "end"); }
       } else if (data.type === "message") {
         if (status.textContent === TEXT.notStored) { status.textContent = ""; }
@@ -287,5 +301,6 @@
   input.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
   });
+  if (asked && Object.prototype.hasOwnProperty.call(GREETING, asked)) { setPageLanguage(asked); }
   connect();
 })();
