@@ -56,13 +56,18 @@ UPLOAD_REFUSED = {  # what the page shows for a file we do not take (nothing is 
 }
 
 
+GREETING = "utter_webchat_greeting"
+
+
 def render_page(texts: TextCatalog) -> str:
-    """The page with its labels from the domain texts (escaped)."""
+    """The page with its labels from the domain texts (escaped), and the greeting a new chat
+    shows in every language (the page picks its own; never sent to Rasa, never stored)."""
     html = (STATIC / "chat.html").read_text(encoding="utf-8")
     for key, name in LABELS.items():
         value = texts.render(name).text
         html = html.replace("{{" + key + "}}", escape(value, quote=True))
-    return html
+    greeting = {lang: texts.render(GREETING, language=lang).text for lang in LANGUAGES}
+    return html.replace("{{greeting}}", escape(json.dumps(greeting), quote=True))
 
 
 async def page(request: web.Request) -> web.Response:
@@ -90,8 +95,15 @@ def origin_allowed(request: web.Request) -> bool:
     return urlparse(origin).netloc in allowed
 
 
-async def history(request: web.Request, token: str) -> list[dict[str, object]]:
-    """The open conversation's messages, so a reload shows the chat so far."""
+async def conversation_so_far(
+    request: web.Request, token: str
+) -> tuple[list[dict[str, object]], bool]:
+    """The messages a reload shows, and whether that chat is closed.
+
+    The open conversation; when there is none, the latest closed one (a counsellor closed it):
+    the resident still reads it, the 113 answer too, until they write again (a new
+    conversation) or forget-me erases it. Retention removes it like any other transcript.
+    """
     factory = request.config_dict[keys.DB]
     inbound = Inbound(channel=CHANNEL, dedupe_key="-", sender=token, address=token)
     digest = request.config_dict[INTAKE].sender_hash(inbound)
@@ -102,22 +114,36 @@ async def history(request: web.Request, token: str) -> list[dict[str, object]]:
             )
         )
         if identity is None:
-            return []
+            return [], False
         conv = await session.scalar(
             select(Conversation).where(
                 Conversation.identity_id == identity.id, Conversation.status != "closed"
             )
         )
         if conv is None:
-            return []
+            conv = await session.scalar(
+                select(Conversation)
+                .where(Conversation.identity_id == identity.id)
+                .order_by(Conversation.created_at.desc(), Conversation.id.desc())
+                .limit(1)
+            )
+        if conv is None:
+            return [], False
         messages = await store.transcript(session, conv.id)
+        closed = conv.status == "closed"
     sent_file = request.config_dict[keys.TEXTS].render("utter_webchat_upload_sent").text
-    return [history_item(m, sent_file) for m in messages]
+    return [history_item(m, sent_file) for m in messages], closed
+
+
+async def history(request: web.Request, token: str) -> list[dict[str, object]]:
+    """The chat so far, so a reload shows it (also after a counsellor closed it)."""
+    return (await conversation_so_far(request, token))[0]
 
 
 async def welcome(request: web.Request, token: str) -> dict[str, Any]:
     """What a socket gets on hello, and again to catch up after a Redis outage."""
-    return {"type": "welcome", "token": token, "history": await history(request, token)}
+    messages, closed = await conversation_so_far(request, token)
+    return {"type": "welcome", "token": token, "history": messages, "closed": closed}
 
 
 def history_item(m: Message, sent_file: str = "") -> dict[str, Any]:

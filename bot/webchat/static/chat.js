@@ -2,18 +2,24 @@
 (function () {
   "use strict";
   var script = document.currentScript;
+  var GREETING = {};
+  try { GREETING = JSON.parse(script.dataset.greeting || "{}"); } catch (e) { GREETING = {}; }
   var TEXT = { offline: script.dataset.offline, notStored: script.dataset.notStored, you: script.dataset.you, bot: script.dataset.bot, uploaded: script.dataset.uploaded };
   var log = document.getElementById("log");
   var form = document.getElementById("form");
   var input = document.getElementById("input");
   var status = document.getElementById("status");
   var ws = null, retry = 1000, counter = 0;
+  // the first bubble of the reply now arriving: the page scrolls to it, not to the last one,
+  // so the substance of a reply of several bubbles is on the screen
+  var replyStart = null, lastFrom = null, lastAt = 0;
   var token = null;
   // what this page sent, by id: a message the gateway could not store is sent again with the
   // same id (stored once, whatever happens), waiting longer each time
   var sent = {}, sentIds = [];
   try { token = window.localStorage.getItem("geldhulp-token"); } catch (e) { token = null; }
   var languageButton = document.getElementById("language");
+  var asked = new URLSearchParams(window.location.search).get("lang");
   var ARABIC = /[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]/g;
   var CYRILLIC = /[\u0400-\u04FF]/g;
   var LETTER = /[A-Za-z\u00C0-\u024F\u0400-\u04FF\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]/g;
@@ -36,22 +42,58 @@
     root.lang = lang || "nl";
   }
 
-  // Phone numbers (0800-8115) and web addresses (113.nl) stay whole and left-to-right, also
-  // inside Arabic text: each in its own isolated span that does not wrap.
-  var KEEP_WHOLE = /(\b\d{2,4}-\d{3,4}\b|\b[\w-]+(?:\.[\w-]+)*\.nl(?:\/[\w\/-]*)?)/;
+  // Phone numbers become tel: links (digits only in the href) and web addresses links that open
+  // in a new tab; both stay whole and left-to-right, also inside Arabic text (the LRM marks
+  // around an address in an Arabic text stay outside the link). Built from DOM nodes: the
+  // text is never parsed as HTML.
+  var LINKABLE = new RegExp([
+    String.raw`(https?:\/\/[^\s<>"'\u200E\u200F]+)`,                                // 1: https://…
+    String.raw`|((?:www\.)?[A-Za-z0-9][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*\.(?:nl|com|org|eu|info)`,
+    String.raw`(?:\/[^\s<>"'\u200E\u200F]*)?)(?![A-Za-z0-9])`,                    // 2: 113.nl/…
+    String.raw`|((?:(?<![\w€.,])\+31[ \u00A0-]?|(?<![\w€.,+])0)[1-9](?:[ \u00A0-]?\d){8}(?!\d)`, // 3: 020-1234567
+    String.raw`|(?<![\w€.,])0[89]00[ \u00A0-]?\d{4}(?:\d{3})?(?!\d)`,             //    0800-0113, 0900-8020
+    String.raw`|(?<![\w€.,])140\d{2,3}(?!\d)`,                                    //    14070
+    String.raw`|(?<![\w€.,\/])11[23](?!\d|[.,]\d|\.[A-Za-z]))`                    //    113, 112
+  ].join(""), "g");
+  var TRAILING = /[.,;:!?)\]]+$/;
+
+  function telHref(number) {
+    var digits = number.replace(/\D/g, "");
+    if (number.charAt(0) === "+") { digits = "0" + digits.slice(2); }  // +31 20… -> 020…
+    return "tel:" + digits;
+  }
+
+  function keepSpan(tag, part) {
+    var el = document.createElement(tag);
+    el.className = "keep";
+    el.dir = "ltr";
+    el.textContent = part;
+    return el;
+  }
+
   function fillText(el, text) {
-    text.split(KEEP_WHOLE).forEach(function (part, i) {
-      if (!part) { return; }
-      if (i % 2 === 1) {
-        var span = document.createElement("span");
-        span.className = "keep";
-        span.dir = "ltr";
-        span.textContent = part;
-        el.appendChild(span);
+    var at = 0, found;
+    LINKABLE.lastIndex = 0;
+    while ((found = LINKABLE.exec(text)) !== null) {
+      var part = found[0], link = null, rest = "";
+      if (found[1] || found[2]) {
+        var trail = TRAILING.exec(part);
+        if (trail) { rest = trail[0]; part = part.slice(0, -rest.length); }
+        if (found[2] && text.charAt(found.index - 1) === "@") { continue; }  // an e-mail address
+        link = keepSpan("a", part);
+        link.href = found[1] ? part : "https://" + part;
+        link.target = "_blank";
+        link.rel = "noopener";
       } else {
-        el.appendChild(document.createTextNode(part));
+        link = keepSpan("a", part);
+        link.href = telHref(part);
       }
-    });
+      if (found.index > at) { el.appendChild(document.createTextNode(text.slice(at, found.index))); }
+      el.appendChild(link);
+      if (rest) { el.appendChild(document.createTextNode(rest)); }
+      at = found.index + found[0].length;
+    }
+    if (at < text.length) { el.appendChild(document.createTextNode(text.slice(at))); }
   }
 
   function payloadLanguage(payload) {
@@ -65,7 +107,28 @@
     return TEXT.bot;
   }
 
-  function add(from, text, buttons, author) {
+  // Earlier choice buttons are switched off (still read, no longer pressed or focused); when
+  // the focus was on one of them, it goes to the text input.
+  function retireChoices() {
+    var moveFocus = false;
+    Array.prototype.forEach.call(log.querySelectorAll(".choices:not(.choices--old)"), function (row) {
+      row.classList.add("choices--old");
+      Array.prototype.forEach.call(row.querySelectorAll("button"), function (btn) {
+        if (btn === document.activeElement) { moveFocus = true; }
+        btn.setAttribute("aria-disabled", "true");
+        btn.tabIndex = -1;
+      });
+    });
+    if (moveFocus) { input.focus({ preventScroll: true }); }
+  }
+
+  function add(from, text, buttons, author, quiet) {
+    // a new reply starts with the resident's own message, or when another author writes
+    var now = Date.now();
+    var starts = from === "me" || replyStart === null || lastFrom !== from || (!quiet && now - lastAt > 5000);
+    if (starts) { retireChoices(); }
+    lastFrom = from;
+    lastAt = now;
     var kind = from === "me" ? "me" : (author && author.name) || from === "person" ? "person" : "bot";
     var div = document.createElement("div");
     div.className = "msg msg--" + kind;
@@ -101,14 +164,43 @@
         btn.type = "button";
         btn.textContent = b.title;
         btn.dir = "auto";
-        btn.addEventListener("click", function () { send(b.title, b.payload); });
+        btn.addEventListener("click", function () {
+          if (row.classList.contains("choices--old")) { return; }
+          send(b.title, b.payload);
+          input.focus({ preventScroll: true });  // not an old button
+        });
         row.appendChild(btn);
       });
       log.appendChild(row);
       last = row;
     }
-    log.scrollTop = log.scrollHeight;  // the log scrolls on a wide screen,
-    if (last.scrollIntoView) { last.scrollIntoView({ block: "end" }); }  // the page on a phone
+    if (from === "me") {
+      replyStart = null;
+      reveal(last, "end");
+    } else if (starts) {
+      replyStart = div;
+      if (!quiet) { reveal(div, "start"); }
+    } else if (!quiet) {
+      reveal(replyStart, "start");  // later bubbles of the same reply: keep its first one on top
+    }
+  }
+
+  // the log scrolls on a wide screen, the page on a phone: both so that el is seen
+  function reveal(el, where) {
+    if (!el) { return; }
+    if (where === "end") { log.scrollTop = log.scrollHeight; }
+    else { log.scrollTop = el.offsetTop - log.offsetTop; }
+    if (el.scrollIntoView) { el.scrollIntoView({ block: where }); }
+  }
+
+  // A new chat (no history) starts with one greeting bubble in the page's language: shown by
+  // the page only (not sent, not stored). It does not say "computer": the first answer does.
+  function greet() {
+    var lang = document.documentElement.lang || "nl";
+    var text = GREETING[lang] || GREETING.nl;
+    if (!text) { return; }
+    add("bot", text, [], null, true);
+    log.lastElementChild.classList.add("msg--greeting");
   }
 
   function send(text, payload) {
@@ -152,7 +244,12 @@
         token = data.token;
         try { window.localStorage.setItem("geldhulp-token", token); } catch (e) { /* private mode */ }
         log.textContent = "";
-        (data.history || []).forEach(function (m) { add(m.from, m.text, m.buttons, m.author); });
+        replyStart = null; lastFrom = null;
+        var earlier = data.history || [];
+        earlier.forEach(function (m) { add(m.from, m.text, m.buttons, m.author, true); });
+        if (data.closed) { retireChoices(); }
+        if (!earlier.length) { greet(); }  // a closed chat: read only, until a new message
+        if (earlier.length) { reveal(replyStart || log.lastElementChild, replyStart ? "start" : "end"); }
       } else if (data.type === "message") {
         if (status.textContent === TEXT.notStored) { status.textContent = ""; }
         add(data.from, data.text, data.buttons, data.author);
@@ -204,5 +301,6 @@
   input.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
   });
+  if (asked && Object.prototype.hasOwnProperty.call(GREETING, asked)) { setPageLanguage(asked); }
   connect();
 })();
