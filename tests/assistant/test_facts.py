@@ -22,13 +22,18 @@ def sourced_numbers() -> set[str]:
             text += (
                 "\n" + str(entry.get("phone") or "") + "\n" + str(entry.get("description") or "")
             )
-    # and the safety layer's table of sources: a row names the fact and where it was read
-    safety = (ROOT / "docs" / "safety.md").read_text(encoding="utf-8")
-    table = safety.split("## Numbers and facts: sources", 1)[1].split("\n## ", 1)[0]
-    for row in table.splitlines():
-        cells = [c.strip() for c in row.strip().strip("|").split("|")]
-        if len(cells) == 3 and cells[2] and not set(cells[2]) <= {"-"}:
-            text += "\n" + cells[0]
+    # and the tables of sources of the safety layer and of the knowledge base: a row names the
+    # fact and where it was read
+    for doc, heading in (
+        ("safety.md", "## Numbers and facts: sources"),
+        ("knowledge.md", "## Phone numbers: sources"),
+    ):
+        page = (ROOT / "docs" / doc).read_text(encoding="utf-8")
+        table = page.split(heading, 1)[1].split("\n## ", 1)[0]
+        for row in table.splitlines():
+            cells = [c.strip() for c in row.strip().strip("|").split("|")]
+            if len(cells) == 3 and cells[2] and not set(cells[2]) <= {"-"}:
+                text += "\n" + cells[0]
     return set(PHONE.findall(text)) | {"112"}  # 112 is the European emergency number
 
 
