@@ -38,7 +38,9 @@ async def test_crisis_mid_conversation_gets_113_first_and_a_handover(chat: Conve
     handover = custom(replies, "handover")
     assert handover and handover["reason"] == "crisis" and handover["urgent"] is True
     assert handover["summary"]["topics"] == ["energy_water"]
-    assert handover["summary"]["told"] == ["utter_energy_water"]
+    # the topic's answer, or the knowledge base's answer to that energy question
+    (told,) = handover["summary"]["told"]
+    assert told == "utter_energy_water" or told.startswith("utter_kb_energie_"), told
     assert "find_local_help" in handover["summary"]["suggested"]
 
 

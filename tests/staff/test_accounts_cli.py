@@ -30,6 +30,7 @@ PRODUCTION = {
     "GELDHULP_ENV": "production",
     "GELDHULP_SECRET_KEY": "cli-test-secret-key",
     "GELDHULP_PSEUDONYM_KEY": "cli-test-pseudonym-key",
+    "GELDHULP_MEDIA_KEY": "ef" * 32,
     "GELDHULP_RASA_CHANNEL_TOKEN": "cli-test-channel-token",
 }
 

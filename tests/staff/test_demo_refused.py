@@ -22,6 +22,7 @@ def seed(url: str, env: str) -> subprocess.CompletedProcess[str]:
         "GELDHULP_ENV": env,
         "GELDHULP_SECRET_KEY": "a-real-secret-for-this-test",
         "GELDHULP_PSEUDONYM_KEY": "another-real-secret",
+        "GELDHULP_MEDIA_KEY": "cd" * 32,
         "GELDHULP_RASA_CHANNEL_TOKEN": "and-a-third-one",
     }
     return subprocess.run(  # noqa: S603 - our own interpreter and module

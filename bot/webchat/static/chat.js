@@ -123,9 +123,11 @@
   }
 
   function add(from, text, buttons, author, quiet) {
-    // a new reply starts with the resident's own message, or when another author writes
+    // a new reply starts with the resident's own message, or when another author writes; a
+    // person types each message on its own, so each of theirs is seen as it arrives
     var now = Date.now();
-    var starts = from === "me" || replyStart === null || lastFrom !== from || (!quiet && now - lastAt > 5000);
+    var byPerson = from === "person" || !!(author && author.name);
+    var starts = from === "me" || byPerson || replyStart === null || lastFrom !== from || (!quiet && now - lastAt > 5000);
     if (starts) { retireChoices(); }
     lastFrom = from;
     lastAt = now;
