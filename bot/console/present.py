@@ -16,6 +16,7 @@ from bot.conversations.deadlines import first_contact
 from bot.conversations.tables import Conversation, Handover, Message
 from bot.labels import Labels
 from bot.staff import StaffAlert, StaffUser, Team
+from bot.texts import TextCatalog
 
 TOPIC_PREFIX = "utter_"
 
@@ -168,11 +169,29 @@ def queue_row(
     }
 
 
+@cache
+def _knowledge_topics() -> dict[str, str]:
+    """The topic of each knowledge-base answer (its metadata), so a summary names it."""
+    catalog = TextCatalog.load()
+    found: dict[str, str] = {}
+    for name in catalog.names():
+        if name.startswith("utter_kb_"):
+            for variant in catalog.variants(name):
+                topic = (dict(variant).get("metadata") or {}).get("topic")
+                if topic:
+                    found[name] = str(topic)
+                    break
+    return found
+
+
 def told_words(told: Iterable[str]) -> list[str]:
-    """'Uitleg over Huurachterstand' for each topic response the assistant sent."""
+    """'Uitleg over Huurachterstand' for each topic response the assistant sent (a knowledge-base
+    answer counts for its topic)."""
     out: list[str] = []
     for name in told or ():
-        code = name[len(TOPIC_PREFIX) :] if name.startswith(TOPIC_PREFIX) else ""
+        code = _knowledge_topics().get(name) or (
+            name[len(TOPIC_PREFIX) :] if name.startswith(TOPIC_PREFIX) else ""
+        )
         topic = labels().get(f"topic.{code}") if code else None
         text = (
             L("console.conversation.told_topic", topic=topic)
