@@ -34,6 +34,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from rasa_addons.money_topics import MONEY_TOPICS
 from rasa_addons.safety.engine import (
     CERTAIN,
     CRISIS_INTENT,
@@ -51,18 +52,7 @@ FILE = "anchors.json"
 # Intents whose own answer comes first when the tier is *possible* (the gentle line follows the
 # topic answer, a person is offered anyway, or the resident is choosing something).
 KEEP_INTENTS = (
-    "debt_help",
-    "payment_arrears",
-    "rent_housing",
-    "energy_water",
-    "health_insurance",
-    "debt_collector",
-    "benefits_toeslagen",
-    "income_support",
-    "food_basic_needs",
-    "budgeting_admin",
-    "tax_government_debt",
-    "work_future",
+    *MONEY_TOPICS,
     "privacy_trust",
     "ask_human",
     "find_local_help",

@@ -35,6 +35,8 @@ from typing import Any
 
 import numpy as np
 
+from rasa_addons.money_topics import MONEY_TOPICS
+
 KNOWLEDGE = "knowledge"
 METADATA_KEY = "kb"
 TOP = 3
@@ -45,20 +47,6 @@ DEFAULT_PARAMS = {"dense_scale": 3.0, "sparse_weight": 0.5, "C": 10.0}
 # is close to no entry, falls back instead (measured in docs/knowledge.md: the 300 entries'
 # examples pulled out-of-scope questions into money topics). Never for a safety verdict.
 GUARD = {"guard_intent_below": 0.6, "guard_knowledge_below": 0.08, "fallback_confidence": 0.3}
-MONEY_TOPICS = (
-    "debt_help",
-    "payment_arrears",
-    "rent_housing",
-    "energy_water",
-    "health_insurance",
-    "debt_collector",
-    "benefits_toeslagen",
-    "income_support",
-    "food_basic_needs",
-    "budgeting_admin",
-    "tax_government_debt",
-    "work_future",
-)
 FALLBACK_INTENT = "nlu_fallback"
 
 logger = logging.getLogger(__name__)
