@@ -11,6 +11,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
+from bot.console import told
 from bot.conversations.assignment import TZ
 from bot.conversations.deadlines import first_contact
 from bot.conversations.tables import Conversation, Handover, Message
@@ -203,14 +204,55 @@ def told_words(told: Iterable[str]) -> list[str]:
     return out
 
 
-def summary_view(conv: Conversation, handover: Handover | None, now: datetime) -> dict[str, Any]:
-    """The summary that reads in ten seconds, in words (lists stay lists for the template)."""
+def told_lines(messages: Sequence[Message]) -> list[str]:
+    """What the assistant told, read from the texts it sent: crisis answers, topic answers,
+    the help options (by the service's name) and every phone number given."""
+    out: list[str] = []
+    for item in told.said(messages):
+        if item.name in told.CRISIS_ANSWERS:
+            kind = item.name[len("utter_crisis_") :] if item.name != "utter_crisis" else "crisis"
+            line = L("console.conversation.told_crisis", kind=word("signal.crisis", kind))
+        elif item.name in told.HELP_OPTIONS:
+            line = L("console.conversation.told_service", name=item.values.get("name", ""))
+        else:
+            line = told_words([item.name])[0]
+        if line not in out:
+            out.append(line)
+    numbers = told.phones(messages)
+    if numbers:
+        out.append(L("console.conversation.told_phones", numbers=", ".join(numbers)))
+    return out
+
+
+def offered_words(codes: Iterable[str]) -> list[str]:
+    """The choices the resident got, in words; a code without a word is left out."""
+    return words("console.choice", [c for c in codes if labels().get(f"console.choice.{c}")])
+
+
+def language_word(code: str | None) -> str:
+    """The resident's language in words ('Arabisch'); Dutch when not known."""
+    return word("console.language", code or "nl")
+
+
+def summary_view(
+    conv: Conversation,
+    handover: Handover | None,
+    now: datetime,
+    messages: Sequence[Message] | None = None,
+) -> dict[str, Any]:
+    """The summary that reads in ten seconds, in words (lists stay lists for the template).
+    With the transcript, 'told' and 'offered' come from what the assistant really sent."""
     s = conv.summary or (conv.handover or {}).get("summary") or {}
     none = L("console.conversation.told_none")
+    sent_codes = told.offered_codes(messages) if messages is not None else []
     offered = [
         L("console.conversation.offer_person", reason=word("reason", code))
         for code in s.get("offers") or []
-    ] + words("console.choice", s.get("suggested"))
+    ] + offered_words([*sent_codes, *(s.get("suggested") or [])])
+    told_list = told_words(s.get("told") or [])
+    for line in told_lines(messages or []):
+        if line not in told_list:
+            told_list.append(line)
     crisis = crisis_words(conv, handover)
     signals = words("signal", s.get("urgency_flags"))
     if crisis:
@@ -240,7 +282,8 @@ def summary_view(conv: Conversation, handover: Handover | None, now: datetime) -
         "municipality": s.get("municipality_name")
         or conv.municipality_code
         or L("console.conversation.municipality_none"),
-        "told": told_words(s.get("told") or []) or [none],
+        "told": told_list or [none],
+        "language": language_word(conv.language),
         "offered": offered or [L("console.conversation.offered_none")],
         "waited": waited,
         "asked_at": moment(handover.requested_at) if handover else "",

@@ -172,7 +172,7 @@ async def conversation_view(
         item["files"] = files.get(item["id"], [])
     if handover is not None and handover.assigned_to == user.id and messages:
         handover.seen_message_id = messages[-1].id
-    summary = present.summary_view(conv, handover, utcnow())
+    summary = present.summary_view(conv, handover, utcnow(), messages)
     summary["sent"] = sent_lines(conv.summary or (conv.handover or {}).get("summary"))
     return {
         "summary": summary,

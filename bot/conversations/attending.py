@@ -134,7 +134,9 @@ class Attending:
             and await self._crisis_answered_since(t, kind or "crisis", t.now - CRISIS_REPEAT)
         )
         if recent:
-            if handover is not None and not await self._there(t):
+            if t.conv.status == Status.WITH_HUMAN:
+                pass  # a person has the chat and is alerted; the crisis answer came minutes ago
+            elif handover is not None and not await self._there(t):
                 back = self.presenter.back(t.team, t.now, t.to)
                 self._say(t, "utter_crisis_again_closed", team=self._team_name(t), back=back)
             else:

@@ -131,6 +131,23 @@ async def test_a_crisis_with_a_person_alerts_that_person_s_team(own_gw: Gateway)
     assert flagged.text == CRISIS and flagged.data["screening"]["tier"] == "certain"
 
 
+async def test_a_crisis_again_while_a_person_has_the_chat_keeps_the_assistant_quiet(
+    own_gw: Gateway,
+) -> None:
+    """The crisis answer came when the chat was waiting; once a person has it, a second crisis
+    message within 15 minutes reaches that person (alerted again), and the assistant does not
+    interject "je gesprek staat bovenaan" (issue 18)."""
+    resident = await own_gw.waiting(reason="crisis", crisis_kind="suicide", urgent=True)
+    assert names_of(await resident.say(CRISIS))[0] == "utter_crisis_again"  # still waiting
+    await own_gw.take(resident, "sanne@test.geldhulp.nl")
+    before = len(await alerts(own_gw, resident.conversation_id))
+    got = await resident.say(CRISIS)
+    assert got == [], names_of(got)
+    assert (await resident.transcript())[-1].text == CRISIS  # it is there for the person
+    assert len(await alerts(own_gw, resident.conversation_id)) == before + 1
+    assert (await resident.conversation()).status == Status.WITH_HUMAN
+
+
 KINDS = ["suicide", "violence", "loan_shark", "homeless", "no_food"]
 
 
