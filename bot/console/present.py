@@ -135,6 +135,7 @@ def queue_row(
     return {
         "id": conv.id,
         "handover_id": handover.id,
+        "number": L("console.queue.number", number=handover.id),
         "url": f"/console/c/{conv.id}",
         "priority": priority,
         "priority_label": L(f"console.queue.{priority}"),
@@ -159,6 +160,15 @@ def queue_row(
         "new_label": L("console.queue.new_messages", count=new_count) if new_count else "",
         "taken": taken,
         "mine": mine,
+        "overdue": bool(handover.overdue_at and handover.assigned_to is None),
+        "channel": conv.channel,
+        "language": conv.language or "nl",
+        "language_label": language_word(conv.language),
+        "labels": list(summary.get("labels") or []),
+        "search": " ".join(
+            [*(summary.get("wants") or []), *words("topic", summary.get("topics"))]
+        ).lower(),
+        "wants": (list(summary.get("wants") or []) or [""])[0][:120],
         "taken_by": L("console.queue.taken_by", name=assignee.name) if assignee else "",
         "open_label": L(
             "console.queue.continue"
@@ -349,6 +359,47 @@ def alert_view(alert: StaffAlert) -> dict[str, Any]:
         "crisis": alert.kind == "crisis",
         "url": f"/console/c/{ref}" if len(ref) == 36 else "",
         "time": moment(alert.created_at),
+    }
+
+
+def crisis_view(
+    handover: Handover,
+    conv: Conversation,
+    *,
+    now: datetime,
+    assignee: StaffUser | None,
+    viewer_id: int,
+) -> dict[str, Any]:
+    """One banner line per conversation in crisis: 'Crisis in gesprek 12, wacht 2 min'
+    (the number is the request's, as in the list), or with whom the chat is."""
+    minutes = minutes_between(handover.crisis_at or handover.requested_at, now)
+    number = handover.id
+    label = (
+        L("console.alerts.crisis_with", number=number, name=assignee.name, minutes=minutes)
+        if assignee is not None
+        else L("console.alerts.crisis_waiting", number=number, minutes=minutes)
+    )
+    return {
+        "id": conv.id,
+        "number": number,
+        "url": f"/console/c/{conv.id}",
+        "label": label,
+        "kinds": crisis_words(conv, handover),
+        "mine": handover.assigned_to == viewer_id,
+    }
+
+
+def earlier_view(conv: Conversation, handover: Handover | None) -> dict[str, Any]:
+    """An earlier chat of the same resident: when, how it ended, about what."""
+    summary = conv.summary or (conv.handover or {}).get("summary") or {}
+    outcome = word("outcome", handover.outcome) if handover and handover.outcome else ""
+    return {
+        "id": conv.id,
+        "url": f"/console/c/{conv.id}",
+        "when": moment(conv.created_at),
+        "status": word("status", conv.status),
+        "outcome": outcome,
+        "topics": words("topic", summary.get("topics")),
     }
 
 

@@ -16,7 +16,7 @@ from bot.conversations import store
 from bot.conversations.assignment import is_open
 from bot.conversations.tables import Conversation, Handover, Message
 from bot.conversations.waiting import queue_order
-from bot.staff import CHAT_ROLES, StaffUser, Team, User, open_alerts
+from bot.staff import CHAT_ROLES, StaffAlert, StaffUser, Team, User, mark_seen, open_alerts
 from bot.staff.access import needs_reason
 from bot.storage.base import utcnow
 
@@ -74,17 +74,51 @@ async def queue_data(session: AsyncSession, user: User) -> dict[str, Any]:
             callbacks.append(present.callback_view(handover, conv, now))
     callbacks.sort(key=lambda c: c["due_at"])
     team = await session.get(Team, user.team_id) if user.team_id else None
-    alerts = [
-        present.alert_view(a)
-        for a in await open_alerts(session, role=user.role, team=team, is_admin=user.is_admin)
+    raw = await open_alerts(session, role=user.role, team=team, is_admin=user.is_admin)
+    open_chats = {conv.id: (handover, conv) for handover, conv in rows if visible(user, handover)}
+    # an alert about a conversation that was erased or has no open request any more is gone
+    existing = set(
+        (
+            await session.scalars(
+                select(Conversation.id).where(
+                    Conversation.id.in_({a.ref for a in raw if a.ref and len(a.ref) == 36})
+                )
+            )
+        ).all()
+    )
+    raw = [a for a in raw if not (a.ref and len(a.ref) == 36 and a.ref not in existing)]
+    alerts = [present.alert_view(a) for a in raw if a.kind != "crisis" or a.ref in open_chats]
+    crises = [
+        present.crisis_view(
+            *open_chats[ref],
+            now=now,
+            assignee=staff.get(open_chats[ref][0].assigned_to or 0),
+            viewer_id=user.id,
+        )
+        for ref in dict.fromkeys(a.ref for a in raw if a.kind == "crisis" and a.ref in open_chats)
     ]
     return {
         "rows": out,
         "callbacks": callbacks,
         "alerts": alerts,
-        "crisis": any(a["crisis"] for a in alerts),
+        "crises": crises,
+        "crisis": bool(crises),
         "team": await team_presence(session, user, staff),
     }
+
+
+async def settle_crisis(session: AsyncSession, conversation_id: str, staff_id: int) -> None:
+    """The crisis of a conversation is handled (taken, seen, closed): its banner goes."""
+    for alert in (
+        await session.scalars(
+            select(StaffAlert).where(
+                StaffAlert.kind == "crisis",
+                StaffAlert.ref == conversation_id,
+                StaffAlert.seen_at.is_(None),
+            )
+        )
+    ).all():
+        await mark_seen(session, alert.id, staff_id)
 
 
 async def team_presence(
@@ -187,3 +221,32 @@ async def conversation_view(
         and handover.assigned_to in staff
         else "",
     }
+
+
+async def earlier_chats(
+    session: AsyncSession, user: User, conv: Conversation
+) -> list[dict[str, Any]]:
+    """The same resident's other conversations (same channel address pseudonym) that still
+    exist (the purge removes them after the retention period) and that this person may see."""
+    if conv.identity_id is None:
+        return []
+    others = (
+        await session.scalars(
+            select(Conversation)
+            .where(Conversation.identity_id == conv.identity_id, Conversation.id != conv.id)
+            .order_by(Conversation.created_at.desc())
+            .limit(20)
+        )
+    ).all()
+    out = []
+    for other in others:
+        handover = await session.scalar(
+            select(Handover)
+            .where(Handover.conversation_id == other.id)
+            .order_by(Handover.id.desc())
+            .limit(1)
+        )
+        if not visible(user, handover):
+            continue
+        out.append(present.earlier_view(other, handover))
+    return out

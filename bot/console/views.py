@@ -21,7 +21,13 @@ from bot.console.live import live
 from bot.console.login_views import setup_login_routes
 from bot.console.media import media_file
 from bot.console.mfa_views import reason_gate
-from bot.console.queries import conversation_view, load_by_id, queue_data
+from bot.console.queries import (
+    conversation_view,
+    earlier_chats,
+    load_by_id,
+    queue_data,
+    settle_crisis,
+)
 from bot.console.rendering import render
 from bot.console.tables import QuickReply
 from bot.conversations.handover import HandoverError, HandoverService
@@ -64,9 +70,32 @@ def page(name: str, user: User | None, **context: Any) -> web.Response:
     )
 
 
+SHORTCUTS = ("j", "k", "t", "r", "e", "/", "f", "?", "Esc")
+CHANNELS = ("web", "telegram", "whatsapp")
+LANGUAGES = ("nl", "en", "tr", "pl", "uk", "ar")
+
+
+def canned_text(text: str, municipality: str, name: str) -> str:
+    """A ready-made reply with its variables filled: {gemeente} is the resident's municipality,
+    {naam} the first name of the person who sends it."""
+    return text.replace("{gemeente}", municipality).replace("{naam}", name.split(" ")[0])
+
+
+def workspace(data: dict[str, Any]) -> dict[str, Any]:
+    """What the three-pane page needs besides the queue: filter choices and the shortcuts."""
+    tags = sorted({tag for row in data["rows"] for tag in row["labels"]})
+    return {
+        "channels": [(c, present.word("console.channel", c)) for c in CHANNELS],
+        "languages": [(c, present.language_word(c)) for c in LANGUAGES],
+        "all_labels": tags,
+        "shortcuts": [(key, present.L(f"console.keys.k{i}")) for i, key in enumerate(SHORTCUTS)],
+    }
+
+
 @require_roles()
 async def queue_page(request: web.Request) -> web.Response:
-    """GET /console/: waiting and taken conversations (analysts go on to the dashboard)."""
+    """GET /console/: the three panes, with no conversation open (analysts go on to the
+    dashboard)."""
     user = await current_user(request)
     assert user is not None
     if user.role not in CHAT_ROLES:
@@ -74,7 +103,7 @@ async def queue_page(request: web.Request) -> web.Response:
     async with request.config_dict[keys.DB]() as session:
         data = await queue_data(session, user)
         rules = await rules_for(session, user.team_id) if user.team_id else None
-    return page("queue.html", user, data=data, rules=rules)
+    return page("queue.html", user, data=data, rules=rules, conv=None, **workspace(data))
 
 
 @require_roles(*CHAT_ROLES)
@@ -103,7 +132,9 @@ async def load(
 
 @require_roles(*CHAT_ROLES)
 async def conversation_page(request: web.Request) -> web.Response:
-    """GET /console/c/{id}: summary, transcript, notes; the opening is audited."""
+    """GET /console/c/{id}: the three panes with this conversation open; with ?pane=1 only the
+    conversation and its side panel (the console swaps them in without a reload). Every
+    opening is audited."""
     user = await current_user(request)
     assert user is not None
     async with request.config_dict[keys.DB]() as session:
@@ -111,6 +142,7 @@ async def conversation_page(request: web.Request) -> web.Response:
     gate = await reason_gate(request, user, conv.id, handover.team_id if handover else None)
     if gate is not None:  # an admin outside their team: the reason first (kept and audited)
         return gate
+    pane = request.query.get("pane") == "1"
     async with request.config_dict[keys.DB]() as session:
         conv, handover = await load(request, user, session)
         audit(
@@ -140,25 +172,41 @@ async def conversation_page(request: web.Request) -> web.Response:
                 )
             )
         ).all()
+        earlier = await earlier_chats(session, user, conv)
         await session.commit()
+        data = None if pane else await queue_data(session, user)
+        rules = await rules_for(session, user.team_id) if user.team_id and not pane else None
     mine = (
         handover is not None
         and handover.assigned_to == user.id
         and conv.status == Status.WITH_HUMAN
     )
-    return page(
-        "conversation.html",
-        user,
+    context: dict[str, Any] = dict(
         conv=conv,
         handover=handover,
+        number=handover.id if handover else "",
         can_take=handover is not None and handover.ended_at is None and not handover.assigned_to,
         mine=mine,
         notes=notes,
         outcomes=[(o, present.word("outcome", o)) for o in OUTCOMES],
-        quick=quick,
+        quick=[
+            {
+                "id": q.id,
+                "title": q.title,
+                "text": canned_text(q.text, view["summary"]["municipality"], user.name),
+            }
+            for q in quick
+        ],
         colleagues=[(c.id, present.person_text(c)) for c in colleagues],
+        earlier=earlier,
+        labels=list((conv.summary or {}).get("labels") or []),
+        plan_html=None,  # the plan slot: bot/console/plan_views.py fills it (another engineer)
         **view,
     )
+    if pane:
+        return page("_chat.html", user, **context)
+    assert data is not None
+    return page("queue.html", user, data=data, rules=rules, **workspace(data), **context)
 
 
 def _service(request: web.Request) -> HandoverService:
@@ -178,6 +226,7 @@ async def _act(request: web.Request, action: str) -> web.Response:
                 if handover is None or handover.ended_at is not None:
                     raise HandoverError("geen open verzoek")
                 await _service(request).take(session, handover.id, staff)
+                await settle_crisis(session, conv.id, user.id)
             elif action == "summary":
                 text = str(form.get("text") or "").strip()[:4000]
                 conv.summary = {
@@ -186,6 +235,16 @@ async def _act(request: web.Request, action: str) -> web.Response:
                     if text
                     else None,
                 }
+            elif action == "crisis-seen":
+                await settle_crisis(session, conv.id, user.id)
+            elif action == "labels":
+                tags = [t for t in (conv.summary or {}).get("labels") or [] if t]
+                add = " ".join(str(form.get("add") or "").split())[:30]
+                remove = str(form.get("remove") or "")
+                tags = [t for t in tags if t != remove]
+                if add and add not in tags:
+                    tags.append(add)
+                conv.summary = {**(conv.summary or {}), "labels": tags[:12]}
             elif action == "note":
                 session.add(
                     Note(
@@ -216,10 +275,12 @@ async def _act(request: web.Request, action: str) -> web.Response:
                         session, conv, staff, str(form.get("target") or "")
                     )
                 elif action == "back":
+                    await settle_crisis(session, conv.id, user.id)
                     await _service(request).finish(
                         session, conv, staff, to=Status.BOT, outcome="handed_back"
                     )
                 elif action == "close":
+                    await settle_crisis(session, conv.id, user.id)
                     outcome = str(form.get("outcome") or "other")
                     await _service(request).finish(
                         session,
@@ -252,7 +313,7 @@ def action(name: str):  # type: ignore[no-untyped-def]
     async def handler(request: web.Request) -> web.Response:
         return await _act(request, name)
 
-    handler.__name__ = f"{name}_post"
+    handler.__name__ = f"{name.replace('-', '_')}_post"
     return handler
 
 
@@ -366,7 +427,17 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/ws", live)
     app.router.add_get("/c/{id}", conversation_page, name="conversation")
     app.router.add_get("/media/{id}", media_file, name="media")
-    for name in ("take", "reply", "note", "back", "close", "transfer", "summary"):
+    for name in (
+        "take",
+        "reply",
+        "note",
+        "back",
+        "close",
+        "transfer",
+        "summary",
+        "labels",
+        "crisis-seen",
+    ):
         app.router.add_post(f"/c/{{id}}/{name}", action(name))
     app.router.add_post("/presence", presence_post)
     app.router.add_post("/alerts/{id}/seen", alert_seen_post)

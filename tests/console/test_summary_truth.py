@@ -14,7 +14,9 @@ TEXTS = TextCatalog.load()
 NOW = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
 
 
-def out(response: str, /, *, language: str | None = None, sender: str = "bot", **values: str) -> Message:
+def out(
+    response: str, /, *, language: str | None = None, sender: str = "bot", **values: str
+) -> Message:
     text = TEXTS.render(response, language=language, **values)
     return Message(
         direction="out",
@@ -27,7 +29,9 @@ def out(response: str, /, *, language: str | None = None, sender: str = "bot", *
 
 def option(name: str, phone: str) -> Message:
     how = TEXTS.render("utter_help_how_phone", phone=phone).text
-    return out("utter_help_option", name=name, where="in Groningen", what="Helpt met geld.", how=how)
+    return out(
+        "utter_help_option", name=name, where="in Groningen", what="Helpt met geld.", how=how
+    )
 
 
 def test_after_113_and_three_services_the_summary_names_them_all() -> None:
