@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.console.conftest import tg, wait_handover
-from tests.support.browser import launch, publish_screenshots
+from tests.support.browser import launch
 
 pytestmark = [pytest.mark.rasa, pytest.mark.browser]
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,9 +34,9 @@ async def test_counsellor_takes_and_replies_in_the_browser(console, fakes, db_ur
         await page.fill("#email", "landelijk@demo.geldhulp.nl")
         await page.fill("#password", "demo-geldhulp")
         await page.click("button[type=submit]")
-        await page.wait_for_selector("#queue tbody tr[data-id]")
+        await page.wait_for_selector("#queue li[data-id]")
         await page.screenshot(path=str(ARTIFACTS / "console-queue.png"), full_page=True)
-        await page.click("#queue tbody tr[data-id] a")
+        await page.click("#queue li[data-id] a")
         await page.wait_for_selector("#take")
         await page.click("#take")
         await page.wait_for_selector("#reply")
@@ -53,4 +53,4 @@ async def test_counsellor_takes_and_replies_in_the_browser(console, fakes, db_ur
         ),
         lambda: telegram.sent(chat),
     )
-    publish_screenshots(ARTIFACTS, "console.png")
+    # docs/img/console.png comes from tests/console/test_console_panes_browser.py

@@ -67,7 +67,7 @@ async def test_the_open_chat_and_the_queue_update_live_without_a_reload(own_gw: 
         await page.goto(f"http://{own_gw.client.host}:{own_gw.client.port}/console/")
         await page.evaluate("window.__noReload = true")
         other = await own_gw.waiting(story="ik krijg mijn energierekening niet betaald")
-        await page.wait_for_selector(f'#queue tr[data-id="{other.conversation_id}"]')
+        await page.wait_for_selector(f'#queue li[data-id="{other.conversation_id}"]')
         assert await page.evaluate("window.__noReload === true")
         await browser.close()
 
@@ -88,7 +88,7 @@ async def test_a_crisis_raises_the_banner_live(own_gw: Gateway) -> None:
         assert "Crisis" in banner
         link = await page.get_attribute("#crisis-banner a", "href")
         assert link == f"/console/c/{resident.conversation_id}"
-        row = page.locator(f'#queue tr[data-id="{resident.conversation_id}"]')
+        row = page.locator(f'#queue li[data-id="{resident.conversation_id}"]')
         assert "row--crisis" in (await row.get_attribute("class") or "")
         assert await page.evaluate("window.__noReload === true")
         await page.screenshot(path=str(ARTIFACTS / "console-crisis.png"), full_page=True)
