@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.console.tables import QuickReply
 from bot.conversations.states import Status
 from bot.conversations.tables import Conversation, Handover
-from bot.console.tables import QuickReply
 from bot.staff import StaffUser
 from tests.console.test_console_live_browser import WCAG, logged_in
 from tests.conversations.conftest import Gateway
