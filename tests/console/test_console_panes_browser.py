@@ -17,18 +17,17 @@ from bot.conversations.states import Status
 from bot.conversations.tables import Conversation, Handover
 from bot.staff import StaffUser
 from tests.console.test_console_live_browser import WCAG, logged_in
-from tests.conversations.conftest import Gateway
+from tests.conversations.conftest import Gateway, Resident
 from tests.support.browser import launch, publish_screenshots
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-ADDRESS = "7700123"
 
 
-async def earlier_chat(gw: Gateway) -> str:
+async def earlier_chat(gw: Gateway) -> Resident:
     """A closed chat of the same resident (same Telegram address), handled by Sanne."""
-    first = await gw.waiting(story="ik heb een brief van de belastingdienst", address=ADDRESS)
+    first = await gw.waiting(story="ik heb een brief van de belastingdienst")
     await gw.take(first, "sanne@test.geldhulp.nl")
     async with gw.factory() as s:
         conv = await s.get(Conversation, first.conversation_id)
@@ -43,7 +42,7 @@ async def earlier_chat(gw: Gateway) -> str:
             )
         )
         await s.commit()
-    return first.conversation_id
+    return first
 
 
 @pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
@@ -51,12 +50,14 @@ async def test_the_three_pane_console_with_the_keyboard_only(own_gw: Gateway) ->
     from axe_playwright_python.async_playwright import Axe
     from playwright.async_api import async_playwright
 
-    earlier = await earlier_chat(own_gw)
+    first = await earlier_chat(own_gw)
+    earlier = first.conversation_id
     resident = await own_gw.waiting(
         summary={"topics": ["rent_housing"], "urgency_flags": ["eviction"]},
         story="ik moet over twee weken mijn huis uit want ik heb huurachterstand",
-        address=ADDRESS,
+        address=str(first.chat_id),  # the same Telegram chat: the same resident
     )
+    resident.chat_id = first.chat_id
     assert resident.conversation_id != earlier
     ARTIFACTS.mkdir(exist_ok=True)
     async with async_playwright() as p:
