@@ -171,6 +171,10 @@
       li.appendChild(el("small", null, [r.waiting_label, r.channel_label, r.language_label, r.municipality].join(" · ")));
       li.appendChild(el("br"));
       li.appendChild(el("span", null, r.topics.join(", ")));
+      li.appendChild(el("br"));
+      li.appendChild(el("small", null, r.reason_label + (r.signals.length ? " · " + r.signals.join(", ") : "")));
+      li.appendChild(el("br"));
+      li.appendChild(el("small", null, r.deadline));
       r.flags.forEach(function (x) { li.appendChild(el("br")); li.appendChild(el("small", null, x)); });
       if (r.taken_by) { li.appendChild(el("br")); li.appendChild(el("small", null, r.taken_by)); }
       queueList.appendChild(li);
