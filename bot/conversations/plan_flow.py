@@ -202,8 +202,8 @@ class PlanFlow:
             data = event.data or {}
             if event.name == SEEN_TOPIC:
                 topic = str(data.get("topic") or "") or topic
-            elif event.name == SEEN_HELP and data.get("name") and data.get("phone"):
-                helps.append((str(data["name"]), str(data["phone"])))
+            elif event.name == SEEN_HELP and data.get("service") and data.get("phone"):
+                helps.append((str(data["service"]), str(data["phone"])))
         deadline: date | None = None
         for row in await files_of(session, conv.id):
             reading = row.reading or {}
@@ -336,7 +336,7 @@ class PlanFlow:
                         conv,
                         SEEN_HELP,
                         "bot",
-                        name=str(option["name"])[:120],
+                        service=str(option["name"])[:120],
                         phone=str(option["phone"])[:40],
                     )
                     seen = True
