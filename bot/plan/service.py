@@ -277,7 +277,7 @@ class PlanService:
             .order_by(PlanStep.due_on, PlanStep.id)
             .limit(limit)
         )
-        return [(plan, step) for plan, step in rows.tuples()]
+        return [(plan, step) for plan, step in rows.all()]
 
     async def count_overdue(self, session: AsyncSession, today: date) -> int:
         """Count every open step whose date passed, once (for the dashboard); returns how many."""
@@ -292,7 +292,7 @@ class PlanService:
             )
         )
         n = 0
-        for plan, step in rows.tuples():
+        for plan, step in rows.all():
             step.overdue_at = utcnow()
             await self.record(
                 session, STEP_OVERDUE, municipality_code=plan.municipality_code, channel=plan.channel
