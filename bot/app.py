@@ -168,10 +168,18 @@ async def readyz(request: web.Request) -> web.Response:
 
 
 async def record_plan_event(
-    session: AsyncSession, name: str, *, municipality_code: str | None, channel: str
+    session: AsyncSession,
+    name: str,
+    *,
+    municipality_code: str | None,
+    channel: str,
+    ref: str | None = None,
 ) -> None:
-    """The plan's counts as analytics events (a name, a municipality, a channel: no content)."""
-    await record_event(session, name, municipality_code=municipality_code, channel=channel)
+    """The plan's counts as analytics events (a name, a municipality, a channel and the
+    conversation's pseudonym: no content)."""
+    await record_event(
+        session, name, municipality_code=municipality_code, channel=channel, conversation_ref=ref
+    )
 
 
 def create_app(
@@ -378,7 +386,7 @@ async def workers_context(
     handover, presenter = app[HANDOVER], app[PRESENTER]
     key = str(settings.pseudonym_key)
     forget_me = ForgetMe(app[ERASURE], key)
-    app[PLAN_FLOW] = PlanFlow(presenter, app[PLANS], settings.public_url)
+    app[PLAN_FLOW] = PlanFlow(presenter, app[PLANS], settings.public_url, key)
     app[PLAN_REMINDERS] = PlanReminders(app[PLAN_FLOW], channels)
     router = Router(
         rasa=app[RASA],

@@ -34,6 +34,7 @@ from bot.media import files_of
 from bot.plan import Happened, Plan, PlanService, PlanStep, StepDraft, propose
 from bot.plan.service import TOPIC_STEPS
 from bot.plan.words import step_text
+from bot.privacy.pseudonym import pseudonym
 
 # conversation events (kept with the conversation, deleted with it)
 OFFERED, DECLINED, SEEN_TOPIC, SEEN_HELP, ADD_OFFERED = (
@@ -153,6 +154,7 @@ class PlanFlow:
     presenter: Presenter
     plans: PlanService
     public_url: str
+    pseudonym_key: str = ""
 
     # --- helpers --------------------------------------------------------------------------------
 
@@ -239,17 +241,20 @@ class PlanFlow:
         ask = asked(text)
         plan = await self.plans.plan_of(session, identity.id)
         to = audience(conv)
+        ref = pseudonym(self.pseudonym_key, conv.id)
+        if plan is not None and plan.municipality_code is None and conv.municipality_code:
+            plan.municipality_code = conv.municipality_code  # known later in the chat
         if ask == Ask.DECLINE:
             store.add_event(session, conv, DECLINED, "resident")
             self._say(session, conv, identity, "utter_plan_declined")
         elif ask in (Ask.ACCEPT, Ask.ADD):
-            await self._accept(session, conv, identity, plan)
+            await self._accept(session, conv, identity, plan, ref)
         elif plan is None:
             self._say(session, conv, identity, "utter_plan_none")
         elif ask == Ask.SHOW:
             await self._show(session, conv, identity, plan)
         elif ask in (Ask.DONE, Ask.DONE_WORD):
-            step = await self.plans.tick(session, plan)
+            step = await self.plans.tick(session, plan, ref=ref)
             if step is None:
                 self._say(session, conv, identity, "utter_plan_all_done")
                 return
@@ -288,6 +293,7 @@ class PlanFlow:
         conv: Conversation,
         identity: ChannelIdentity,
         plan: Plan | None,
+        ref: str,
     ) -> None:
         to = audience(conv)
         drafts = propose(await self.happened(session, conv))
@@ -299,6 +305,7 @@ class PlanFlow:
                 municipality_code=conv.municipality_code,
                 language=conv.language,
                 drafts=drafts,
+                ref=ref,
             )
             steps = await self.plans.open_steps(session, plan)
             lines = numbered([self.step_line(s, to) for s in steps])

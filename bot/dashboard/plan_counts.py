@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.analytics import EventName
-from bot.analytics.tables import AnalyticsEvent
 from bot.dashboard.names import labels
-from bot.dashboard.queries import Scope
+from bot.dashboard.queries import Scope, load_events
 from bot.dashboard.suppression import cell
 
 EVENTS = (EventName.PLAN_CREATED, EventName.PLAN_STEP_DONE, EventName.PLAN_STEP_OVERDUE)
@@ -39,20 +37,18 @@ def label(key: str) -> str:
 
 async def plan_rows(session: AsyncSession, scope: Scope) -> list[PlanRow]:
     """Plans made, steps done and steps overdue per municipality, in the window."""
-    rows = await session.execute(
-        select(AnalyticsEvent.municipality_code, AnalyticsEvent.name, func.count())
-        .where(
-            AnalyticsEvent.name.in_([str(e) for e in EVENTS]),
-            AnalyticsEvent.occurred_at >= scope.since,
-            AnalyticsEvent.occurred_at < scope.until,
-            AnalyticsEvent.municipality_code.is_not(None),
-            scope.where(AnalyticsEvent.municipality_code),
-        )
-        .group_by(AnalyticsEvent.municipality_code, AnalyticsEvent.name)
-    )
+    # an event without a code counts for the municipality its conversation got later
+    events = await load_events(session, scope)
+    refs = {e.conversation_ref: e.municipality_code for e in events if e.municipality_code}
     counts: dict[str, dict[str, int]] = {}
-    for code, name, n in rows.all():
-        counts.setdefault(str(code), {})[str(name)] = int(n)
+    for event in events:
+        if event.name not in {str(e) for e in EVENTS}:
+            continue
+        code = event.municipality_code or refs.get(event.conversation_ref)
+        if code is None or (scope.codes is not None and code not in scope.codes):
+            continue
+        found = counts.setdefault(str(code), {})
+        found[event.name] = found.get(event.name, 0) + 1
     return [
         PlanRow(
             code,

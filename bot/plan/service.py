@@ -56,13 +56,24 @@ class Recorder(Protocol):
     """Where the plan counts what happens (the app wires it to analytics)."""
 
     async def __call__(
-        self, session: AsyncSession, name: str, *, municipality_code: str | None, channel: str
+        self,
+        session: AsyncSession,
+        name: str,
+        *,
+        municipality_code: str | None,
+        channel: str,
+        ref: str | None = None,
     ) -> None:
-        """Record one event (no content, no ids of the resident)."""
+        """Record one event (no content; ``ref`` is the conversation's analytics pseudonym)."""
 
 
 async def record_nothing(
-    session: AsyncSession, name: str, *, municipality_code: str | None, channel: str
+    session: AsyncSession,
+    name: str,
+    *,
+    municipality_code: str | None,
+    channel: str,
+    ref: str | None = None,
 ) -> None:
     """A `Recorder` that keeps nothing (tools and tests that do not count)."""
 
@@ -158,6 +169,7 @@ class PlanService:
         municipality_code: str | None,
         language: str | None,
         drafts: Sequence[StepDraft],
+        ref: str | None = None,
     ) -> tuple[Plan, str]:
         """A new plan with the first (at most three) steps; returns it and its link's token."""
         token = new_token()
@@ -175,7 +187,7 @@ class PlanService:
         await session.flush()
         await self.add_all(session, plan, drafts)
         await self.record(
-            session, PLAN_CREATED, municipality_code=municipality_code, channel=channel
+            session, PLAN_CREATED, municipality_code=municipality_code, channel=channel, ref=ref
         )
         return plan, token
 
@@ -242,7 +254,12 @@ class PlanService:
         return [s for s in await self.steps(session, plan) if s.done_at is None]
 
     async def tick(
-        self, session: AsyncSession, plan: Plan, step_id: int | None = None
+        self,
+        session: AsyncSession,
+        plan: Plan,
+        step_id: int | None = None,
+        *,
+        ref: str | None = None,
     ) -> PlanStep | None:
         """Mark a step done (None: the current one); None when there was nothing to tick."""
         open_steps = await self.open_steps(session, plan)
@@ -253,7 +270,11 @@ class PlanService:
         step = open_steps[0]
         step.done_at = plan.updated_at = utcnow()
         await self.record(
-            session, STEP_DONE, municipality_code=plan.municipality_code, channel=plan.channel
+            session,
+            STEP_DONE,
+            municipality_code=plan.municipality_code,
+            channel=plan.channel,
+            ref=ref,
         )
         return step
 

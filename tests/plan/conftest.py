@@ -6,6 +6,7 @@ handover and forget-me. The web chat is driven over its real websocket.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import itertools
@@ -147,6 +148,9 @@ class WebChat:
             body["payload"] = payload
         await self.ws.send_json(body)
         await self.site.settle()
+        async with asyncio.timeout(30):  # at least one answer, then until the socket is quiet
+            while len(self.seen) == before:
+                await self.drain()
         await self.drain()
         return self.seen[before:]
 
