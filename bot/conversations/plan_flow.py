@@ -261,7 +261,9 @@ class PlanFlow:
             self._say(session, conv, identity, "utter_plan_ticked", step=self.step_line(step, to))
             rest = await self.plans.open_steps(session, plan)
             if rest:
-                self._say(session, conv, identity, "utter_plan_next", step=self.step_line(rest[0], to))
+                self._say(
+                    session, conv, identity, "utter_plan_next", step=self.step_line(rest[0], to)
+                )
             else:
                 self._say(session, conv, identity, "utter_plan_all_done")
         elif ask == Ask.LINK:
@@ -402,7 +404,9 @@ def _key(draft: StepDraft) -> str:
     return f"{draft.kind}:{draft.response}:{sorted(draft.values.items())}"
 
 
-def _with_offer(replies: list[Reply], offer: str, presenter: Presenter, to: Audience) -> list[Reply]:
+def _with_offer(
+    replies: list[Reply], offer: str, presenter: Presenter, to: Audience
+) -> list[Reply]:
     """One more button under the last reply's choices, or the offer as its own question."""
     rendered = presenter.reply(offer, to)
     last = replies[-1]

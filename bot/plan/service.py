@@ -316,7 +316,10 @@ class PlanService:
         for plan, step in rows.all():
             step.overdue_at = utcnow()
             await self.record(
-                session, STEP_OVERDUE, municipality_code=plan.municipality_code, channel=plan.channel
+                session,
+                STEP_OVERDUE,
+                municipality_code=plan.municipality_code,
+                channel=plan.channel,
             )
             n += 1
         return n

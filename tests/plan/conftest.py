@@ -26,8 +26,8 @@ from bot.storage.db import open_database
 from bot.texts import TextCatalog
 from tests.conversations.conftest import OPEN_CODE, seed_teams
 from tests.fakes.server import LoopbackServer
-from tests.media.conftest import FilesGraph, FilesTelegram, Site
 from tests.gateway.conftest import make_settings
+from tests.media.conftest import FilesGraph, FilesTelegram, Site
 
 TEXTS = TextCatalog.load()
 TOPIC_TEXT = "er staat een deurwaarder voor de deur"

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.analytics.tables import AnalyticsEvent, UnansweredQuestion
-from bot.conversations.tables import ConversationEvent
 from bot.cli import QUIET_LOGGERS
+from bot.conversations.tables import ConversationEvent
 from bot.privacy.logfilter import clean
 from tests.conversations.conftest import PASSWORD
 from tests.plan.conftest import HELP_PHONE, TOPIC_TEXT, PlanSite, new_chat, said

@@ -61,7 +61,9 @@ async def test_telegram_topic_plan_page_tick_reminder_and_forget_me(site: PlanSi
     assert "/plan_accept" in markup and "/find_local_help" in markup
     assert said("utter_plan_offer_button") in markup
     got = await site.telegram_press(chat, "/find_local_help")
-    assert not any("/plan_accept" in str(m.get("reply_markup")) for m in site.telegram.sent(chat)[-len(got):])
+    assert not any(
+        "/plan_accept" in str(m.get("reply_markup")) for m in site.telegram.sent(chat)[-len(got) :]
+    )
     got = await site.telegram_press(chat, "/plan_accept")
     assert got[-1] == said("utter_plan_ask_share")
     made = got[0]
