@@ -166,6 +166,18 @@ def show_options(
         )
 
 
+def plan_hint(dispatcher: CollectingDispatcher, options: list[HelpOption]) -> None:
+    """Tell the gateway which help was shown with its number (a plan step may name it; the
+    number is the directory's, exactly as the resident saw it). Not shown to the resident."""
+    shown = [
+        {"name": o.service.name, "phone": o.service.phone}
+        for o in options
+        if o.checked and o.service.phone
+    ]
+    if shown:
+        dispatcher.utter_message(json_message={"plan_help": shown})
+
+
 def _page_url(place: Place) -> str:
     return f"{load_settings().public_url.rstrip('/')}/hulp/{slug(place.code, place.name)}"
 
@@ -216,6 +228,7 @@ class ActionFindLocalHelp(Action):
                 dispatcher.utter_message(response="utter_help_no_walk_in", where=where.text)
         page = options[:PAGE_SIZE]
         show_options(dispatcher, page, place)
+        plan_hint(dispatcher, page)
         more = len(options) > PAGE_SIZE
         if place:  # the whole picture of the municipality's help, on one page
             dispatcher.utter_message(
@@ -256,6 +269,7 @@ class ActionMoreHelp(Action):
             dispatcher.utter_message(response="utter_help_no_more")
             return []
         show_options(dispatcher, page, found.place)
+        plan_hint(dispatcher, page)
         more = len(options) > shown + PAGE_SIZE
         dispatcher.utter_message(response="utter_help_more" if more else "utter_help_after")
         return [SlotSet("help_shown", float(shown + len(page)))]

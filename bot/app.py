@@ -37,6 +37,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import keys, schema
+from bot.analytics import record_event
 from bot.channels.registry import Deps, build_channels
 from bot.channels.webhooks import accept_update, setup_webhooks
 from bot.console import create_console_app
@@ -48,6 +49,8 @@ from bot.conversations.intake import Intake, Wakeups
 from bot.conversations.keys import HANDOVER, INTAKE, WAKEUPS
 from bot.conversations.media_flow import MediaFlow
 from bot.conversations.models import Inbound
+from bot.conversations.plan_flow import PlanFlow
+from bot.conversations.plan_reminders import PlanReminders
 from bot.conversations.ports import Channel
 from bot.conversations.presenter import Presenter
 from bot.conversations.queue import instance_id
@@ -60,6 +63,8 @@ from bot.health import HEALTH, Health
 from bot.helppage import create_helppage_app
 from bot.media import Media, MediaCipher, MediaStore, cipher_from_settings, delete_untaken
 from bot.media.keys import MEDIA
+from bot.plan import PlanService
+from bot.plan.keys import PLANS
 from bot.privacy.deidentify import warm_at_start
 from bot.privacy.retention import RetentionPolicy, retention_loop
 from bot.settings import Settings
@@ -103,6 +108,8 @@ PRESENTER = web.AppKey("presenter", Presenter)
 ERASURE = web.AppKey("erasure", Erasure)
 MEDIA_CIPHER = web.AppKey("media_cipher", MediaCipher)
 MEDIA_FLOW = web.AppKey("media_flow", MediaFlow)  # the router's file flow (tests swap its reader)
+PLAN_FLOW = web.AppKey("plan_flow", PlanFlow)
+PLAN_REMINDERS = web.AppKey("plan_reminders", PlanReminders)  # tests run a round themselves
 UPLOAD_MINUTES = 60  # a web chat upload no message took is deleted after this long
 
 
@@ -160,6 +167,21 @@ async def readyz(request: web.Request) -> web.Response:
     )
 
 
+async def record_plan_event(
+    session: AsyncSession,
+    name: str,
+    *,
+    municipality_code: str | None,
+    channel: str,
+    ref: str | None = None,
+) -> None:
+    """The plan's counts as analytics events (a name, a municipality, a channel and the
+    conversation's pseudonym: no content)."""
+    await record_event(
+        session, name, municipality_code=municipality_code, channel=channel, conversation_ref=ref
+    )
+
+
 def create_app(
     settings: Settings,
     *,
@@ -187,6 +209,7 @@ def create_app(
     # forget-me and retention delete in every table of every part
     app[ERASURE] = Erasure(schema.metadata())
     app[MEDIA_CIPHER] = cipher
+    app[PLANS] = PlanService(record=record_plan_event)
     app.on_response_prepare.append(_security_headers)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
@@ -363,6 +386,8 @@ async def workers_context(
     handover, presenter = app[HANDOVER], app[PRESENTER]
     key = str(settings.pseudonym_key)
     forget_me = ForgetMe(app[ERASURE], key)
+    app[PLAN_FLOW] = PlanFlow(presenter, app[PLANS], settings.public_url, key)
+    app[PLAN_REMINDERS] = PlanReminders(app[PLAN_FLOW], channels)
     router = Router(
         rasa=app[RASA],
         presenter=presenter,
@@ -371,6 +396,7 @@ async def workers_context(
         handover=handover,
         forget_me=forget_me,
         media=app[MEDIA_FLOW],
+        plan=app[PLAN_FLOW],
     )
     outbox = OutboxWorker(
         factory,
@@ -437,6 +463,8 @@ async def loops_context(app: web.Application, *, run: bool) -> AsyncIterator[Non
             settings.rasa_tracker_url,
         )
         loops.append(locks.only_leader("retention", sweep))
+        reminders = functools.partial(app[PLAN_REMINDERS].run, factory)
+        loops.append(locks.only_leader("plan_reminders", reminders))
         loops.append(warm_at_start)
         if make_url(settings.database_url).get_backend_name() == "postgresql":
             listener = Listener(

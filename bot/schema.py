@@ -15,6 +15,7 @@ from bot.console import tables as console_tables
 from bot.conversations import tables as conversation_tables
 from bot.directory import tables as directory_tables
 from bot.media import tables as media_tables
+from bot.plan import tables as plan_tables
 from bot.staff import tables as staff_tables
 from bot.storage.base import Base
 
@@ -24,6 +25,7 @@ TABLE_MODULES = (
     conversation_tables,
     directory_tables,
     media_tables,
+    plan_tables,
     staff_tables,
 )
 

@@ -26,6 +26,10 @@ class EventName(StrEnum):
     HANDOVER_OVERDUE = "handover.overdue"  # nobody took it within the team's time
     HANDOVER_REOFFERED = "handover.reoffered"  # the person went silent; offered to the team
     CALLBACK_PROMISED = "handover.callback_promised"  # consent to be written to later
+    # the plan (issue 20): counts only, never what a step says
+    PLAN_CREATED = "plan.created"
+    PLAN_STEP_DONE = "plan.step_done"
+    PLAN_STEP_OVERDUE = "plan.step_overdue"
 
 
 async def record_event(

@@ -443,4 +443,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/alerts/{id}/seen", alert_seen_post)
     app.router.add_post("/rules", rules_post)
     app.router.add_post("/quick-replies", quick_reply_post)
+    from bot.console.plan_views import setup_plan_routes  # the resident's plan (issue 20)
+
+    setup_plan_routes(app)
     app.router.add_static("/static", Path(__file__).resolve().parent / "static")

@@ -28,6 +28,7 @@ from bot.conversations.forget_me import ForgetMe
 from bot.conversations.handover import HandoverService
 from bot.conversations.media_flow import MediaFlow, Received
 from bot.conversations.models import IGNORED, MEDIA, Inbound, Reply
+from bot.conversations.plan_flow import PlanFlow
 from bot.conversations.presenter import Audience, Presenter, audience
 from bot.conversations.rasa import RasaClient, RasaParse, RasaTurn
 from bot.conversations.safety import Screening, screen
@@ -56,6 +57,7 @@ MEDIA_RESPONSES = {
 # where a message goes
 SKIP, GROUP, MEDIA_REPLY, ASSISTANT, PERSON = "skip", "group", "media", "assistant", "person"
 LETTER_ANSWER = "letter_answer"  # Ja/Nee under a letter's explanation (media_flow.py)
+PLAN = "plan"  # a plan button or "wat was mijn plan?" (plan_flow.py), in every state
 
 
 def screening_for(text: str, source: RasaTurn | RasaParse | None) -> Screening:
@@ -91,6 +93,7 @@ class Router:
     handover: HandoverService
     forget_me: ForgetMe
     media: MediaFlow | None = None  # residents' files and letters (None: the old kind answer)
+    plan: PlanFlow | None = None  # the resident's plan (None: never offered)
 
     def _reply(self, name: str, to: Audience, **values: Any) -> Reply:
         return self.presenter.reply(name, to, **values)
@@ -152,6 +155,12 @@ class Router:
                 plan.route = LETTER_ANSWER
             else:
                 plan.route = ASSISTANT
+            if (
+                plan.route in (ASSISTANT, PERSON)
+                and self.plan is not None
+                and await self.plan.claims(session, conv, text)
+            ):
+                plan.route = PLAN
             if self._has_file(plan.route, inbound):  # a web chat upload is opened here
                 assert self.media is not None
                 plan.extra["upload"] = await self.media.open_upload(session, inbound)
@@ -227,6 +236,11 @@ class Router:
             elif route == LETTER_ANSWER:
                 assert self.media is not None
                 await self.media.answer(session, conv, identity, plan.text)
+                if self.plan is not None:  # keep the letter's date in a plan?
+                    await self.plan.after_letter(session, conv, identity)
+            elif route == PLAN:
+                assert self.plan is not None
+                await self.plan.answer(session, conv, identity, plan.text)
             elif route == MEDIA_REPLY:
                 name = MEDIA_RESPONSES.get(inbound.media_type or "", "utter_gateway_other")
                 store.enqueue_reply(session, conv, identity, self._reply(name, audience(conv)))
@@ -353,7 +367,10 @@ class Router:
         turn: RasaTurn,
     ) -> None:
         await self._record_parse(session, conv, inbound, turn)
-        for reply in turn.replies:
+        replies = turn.replies
+        if self.plan is not None:  # the plan offered after a topic or local help
+            replies = await self.plan.after_turn(session, conv, turn)
+        for reply in replies:
             store.enqueue_reply(session, conv, identity, reply)
         for custom in turn.custom:
             if "handover" in custom:

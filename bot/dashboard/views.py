@@ -16,7 +16,7 @@ import jinja2
 from aiohttp import web
 
 from bot import keys
-from bot.dashboard import charts, headline, names, queries
+from bot.dashboard import charts, headline, names, plan_counts, queries
 from bot.dashboard.csvsafe import to_csv
 from bot.dashboard.queries import PERIODS, Scope, Table
 from bot.staff import User, audit, current_user, require_roles
@@ -266,6 +266,8 @@ async def overview(request: web.Request) -> web.Response:
         gemeente=request.query.get("gemeente", ""),
         municipalities=await _municipality_choices(request, user),
         local_help=await _local_help_flags(request, loaded.scope),
+        plans=await _plan_rows(request, loaded.scope),
+        plan_label=plan_counts.label,
         since=headline.local_time(loaded.scope.since),
         until=headline.local_time(loaded.scope.until),
     )
@@ -332,6 +334,11 @@ async def handled(request: web.Request) -> web.Response:
         )
         await session.commit()
     raise web.HTTPSeeOther(f"/dashboard/?{request.query_string}#unanswered")
+
+
+async def _plan_rows(request: web.Request, scope: Scope) -> list[plan_counts.PlanRow]:
+    async with request.config_dict[keys.DB]() as session:
+        return await plan_counts.plan_rows(session, scope)
 
 
 def _scope_label(scope: Scope) -> str:

@@ -226,8 +226,11 @@ async def page(request: web.Request) -> web.Response:
 
 def setup_routes(app: web.Application, settings: Settings) -> None:
     """Register the page's routes and its own stylesheet."""
+    from bot.helppage.plan_views import setup_plan_routes
+
     app[SETTINGS] = settings
     app[NAMES] = {"lock": asyncio.Lock()}
     app.router.add_static("/static", HERE / "static", name="static", append_version=True)
     app.router.add_get("/", index)
+    setup_plan_routes(app)  # /plan/<link>: the resident's own plan (plan_views.py)
     app.router.add_get("/{gemeente}", page)

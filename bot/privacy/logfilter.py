@@ -33,6 +33,8 @@ ROW_DETAIL = re.compile(r"(DETAIL:|Failing row contains).*", re.DOTALL)
 REMOVED = "[parameters: removed]"
 INSTALLED = "personal-data log filter installed"  # each service process says so once
 HIDDEN = "[details hidden]"
+# the secret of a plan link (/hulp/plan/<token>) in an access-log line: the link is the key
+PLAN_LINK = re.compile(r"(/hulp/plan/)[A-Za-z0-9_-]+")
 
 
 def clean(text: str) -> str:
@@ -40,6 +42,7 @@ def clean(text: str) -> str:
     text = SQL_PARAMETERS.sub(REMOVED, text)
     text = DB_DETAIL.sub(r"\1=(…)", text)
     text = ROW_DETAIL.sub(HIDDEN, text)
+    text = PLAN_LINK.sub(r"\1…", text)
     return redact_patterns(text)
 
 

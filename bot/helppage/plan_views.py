@@ -1,0 +1,170 @@
+"""The resident's own plan page: /hulp/plan/<link> (no account; the link is the key).
+
+B1, phone-sized, printable on one A4, no scripts (the help page's CSP). A step is ticked with a
+small form; the link is revoked after a confirmation page. A guessed, revoked or forgotten link
+gets exactly the same 404 page, so a link gives nothing away. The page is never cached and
+never indexed; the token is masked in every log line (`bot.privacy.logfilter`).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from aiohttp import web
+
+from bot import keys
+from bot.helppage.views import ENV, HEADERS
+from bot.plan import Plan, PlanStep, is_overdue, shown_date
+from bot.plan.keys import PLANS
+from bot.plan.words import step_text
+from bot.texts import TextCatalog
+
+PLAN_HEADERS = {
+    **HEADERS,
+    "Cache-Control": "no-store",  # a private page: not kept by the browser or a proxy
+    "X-Robots-Tag": "noindex, nofollow",
+}
+RTL = frozenset({"ar"})
+# every domain response the page uses, written out so `scripts/validate.py` sees them
+PLAN_TEXTS = frozenset(
+    {
+        "utter_helppage_brand",
+        "utter_planpage_title",
+        "utter_planpage_intro",
+        "utter_planpage_open",
+        "utter_planpage_done",
+        "utter_planpage_none_open",
+        "utter_planpage_tick",
+        "utter_planpage_overdue",
+        "utter_planpage_from_counsellor",
+        "utter_planpage_chat",
+        "utter_planpage_private",
+        "utter_planpage_shared",
+        "utter_planpage_revoke",
+        "utter_planpage_revoke_title",
+        "utter_planpage_revoke_text",
+        "utter_planpage_revoke_yes",
+        "utter_planpage_revoke_no",
+        "utter_planpage_revoked",
+        "utter_planpage_not_found_title",
+        "utter_planpage_not_found",
+        "utter_plan_due",
+    }
+)
+
+
+class PlanWords:
+    """The page's texts in the plan's language."""
+
+    def __init__(self, catalog: TextCatalog, language: str | None) -> None:
+        self._catalog, self._language = catalog, language
+
+    def __call__(self, name: str, **values: Any) -> str:
+        response = f"utter_{name}"
+        if response not in PLAN_TEXTS:
+            raise KeyError(f"{response} is not listed in bot.helppage.plan_views.PLAN_TEXTS")
+        return self._catalog.render(response, language=self._language, **values).text
+
+
+def _page(
+    request: web.Request, template: str, language: str | None, status: int = 200, **context: Any
+) -> web.Response:
+    css = request.app.router["static"].url_for(filename="plan.css")
+    words = PlanWords(request.config_dict[keys.TEXTS], language)
+    html = ENV.get_template(template).render(
+        static_css=str(css),
+        t=words,
+        lang=language or "nl",
+        dir="rtl" if language in RTL else "ltr",
+        **context,
+    )
+    return web.Response(text=html, status=status, content_type="text/html", headers=PLAN_HEADERS)
+
+
+def not_found(request: web.Request) -> web.Response:
+    """The one answer for every link that does not open a plan (always in Dutch, always equal)."""
+    return _page(request, "plan_not_found.html", None, status=404)
+
+
+def _view(texts: TextCatalog, plan: Plan, step: PlanStep, today: date) -> dict[str, Any]:
+    return {
+        "id": step.id,
+        "text": step_text(texts, step, plan.language),
+        "due": shown_date(step.due_on) if step.due_on else None,
+        "overdue": is_overdue(step, today),
+        "done": step.done_at is not None,
+        "from_staff": step.added_by.startswith("staff"),
+    }
+
+
+async def plan_page(request: web.Request) -> web.Response:
+    """GET /hulp/plan/<token>: the steps, a tick per open step, the revoke button."""
+    token = request.match_info["token"]
+    plans = request.config_dict[PLANS]
+    texts = request.config_dict[keys.TEXTS]
+    async with request.config_dict[keys.DB]() as session:
+        plan = await plans.by_token(session, token)
+        if plan is None:
+            return not_found(request)
+        steps = await plans.steps(session, plan)
+        today = date.today()
+        views = [_view(texts, plan, s, today) for s in steps]
+    return _page(
+        request,
+        "plan.html",
+        plan.language,
+        token=token,
+        open_steps=[v for v in views if not v["done"]],
+        done_steps=[v for v in views if v["done"]],
+        shared=plan.share_with_team,
+    )
+
+
+async def tick(request: web.Request) -> web.Response:
+    """POST /hulp/plan/<token>/stap/<id>: this step is done; back to the page."""
+    token = request.match_info["token"]
+    try:
+        step_id = int(request.match_info["step"])
+    except ValueError:
+        return not_found(request)
+    plans = request.config_dict[PLANS]
+    async with request.config_dict[keys.DB]() as session:
+        plan = await plans.by_token(session, token)
+        if plan is None:
+            return not_found(request)
+        await plans.tick(session, plan, step_id)
+        await session.commit()
+    raise web.HTTPSeeOther(f"/hulp/plan/{token}#klaar", headers=PLAN_HEADERS)
+
+
+async def revoke_page(request: web.Request) -> web.Response:
+    """GET /hulp/plan/<token>/intrekken: are you sure? (no scripts: a page of its own)."""
+    token = request.match_info["token"]
+    async with request.config_dict[keys.DB]() as session:
+        plan = await request.config_dict[PLANS].by_token(session, token)
+    if plan is None:
+        return not_found(request)
+    return _page(request, "plan_revoke.html", plan.language, token=token)
+
+
+async def revoke(request: web.Request) -> web.Response:
+    """POST /hulp/plan/<token>/intrekken: the link stops working, for everybody."""
+    token = request.match_info["token"]
+    plans = request.config_dict[PLANS]
+    async with request.config_dict[keys.DB]() as session:
+        plan = await plans.by_token(session, token)
+        if plan is None:
+            return not_found(request)
+        language = plan.language
+        await plans.revoke(session, plan)
+        await session.commit()
+    return _page(request, "plan_revoked.html", language)
+
+
+def setup_plan_routes(app: web.Application) -> None:
+    """Register the plan page's routes (before the help page's /{gemeente})."""
+    app.router.add_get("/plan/{token}", plan_page)
+    app.router.add_post("/plan/{token}/stap/{step}", tick)
+    app.router.add_get("/plan/{token}/intrekken", revoke_page)
+    app.router.add_post("/plan/{token}/intrekken", revoke)
