@@ -202,10 +202,15 @@ class KnowledgeIndex:
         )
 
 
-def _encoder(model: str) -> Any:
-    from rasa_addons.sentence_model import load
+def _encoder(model: str, persist: bool = False) -> Any:
+    """Embeds texts with ``model``, reusing vectors the dense featurizer computed (and, when
+    training, those of earlier trainings)."""
+    from rasa_addons.sentence_model import encode_cached
 
-    return load(model).encode
+    def encode(texts: Sequence[str]) -> np.ndarray:
+        return encode_cached(model, list(texts), persist=persist)
+
+    return encode
 
 
 try:  # the component needs Rasa; KnowledgeIndex above does not (scripts/bench_knowledge.py)
@@ -286,7 +291,9 @@ class KnowledgeMatcher(GraphComponent):  # type: ignore[misc,valid-type]
             if entry:
                 examples.append((str(message.get(TEXT)), entry, str(message.get(INTENT))))
         params = {k: float(self.config[k]) for k in DEFAULT_PARAMS}
-        self.index = KnowledgeIndex.build(examples, _encoder(self.config["model"]), params)
+        self.index = KnowledgeIndex.build(
+            examples, _encoder(self.config["model"], persist=True), params
+        )
         with self._storage.write_to(self._resource) as folder:
             self.index.save(Path(folder))
         logger.info(

