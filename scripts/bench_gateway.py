@@ -270,6 +270,8 @@ class TelegramTurns:
     names: dict[str, int] = field(default_factory=dict)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     lookups: int = 0
+    redeliver: float = 0.0  # seconds to go on offering a refused webhook, as Telegram does
+    patience: float = 120.0  # seconds to wait for a full answer
 
     def __post_init__(self) -> None:
         self.telegram.listeners.append(self._sent)
@@ -306,6 +308,25 @@ class TelegramTurns:
             ).scalars()
             return sum(len(split_text(t or " ")) for t in texts)
 
+    async def _post(self, chat_id: int, body: dict[str, Any], t0: float) -> None:
+        """The webhook, to the chat's gateway; with ``redeliver``, a refused or failed one is
+        offered again (to the next gateway) until it is accepted, as Telegram does."""
+        for attempt in itertools.count():
+            url = self.urls[(chat_id + attempt) % len(self.urls)]
+            try:
+                async with self.http.post(
+                    f"{url}/webhooks/telegram",
+                    json=body,
+                    headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+                    timeout=aiohttp.ClientTimeout(total=60),
+                ) as resp:
+                    resp.raise_for_status()
+                    return
+            except (aiohttp.ClientError, TimeoutError):
+                if time.monotonic() - t0 > self.redeliver:
+                    raise
+                await asyncio.sleep(0.5)
+
     async def turn(self, who: str, n: int, text: str) -> float:
         chat_id = self.names.setdefault(who, 10_000_000 + len(self.names))
         chat = self.chats.setdefault(chat_id, Chat())
@@ -322,15 +343,8 @@ class TelegramTurns:
             },
         }
         t0 = time.monotonic()
-        url = self.urls[chat_id % len(self.urls)]
-        async with self.http.post(
-            f"{url}/webhooks/telegram",
-            json=body,
-            headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
-            timeout=aiohttp.ClientTimeout(total=60),
-        ) as resp:
-            resp.raise_for_status()
-        deadline = t0 + 120
+        await self._post(chat_id, body, t0)
+        deadline = t0 + self.patience
         expected: int | None = None
         while True:
             chat.changed.clear()
