@@ -415,13 +415,70 @@ class PeakMemory:
 # --- set-ups ------------------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def profiled(name: str, parts: dict[str, int], folder: Path | None) -> Any:
+    """py-spy on each part (gateway, rasa, actions) while the block runs: collapsed stacks in
+    ``folder``/<set-up>-<part>.txt (`--profile`; py-spy is not a dependency of the project)."""
+    if folder is None:
+        yield
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    spies = [
+        subprocess.Popen(  # noqa: S603
+            [
+                os.environ.get("PY_SPY", "py-spy"),
+                "record",
+                "--nonblocking",
+                "--subprocesses",
+                "--rate",
+                "50",
+                "--format",
+                "raw",
+                "--pid",
+                str(pid),
+                "--output",
+                str(folder / f"{name}-{part}.txt"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for part, pid in parts.items()
+    ]
+    try:
+        yield
+    finally:
+        for spy in spies:
+            spy.send_signal(2)  # SIGINT: py-spy writes what it has
+        for spy in spies:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                spy.wait(timeout=30)
+
+
 async def measure(
-    name: str, turn: TurnFn, pids: Callable[[], list[int]], args: argparse.Namespace
+    name: str,
+    turn: TurnFn,
+    pids: Callable[[], list[int]],
+    args: argparse.Namespace,
+    parts: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     print(f"\n[{name}] load {load()}", flush=True)
     result: dict[str, Any] = {"setup": name, "load_before": load(), "closed": [], "open": []}
     with PeakMemory(pids) as memory:
         await closed_loop(turn, 2, 2)  # warm-up: the first turns load lazily
+        await _measured(name, turn, args, result, parts or {})
+    result["peak_rss_mb"] = memory.peak
+    result["load_after"] = load()
+    return result
+
+
+async def _measured(
+    name: str,
+    turn: TurnFn,
+    args: argparse.Namespace,
+    result: dict[str, Any],
+    parts: dict[str, int],
+) -> None:
+    with profiled(name, parts, args.profile):
         for residents in args.levels:
             conversations = max(args.conversations, residents * args.rounds)
             level = await closed_loop(turn, residents, conversations)
@@ -434,9 +491,6 @@ async def measure(
         if args.long_turns:
             result["long"] = await long_conversations(turn, args.long_turns, args.long_residents)
             print(f"  long: {result['long']}", flush=True)
-    result["peak_rss_mb"] = memory.peak
-    result["load_after"] = load()
-    return result
 
 
 def ensure_stock_model() -> None:
@@ -500,6 +554,14 @@ def stack_pids(stack: RasaStack) -> list[int]:
     return [p.pid for p in stack.procs if p.poll() is None]
 
 
+def stack_parts(stack: RasaStack) -> dict[str, int]:
+    """The stack's processes by part: actions, rasa, rasa1…"""
+    parts = {"actions": stack.procs[0].pid}
+    for i, proc in enumerate(stack.procs[1:]):
+        parts[f"rasa{i or ''}"] = proc.pid
+    return parts
+
+
 def split_setup(name: str) -> tuple[str, int]:
     """``e2e-sqlite@2`` -> ("e2e-sqlite", 2): a set-up with two Rasa replicas."""
     base, _, replicas = name.partition("@")
@@ -539,7 +601,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                             )
                             continue
                         results.append(
-                            await measure(name, turn, functools.partial(stack_pids, stack), args)
+                            await measure(
+                                name,
+                                turn,
+                                functools.partial(stack_pids, stack),
+                                args,
+                                stack_parts(stack),
+                            )
                         )
     return {
         "started": started,
@@ -581,7 +649,11 @@ async def e2e(
             def pids() -> list[int]:
                 return stack_pids(stack) + [p.proc.pid for p in procs if p.proc is not None]
 
-            result = await measure(name, turns.turn, pids, args)
+            parts = stack_parts(stack)
+            for i, p in enumerate(procs):
+                if p.proc is not None:
+                    parts[f"gateway{i or ''}"] = p.proc.pid
+            result = await measure(name, turns.turn, pids, args, parts)
             result["lookups"] = turns.lookups
             return result
         finally:
@@ -668,6 +740,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10, help="per open-loop rate")
     parser.add_argument("--long-turns", type=int, default=50, help="0: no long conversation")
     parser.add_argument("--long-residents", type=int, default=2)
+    parser.add_argument(
+        "--profile", type=Path, default=None, help="py-spy every part into this folder"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "bench_gateway.json")
     args = parser.parse_args()
     data = asyncio.run(run(args))
