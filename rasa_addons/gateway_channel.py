@@ -44,6 +44,28 @@ def _fail_closed(agent: Any) -> None:
         agent.tracker_store = inner
         if agent.processor is not None:
             agent.processor.tracker_store = inner
+        _tune_sqlite(inner)
+
+
+def _tune_sqlite(store: Any) -> None:
+    """A SQLite tracker store (one instance) in WAL mode with synchronous=NORMAL, as the
+    gateway's own SQLite: a turn's save no longer waits for the disk (a commit survives a
+    crash of Rasa; a power cut may lose the last turns, which the gateway then runs again
+    with their idempotency key)."""
+    engine = getattr(store, "engine", None)
+    if engine is None or engine.dialect.name != "sqlite" or getattr(engine, "_geldhulp", False):
+        return
+    from sqlalchemy import event
+
+    def pragmas(dbapi_conn: Any, _record: Any) -> None:
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    event.listen(engine, "connect", pragmas)
+    engine.dispose()  # pooled connections are opened again, with the pragmas
+    engine._geldhulp = True  # noqa: SLF001
 
 
 def _validate_action_results_once_compiled() -> None:

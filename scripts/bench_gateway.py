@@ -327,6 +327,30 @@ class TelegramTurns:
                     raise
                 await asyncio.sleep(0.5)
 
+    async def _state(self, update_id: int) -> str:
+        """What the database says about a message whose answer did not come (diagnosis)."""
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    sql(
+                        "SELECT status, conversation_id, attempts FROM inbox WHERE dedupe_key = :k"
+                    ),
+                    {"k": f"telegram:{update_id}"},
+                )
+            ).first()
+            if row is None:
+                return "no inbox item"
+            items = (
+                await conn.execute(
+                    sql(
+                        "SELECT id, status, attempts, sending_at IS NOT NULL, lease_owner IS NOT "
+                        "NULL, last_error FROM outbox WHERE conversation_id = :c ORDER BY id"
+                    ),
+                    {"c": row[1]},
+                )
+            ).all()
+        return f"inbox {tuple(row)}; outbox {[tuple(i) for i in items]}"
+
     async def turn(self, who: str, n: int, text: str) -> float:
         chat_id = self.names.setdefault(who, 10_000_000 + len(self.names))
         chat = self.chats.setdefault(chat_id, Chat())
@@ -356,7 +380,11 @@ class TelegramTurns:
                 return (chat.arrivals[expected - 1] - t0) * 1000
             left = deadline - time.monotonic()
             if left <= 0:
-                raise TimeoutError(f"no full answer to update {update_id}")
+                state = await self._state(update_id)
+                raise TimeoutError(
+                    f"no full answer to update {update_id}: {len(chat.arrivals) - before} "
+                    f"bubbles this turn, expected {expected}; {state}"
+                )
             try:  # the next bubble; now and then a look in case no bubble comes at all
                 await asyncio.wait_for(chat.changed.wait(), timeout=min(left, 5.0))
             except TimeoutError:
