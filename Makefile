@@ -15,7 +15,7 @@ RASA_ARGS := --domain domain --data nlu_data stories --config config.yml
 # what the model is trained from (the gateway channel runs in Rasa but is not part of the model)
 RASA_DATA := config.yml $(wildcard domain.yml) $(filter-out rasa_addons/gateway_channel.py,$(shell find domain nlu_data stories rasa_addons -type f \( -name '*.yml' -o -name '*.yaml' -o -name '*.py' -o -name '*.txt' \) 2>/dev/null))
 
-.PHONY: help env run cluster test test-model test-rasa test-py train validate bench bench-nlu bench-safety bench-letters chat lint types check clean db
+.PHONY: help env run cluster test test-model test-rasa test-py train validate bench soak bench-nlu bench-safety bench-letters chat lint types check clean db
 
 help:
 	@echo "make run        set up everything, train when needed, start the assistant and print the URLs"
@@ -23,7 +23,8 @@ help:
 	@echo "make train      train the Rasa model (only when data, config or domain changed)"
 	@echo "make validate   rasa data validate"
 	@echo "make bench-nlu  intent F1 on held-out data and parse latency p50/p95"
-	@echo "make bench      end-to-end latency and throughput through the gateway"
+	@echo "make bench      stock Rasa, our Rasa and the product side by side (turns end at the last bubble)"
+	@echo "make soak       the cluster for SOAK_MINUTES (30) with random kills: lost, doubled, p50/p95, RSS"
 	@echo "make bench-safety  crisis recall and false alarms per tier (rules and trained model)"
 	@echo "make bench-letters per-field accuracy, p50/p95 time and peak memory of reading letters"
 	@echo "make lint       ruff and the architecture's import contracts (import-linter)"
@@ -148,8 +149,13 @@ test-py: env train
 bench-nlu: env train
 	$(PYTHON) scripts/bench_nlu.py
 
+# BENCH_ARGS for other levels or set-ups, e.g. BENCH_ARGS="--setups our-rasa e2e-sqlite --levels 16"
 bench: env train
-	$(PYTHON) scripts/bench_gateway.py
+	$(PYTHON) scripts/bench_gateway.py $(BENCH_ARGS)
+
+# two gateways, two Rasa replicas, PostgreSQL and Redis, kill -9 now and then (not a test)
+soak: env train
+	$(PYTHON) scripts/soak.py $(SOAK_ARGS)
 
 bench-safety: env train
 	$(PYTHON) scripts/bench_safety.py

@@ -16,6 +16,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import exists, select
@@ -43,6 +44,17 @@ MAX_INBOX_FAILURES = 5  # unexpected errors before a message is set aside (poiso
 MAX_OUTBOX_FAILURES = 5  # unexpected errors (bugs, not channel errors) before we give up
 MAX_RESENDS = 1  # an item found "sending" after a crash is sent again at most this often
 POLL_CAP = 30.0  # the longest sleep without a wake-up (lease ends, missed notifications)
+
+
+@dataclass(frozen=True)
+class _Ready:
+    """An outbox item in "sending" (committed), about to go out."""
+
+    claim: queue.Claim
+    channel: Channel
+    address: str
+    reply: Reply
+    template: Template | None
 
 
 def backoff(attempts: int, base: float = 1.0, cap: float = 300.0) -> float:
@@ -365,13 +377,17 @@ class OutboxWorker(_Loop):
         return min([wait, *(p + 0.01 for p in probes if p is not None)])
 
     async def _handle(self, claim: queue.Claim) -> None:
+        current = claim  # the item in hand: the claimed one, then the bubbles chained to it
         try:
-            await self._send(claim)
+            ready = await self._prepare(claim)
+            while ready is not None:
+                current = ready.claim
+                ready = await self._deliver(ready)
         except Exception as exc:  # noqa: BLE001 - keep sending the others
             logger.error(
-                "outbox item %s failed (%s)", claim.id, exc.__class__.__name__, exc_info=True
+                "outbox item %s failed (%s)", current.id, exc.__class__.__name__, exc_info=True
             )
-            await self._failed(claim, exc)
+            await self._failed(current, exc)
         finally:
             probed = self._probes.pop(claim.id, None)
             if probed is not None:
@@ -408,7 +424,10 @@ class OutboxWorker(_Loop):
             await session.commit()
             return short_id
 
-    async def _send(self, claim: queue.Claim) -> None:
+    async def _prepare(self, claim: queue.Claim) -> _Ready | None:
+        """Pacing, then "sending" committed: what to send, or None (not now, or not ours).
+        On a channel without pacing, each sent bubble's record takes the resident's next one
+        (`queue.take_next`): one commit per bubble instead of three."""
         channel_name = claim.key.split(":", 1)[0]
         channel = self._channels.get(channel_name)
         # pacing first, with no transaction open (it may ask Redis)
@@ -422,18 +441,18 @@ class OutboxWorker(_Loop):
                         item.attempts -= 1  # waiting for our turn is not an attempt
                         queue.release(item, after=wait)
                         await session.commit()
-                return
+                return None
         # read what to send (short transaction)
         template: Template | None = None
         async with self._factory() as session:
             item = await queue.held(session, OutboxItem, claim.id, self._owner)
             if item is None:
-                return
+                return None
             assert isinstance(item, OutboxItem)
             if channel is None:
                 await self._give_up(session, item, f"channel {channel_name} is not configured")
                 await session.commit()
-                return
+                return None
             conv = (
                 await session.get(Conversation, item.conversation_id)
                 if item.conversation_id
@@ -447,7 +466,7 @@ class OutboxWorker(_Loop):
                 template = await self._template_step(session, item, conv)
                 if template is None:
                     await session.commit()
-                    return
+                    return None
             if item.sending_at is not None:
                 # in flight when an instance died (or lost its lease): it may have reached the
                 # resident. Sent again at most once; never a third time.
@@ -459,14 +478,26 @@ class OutboxWorker(_Loop):
                         status="unconfirmed",
                     )
                     await session.commit()
-                    return
+                    return None
                 item.resends += 1
                 logger.warning("outbox item %s was in flight at a crash; sent again", item.id)
             # "sending", committed before the call: the only window in which a crash resends
             item.sending_at = utcnow()
-            address, reply = item.address, Reply.from_json(item.body)
+            ready = _Ready(claim, channel, item.address, Reply.from_json(item.body), template)
             await session.commit()
-        # the network call, no transaction open
+        return ready
+
+    async def _deliver(self, ready: _Ready) -> _Ready | None:
+        """The network call (no transaction open), then its result; the next bubble to send
+        when it was taken over while recording this one."""
+        claim, channel, address, reply, template = (
+            ready.claim,
+            ready.channel,
+            ready.address,
+            ready.reply,
+            ready.template,
+        )
+        channel_name = claim.key.split(":", 1)[0]
         try:
             if template is not None:
                 channel_id = await channel.send_template(address, template)
@@ -475,9 +506,11 @@ class OutboxWorker(_Loop):
         except ChannelError as exc:
             self._channel_failed(channel_name, claim, exc)
             await self._record_error(claim, exc)
-            return
-        await self._record_sent(claim, channel_id, template)
+            return None
+        chain = template is None and channel.pacing <= 0 and channel.window is None
+        following = await self._record_sent(claim, channel_id, template, chain=chain)
         await self._channel_ok(channel_name)
+        return following
 
     async def _template_step(
         self, session: AsyncSession, item: OutboxItem, conv: Conversation
@@ -512,13 +545,16 @@ class OutboxWorker(_Loop):
         return Template(row.name, row.language, tuple(row.parameters or ()), row.body_text)
 
     async def _record_sent(
-        self, claim: queue.Claim, channel_id: str, template: Template | None
-    ) -> None:
+        self, claim: queue.Claim, channel_id: str, template: Template | None, *, chain: bool
+    ) -> _Ready | None:
+        """Record the send; with ``chain``, take the resident's next bubble in the same
+        transaction ("sending" at once: it is sent right after the commit)."""
+        ready: _Ready | None = None
         async with self._factory() as session:
             item = await queue.held(session, OutboxItem, claim.id, self._owner)
             if item is None:
                 logger.warning("outbox item %s was sent after its lease ran out", claim.id)
-                return
+                return None
             assert isinstance(item, OutboxItem)
             if template is not None:
                 # the template is a message of its own in the transcript; the reply waits
@@ -547,8 +583,9 @@ class OutboxWorker(_Loop):
                 item.status, item.lease_owner, item.lease_until = "awaiting_reply", None, None
                 item.sending_at = None
                 await session.commit()
-                return
+                return None
             message = await session.get(Message, item.message_id) if item.message_id else None
+            channel_name, address = item.channel, item.address
             item.status, item.sent_at, item.sending_at = "sent", utcnow(), None
             item.lease_owner = item.lease_until = None
             item.body, item.address = {}, ""  # text and address live on only in the transcript
@@ -556,8 +593,18 @@ class OutboxWorker(_Loop):
                 message.delivery = "sent"
                 if channel_id:
                     message.channel_message_id = channel_id
+            following = (
+                await queue.take_next(session, channel_name, address, self._owner, self._lease)
+                if chain and not getattr(self._circuits.get(channel_name), "failing", True)
+                else None
+            )
+            if following is not None:
+                next_claim, body = following
+                channel = self._channels[claim.key.split(":", 1)[0]]
+                ready = _Ready(next_claim, channel, address, Reply.from_json(body), None)
             await session.commit()
         self._health.ok(f"channel:{claim.key.split(':', 1)[0]}")
+        return ready
 
     async def _record_error(self, claim: queue.Claim, exc: ChannelError) -> None:
         channel_name = claim.key.split(":", 1)[0]

@@ -171,3 +171,74 @@ async def test_an_item_in_flight_at_a_second_crash_is_not_sent_a_third_time(db_u
     assert channel.started == []
     assert row.status == "unconfirmed"  # a person checks; never a third send
     assert [a.kind for a in alerts] == ["undelivered"]
+
+
+class TextChannel(FakeChannel):
+    """Records the texts; the send of ``hang_text`` never comes back."""
+
+    def __init__(self, hang_text: str = "") -> None:
+        super().__init__()
+        self.hang_text, self.texts = hang_text, []  # type: ignore[var-annotated]
+
+    async def send(self, address: str, reply: Reply, context: SendContext) -> str:
+        if reply.text == self.hang_text:
+            await asyncio.Event().wait()
+        self.texts.append(reply.text)
+        return ""
+
+
+async def test_bubbles_chained_without_pacing_keep_the_crash_window(db_url: str) -> None:
+    """On a channel without pacing a resident's bubbles go out one after another, each taken
+    in the transaction that recorded the one before; a crash still resends only the one that
+    was in the call, once, and the rest go out normally, in order."""
+    async with open_database(db_url) as (_e, factory):
+        async with factory() as s:
+            identity = ChannelIdentity(channel="telegram", external_hash="h-chain", address="9")
+            s.add(identity)
+            await s.flush()
+            conv, _ = await store.open_conversation(s, identity)
+            ids = {
+                text: store.enqueue_reply(s, conv, identity, Reply(text))[1]
+                for text in ("een", "twee", "drie")
+            }
+            await s.commit()
+        ids = {text: item.id for text, item in ids.items()}  # type: ignore[misc]
+        dying = TextChannel(hang_text="twee")
+        worker = OutboxWorker(factory, {"telegram": dying}, owner="dead", retry_base=0.05)
+        task = asyncio.create_task(worker.run(asyncio.Event()))
+
+        async def in_flight() -> bool:
+            rows = await items(factory, ids)  # type: ignore[arg-type]
+            return rows["een"].status == "sent" and rows["twee"].sending_at is not None
+
+        await until(in_flight)
+        for running in [task, *worker._tasks]:
+            running.cancel()
+        await asyncio.gather(task, *worker._tasks, return_exceptions=True)
+        rows = await items(factory, ids)  # type: ignore[arg-type]
+        assert rows["drie"].sending_at is None and rows["drie"].lease_owner is None
+        async with factory() as s:
+            await s.execute(
+                update(OutboxItem)
+                .where(OutboxItem.lease_owner == "dead")
+                .values(lease_until=utcnow() - timedelta(seconds=1))
+            )
+            await s.commit()
+        survivor = TextChannel()
+        worker = OutboxWorker(factory, {"telegram": survivor}, owner="alive", retry_base=0.05)
+        stop = asyncio.Event()
+        task = asyncio.create_task(worker.run(stop))
+
+        async def all_sent() -> bool:
+            rows = await items(factory, ids)  # type: ignore[arg-type]
+            return all(row.status == "sent" for row in rows.values())
+
+        try:
+            await until(all_sent)
+        finally:
+            stop.set()
+            await task
+        rows = await items(factory, ids)  # type: ignore[arg-type]
+    assert dying.texts == ["een"]
+    assert survivor.texts == ["twee", "drie"]
+    assert {text: row.resends for text, row in rows.items()} == {"een": 0, "twee": 1, "drie": 0}
