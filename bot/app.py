@@ -367,7 +367,9 @@ async def workers_context(
         rasa=app[RASA],
         presenter=presenter,
         pseudonym_key=key,
-        attending=Attending(presenter, key, handover, forget_me),
+        attending=Attending(
+            presenter, key, handover, forget_me, RetentionPolicy.from_settings(settings)
+        ),
         handover=handover,
         forget_me=forget_me,
         media=app[MEDIA_FLOW],
