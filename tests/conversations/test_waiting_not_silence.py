@@ -143,7 +143,7 @@ async def test_keeping_the_place_is_honoured_and_the_question_comes_once(live: G
     resident = await escalated(live)
     assert names_of(await resident.say("nee")) == ["utter_wait_keep_place"]
     kept = names_of(await resident.say(payload="/keep_waiting"))
-    assert kept == ["utter_wait_status_closed"]
+    assert kept == ["utter_wait_ack_crisis_closed"]  # nobody now; the help of day and night
     assert (await resident.conversation()).status == Status.WAITING_FOR_HUMAN
     again = names_of(await resident.say("nee"))  # asked once: now it answers the callback
     assert "utter_wait_keep_place" not in again
