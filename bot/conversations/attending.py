@@ -18,7 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.analytics import EventName, record_event
-from bot.conversations import meanwhile, store, summary
+from bot.conversations import callback_phone, meanwhile, store, summary
+from bot.conversations.callback_phone import CallbackPhones
 from bot.conversations.commands import Kind, classify
 from bot.conversations.forget_me import ForgetMe
 from bot.conversations.handover import HandoverService
@@ -85,6 +86,8 @@ class Attending:
     forget_me: ForgetMe
     # how long a transcript is kept: what the web chat tells a resident who may not come back
     retention: RetentionPolicy | None = None
+    # a phone number for a web-chat callback, sealed (None: the web chat offers no phone)
+    phones: CallbackPhones | None = None
 
     # --- small helpers -----------------------------------------------------------------------
 
@@ -230,12 +233,15 @@ class Attending:
             return
         if kind in (Kind.REFUSE, Kind.AGREE) and await self._answer_yes_no(t):
             return
+        if kind == Kind.TEXT and await self._number_asked(t):
+            await self._phone_given(t)
+            return
         if kind in (Kind.CANCEL, Kind.STOP, Kind.END_CHAT):
             await self._cancel(t)
         elif kind in (Kind.CONTACT_ME, Kind.NO_CONTACT):
             await self._consent(t, kind == Kind.CONTACT_ME)
         elif kind == Kind.CALLBACK_WAY:
-            self._callback_way(t)
+            await self._callback_way(t)
         elif kind == Kind.LEAVE_MESSAGE:
             handover.left_message = True
             handover.acked_at = t.now
@@ -325,15 +331,75 @@ class Attending:
         if allowed and t.conv.channel == WEB:
             self._say(t, "utter_webchat_callback_how", days=self._days(t))
 
-    def _callback_way(self, t: Turn) -> None:
+    async def _callback_way(self, t: Turn) -> None:
         """The web chat's choice: a link to keep (made by the page from its own key, never sent
-        or stored), or this browser only; each with what happens when they do not come back."""
+        or stored), a phone number with consent, or this browser only; each with what happens
+        when they do not come back."""
         payload = (t.inbound.payload or "").strip()
-        if payload == "/callback_link" and t.conv.channel == WEB:
+        handover, phones = t.handover, self.phones
+        assert handover is not None
+        if t.conv.channel != WEB:
+            self._say(t, "utter_webchat_callback_none", days=self._days(t))
+        elif payload == "/callback_link":
             self._say(t, "utter_webchat_callback_link")
             store.add_event(t.session, t.conv, "callback.link_shown", "resident")
+        elif payload == "/callback_phone" and phones is not None:
+            store.add_event(t.session, t.conv, callback_phone.ASKED, "system", handover=handover.id)
+            self._say(t, "utter_webchat_callback_phone_ask")
+        elif payload == "/callback_phone_yes" and phones is not None:
+            number = await phones.confirm(t.session, handover)
+            if number is None:  # nothing kept (declined meanwhile): ask again
+                store.add_event(
+                    t.session, t.conv, callback_phone.ASKED, "system", handover=handover.id
+                )
+                self._say(t, "utter_webchat_callback_phone_ask")
+                return
+            store.add_event(
+                t.session, t.conv, callback_phone.DONE, "resident", handover=handover.id
+            )
+            when = (
+                self.presenter.text("utter_back_soon", t.to)
+                if await self._there(t)
+                else self.presenter.back(t.team, t.now, t.to)
+            )
+            self._say(t, "utter_webchat_callback_phone_saved", team=self._team_name(t), back=when)
+        elif payload == "/callback_phone_no" and phones is not None:
+            await phones.drop(t.session, t.conv.id)
+            store.add_event(
+                t.session, t.conv, callback_phone.DONE, "resident", handover=handover.id
+            )
+            self._say(t, "utter_webchat_callback_phone_dropped")
         else:
+            if phones is not None and await phones.asked(t.session, handover):
+                await phones.drop(t.session, t.conv.id)
+                store.add_event(
+                    t.session, t.conv, callback_phone.DONE, "resident", handover=handover.id
+                )
             self._say(t, "utter_webchat_callback_none", days=self._days(t))
+
+    async def _number_asked(self, t: Turn) -> bool:
+        """True when this message answers the web chat's question for a phone number."""
+        text = t.inbound.text or ""
+        return (
+            self.phones is not None
+            and t.conv.channel == WEB
+            and t.handover is not None
+            and callback_phone.looks_like_number(text)
+            and await self.phones.asked(t.session, t.handover)
+        )
+
+    async def _phone_given(self, t: Turn) -> None:
+        """Check the number; a valid one is sealed and confirmed with the resident first. The
+        transcript keeps a note instead of the number (the person sees it after the consent)."""
+        assert self.phones is not None and t.handover is not None
+        if t.message is not None:
+            t.message.text = self.presenter.text("utter_webchat_callback_phone_hidden", t.to)
+        e164 = callback_phone.parse_number(t.inbound.text or "")
+        if e164 is None:
+            self._say(t, "utter_webchat_callback_phone_invalid")
+            return
+        await self.phones.keep(t.session, t.handover, e164)
+        self._say(t, "utter_webchat_callback_phone_confirm", number=callback_phone.readable(e164))
 
     def _days(self, t: Turn) -> int:
         policy = self.retention or RetentionPolicy(Settings.transcript_retention_days)

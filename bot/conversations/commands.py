@@ -59,6 +59,9 @@ PAYLOADS = {
     "/affirm": Kind.AGREE,
     "/callback_link": Kind.CALLBACK_WAY,
     "/callback_none": Kind.CALLBACK_WAY,
+    "/callback_phone": Kind.CALLBACK_WAY,
+    "/callback_phone_yes": Kind.CALLBACK_WAY,
+    "/callback_phone_no": Kind.CALLBACK_WAY,
 }
 
 WHOLE_MESSAGES: dict[Kind, frozenset[str]] = {

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.conversations.callback_phone import looks_like_number
 from bot.conversations.commands import Kind, classify, normalise
 from bot.conversations.models import Inbound, Reply
 from bot.conversations.rasa import RasaClient, RasaParse, RasaTurn
@@ -71,6 +72,11 @@ QUESTION_WORDS = frozenset(
 ASKS = "asks"  # Message.data key: the assistant's reply asked for this slot
 
 
+def kept_from_rasa(channel: str, text: str) -> bool:
+    """A web-chat message that may be a phone number for a callback never goes to Rasa."""
+    return channel == "web" and looks_like_number(text)
+
+
 def is_question(text: str) -> bool:
     """True when the message asks something ("?" or a Dutch or English question word first)."""
     if "?" in text or "\u061f" in text:  # the Arabic question mark too
@@ -118,7 +124,7 @@ async def answer(
         else screen(text, intent=source.intent, confidence=source.confidence, safety=source.safety)
     )
     kind = classify(inbound, screening)
-    if not for_the_assistant(inbound, kind, parse, asking=asking):
+    if kept_from_rasa(channel, text) or not for_the_assistant(inbound, kind, parse, asking=asking):
         return None
     try:
         return await rasa.send(

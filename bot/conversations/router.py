@@ -178,7 +178,12 @@ class Router:
                 {"channel": plan.channel},
                 message_id=f"inbox-{plan.item_id}",
             )
-        elif plan.route == PERSON and plan.text and not plan.text.startswith("/"):
+        elif (
+            plan.route == PERSON
+            and plan.text
+            and not plan.text.startswith("/")
+            and not meanwhile.kept_from_rasa(plan.channel, plan.text)  # a callback number
+        ):
             try:
                 plan.parse = await self.rasa.parse(plan.text, key=plan.conversation_id)
             except RasaUnavailable:
