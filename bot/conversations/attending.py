@@ -399,7 +399,14 @@ class Attending:
             self._say(t, "utter_webchat_callback_phone_invalid")
             return
         await self.phones.keep(t.session, t.handover, e164)
-        self._say(t, "utter_webchat_callback_phone_confirm", number=callback_phone.readable(e164))
+        name = "utter_webchat_callback_phone_confirm"
+        reply = self.presenter.reply(name, t.to, number=callback_phone.readable(e164))
+        message, _item = store.enqueue_reply(
+            t.session, t.conv, t.identity, reply, sender_type="system"
+        )
+        # the transcript keeps the question without the number (only the sent text has it)
+        hidden = self.presenter.text("utter_webchat_callback_phone_hidden", t.to)
+        message.text = self.presenter.text(name, t.to, number=hidden)
 
     def _days(self, t: Turn) -> int:
         policy = self.retention or RetentionPolicy(Settings.transcript_retention_days)
