@@ -5,6 +5,7 @@ the chat waits for a person)."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from typing import Any
 
@@ -22,15 +23,16 @@ from bot.staff import StaffUser
 from tests.conversations.conftest import CLOSED_CODE, seed_teams
 from tests.support.browser import launch
 from tests.webchat_ui.conftest import CATALOG
+from tests.webchat_ui.test_phone import axe_clean
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 360, "height": 740}
 ANSWER = "Hoi, met Joris. Ik heb je bericht gelezen en help je graag verder."
 
 
-def title(response: str, payload: str) -> str:
+def title(response: str, payload: str, **values: Any) -> str:
     """The Dutch title of a response's button."""
-    return next(t for t, p in CATALOG.render(response).buttons if p == payload)
+    return next(t for t, p in CATALOG.render(response, **values).buttons if p == payload)
 
 
 async def hand_over(client: TestClient, token: str) -> str:
@@ -83,6 +85,24 @@ async def person_answers(client: TestClient, conversation_id: str) -> None:
     client.app[WAKEUPS].outbox.set()
 
 
+async def all_sent(client: TestClient, conversation_id: str) -> None:
+    """Wait until every reply of the conversation went out (bounded)."""
+    async with asyncio.timeout(30):
+        while True:
+            async with client.app[keys.DB]() as s:
+                pending = await s.scalar(
+                    select(OutboxItem.id)
+                    .where(
+                        OutboxItem.conversation_id == conversation_id,
+                        OutboxItem.status == "pending",
+                    )
+                    .limit(1)
+                )
+            if pending is None:
+                return
+            await asyncio.sleep(0.05)
+
+
 async def test_a_kept_link_reopens_the_chat_with_the_answer_in_a_fresh_browser(
     chat_gateway: TestClient,
 ) -> None:
@@ -107,13 +127,14 @@ async def test_a_kept_link_reopens_the_chat_with_the_answer_in_a_fresh_browser(
         await page.locator(".msg--bot", has_text=how.split(".")[0]).wait_for()
         assert "90" in await page.locator(".msg--bot").last.inner_text()
         await page.get_by_role(
-            "button", name=title("utter_webchat_callback_how", "/callback_link")
+            "button", name=title("utter_webchat_callback_how", "/callback_link", days=90)
         ).click()
         link = page.locator(".resume__link")
         await link.wait_for()
         href = await link.get_attribute("href")
         assert href == f"{base}#hervat={token}"
         assert await link.inner_text() == href  # shown whole, to copy or bookmark
+        await axe_clean(page)
         # the link is made in the page: the key is in no message, reply or outbox row
         async with factory() as s:
             texts = list(await s.scalars(select(Message.text)))
@@ -121,6 +142,7 @@ async def test_a_kept_link_reopens_the_chat_with_the_answer_in_a_fresh_browser(
         assert not any(token in t for t in texts + bodies)
 
         await person_answers(chat_gateway, conversation_id)
+        await all_sent(chat_gateway, conversation_id)  # the resident opens the link later
         # another browser (nothing stored there) opens the kept link
         other = await browser.new_context(viewport=PHONE)
         elsewhere = await other.new_page()
