@@ -193,3 +193,91 @@ async def test_a_question_while_waiting_in_hours_is_answered_with_the_still_comi
             assert (await resident.conversation()).status == Status.WAITING_FOR_HUMAN
         finally:
             await client.close()
+
+
+# --- every state of states.py, with a question, a refusal and a town name -----------------------
+WALK_MESSAGES = {
+    "question": "waar kan ik hulp krijgen in de buurt?",
+    "refusal": "Nee, nu niet",
+    "town": "Groningen",
+}
+
+
+async def in_bot(gw: Gateway) -> Resident:
+    return gw.resident()  # a first message: the assistant answers
+
+
+async def in_waiting(gw: Gateway) -> Resident:
+    return await gw.waiting()  # asked for a person, the team is there
+
+
+async def in_with_person(gw: Gateway) -> Resident:
+    return await gw.with_person()
+
+
+async def in_closed(gw: Gateway) -> Resident:
+    resident = await gw.with_person()
+    async with resident.factory() as s:
+        conv = await s.get(Conversation, resident.conversation_id)
+        assert conv is not None
+        await resident.service.finish(s, conv, None, to=Status.CLOSED, outcome="helped")
+        await s.commit()
+    await resident.settle()
+    return resident
+
+
+WALK_STATES = {
+    Status.BOT: in_bot,
+    Status.WAITING_FOR_HUMAN: in_waiting,
+    Status.WITH_HUMAN: in_with_person,
+    Status.CLOSED: in_closed,
+}
+WALK = [(state, kind) for state in WALK_STATES for kind in WALK_MESSAGES]
+
+
+def test_the_walk_covers_every_state_of_the_state_machine() -> None:
+    assert set(WALK_STATES) == set(Status)
+
+
+@pytest.fixture
+async def open_live(
+    db_url: str, fakes: tuple[FakeTelegram, FakeGraph], rasa_stack: Any
+) -> AsyncIterator[Gateway]:
+    """The gateway with the trained Rasa and the open and closed teams of the state table."""
+    telegram, graph = fakes
+    async with open_database(db_url) as (_engine, factory):
+        await seed_teams(factory)
+        client = await start_gateway(db_url, telegram, graph, rasa_url=rasa_stack.rasa_url)
+        try:
+            yield Gateway(client, telegram, factory)
+        finally:
+            await client.close()
+
+
+@pytest.mark.parametrize(("state", "kind"), WALK, ids=[f"{s}-{k}" for s, k in WALK])
+async def test_every_state_answers_a_question_a_refusal_and_a_town_once(
+    open_live: Gateway, state: Status, kind: str
+) -> None:
+    resident = await WALK_STATES[state](open_live)
+    text = WALK_MESSAGES[kind]
+    got = await resident.say(text)
+    names = names_of(got)
+    assert len(set(got)) == len(got), f"{state} x {kind}: an answer twice: {names}"
+    if state == Status.WITH_HUMAN:  # it reaches the person who is in the chat, live
+        assert got == []
+        assert (await resident.transcript())[-1].text == text
+        return
+    assert got, f"{state} x {kind}: no answer"
+    if state == Status.WAITING_FOR_HUMAN:
+        expected_first = "utter_wait_ack" if kind == "refusal" else STILL_OPEN
+        assert names[0] == expected_first, f"{state} x {kind}: {names}"
+        if kind != "refusal":  # the assistant's own answer follows the line
+            assert len(got) >= 2 and not ACKS & set(names[1:])
+        assert (await resident.conversation()).status == Status.WAITING_FOR_HUMAN
+    else:  # with the assistant (a closed chat starts a new conversation with it)
+        assert not ACKS & set(names) and STILL_OPEN not in names
+        conv = await find_conversation(resident)
+        assert conv.status == Status.BOT
+        if state == Status.CLOSED:
+            disclosure = TEXTS.render("utter_disclosure").text
+            assert got[0].startswith(disclosure)
