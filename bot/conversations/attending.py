@@ -10,11 +10,11 @@ enqueues replies (no network I/O), in the router's transaction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.analytics import EventName, record_event
@@ -33,6 +33,7 @@ from bot.conversations.tables import (
     Conversation,
     ConversationEvent,
     Handover,
+    InboxItem,
     Message,
 )
 from bot.conversations.waiting import team_is_there
@@ -392,8 +393,16 @@ class Attending:
         """Check the number; a valid one is sealed and confirmed with the resident first. The
         transcript keeps a note instead of the number (the person sees it after the consent)."""
         assert self.phones is not None and t.handover is not None
+        hidden = self.presenter.text("utter_webchat_callback_phone_hidden", t.to)
         if t.message is not None:
-            t.message.text = self.presenter.text("utter_webchat_callback_phone_hidden", t.to)
+            t.message.text = hidden
+            # the inbox keeps its copy of a handled message until retention: not this number
+            await t.session.execute(
+                update(InboxItem)
+                .where(InboxItem.message_id == t.message.id)
+                .values(body=replace(t.inbound, text=hidden).to_json())
+                .execution_options(synchronize_session=False)
+            )
         e164 = callback_phone.parse_number(t.inbound.text or "")
         if e164 is None:
             self._say(t, "utter_webchat_callback_phone_invalid")
@@ -405,7 +414,6 @@ class Attending:
             t.session, t.conv, t.identity, reply, sender_type="system"
         )
         # the transcript keeps the question without the number (only the sent text has it)
-        hidden = self.presenter.text("utter_webchat_callback_phone_hidden", t.to)
         message.text = self.presenter.text(name, t.to, number=hidden)
 
     def _days(self, t: Turn) -> int:

@@ -157,6 +157,9 @@ async def test_a_phone_number_is_checked_confirmed_sealed_and_only_for_the_team(
             )
         )
     assert bodies and not any("12345678" in str(b) for b in bodies)
+    async with gw.factory() as s:  # nor does the inbox's copy of the handled message
+        inbox = [str(b) for b in await s.scalars(select(InboxItem.body))]
+    assert inbox and not any("12345678" in b for b in inbox)
     # the transcript keeps a note, not the number; the stored number is sealed
     transcript = await web.resident.transcript()
     assert not any("12345678" in (m.text or "").replace(" ", "") for m in transcript)
