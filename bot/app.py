@@ -42,6 +42,7 @@ from bot.channels.registry import Deps, build_channels
 from bot.channels.webhooks import accept_update, setup_webhooks
 from bot.console import create_console_app
 from bot.conversations.attending import Attending
+from bot.conversations.callback_phone import CallbackPhones
 from bot.conversations.erasure import Erasure
 from bot.conversations.forget_me import ForgetMe
 from bot.conversations.handover import HandoverService
@@ -392,7 +393,14 @@ async def workers_context(
         rasa=app[RASA],
         presenter=presenter,
         pseudonym_key=key,
-        attending=Attending(presenter, key, handover, forget_me),
+        attending=Attending(
+            presenter,
+            key,
+            handover,
+            forget_me,
+            RetentionPolicy.from_settings(settings),
+            CallbackPhones(app[MEDIA_CIPHER]),
+        ),
         handover=handover,
         forget_me=forget_me,
         media=app[MEDIA_FLOW],

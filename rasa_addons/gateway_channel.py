@@ -32,7 +32,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 logger = logging.getLogger(__name__)
-REPORTED_SLOTS = ("municipality_code", "language")
+# requested_slot: the assistant asked for something (the place) while a person is on the way
+REPORTED_SLOTS = ("municipality_code", "language", "requested_slot")
 MAX_MESSAGE_ID = 120
 
 

@@ -37,6 +37,9 @@ class Kind(StrEnum):
     END_CHAT = "end_chat"  # confirmed: stop the chat with the person
     CONTINUE_CHAT = "continue_chat"
     MEDIA = "media"  # a photo, voice message, sticker …
+    REFUSE = "refuse"  # "nee, nu niet": a no to what was offered or asked last
+    AGREE = "agree"  # "ja": a yes to what was asked last
+    CALLBACK_WAY = "callback_way"  # web chat: how the answer of a callback reaches the resident
 
 
 PAYLOADS = {
@@ -52,6 +55,13 @@ PAYLOADS = {
     "/no_contact": Kind.NO_CONTACT,
     "/end_chat": Kind.END_CHAT,
     "/continue_chat": Kind.CONTINUE_CHAT,
+    "/deny": Kind.REFUSE,  # "Nee, nu niet" under an earlier offer of a person
+    "/affirm": Kind.AGREE,
+    "/callback_link": Kind.CALLBACK_WAY,
+    "/callback_none": Kind.CALLBACK_WAY,
+    "/callback_phone": Kind.CALLBACK_WAY,
+    "/callback_phone_yes": Kind.CALLBACK_WAY,
+    "/callback_phone_no": Kind.CALLBACK_WAY,
 }
 
 WHOLE_MESSAGES: dict[Kind, frozenset[str]] = {
@@ -69,6 +79,40 @@ WHOLE_MESSAGES: dict[Kind, frozenset[str]] = {
             "hoeft niet meer",
             "hoeft al niet meer",
             "nee laat maar",
+        }
+    ),
+    Kind.REFUSE: frozenset(
+        {
+            "nee",
+            "nee nu niet",
+            "nu niet",
+            "nee dank je",
+            "nee dank je wel",
+            "nee bedankt",
+            "nee hoor",
+            "liever niet",
+            "nee liever niet",
+            "hoeft niet",
+            "nee hoeft niet",
+            "niet nodig",
+            "nee niet nodig",
+            "no",
+            "no thanks",
+            "not now",
+        }
+    ),
+    Kind.AGREE: frozenset(
+        {
+            "ja",
+            "ja graag",
+            "ja hoor",
+            "ja dat mag",
+            "ja prima",
+            "ja goed",
+            "ok",
+            "oke",
+            "okay",
+            "yes",
         }
     ),
     Kind.STOP: frozenset({"stop", "stoppen", "stop maar", "ik wil stoppen", "klaar", "einde"}),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.analytics import EventName, record_event
@@ -21,7 +21,7 @@ from bot.conversations.assignment import ROLES_FOR_KIND, is_open, next_opening, 
 from bot.conversations.models import Reply
 from bot.conversations.presenter import Audience, Presenter, audience
 from bot.conversations.states import Status
-from bot.conversations.tables import ChannelIdentity, Conversation, Handover
+from bot.conversations.tables import CallbackPhone, ChannelIdentity, Conversation, Handover
 from bot.conversations.waiting import place_in_line, team_is_there, typical_wait_minutes
 from bot.privacy.pseudonym import pseudonym
 from bot.staff import StaffUser, Team, raise_alert
@@ -218,6 +218,7 @@ class HandoverService:
             .values(ended_at=utcnow(), outcome="cancelled")
             .execution_options(synchronize_session=False)
         )
+        await forget_callback_phone(session, conv)
 
     async def consent(self, session: AsyncSession, conv: Conversation, allowed: bool) -> Reply:
         """The resident says whether the team may write to them later (a callback)."""
@@ -422,6 +423,7 @@ class HandoverService:
         handover = await self.open_handover(session, conv)
         if handover is not None:
             handover.ended_at, handover.outcome = utcnow(), outcome
+        await forget_callback_phone(session, conv)
         actor = f"staff:{staff.id}" if staff is not None else "resident"
         store.move(session, conv, to, actor, outcome)
         conv.handover = None
@@ -451,3 +453,9 @@ class HandoverService:
         if handover is None or handover.assigned_to is None:
             return None
         return await session.get(StaffUser, handover.assigned_to)
+
+
+async def forget_callback_phone(session: AsyncSession, conv: Conversation) -> None:
+    """A callback number is kept only while the request is open (bot/conversations/
+    callback_phone.py): handed back, closed or cancelled, it is deleted."""
+    await session.execute(delete(CallbackPhone).where(CallbackPhone.conversation_id == conv.id))

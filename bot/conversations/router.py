@@ -22,7 +22,7 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.analytics import EventName, record_event, record_unanswered
-from bot.conversations import queue, store
+from bot.conversations import meanwhile, queue, store
 from bot.conversations.attending import Attending
 from bot.conversations.forget_me import ForgetMe
 from bot.conversations.handover import HandoverService
@@ -149,6 +149,9 @@ class Router:
                 plan.route = GROUP
             elif conv.status != Status.BOT:
                 plan.route = PERSON
+                if conv.status == Status.WAITING_FOR_HUMAN:  # the assistant may still answer
+                    plan.extra["waiting"] = True
+                    plan.extra["asking"] = await meanwhile.assistant_asking(session, conv)
             elif inbound.kind == MEDIA:
                 plan.route = MEDIA_REPLY
             elif self.media is not None and await self.media.pending(session, conv, text):
@@ -184,11 +187,27 @@ class Router:
                 {"channel": plan.channel},
                 message_id=f"inbox-{plan.item_id}",
             )
-        elif plan.route == PERSON and plan.text and not plan.text.startswith("/"):
+        elif (
+            plan.route == PERSON
+            and plan.text
+            and not plan.text.startswith("/")
+            and not meanwhile.kept_from_rasa(plan.channel, plan.text)  # a callback number
+        ):
             try:
                 plan.parse = await self.rasa.parse(plan.text, key=plan.conversation_id)
             except RasaUnavailable:
                 plan.parse = None  # the shared crisis rules alone
+        if plan.route == PERSON and plan.extra.get("waiting") and inbound is not None:
+            plan.turn = await meanwhile.answer(
+                self.rasa,
+                plan.conversation_id,
+                plan.channel,
+                inbound,
+                plan.text,
+                plan.parse,
+                asking=bool(plan.extra.get("asking")),
+                message_id=f"inbox-{plan.item_id}",
+            )
 
     # --- 3. record ------------------------------------------------------------------------------
 
@@ -246,7 +265,11 @@ class Router:
                 store.enqueue_reply(session, conv, identity, self._reply(name, audience(conv)))
             elif route == PERSON:
                 screening = screening_for(plan.text, plan.turn or plan.parse)
-                await self.attending.handle(session, conv, identity, inbound, screening)
+                if plan.turn is not None:  # the assistant answered while the resident waits
+                    await self._record_parse(session, conv, inbound, plan.turn)
+                await self.attending.handle(
+                    session, conv, identity, inbound, screening, turn=plan.turn
+                )
             else:
                 assert plan.turn is not None
                 await self._record_turn(session, conv, identity, inbound, plan.turn)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -259,4 +260,25 @@ class Note(Base):
     )
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
     text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CallbackPhone(Base):
+    """A phone number a web-chat resident gave for a promised callback (issue 18).
+
+    Sealed (AES-GCM with the media key, bound to the row's id), shown only to the team that has
+    the chat, deleted when the request ends, by forget-me and by retention (the erasure deletes
+    every table with a ``conversation_id``). ``consent_at`` is set when the resident confirmed
+    the number; until then the team does not see it.
+    """
+
+    __tablename__ = "callback_phones"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    handover_id: Mapped[int] = mapped_column(Integer)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -89,6 +89,11 @@ MESSAGES: dict[str, tuple[str | None, str | None, bool]] = {
     "contact_me": (None, "/contact_me", False),
     "end_chat": (None, "/end_chat", False),
     "continue_chat": (None, "/continue_chat", False),
+    # issue 18: a question, a refusal and a town name in every state (here Rasa is not there,
+    # so no question goes to the assistant; test_waiting_not_silence.py has the real Rasa)
+    "question": ("waar kan ik hulp krijgen met mijn schulden?", None, False),
+    "refusal": ("Nee, nu niet", None, False),
+    "town": ("Groningen", None, False),
 }
 
 WAITING = Status.WAITING_FOR_HUMAN
@@ -194,8 +199,19 @@ TABLE.update(
         ("with_person", "keep_waiting"): (["utter_handover_person_here"], Status.WITH_HUMAN),
         ("with_person", "leave_message"): (["utter_handover_person_here"], Status.WITH_HUMAN),
         ("with_person", "contact_me"): (["utter_handover_person_here"], Status.WITH_HUMAN),
+        # a refusal answers what was asked last: out of hours, the question about a callback
+        ("waiting_open", "refusal"): (["utter_wait_ack"], WAITING),
+        ("waiting_closed", "refusal"): (["utter_handover_consent_no"], WAITING),
+        ("waiting_callback", "refusal"): (["utter_wait_ack_callback"], WAITING),
+        ("after_crisis", "refusal"): (["utter_wait_ack_crisis"], WAITING),
+        ("after_crisis_closed", "refusal"): (["utter_handover_consent_no"], WAITING),
+        ("with_person", "refusal"): (PERSON, Status.WITH_HUMAN),
     }
 )
+# without the assistant, a question and a town name are kept for the person like any text
+for _state in STATES:
+    for _kind in ("question", "town"):
+        TABLE[(_state, _kind)] = TABLE[(_state, "text")]
 CELLS = sorted(TABLE)
 
 
@@ -224,6 +240,17 @@ async def test_a_second_message_soon_after_is_kept_for_the_person_not_answered_a
     again = await resident.say("en de zorgverzekering is ook nog niet betaald")
     assert again == []
     assert (await resident.transcript())[-1].text == "en de zorgverzekering is ook nog niet betaald"
+
+
+@pytest.mark.parametrize("state", sorted(s for s in STATES if s != "with_person"))
+async def test_no_message_goes_unanswered_twice_in_a_row(gw: Gateway, state: str) -> None:
+    """Kept for the person once, then answered again: never two silent turns in a row."""
+    resident = await STATES[state](gw)
+    assert await resident.say("ik heb ook een brief van de deurwaarder gekregen")
+    assert await resident.say("en de zorgverzekering is ook nog niet betaald") == []
+    third = names_of(await resident.say("en mijn huur is ook te laat"))
+    assert third == ["utter_wait_ack_short"]
+    assert await resident.say("en de telefoon ook") == []
 
 
 @pytest.mark.parametrize("state", sorted(STATES))

@@ -18,6 +18,7 @@
   // same id (stored once, whatever happens), waiting longer each time
   var sent = {}, sentIds = [];
   try { token = window.localStorage.getItem("geldhulp-token"); } catch (e) { token = null; }
+  token = resumeToken() || token;  // a kept link (#hervat=…) reopens its own chat here
   var languageButton = document.getElementById("language");
   var asked = new URLSearchParams(window.location.search).get("lang");
   var ARABIC = /[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]/g;
@@ -155,6 +156,7 @@
     body.dir = "auto";
     fillText(body, text || "");  // text nodes, never HTML
     div.appendChild(body);
+    buttons = withResumeLink(div, buttons);
     log.appendChild(div);
     var last = div;
     if (buttons && buttons.length) {
@@ -185,6 +187,48 @@
     } else if (!quiet) {
       reveal(replyStart, "start");  // later bubbles of the same reply: keep its first one on top
     }
+  }
+
+  // A callback the resident wants to read elsewhere: the chat's own link, made here from
+  // this page's key (it is never sent to the gateway or stored, so no member of staff sees
+  // it). It opens this chat and its history in any browser until retention or forget-me
+  // erases it; a guessed key opens an empty chat.
+  // (read before these lines run, at the top: so literals inside the functions, no variables)
+
+  function resumeToken() {
+    var found = /^#hervat=([A-Za-z0-9_-]{20,64})$/.exec(window.location.hash || "");
+    if (!found) { return null; }
+    try { window.localStorage.setItem("geldhulp-token", found[1]); } catch (e) { /* private mode */ }
+    if (window.history && window.history.replaceState) {  // not left in the address bar
+      window.history.replaceState(null, "", window.location.pathname + window.location.search);
+    }
+    return found[1];
+  }
+
+  function resumeUrl() {
+    return window.location.origin + window.location.pathname + "#hervat=" + encodeURIComponent(token || "");
+  }
+
+  // the "#resume-link" choice is no button: the bubble shows the link, to copy or bookmark
+  function withResumeLink(div, buttons) {
+    var rest = [];
+    (buttons || []).forEach(function (b) {
+      if (b.payload !== "#resume-link") { rest.push(b); return; }
+      var box = document.createElement("span");
+      box.className = "resume";
+      var label = document.createElement("span");
+      label.className = "resume__label";
+      label.textContent = b.title + ": ";
+      var link = document.createElement("a");
+      link.className = "resume__link";
+      link.href = resumeUrl();
+      link.textContent = link.href;
+      link.dir = "ltr";
+      box.appendChild(label);
+      box.appendChild(link);
+      div.appendChild(box);
+    });
+    return rest;
   }
 
   // the log scrolls on a wide screen, the page on a phone: both so that el is seen
