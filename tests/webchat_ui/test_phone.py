@@ -12,7 +12,7 @@ from bot import keys
 from bot.conversations.keys import HANDOVER
 from bot.conversations.states import Status
 from bot.conversations.tables import Conversation
-from tests.support.browser import launch
+from tests.support.browser import launch, publish_screenshots
 from tests.webchat_ui.conftest import ASK, CATALOG, CRISIS
 
 pytestmark = pytest.mark.browser
@@ -115,3 +115,4 @@ async def test_reload_after_a_close_shows_the_transcript(chat_gateway) -> None: 
         await axe_clean(page)
         await page.screenshot(path=str(ARTIFACTS / "webchat-phone-closed.png"))
         await browser.close()
+    publish_screenshots(ARTIFACTS, "webchat-phone-crisis.png", "webchat-phone-closed.png")
