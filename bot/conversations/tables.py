@@ -275,8 +275,6 @@ class CsatAnswer(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     score: Mapped[int] = mapped_column(Integer)  # 1 not good, 2 okay, 3 good
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
-    staff_id: Mapped[int | None] = mapped_column(
-        ForeignKey("staff_users.id", ondelete="SET NULL")
-    )
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
     channel: Mapped[str] = mapped_column(String(16))
     answered_on: Mapped[date] = mapped_column(Date, index=True)
