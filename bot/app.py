@@ -47,7 +47,6 @@ from bot.conversations.forget_me import ForgetMe
 from bot.conversations.handover import HandoverService
 from bot.conversations.intake import Intake, Wakeups
 from bot.conversations.keys import HANDOVER, INTAKE, TYPING, WAKEUPS
-from bot.conversations.typing import TypingSignals
 from bot.conversations.media_flow import MediaFlow
 from bot.conversations.models import Inbound
 from bot.conversations.plan_flow import PlanFlow
@@ -58,6 +57,7 @@ from bot.conversations.queue import instance_id
 from bot.conversations.rasa import RasaClient
 from bot.conversations.router import Router
 from bot.conversations.timeouts import Timeouts
+from bot.conversations.typing import TypingSignals
 from bot.conversations.worker import InboxWorker, OutboxWorker
 from bot.dashboard import create_dashboard_app
 from bot.health import HEALTH, Health
