@@ -17,6 +17,7 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from aiohttp import web
 from sqlalchemy import func, select
@@ -283,6 +284,8 @@ async def report_page(request: web.Request) -> web.Response:
         team, teams = await _chosen_team(request, session, user)
         if team is not None and await needs_reason(session, user, report_ref(team.id), team.id):
             return render_reason(user, team, start, end, bool(request.query.get("error")))
+        rows: list[Row]
+        team_row: Row | None
         if team is None:
             rows, team_row = [], None
         elif user.role == "team_lead" or user.is_admin:
@@ -329,7 +332,9 @@ async def report_reason_post(request: web.Request) -> web.Response:
     assert user is not None
     form = await request.post()
     raw = str(form.get("team") or "")
-    back = f"/console/rapport?team={raw}&van={form.get('van') or ''}&tot={form.get('tot') or ''}"
+    back = "/console/rapport?" + urlencode(
+        {"team": raw, "van": str(form.get("van") or ""), "tot": str(form.get("tot") or "")}
+    )
     async with request.config_dict[keys.DB]() as session:
         team = await session.get(Team, int(raw)) if raw.isdigit() else None
         if team is None:
