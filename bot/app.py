@@ -47,7 +47,7 @@ from bot.conversations.erasure import Erasure
 from bot.conversations.forget_me import ForgetMe
 from bot.conversations.handover import HandoverService
 from bot.conversations.intake import Intake, Wakeups
-from bot.conversations.keys import HANDOVER, INTAKE, WAKEUPS
+from bot.conversations.keys import HANDOVER, INTAKE, TYPING, WAKEUPS
 from bot.conversations.media_flow import MediaFlow
 from bot.conversations.models import Inbound
 from bot.conversations.plan_flow import PlanFlow
@@ -58,6 +58,7 @@ from bot.conversations.queue import instance_id
 from bot.conversations.rasa import RasaClient
 from bot.conversations.router import Router
 from bot.conversations.timeouts import Timeouts
+from bot.conversations.typing import TypingSignals
 from bot.conversations.worker import InboxWorker, OutboxWorker
 from bot.dashboard import create_dashboard_app
 from bot.health import HEALTH, Health
@@ -319,6 +320,7 @@ async def channels_context(
     paces = pacing if pacing is not None else parse_pacing(settings.pacing)
     channels = build_channels(settings, deps, paces)
     app[CHANNELS] = channels
+    app[TYPING] = TypingSignals(channels, app[REDIS], settings.redis_prefix)
     for channel in channels.values():
         await channel.start()
     try:

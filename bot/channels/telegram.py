@@ -198,6 +198,14 @@ class TelegramChannel:
         with contextlib.suppress(TelegramError, RuntimeError):
             await self.bot.shutdown()
 
+    async def typing(self, address: str) -> None:
+        """Show "typing…" in the resident's chat (sendChatAction; Telegram shows it 5 s or until
+        the next message). Raises ChannelError; the caller throttles and never retries."""
+        try:
+            await self.bot.send_chat_action(chat_id=int(address), action="typing")
+        except (ValueError, TelegramError) as exc:
+            raise ChannelError(exc.__class__.__name__) from exc
+
     async def send(self, address: str, reply: Reply, context: SendContext) -> str:
         """Send one reply; return the message id. Raises ChannelError subclasses."""
         try:

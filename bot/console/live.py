@@ -3,13 +3,17 @@
 One socket per open page (Origin checked, per user). It looks at the database every second,
 so it works the same with several gateways. It says what is new ("new_chat", "new_message",
 "crisis") so the page can make itself noticed, and it closes when the person logs out or the
-session expires.
+session expires. Typing goes both ways without content: {"type": "typing", "on": …} while the
+watched chat's resident types, and the person's {"type": "typing"} from the composer of a chat
+they have (bot/conversations/typing.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
@@ -19,12 +23,15 @@ from sqlalchemy import func, select
 from bot import keys
 from bot.console import present
 from bot.console.queries import conversation_view, load_by_id, queue_data
-from bot.conversations.tables import Message
+from bot.conversations.keys import TYPING
+from bot.conversations.states import Status
+from bot.conversations.tables import ChannelIdentity, Message
 from bot.staff import CHAT_ROLES, COOKIE, StaffSession, User, current_user, require_roles
 from bot.storage.base import utcnow
 
 POLL_SECONDS = 1.0
 SESSION_GONE = 4401  # close code: logged out or expired
+STAFF_TYPING_EVERY = 3.0  # seconds: at most one typing event per console socket this often
 
 
 async def session_alive(request: web.Request) -> bool:
@@ -78,6 +85,45 @@ async def conversation_update(
     return items, view["summary"]["status"], view["last_id"]
 
 
+async def typing_state(request: web.Request, conversation_id: str) -> bool:
+    """True while the resident of this (authorised, watched) conversation is typing."""
+    return await request.config_dict[TYPING].resident_is_typing(conversation_id)
+
+
+@dataclass
+class StaffTyping:
+    """When this socket last passed the person's typing on (the page sends it every few s)."""
+
+    last: float = -STAFF_TYPING_EVERY
+
+
+async def staff_typing(
+    request: web.Request, user: User, conversation_id: str, throttle: StaffTyping
+) -> bool:
+    """The person types in the composer of a chat they have: show it to the resident."""
+    now = time.monotonic()
+    if now - throttle.last < STAFF_TYPING_EVERY:
+        return False
+    throttle.last = now
+    async with request.config_dict[keys.DB]() as session:
+        found = await load_by_id(session, user, conversation_id)
+        if found is None:
+            return False
+        conv, handover = found
+        if (
+            handover is None
+            or handover.assigned_to != user.id
+            or conv.status != Status.WITH_HUMAN
+            or conv.identity_id is None
+        ):
+            return False
+        identity = await session.get(ChannelIdentity, conv.identity_id)
+        if identity is None:
+            return False
+        channel, address = identity.channel, identity.address
+    return await request.config_dict[TYPING].staff_typing(channel, address)
+
+
 @require_roles(*CHAT_ROLES)
 async def live(request: web.Request) -> web.WebSocketResponse:
     """GET /console/ws: queue snapshots and, after {"type": "watch", "id": …}, a chat's messages."""
@@ -94,6 +140,8 @@ async def live(request: web.Request) -> web.WebSocketResponse:
     watched: str | None = None
     after_id = 0
     status = ""
+    typing = False
+    throttle = StaffTyping()
     while not ws.closed:
         if not await session_alive(request):
             await ws.close(code=SESSION_GONE, message=b"session ended")
@@ -111,6 +159,10 @@ async def live(request: web.Request) -> web.WebSocketResponse:
             )
             if items:
                 await ws.send_str(json.dumps({"type": "messages", "items": items}))
+            typing_now = bool(now_status) and await typing_state(request, watched)
+            if typing_now != typing:
+                await ws.send_str(json.dumps({"type": "typing", "on": typing_now}))
+                typing = typing_now
             if now_status != status:
                 await ws.send_str(
                     json.dumps(
@@ -142,4 +194,7 @@ async def live(request: web.Request) -> web.WebSocketResponse:
                     int(data.get("after") or 0) if str(data.get("after") or "0").isdigit() else 0
                 )
                 status = ""
+                typing = False
+            elif isinstance(data, dict) and data.get("type") == "typing" and watched:
+                await staff_typing(request, user, watched, throttle)
     return ws

@@ -29,6 +29,7 @@ from bot.console.queries import (
     settle_crisis,
 )
 from bot.console.rendering import render
+from bot.console.reports import setup_report_routes
 from bot.console.tables import QuickReply
 from bot.conversations.handover import HandoverError, HandoverService
 from bot.conversations.keys import HANDOVER, WAKEUPS
@@ -443,6 +444,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/alerts/{id}/seen", alert_seen_post)
     app.router.add_post("/rules", rules_post)
     app.router.add_post("/quick-replies", quick_reply_post)
+    setup_report_routes(app)
     from bot.console.plan_views import setup_plan_routes  # the resident's plan (issue 20)
 
     setup_plan_routes(app)

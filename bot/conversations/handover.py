@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.analytics import EventName, record_event
-from bot.conversations import store, summary
+from bot.conversations import csat, store, summary
 from bot.conversations.assignment import ROLES_FOR_KIND, is_open, next_opening, pick_team
 from bot.conversations.models import Reply
 from bot.conversations.presenter import Audience, Presenter, audience
@@ -447,6 +447,8 @@ class HandoverService:
                 self.presenter.reply(name, audience(conv)),
                 sender_type="system",
             )
+            if to == Status.CLOSED and staff is not None:
+                await csat.ask(session, self.presenter, conv, identity, handover, staff.id)
 
     async def assignee(self, session: AsyncSession, handover: Handover | None) -> StaffUser | None:
         """The person who has the chat now."""

@@ -22,7 +22,7 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.analytics import EventName, record_event, record_unanswered
-from bot.conversations import meanwhile, queue, store
+from bot.conversations import csat, meanwhile, queue, store
 from bot.conversations.attending import Attending
 from bot.conversations.forget_me import ForgetMe
 from bot.conversations.handover import HandoverService
@@ -117,6 +117,12 @@ class Router:
             identity = await store.identity_for(
                 session, inbound.channel, item.sender_hash, inbound.address
             )
+            answered = await csat.take_answer(session, self.presenter, identity, inbound)
+            if answered is not None:  # the question after a closed chat (no new conversation)
+                item.conversation_id = answered.id
+                _done(item)
+                await session.commit()
+                return Plan(item.id, SKIP, answered.id, answered.channel, inbound=inbound)
             conv, new = await store.open_conversation(session, identity)
             if new:
                 await record_event(

@@ -7,12 +7,13 @@ resident asks to be forgotten. Lookups go through `external_hash`, a keyed hash.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -282,3 +283,20 @@ class CallbackPhone(Base):
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CsatAnswer(Base):
+    """One answer to the question after a person closed a chat (bot/conversations/csat.py).
+
+    Kept without content and without a link to the conversation or the resident: the score, the
+    team, the person who closed, the channel and the day. Reported per team and person.
+    """
+
+    __tablename__ = "csat_answers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    score: Mapped[int] = mapped_column(Integer)  # 1 not good, 2 okay, 3 good
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    channel: Mapped[str] = mapped_column(String(16))
+    answered_on: Mapped[date] = mapped_column(Date, index=True)

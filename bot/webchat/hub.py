@@ -107,6 +107,19 @@ class WebChatHub:
             )
         return ""
 
+    async def typing(self, address: str) -> None:
+        """Tell every open tab of this resident that a person is typing (no content, not stored;
+        the page shows its status line for a few seconds)."""
+        payload = {"type": "typing"}
+        key = token_key(address)
+        if key in self._sockets:
+            await self._deliver(key, payload)
+        if self._redis is not None:
+            with contextlib.suppress(Exception):  # an indicator is not worth a retry
+                await self._redis.publish(
+                    self._topic, json.dumps({"k": key, "p": payload, "o": self._origin})
+                )
+
     async def send_template(self, address: str, template: Template) -> str:
         """The web chat has no templates."""
         error = ChannelError("web chat has no templates")

@@ -27,6 +27,7 @@ from bot.media.keys import MEDIA as MEDIA_KEY
 from bot.settings import LANGUAGES
 from bot.texts import TextCatalog
 from bot.webchat.keys import CHAT_PAGE, HUB
+from bot.webchat.typing import TypingThrottle, resident_typing
 
 logger = logging.getLogger(__name__)
 STORAGE_ERRORS = (SQLAlchemyError, OSError)
@@ -57,6 +58,7 @@ UPLOAD_REFUSED = {  # what the page shows for a file we do not take (nothing is 
 
 
 GREETING = "utter_webchat_greeting"
+TYPING_LABEL = "utter_webchat_person_typing"
 
 
 def render_page(texts: TextCatalog) -> str:
@@ -67,7 +69,13 @@ def render_page(texts: TextCatalog) -> str:
         value = texts.render(name).text
         html = html.replace("{{" + key + "}}", escape(value, quote=True))
     greeting = {lang: texts.render(GREETING, language=lang).text for lang in LANGUAGES}
+    html = html.replace("{{typing}}", escape(json.dumps(typing_labels(texts)), quote=True))
     return html.replace("{{greeting}}", escape(json.dumps(greeting), quote=True))
+
+
+def typing_labels(texts: TextCatalog) -> dict[str, str]:
+    """The status line "someone of the team is typing" in every language (the page picks)."""
+    return {lang: texts.render(TYPING_LABEL, language=lang).text for lang in LANGUAGES}
 
 
 async def page(request: web.Request) -> web.Response:
@@ -174,6 +182,7 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
     hub = request.config_dict[HUB]
     intake = request.config_dict[INTAKE]
     token: str | None = None
+    throttle = TypingThrottle()
     # flood limits hold per connection and per network address, whatever token is sent
     limits = [
         (f"conn:{secrets.token_hex(8)}", FLOOD_MAX),
@@ -197,6 +206,8 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
                 )
                 hub.add(token, ws, functools.partial(welcome, request, token))
                 await ws.send_json(await welcome(request, token))
+            elif data.get("type") == "typing" and token:
+                await resident_typing(request, token, throttle)
             elif data.get("type") == "message" and token:
                 text = str(data.get("text") or "")[:MAX_TEXT].strip()
                 payload = str(data.get("payload") or "") or None

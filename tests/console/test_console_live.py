@@ -95,7 +95,7 @@ async def test_the_summary_stays_after_closing_and_a_person_can_edit_it(own_gw: 
     )
     await client.post(f"/console/c/{conv}/close", data={"csrf": csrf, "outcome": "referred"})
     await resident.settle()
-    assert names_of(resident.received()[-1:]) == ["utter_handover_closed"]
+    assert names_of(resident.received()[-2:]) == ["utter_handover_closed", "utter_csat_ask"]
     stored = (await resident.conversation()).summary
     assert stored and stored["edited"]["text"] == "Wil een betalingsregeling met de verhuurder."
     assert stored["topics"] == ["rent_housing"]

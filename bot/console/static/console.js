@@ -5,6 +5,7 @@
 // A new chat, a new message and a crisis make themselves noticed: a line for screen readers,
 // a tone (three for a crisis; louder when the chat is yours), the page title, a browser
 // notification (when allowed and not muted, remembered per person in this browser).
+// Typing shows both ways ("… typt" under the transcript; the resident sees a person typing).
 // Keyboard: j/k next/previous chat, t take, r reply, e close, / canned replies, f search,
 // ? this help. Everything the server sends is Dutch words; text goes in as text, never HTML.
 (function () {
@@ -386,6 +387,22 @@
     else if (key === "f" && $("search")) { e.preventDefault(); $("search").focus(); }
   });
 
+  // --- typing, both ways, no content -------------------------------------------------------
+  // The resident's "… typt" comes from the socket (on/off); the person's typing in the composer
+  // is sent at most every 3 s (the server passes it to the resident's channel, throttled).
+  var typedAt = 0;
+  function residentTyping(on) {
+    var line = $("resident-typing");
+    if (line) { line.textContent = on ? T.typing : ""; }
+  }
+  document.addEventListener("input", function (e) {
+    if (e.target.id !== "reply" || !ws || ws.readyState !== 1) { return; }
+    var now = Date.now(), value = e.target.value;
+    if (!value.trim() || value.charAt(0) === "/" || now - typedAt < 3000) { return; }
+    typedAt = now;
+    ws.send(JSON.stringify({ type: "typing", id: openId() }));
+  });
+
   // --- the socket -----------------------------------------------------------------------------
   function onQueue(data) {
     rows = data.rows;
@@ -411,8 +428,10 @@
       if (data.type === "queue") { onQueue(data); }
       else if (data.type === "messages") {
         data.items.forEach(addMessage);
+        if (data.items.some(function (m) { return m.author_type === "contact"; })) { residentTyping(false); }
         if (data.items.some(function (m) { return m.author_type === "contact"; })) { notice(T.newMessage, 1, false); }
       } else if (data.type === "status" && $("status")) { $("status").textContent = data.label; }
+      else if (data.type === "typing") { residentTyping(data.on); }
     };
     ws.onclose = function (event) {
       if (event.code === 4401) { window.location.href = "/console/login"; return; }  // logged out or expired

@@ -296,8 +296,11 @@
         if (data.closed) { retireChoices(); }
         if (!earlier.length) { greet(); }  // a closed chat: read only, until a new message
         if (earlier.length) { reveal(replyStart || log.lastElementChild, replyStart ? "start" : "end"); }
+      } else if (data.type === "typing") {
+        showTyping(true);
       } else if (data.type === "message") {
         if (status.textContent === TEXT.notStored) { status.textContent = ""; }
+        showTyping(false);
         add(data.from, data.text, data.buttons, data.author);
       } else if (data.type === "error" && data.error === "unavailable") {
         notStored(data.id);
@@ -346,6 +349,24 @@
   }
   input.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
+  });
+  // Typing indicators, no content: a person typing in the console shows one status line for a
+  // few seconds (or until their message); the resident's own typing is sent at most every 3 s.
+  var TYPING = {};
+  try { TYPING = JSON.parse(script.dataset.typing || "{}"); } catch (e) { TYPING = {}; }
+  var typingLine = document.getElementById("typing"), typingTimer = null, typedAt = 0;
+  function showTyping(on) {
+    if (!typingLine) { return; }
+    window.clearTimeout(typingTimer);
+    var text = on ? (TYPING[document.documentElement.lang || "nl"] || TYPING.nl || "") : "";
+    if (typingLine.textContent !== text) { typingLine.textContent = text; }
+    if (on) { typingTimer = window.setTimeout(function () { showTyping(false); }, 6000); }
+  }
+  input.addEventListener("input", function () {
+    var now = Date.now();
+    if (!input.value.trim() || now - typedAt < 3000 || !ws || ws.readyState !== 1) { return; }
+    typedAt = now;
+    ws.send(JSON.stringify({ type: "typing" }));
   });
   if (asked && Object.prototype.hasOwnProperty.call(GREETING, asked)) { setPageLanguage(asked); }
   connect();
