@@ -53,6 +53,18 @@ def responses_of_the_knowledge_base() -> dict[str, str]:
     return names
 
 
+def responses_of_the_plan() -> dict[str, str]:
+    """The plan's texts (domain/plan.yml) are rendered by the gateway (bot/conversations/plan_flow.py,
+    bot/plan/words.py, the plan page), some with names built from a topic or a choice
+    (`utter_plan_step_<topic>`, `utter_plan_share_<yes|no>`): never by a story or rule."""
+    import yaml
+
+    data = yaml.safe_load((ROOT / "domain" / "plan.yml").read_text(encoding="utf-8")) or {}
+    return {
+        name: "bot/conversations/plan_flow.py (the plan)" for name in data.get("responses") or {}
+    }
+
+
 def responses_used_by_rasa() -> dict[str, str]:
     """Responses Rasa itself calls: `utter_ask_<slot>` of form slots, and `utter_default`."""
     import yaml
@@ -90,6 +102,7 @@ def main() -> int:
     used = {
         **responses_used_in_code(),
         **responses_of_the_knowledge_base(),
+        **responses_of_the_plan(),
         **responses_used_by_rasa(),
         **RETIRED,
     }
