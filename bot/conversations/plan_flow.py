@@ -177,8 +177,9 @@ class PlanFlow:
     def step_line(self, step: PlanStep, to: Audience) -> str:
         """One step in the resident's words, with its date."""
         line = step_text(self.presenter.texts, step, to.language)
-        if step.due_on is not None:
-            due = self.presenter.text("utter_plan_due", to, date=step.due_on.strftime("%d-%m-%Y"))
+        shown = step.due_on.strftime("%d-%m-%Y") if step.due_on is not None else ""
+        if shown and shown not in line:  # the date once (a letter's step says it already)
+            due = self.presenter.text("utter_plan_due", to, date=shown)
             line = f"{line} ({due})"
         return line
 
