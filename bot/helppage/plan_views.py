@@ -42,6 +42,8 @@ PLAN_TEXTS = frozenset(
         "utter_planpage_chat",
         "utter_planpage_private",
         "utter_planpage_shared",
+        "utter_planpage_unshare",
+        "utter_planpage_unshared",
         "utter_planpage_revoke",
         "utter_planpage_revoke_title",
         "utter_planpage_revoke_text",
@@ -164,6 +166,7 @@ async def plan_page(request: web.Request) -> web.Response:
         # the latest first: a step just ticked is at the top of "Klaar" (the tick lands there)
         done_steps=[v for v in views if v["done"]][::-1],
         shared=plan.share_with_team,
+        unshared=request.query.get("m") == "unshared" and not plan.share_with_team,
     )
 
 
@@ -182,6 +185,20 @@ async def tick(request: web.Request) -> web.Response:
         await plans.tick(session, plan, step_id)
         await session.commit()
     raise web.HTTPSeeOther(f"/hulp/plan/{token}#klaar", headers=PLAN_HEADERS)
+
+
+async def unshare(request: web.Request) -> web.Response:
+    """POST /hulp/plan/<token>/delen: the counsellor no longer sees the plan (the resident takes
+    back the consent they gave in the chat, as easily as they gave it)."""
+    token = request.match_info["token"]
+    plans = request.config_dict[PLANS]
+    async with request.config_dict[keys.DB]() as session:
+        plan = await plans.by_token(session, token)
+        if plan is None:
+            return not_found(request)
+        plan.share_with_team = False
+        await session.commit()
+    raise web.HTTPSeeOther(f"/hulp/plan/{token}?m=unshared#gedeeld", headers=PLAN_HEADERS)
 
 
 async def revoke_page(request: web.Request) -> web.Response:
@@ -212,5 +229,6 @@ def setup_plan_routes(app: web.Application) -> None:
     """Register the plan page's routes (before the help page's /{gemeente})."""
     app.router.add_get("/plan/{token}", plan_page)
     app.router.add_post("/plan/{token}/stap/{step}", tick)
+    app.router.add_post("/plan/{token}/delen", unshare)
     app.router.add_get("/plan/{token}/intrekken", revoke_page)
     app.router.add_post("/plan/{token}/intrekken", revoke)

@@ -125,3 +125,20 @@ async def test_no_plan_shows_nothing(site: PlanSite) -> None:
     await login_csrf(site.client, "sanne@test.geldhulp.nl", PASSWORD)
     status, html = await pane(site, conv.id)
     assert status == 200 and L("console.side.plan_none") in slot(html)
+
+
+async def test_sharing_stopped_on_the_page_hides_the_plan_from_the_console(site: PlanSite) -> None:
+    chat, path = await shared_plan(site)
+    conv = await site.conversation_of(str(chat))
+    stopped = await site.client.post(f"{path}/delen", allow_redirects=False)
+    assert stopped.status == 303
+    page = await (await site.client.get(stopped.headers["Location"])).text()
+    assert said("utter_planpage_unshared") in page
+    csrf = await login_csrf(site.client, "sanne@test.geldhulp.nl", PASSWORD)
+    _status, html = await pane(site, conv.id)
+    assert said("utter_plan_step_debt_collector") not in slot(html)
+    assert L("console.side.plan_none") in slot(html)
+    refused = await site.client.post(
+        f"/console/c/{conv.id}/plan/steps", data={"csrf": csrf, "text": STAFF_STEP}, headers=JSON
+    )
+    assert refused.status == 403

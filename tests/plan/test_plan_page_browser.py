@@ -301,6 +301,7 @@ async def test_revoke_in_the_browser_then_the_link_is_a_404_like_a_guessed_one(
         guessed = await page.goto(plan_page.at("/hulp/plan/" + "D" * 32))
         assert guessed is not None and guessed.status == 404
         guessed_html = await page.content()
+        guessed_raw = await (await page.request.get(plan_page.at("/hulp/plan/" + "D" * 32))).text()
         await page.goto(plan_page.url)
         await page.get_by_role("link", name=said("utter_planpage_revoke")).click()
         await page.wait_for_url(f"**{plan_page.path}/intrekken")
@@ -318,10 +319,35 @@ async def test_revoke_in_the_browser_then_the_link_is_a_404_like_a_guessed_one(
         gone = await page.goto(plan_page.url)
         assert gone is not None and gone.status == 404
         assert await page.content() == guessed_html
-        # and so do the tick and the revoke routes of the old link
-        for path in (f"{plan_page.path}/intrekken",):
-            again = await page.goto(plan_page.at(path))
-            assert again is not None and again.status == 404
+        # and so do the old link's other routes
+        again = await page.goto(plan_page.at(f"{plan_page.path}/intrekken"))
+        assert again is not None and again.status == 404
+        step = (await plan_page.steps())[-1]
+        for path in (f"{plan_page.path}/stap/{step.id}", f"{plan_page.path}/delen"):
+            posted = await page.request.post(plan_page.at(path), max_redirects=0)
+            assert posted.status == 404 and await posted.text() == guessed_raw, path
         await browser.close()
     plan = await plan_page.plan()
     assert plan is not None and plan.revoked_at is not None and plan.token_hash is None
+
+
+async def test_stop_sharing_with_the_counsellor_in_the_browser(plan_page: PlanPage) -> None:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await launch(p)
+        page = await browser.new_page(viewport=PHONE)
+        await page.goto(plan_page.url)
+        assert said("utter_planpage_shared") in await page.inner_text("main")
+        await page.get_by_role("button", name=said("utter_planpage_unshare")).click()
+        status = page.get_by_role("status")
+        await status.wait_for()
+        assert await status.inner_text() == said("utter_planpage_unshared")
+        main = await page.inner_text("main")
+        assert said("utter_planpage_shared") not in main
+        assert await page.get_by_role("button", name=said("utter_planpage_unshare")).count() == 0
+        assert await page.locator("ol.steps li").count() == 3  # the plan itself is unchanged
+        await axe_clean(page)
+        await browser.close()
+    plan = await plan_page.plan()
+    assert plan is not None and plan.share_with_team is False and plan.revoked_at is None
