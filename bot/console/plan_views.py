@@ -3,7 +3,9 @@ adds a step (at most three open steps). Every look and every step is in the audi
 
 Routes (registered by `bot.console.views.setup_routes` with one line): GET /console/c/{id}/plan
 and POST /console/c/{id}/plan/steps. Who may open the conversation may open its plan (the same
-`load` check: team, municipality, an admin's reason).
+`load` check: team, municipality, an admin's reason). `plan_slot` fills the side panel of the
+open conversation (its open steps, the add-step form, a link to the whole plan), with the same
+consent rule: a plan that is not shared shows nothing at all.
 """
 
 from __future__ import annotations
@@ -12,15 +14,58 @@ from datetime import date
 from typing import Any
 
 from aiohttp import web
+from markupsafe import Markup
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keys
 from bot.console import present
-from bot.plan import PlanFull, StepDraft, is_overdue, shown_date
+from bot.console.rendering import ENV
+from bot.conversations.tables import Conversation
+from bot.plan import MAX_OPEN, PlanFull, PlanStep, StepDraft, is_overdue, shown_date
 from bot.plan.keys import PLANS
 from bot.plan.words import step_text
-from bot.staff import CHAT_ROLES, audit, current_user, require_roles
+from bot.staff import CHAT_ROLES, User, audit, current_user, require_roles
+from bot.texts import TextCatalog
 
 MAX_STEP_CHARS = 300
+
+
+def _row(texts: TextCatalog, step: PlanStep, today: date) -> dict[str, Any]:
+    return {
+        "text": step_text(texts, step, None),
+        "due": shown_date(step.due_on) if step.due_on else None,
+        "overdue": is_overdue(step, today),
+        "done": step.done_at is not None,
+        "by_staff": step.added_by.startswith("staff"),
+    }
+
+
+async def plan_slot(
+    request: web.Request, session: AsyncSession, user: User, conv: Conversation
+) -> Markup | None:
+    """The side panel's plan (open steps, add a step, the whole plan), or None when the
+    resident has no plan or did not share it. The caller checked that ``user`` may open
+    ``conv`` (`bot.console.views.load`); the look is audited like the plan page's."""
+    if conv.identity_id is None:
+        return None
+    plans = request.config_dict[PLANS]
+    plan = await plans.plan_of(session, conv.identity_id)
+    if plan is None or not plan.share_with_team:
+        return None
+    texts = request.config_dict[keys.TEXTS]
+    today = date.today()
+    steps = [_row(texts, s, today) for s in await plans.open_steps(session, plan)]
+    audit(
+        session,
+        actor_id=user.id,
+        action="plan_viewed",
+        conversation_id=conv.id,
+        origin=request.remote,
+    )
+    html = ENV.get_template("_plan_slot.html").render(
+        conv=conv, user=user, steps=steps, room=len(steps) < MAX_OPEN
+    )
+    return Markup(html)  # noqa: S704 (rendered by the autoescaping console environment)
 
 
 @require_roles(*CHAT_ROLES)
@@ -40,16 +85,7 @@ async def plan_panel(request: web.Request) -> web.Response:
         steps: list[dict[str, Any]] = []
         if plan is not None and plan.share_with_team:
             today = date.today()
-            for step in await plans.steps(session, plan):
-                steps.append(
-                    {
-                        "text": step_text(texts, step, None),
-                        "due": shown_date(step.due_on) if step.due_on else None,
-                        "overdue": is_overdue(step, today),
-                        "done": step.done_at is not None,
-                        "by_staff": step.added_by.startswith("staff"),
-                    }
-                )
+            steps = [_row(texts, step, today) for step in await plans.steps(session, plan)]
             audit(
                 session,
                 actor_id=user.id,
@@ -109,6 +145,10 @@ async def add_step_post(request: web.Request) -> web.Response:
                 origin=request.remote,
             )
         await session.commit()
+    if request.headers.get("Accept") == "application/json":  # from the side panel (console.js)
+        if message != "added":
+            raise web.HTTPConflict(text=present.L(f"plan.message_{message}"))
+        return web.json_response({"ok": True})
     raise web.HTTPSeeOther(f"/console/c/{conv.id}/plan?m={message}")
 
 

@@ -21,6 +21,7 @@ from bot.console.live import live
 from bot.console.login_views import setup_login_routes
 from bot.console.media import media_file
 from bot.console.mfa_views import reason_gate
+from bot.console.plan_views import plan_slot
 from bot.console.queries import (
     conversation_view,
     earlier_chats,
@@ -174,6 +175,7 @@ async def conversation_page(request: web.Request) -> web.Response:
             )
         ).all()
         earlier = await earlier_chats(session, user, conv)
+        plan_html = await plan_slot(request, session, user, conv)  # only when shared
         await session.commit()
         data = None if pane else await queue_data(session, user)
         rules = await rules_for(session, user.team_id) if user.team_id and not pane else None
@@ -201,7 +203,7 @@ async def conversation_page(request: web.Request) -> web.Response:
         colleagues=[(c.id, present.person_text(c)) for c in colleagues],
         earlier=earlier,
         labels=list((conv.summary or {}).get("labels") or []),
-        plan_html=None,  # the plan slot: bot/console/plan_views.py fills it (another engineer)
+        plan_html=plan_html,
         **view,
     )
     if pane:

@@ -29,7 +29,7 @@ from bot.conversations.models import Reply
 from bot.conversations.presenter import Audience, Presenter, audience
 from bot.conversations.rasa import RasaTurn
 from bot.conversations.states import Status
-from bot.conversations.tables import ChannelIdentity, Conversation, ConversationEvent
+from bot.conversations.tables import ChannelIdentity, Conversation, ConversationEvent, Message
 from bot.media import files_of
 from bot.plan import Happened, Plan, PlanService, PlanStep, StepDraft, propose
 from bot.plan.service import TOPIC_STEPS
@@ -54,7 +54,7 @@ class Ask(StrEnum):
     ADD = "add"
     SHOW = "show"
     DONE = "done"  # the button: ticks in every state
-    DONE_WORD = "done_word"  # "klaar" typed: ticks only with the assistant and an open step
+    DONE_WORD = "done_word"  # "klaar" typed: ticks an open step (with a person: see claims)
     LINK = "link"
     SHARE_YES = "share_yes"
     SHARE_NO = "share_no"
@@ -62,12 +62,14 @@ class Ask(StrEnum):
     REMIND_NO = "remind_no"
 
 
+DONE_PAYLOAD = "/plan_done"
+SEEN = frozenset({"sent", "delivered", "read"})  # a message the resident may have seen
 PAYLOADS = {
     "/plan_accept": Ask.ACCEPT,
     "/plan_decline": Ask.DECLINE,
     "/plan_add": Ask.ADD,
     "/plan_show": Ask.SHOW,
-    "/plan_done": Ask.DONE,
+    DONE_PAYLOAD: Ask.DONE,
     "/plan_link": Ask.LINK,
     "/plan_share_yes": Ask.SHARE_YES,
     "/plan_share_no": Ask.SHARE_NO,
@@ -177,8 +179,9 @@ class PlanFlow:
     def step_line(self, step: PlanStep, to: Audience) -> str:
         """One step in the resident's words, with its date."""
         line = step_text(self.presenter.texts, step, to.language)
-        if step.due_on is not None:
-            due = self.presenter.text("utter_plan_due", to, date=step.due_on.strftime("%d-%m-%Y"))
+        shown = step.due_on.strftime("%d-%m-%Y") if step.due_on is not None else ""
+        if shown and shown not in line:  # the date once (a letter's step says it already)
+            due = self.presenter.text("utter_plan_due", to, date=shown)
             line = f"{line} ({due})"
         return line
 
@@ -220,17 +223,48 @@ class PlanFlow:
     # --- 1. in prepare: is this message ours? --------------------------------------------------
 
     async def claims(self, session: AsyncSession, conv: Conversation, text: str) -> bool:
-        """True when the plan answers this message (no Rasa turn, no attending)."""
+        """True when the plan answers this message (no Rasa turn, no attending). Called after
+        the message was stored (the router's ``prepare``)."""
         ask = asked(text)
         if ask is None:
             return False
         if ask != Ask.DONE_WORD:
             return True
-        # "klaar" typed: a step only with the assistant (with a person it means stop)
-        if conv.status != Status.BOT or conv.identity_id is None:
+        # "klaar" typed: only with an open step; with the assistant that is enough
+        if conv.identity_id is None:
             return False
         plan = await self.plans.plan_of(session, conv.identity_id)
-        return plan is not None and await self.plans.open_count(session, plan) > 0
+        if plan is None or await self.plans.open_count(session, plan) == 0:
+            return False
+        if conv.status == Status.BOT:
+            return True
+        # a person on the way or in the chat: "klaar" means stop, unless it answers a step
+        if conv.status in (Status.WAITING_FOR_HUMAN, Status.WITH_HUMAN):
+            return await self._answers_a_step(session, conv)
+        return False
+
+    async def _answers_a_step(self, session: AsyncSession, conv: Conversation) -> bool:
+        """True when the message before this one is a step the resident saw with its "Klaar"
+        button (a reminder, or the plan they asked for), with nothing in between: then "klaar"
+        can only be about that step. Anything else in between (a person's reply, the waiting
+        line, another message of theirs) and it keeps its meaning."""
+        latest = (
+            await session.scalars(
+                select(Message)
+                .where(Message.conversation_id == conv.id)
+                .order_by(Message.id.desc())
+                .limit(2)
+            )
+        ).all()
+        if len(latest) < 2 or latest[0].direction != "in":
+            return False
+        before = latest[1]
+        buttons = (before.data or {}).get("buttons") or []
+        return (
+            before.direction == "out"
+            and before.delivery in SEEN
+            and any(len(b) > 1 and b[1] == DONE_PAYLOAD for b in buttons)
+        )
 
     # --- 3. in record: the answer --------------------------------------------------------------
 

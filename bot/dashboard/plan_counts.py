@@ -3,19 +3,23 @@
 Counts of the plan's analytics events in the user's scope and window (`bot.analytics`,
 recorded when it happens; an overdue step is counted once, the day after its date). Never what
 a plan says: the events carry a name, a municipality and a channel. Small counts are "<5"
-(`bot.dashboard.suppression`); no totals next to them.
+(`bot.dashboard.suppression`); no totals next to them. A municipality is shown by its name, as
+in the dashboard's municipality picker (the directory's name, "Den Haag" for 's-Gravenhage).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.analytics import EventName
 from bot.dashboard.names import labels
 from bot.dashboard.queries import Scope, load_events
 from bot.dashboard.suppression import cell
+from bot.directory.places import display_name
+from bot.directory.tables import Municipality
 
 EVENTS = (EventName.PLAN_CREATED, EventName.PLAN_STEP_DONE, EventName.PLAN_STEP_OVERDUE)
 
@@ -25,6 +29,7 @@ class PlanRow:
     """One municipality's shown counts (suppressed)."""
 
     code: str
+    name: str
     made: int | str
     done: int | str
     overdue: int | str
@@ -49,12 +54,23 @@ async def plan_rows(session: AsyncSession, scope: Scope) -> list[PlanRow]:
             continue
         found = counts.setdefault(str(code), {})
         found[event.name] = found.get(event.name, 0) + 1
-    return [
+    shown = await municipality_names(session, set(counts))
+    rows = [
         PlanRow(
             code,
+            shown.get(code, code),
             cell(found.get(EventName.PLAN_CREATED, 0)),
             cell(found.get(EventName.PLAN_STEP_DONE, 0)),
             cell(found.get(EventName.PLAN_STEP_OVERDUE, 0)),
         )
-        for code, found in sorted(counts.items())
+        for code, found in counts.items()
     ]
+    return sorted(rows, key=lambda row: row.name)
+
+
+async def municipality_names(session: AsyncSession, codes: set[str]) -> dict[str, str]:
+    """The names to show for these codes (a code the directory does not know: left out)."""
+    if not codes:
+        return {}
+    found = await session.scalars(select(Municipality).where(Municipality.code.in_(codes)))
+    return {m.code: display_name(m.code, m.name) for m in found.all()}

@@ -8,6 +8,7 @@ never indexed; the token is masked in every log line (`bot.privacy.logfilter`).
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -41,6 +42,8 @@ PLAN_TEXTS = frozenset(
         "utter_planpage_chat",
         "utter_planpage_private",
         "utter_planpage_shared",
+        "utter_planpage_unshare",
+        "utter_planpage_unshared",
         "utter_planpage_revoke",
         "utter_planpage_revoke_title",
         "utter_planpage_revoke_text",
@@ -52,6 +55,45 @@ PLAN_TEXTS = frozenset(
         "utter_plan_due",
     }
 )
+
+
+# Dutch phone numbers as people write them (020-1234567, 06 12345678, +31 20 1234567, 0800-0113,
+# 14070) become tel: links; they and dates (14-07-2026) never break over two lines on a phone.
+PHONE = re.compile(
+    r"(?:(?<![\w€.,])\+31[ \u00a0-]?|(?<![\w€.,+])0)[1-9](?:[ \u00a0-]?\d){8}(?!\d)"
+    r"|(?<![\w€.,])0[89]00[ \u00a0-]?\d{4}(?:\d{3})?(?!\d)"
+    r"|(?<![\w€.,])140\d{2,3}(?!\d)"
+)
+DATE = re.compile(r"(?<!\d)\d{1,2}-\d{1,2}-\d{4}(?!\d)")
+
+
+def tel_href(number: str) -> str:
+    """The tel: address of a number as written (digits only; +31 becomes 0)."""
+    digits = re.sub(r"\D", "", number)
+    if number.startswith("+"):
+        digits = "0" + digits[2:]
+    return f"tel:{digits}"
+
+
+def pieces(text: str) -> list[tuple[str, str | None]]:
+    """A step's text in pieces: (text, None) plain, (number, "tel:…") a number to tap,
+    (date, "") a date kept on one line."""
+    found = sorted(
+        [(m.start(), m.end(), tel_href(m.group())) for m in PHONE.finditer(text)]
+        + [(m.start(), m.end(), "") for m in DATE.finditer(text)]
+    )
+    out: list[tuple[str, str | None]] = []
+    at = 0
+    for start, end, href in found:
+        if start < at:
+            continue  # overlaps a piece already taken
+        if start > at:
+            out.append((text[at:start], None))
+        out.append((text[start:end], href))
+        at = end
+    if at < len(text):
+        out.append((text[at:], None))
+    return out
 
 
 class PlanWords:
@@ -75,6 +117,7 @@ def _page(
     html = ENV.get_template(template).render(
         static_css=str(css),
         t=words,
+        pieces=pieces,
         lang=language or "nl",
         dir="rtl" if language in RTL else "ltr",
         **context,
@@ -88,11 +131,15 @@ def not_found(request: web.Request) -> web.Response:
 
 
 def _view(texts: TextCatalog, plan: Plan, step: PlanStep, today: date) -> dict[str, Any]:
+    text = step_text(texts, step, plan.language)
+    due = shown_date(step.due_on) if step.due_on else None
+    overdue = is_overdue(step, today)
     return {
         "id": step.id,
-        "text": step_text(texts, step, plan.language),
-        "due": shown_date(step.due_on) if step.due_on else None,
-        "overdue": is_overdue(step, today),
+        "text": text,
+        # the date once: not again under a step that says it already (unless it has passed)
+        "due": due if due and (due not in text or overdue) else None,
+        "overdue": overdue,
         "done": step.done_at is not None,
         "from_staff": step.added_by.startswith("staff"),
     }
@@ -116,8 +163,10 @@ async def plan_page(request: web.Request) -> web.Response:
         plan.language,
         token=token,
         open_steps=[v for v in views if not v["done"]],
-        done_steps=[v for v in views if v["done"]],
+        # the latest first: a step just ticked is at the top of "Klaar" (the tick lands there)
+        done_steps=[v for v in views if v["done"]][::-1],
         shared=plan.share_with_team,
+        unshared=request.query.get("m") == "unshared" and not plan.share_with_team,
     )
 
 
@@ -136,6 +185,20 @@ async def tick(request: web.Request) -> web.Response:
         await plans.tick(session, plan, step_id)
         await session.commit()
     raise web.HTTPSeeOther(f"/hulp/plan/{token}#klaar", headers=PLAN_HEADERS)
+
+
+async def unshare(request: web.Request) -> web.Response:
+    """POST /hulp/plan/<token>/delen: the counsellor no longer sees the plan (the resident takes
+    back the consent they gave in the chat, as easily as they gave it)."""
+    token = request.match_info["token"]
+    plans = request.config_dict[PLANS]
+    async with request.config_dict[keys.DB]() as session:
+        plan = await plans.by_token(session, token)
+        if plan is None:
+            return not_found(request)
+        plan.share_with_team = False
+        await session.commit()
+    raise web.HTTPSeeOther(f"/hulp/plan/{token}?m=unshared#gedeeld", headers=PLAN_HEADERS)
 
 
 async def revoke_page(request: web.Request) -> web.Response:
@@ -166,5 +229,6 @@ def setup_plan_routes(app: web.Application) -> None:
     """Register the plan page's routes (before the help page's /{gemeente})."""
     app.router.add_get("/plan/{token}", plan_page)
     app.router.add_post("/plan/{token}/stap/{step}", tick)
+    app.router.add_post("/plan/{token}/delen", unshare)
     app.router.add_get("/plan/{token}/intrekken", revoke_page)
     app.router.add_post("/plan/{token}/intrekken", revoke)

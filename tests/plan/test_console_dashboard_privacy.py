@@ -13,8 +13,9 @@ from sqlalchemy import select
 from bot.analytics.tables import AnalyticsEvent, UnansweredQuestion
 from bot.cli import QUIET_LOGGERS
 from bot.conversations.tables import ConversationEvent
+from bot.directory.tables import Municipality
 from bot.privacy.logfilter import clean
-from tests.conversations.conftest import PASSWORD
+from tests.conversations.conftest import OPEN_CODE, PASSWORD
 from tests.plan.conftest import HELP_PHONE, TOPIC_TEXT, PlanSite, new_chat, said
 from tests.plan.test_end_to_end import link_in
 from tests.support.staff_login import login_csrf
@@ -124,11 +125,16 @@ async def test_no_plan_content_in_logs_or_analytics(
     assert token not in kept and not re.search(token, kept)
 
 
-async def test_dashboard_counts_plans_suppressed(site: PlanSite) -> None:
+async def test_dashboard_counts_plans_suppressed_by_municipality_name(site: PlanSite) -> None:
+    async with site.factory() as s:  # the directory's name of the team's municipality
+        s.add(Municipality(code=OPEN_CODE, name="Testerveen", province="Utrecht", aliases=[]))
+        await s.commit()
     for _ in range(5):
         await shared_plan(site)
     await login_csrf(site.client, "lead@test.geldhulp.nl", PASSWORD, page="/dashboard/")
     html = await (await site.client.get("/dashboard/")).text()
     section = html[html.index('id="plans"') :]
-    assert "GM0001" in section and "<td>5</td>" in section  # five plans made
+    section = section[: section.index("</section>")]
+    assert '<th scope="row">Testerveen</th>' in section and OPEN_CODE not in section
+    assert "<td>5</td>" in section  # five plans made
     assert "<td>&lt;5</td>" in section or "<td>0</td>" in section
