@@ -47,7 +47,7 @@ from bot.conversations.erasure import Erasure
 from bot.conversations.forget_me import ForgetMe
 from bot.conversations.handover import HandoverService
 from bot.conversations.intake import Intake, Wakeups
-from bot.conversations.keys import HANDOVER, INTAKE, TYPING, WAKEUPS
+from bot.conversations.keys import CALLBACK_PHONES, HANDOVER, INTAKE, TYPING, WAKEUPS
 from bot.conversations.media_flow import MediaFlow
 from bot.conversations.models import Inbound
 from bot.conversations.plan_flow import PlanFlow
@@ -211,6 +211,7 @@ def create_app(
     # forget-me and retention delete in every table of every part
     app[ERASURE] = Erasure(schema.metadata())
     app[MEDIA_CIPHER] = cipher
+    app[CALLBACK_PHONES] = CallbackPhones(cipher)
     app[PLANS] = PlanService(record=record_plan_event)
     app.on_response_prepare.append(_security_headers)
     app.router.add_get("/healthz", healthz)
@@ -401,7 +402,7 @@ async def workers_context(
             handover,
             forget_me,
             RetentionPolicy.from_settings(settings),
-            CallbackPhones(app[MEDIA_CIPHER]),
+            app[CALLBACK_PHONES],
         ),
         handover=handover,
         forget_me=forget_me,

@@ -33,7 +33,7 @@ from bot.console.rendering import render
 from bot.console.reports import setup_report_routes
 from bot.console.tables import QuickReply
 from bot.conversations.handover import HandoverError, HandoverService
-from bot.conversations.keys import HANDOVER, WAKEUPS
+from bot.conversations.keys import CALLBACK_PHONES, HANDOVER, WAKEUPS
 from bot.conversations.states import InvalidTransition, Status
 from bot.conversations.tables import Conversation, Handover, Note
 from bot.staff import (
@@ -176,6 +176,10 @@ async def conversation_page(request: web.Request) -> web.Response:
         ).all()
         earlier = await earlier_chats(session, user, conv)
         plan_html = await plan_slot(request, session, user, conv)  # only when shared
+        # the number a web-chat resident gave for a callback: only for the team that has the chat
+        callback_number = await request.config_dict[CALLBACK_PHONES].for_staff(
+            session, conv.id, user.staff
+        )
         await session.commit()
         data = None if pane else await queue_data(session, user)
         rules = await rules_for(session, user.team_id) if user.team_id and not pane else None
@@ -204,6 +208,7 @@ async def conversation_page(request: web.Request) -> web.Response:
         earlier=earlier,
         labels=list((conv.summary or {}).get("labels") or []),
         plan_html=plan_html,
+        callback_number=callback_number,
         **view,
     )
     if pane:

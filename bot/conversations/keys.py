@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from bot.conversations.callback_phone import CallbackPhones
 from bot.conversations.handover import HandoverService
 from bot.conversations.intake import Intake, Wakeups
 from bot.conversations.typing import TypingSignals
@@ -16,3 +17,5 @@ INTAKE = web.AppKey("intake", Intake)
 WAKEUPS = web.AppKey("wakeups", Wakeups)
 HANDOVER = web.AppKey("handover", HandoverService)
 TYPING = web.AppKey("typing", TypingSignals)  # typing indicators both ways (no content)
+# a web-chat resident's callback number, opened only for the team that has the chat
+CALLBACK_PHONES = web.AppKey("callback_phones", CallbackPhones)

@@ -165,8 +165,10 @@ async def test_after_closing_a_new_message_starts_a_new_conversation_with_the_as
     )
     # the closing line, then the one optional question (CSAT), which the resident skips
     await telegram.wait_until(
-        lambda: [m["text"] for m in telegram.sent(chat)[-2:]]
-        == [TEXTS.render("utter_handover_closed").text, TEXTS.render("utter_csat_ask").text],
+        lambda: (
+            [m["text"] for m in telegram.sent(chat)[-2:]]
+            == [TEXTS.render("utter_handover_closed").text, TEXTS.render("utter_csat_ask").text]
+        ),
         lambda: telegram.sent(chat),
     )
     count = len(telegram.sent(chat))

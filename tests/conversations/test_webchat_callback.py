@@ -21,7 +21,8 @@ from bot.conversations.meanwhile import kept_from_rasa
 from bot.conversations.tables import CallbackPhone, InboxItem, Message, OutboxItem
 from bot.media import MediaCipher
 from bot.staff import StaffUser
-from tests.conversations.conftest import CLOSED_CODE, Gateway, Resident, names_of
+from tests.conversations.conftest import CLOSED_CODE, PASSWORD, Gateway, Resident, names_of
+from tests.support.staff_login import login_csrf
 
 NUMBER = "06 12345678"  # a test number: never shown to a resident
 
@@ -185,6 +186,13 @@ async def test_a_phone_number_is_checked_confirmed_sealed_and_only_for_the_team(
         hidden = await phones(gw).for_staff(s, web.resident.conversation_id, sanne)
     assert shown is not None and shown.replace("-", "").replace(" ", "") == "0612345678"
     assert hidden is None
+    # the console's side panel shows it to the team that has the chat, as a number to call
+    await login_csrf(gw.client, "dicht@test.geldhulp.nl", PASSWORD)
+    page = await gw.client.get(f"/console/c/{web.resident.conversation_id}")
+    html = await page.text()
+    assert page.status == 200, html[:300]
+    assert 'id="callback-number" href="tel:0612345678"' in html
+    assert shown in html
     # forget-me: the number is gone with everything else
     await web.say("verwijder mijn gegevens")
     await web.say(payload="/forget_me_confirm")
