@@ -64,6 +64,7 @@ async def test_private_text_gets_an_answer_from_rasa(gateway, fakes) -> None:  #
         "/find_local_help",
         "/ask_human",
         "/something_else",
+        "/plan_accept",  # the plan is offered once, as one more choice under the topic's (issue 20)
     ]
 
 
@@ -182,9 +183,11 @@ async def test_whatsapp_text_gets_interactive_buttons(gateway, fakes) -> None:  
     sent = await graph.wait_for(3)
     assert sent[0]["type"] == "text"
     last = sent[-1]
-    assert last["type"] == "interactive" and last["interactive"]["type"] == "button"
-    titles = [b["reply"]["title"] for b in last["interactive"]["action"]["buttons"]]
-    assert all(len(t) <= 20 for t in titles) and len(titles) == 3
+    # four choices (the topic's three and the plan's offer, issue 20): WhatsApp allows three
+    # reply buttons, so they come as an interactive list, every row title within 24 characters
+    assert last["type"] == "interactive" and last["interactive"]["type"] == "list"
+    rows = [r for sec in last["interactive"]["action"]["sections"] for r in sec["rows"]]
+    assert all(len(r["title"]) <= 24 for r in rows) and len(rows) == 4
 
 
 MEDIA = {

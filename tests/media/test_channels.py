@@ -37,7 +37,8 @@ async def test_telegram_letter_photo_is_explained_and_confirmed(site: Site) -> N
     sent = site.telegram.sent(chat)[-1]
     assert "/affirm" in str(sent.get("reply_markup"))
     got = await site.telegram_press(chat, "/affirm")
-    assert got == [said("utter_letter_confirmed")]
+    # the letter's answer, then the plan is offered once (issue 20)
+    assert got == [said("utter_letter_confirmed"), said("utter_plan_offer")]
     assert site.rasa.messages == []  # the answer to "Klopt dit?" stays in the gateway
     [row] = await site.files()
     assert row.reading is not None and row.reading["answer"] == "yes"

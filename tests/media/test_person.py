@@ -100,8 +100,12 @@ async def test_an_urgent_letter_makes_the_request_urgent_with_its_summary(site: 
     assert got[0].endswith(TEXTS.render("utter_letter_urgent").text)  # a person can help, first
     assert "Klopt dit?" in got[-1]
     got = await site.telegram_press(chat, "/affirm")
-    assert got == [TEXTS.render("utter_letter_confirmed_urgent").text]
-    assert "/ask_human" in str(site.telegram.sent(chat)[-1]["reply_markup"])
+    # the letter's answer, then the plan is offered once (issue 20)
+    assert got == [
+        TEXTS.render("utter_letter_confirmed_urgent").text,
+        TEXTS.render("utter_plan_offer").text,
+    ]
+    assert any("/ask_human" in str(m.get("reply_markup")) for m in site.telegram.sent(chat)[-2:])
     await site.telegram_press(chat, "/ask_human")
     conv = await site.conversation_of(str(chat))
     handover = await latest_handover(site, conv.id)
