@@ -19,3 +19,9 @@ TOPIC_INTENTS: tuple[str, ...] = (
     "crisis",
     "ask_human",
 )
+
+# the twelve money topics (the public list without privacy_trust, crisis and ask_human); the same
+# twelve as rasa_addons/money_topics.py inside Rasa, which cannot import the gateway's packages
+MONEY_TOPICS: frozenset[str] = frozenset(
+    t for t in TOPIC_INTENTS if t not in {"privacy_trust", "crisis", "ask_human"}
+)

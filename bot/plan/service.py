@@ -22,26 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.plan.tables import Plan, PlanStep
 from bot.plan.tokens import new_token, token_hash, well_formed
 from bot.storage.base import utcnow
+from bot.topics import MONEY_TOPICS
 
 MAX_OPEN = 3
 REMIND_DAYS = 2  # a reminder this many days before a step's date (and on the day itself)
 # the twelve money topics whose answer has a first step of its own (domain/plan.yml)
-TOPIC_STEPS = frozenset(
-    {
-        "debt_help",
-        "payment_arrears",
-        "rent_housing",
-        "energy_water",
-        "health_insurance",
-        "debt_collector",
-        "benefits_toeslagen",
-        "income_support",
-        "food_basic_needs",
-        "budgeting_admin",
-        "tax_government_debt",
-        "work_future",
-    }
-)
+TOPIC_STEPS = MONEY_TOPICS
 # analytics event names (bot.analytics.EventName has the same values)
 PLAN_CREATED = "plan.created"
 STEP_DONE = "plan.step_done"
