@@ -146,13 +146,17 @@ class KnowledgeIndex:
             ]
         ).tocsr()
 
+    def probabilities(self, texts: Sequence[str], dense: np.ndarray) -> np.ndarray:
+        """The model's probability of every label (columns in ``entries`` order) per text."""
+        features = self._features(list(texts), dense)
+        return _softmax(np.asarray(features @ self.weights.T) + self.bias)
+
     def match(self, texts: Sequence[str], encode: Any) -> list[dict[str, Any]]:
         """The ``knowledge`` property for each text."""
         if not texts:
             return []
         dense = np.asarray(encode(list(texts)), dtype=np.float32)
-        features = self._features(list(texts), dense)
-        probabilities = _softmax(np.asarray(features @ self.weights.T) + self.bias)
+        probabilities = self.probabilities(texts, dense)
         cosines = dense @ self.dense.T
         found = []
         for row, cosine in zip(probabilities, cosines, strict=False):

