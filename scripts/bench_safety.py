@@ -31,10 +31,12 @@ from rasa_addons.safety.measure import (  # noqa: E402
     FINAL_CHECK,
     HOLDOUT,
     LOOKALIKES,
+    LOOKALIKES_MORE,
     MORE,
     REAL_DEV,
     REAL_FINAL,
     SET_PATH,
+    SOFT_HELDOUT,
     Item,
     Report,
     Scores,
@@ -99,6 +101,8 @@ def item_sets(final: bool) -> dict[str, tuple[list[Item], bool]]:
     sets = {label: (load_items(path), True) for label, path in CRISIS_SETS.items()}
     sets["new kinds and languages"] = (load_items(MORE), True)
     sets["emotional lookalikes"] = (load_items(LOOKALIKES), True)
+    sets["soft kinds, held-out 2"] = (load_items(SOFT_HELDOUT), True)
+    sets["emotional lookalikes 2"] = (load_items(LOOKALIKES_MORE), True)
     if REAL_DEV.exists():
         sets["real words, dev half"] = (load_items(REAL_DEV), True)
     if final and REAL_FINAL.exists():

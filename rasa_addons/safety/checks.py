@@ -71,12 +71,34 @@ def dead_idioms() -> list[str]:
     ]
 
 
+def dead_past_story() -> list[str]:
+    """The past-story markers and now-words (lexicon.yml) without an example, or wrong examples."""
+    from rasa_addons.safety.engine import prepared, told_in_the_past
+
+    words = lexicon()
+    past = [prepared(t) for t in words.past_examples]
+    now = [prepared(t) for t in words.now_examples]
+    found = [f"past_story: not read as the past: {t!r}" for t in past if not told_in_the_past(t)]
+    found += [
+        f"past_story: read as the past despite now: {t!r}" for t in now if told_in_the_past(t)
+    ]
+    for label, sources, texts in (
+        ("marker", words.past_markers, past),
+        ("now", words.past_now, now),
+        ("resolved", words.past_resolved, past),
+    ):
+        for source, part in zip(sources, condition(sources).parts, strict=True):
+            if not any(part.search(t) for t in texts):
+                found.append(f"past_story {label} no example contains: {source}")
+    return found
+
+
 def problems() -> list[str]:
     """Every problem of every rule file."""
     found: list[str] = []
     for rule in rules():
         found += [f"{rule.file}: {p}" for p in wrong_examples(rule) + dead_patterns(rule)]
-    return found + [f"lexicon.yml: {p}" for p in dead_idioms()]
+    return found + [f"lexicon.yml: {p}" for p in dead_idioms() + dead_past_story()]
 
 
 def main() -> int:

@@ -270,6 +270,29 @@ def read_by(rule: Rule, text: str) -> str:
     return prepared(text, rule.reads)
 
 
+@lru_cache(maxsize=1)
+def past_story() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], dict[str, str]]:
+    """A story told in the past: its markers, the words of now, the endings that are no "now"
+    ("nu gaat het beter"), and the tier each lowered kind gets (lexicon.yml ``past_story``)."""
+    words = lexicon()
+    lowers = {kind: _tier(tier, "lexicon.yml past_story") for kind, tier in words.past_lowers}
+    unknown = set(lowers) - set(KINDS)
+    if unknown or not words.past_markers or not words.past_now or not words.past_resolved:
+        raise RuleError(f"lexicon.yml past_story: markers, now, resolved, known kinds {unknown}")
+    return (
+        condition(words.past_markers).joined,
+        condition(words.past_now).joined,
+        condition(words.past_resolved).joined,
+        lowers,
+    )
+
+
+def told_in_the_past(text: str) -> bool:
+    """True when the prepared ``text`` tells of a time gone by and says nothing of now."""
+    markers, now, resolved, _ = past_story()
+    return markers.search(text) is not None and now.search(resolved.sub(" ", text)) is None
+
+
 def _tokens_before(text: str, start: int, count: int) -> list[str]:
     """Up to ``count`` words before ``start``, within the same clause."""
     clause = text[:start].rsplit(" . ", 1)[-1]
@@ -323,9 +346,13 @@ def assess(text: str) -> Assessment:
     best = Assessment()
     suicide_cues = 0
     distress = False
+    # "vroeger hadden we soms geen eten": a story of before, not a crisis of today
+    lowers = past_story()[3] if told_in_the_past(forms["latin"]) else {}
     for rule in rules():
         normalised = forms[rule.reads]
         tier = apply(rule, normalised)
+        if tier == CERTAIN and rule.kind in lowers:
+            tier = lowers[rule.kind]
         if tier == DISTRESS_SIGNAL:
             distress = True
             continue

@@ -54,12 +54,19 @@ class Lexicon:
     fragments: dict[str, tuple[str, ...]]
     idioms: tuple[str, ...]
     idiom_examples: tuple[str, ...]
+    past_markers: tuple[str, ...] = ()
+    past_now: tuple[str, ...] = ()
+    past_resolved: tuple[str, ...] = ()
+    past_lowers: tuple[tuple[str, str], ...] = ()  # (kind, tier it gets when told in the past)
+    past_examples: tuple[str, ...] = ()
+    now_examples: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
     """``lexicon.yml``, read once on first use."""
     data = yaml.safe_load(LEXICON.read_text(encoding="utf-8"))
+    past = data.get("past_story") or {}
     return Lexicon(
         token_map={str(k): str(v) for k, v in data["token_map"].items()},
         fuzzy_words=tuple(str(w) for w in data["fuzzy_words"]),
@@ -67,6 +74,12 @@ def lexicon() -> Lexicon:
         fragments={str(k): tuple(str(p) for p in v) for k, v in data["fragments"].items()},
         idioms=tuple(str(p) for p in data["idioms"]["patterns"]),
         idiom_examples=tuple(str(t) for t in data["idioms"].get("examples") or ()),
+        past_markers=tuple(str(p) for p in past.get("markers") or ()),
+        past_now=tuple(str(p) for p in past.get("now") or ()),
+        past_resolved=tuple(str(p) for p in past.get("resolved") or ()),
+        past_lowers=tuple((str(k), str(v)) for k, v in (past.get("lowers") or {}).items()),
+        past_examples=tuple(str(t) for t in (past.get("examples") or {}).get("past") or ()),
+        now_examples=tuple(str(t) for t in (past.get("examples") or {}).get("now") or ()),
     )
 
 

@@ -81,7 +81,7 @@ def guarded() -> dict[str, dict[str, Any]]:
         "violence": ("mijn man slaat me", [("debt_help", 0.6), ("crisis", 0.3)]),
         "plea": ("help", [("greet", 0.6), ("ask_human", 0.3)]),
         "plea_asking": ("ik heb hulp nodig", [("ask_human", 0.9), ("greet", 0.1)]),
-        "semantic": ("не бачу більше сенсу в житті", [("out_of_scope", 0.7), ("greet", 0.2)]),
+        "semantic": ("всім буде легше без мене", [("out_of_scope", 0.7), ("greet", 0.2)]),
         "fear": ("ik ben bang voor de deurwaarder", [("debt_collector", 0.8), ("crisis", 0.1)]),
     }
     outputs = run_guard([{"text": t, "ranking": r} for t, r in cases.values()])

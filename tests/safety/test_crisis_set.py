@@ -65,9 +65,30 @@ def test_recall_is_one_and_no_lookalike_gets_the_crisis_answer(name: str, classi
 
 
 def test_no_safety_test_set_is_training_data_or_an_exemplar() -> None:
-    from rasa_addons.safety.measure import LOOKALIKES, MORE, load_items
+    from rasa_addons.safety.measure import (
+        LOOKALIKES,
+        LOOKALIKES_MORE,
+        MORE,
+        SOFT_HELDOUT,
+        load_items,
+    )
     from rasa_addons.safety.semantic import load_exemplars
 
-    texts = {i.text.strip().lower() for path in (MORE, LOOKALIKES) for i in load_items(path)}
+    paths = (MORE, LOOKALIKES, SOFT_HELDOUT, LOOKALIKES_MORE)
+    texts = {i.text.strip().lower() for path in paths for i in load_items(path)}
     assert not texts & _training_examples()
     assert not texts & {t.strip().lower() for t in load_exemplars().texts}
+
+
+@pytest.mark.parametrize("name", ["crisis_soft_heldout.yml", "lookalikes_emotional_more.yml"])
+def test_the_rules_alone_meet_issue_17_on_the_second_held_out_sets(name: str) -> None:
+    """Issue 17's bar (recall any tier >= 0.95, false alarms any tier <= 5 %, no crisis answer on
+    a calm message) for the gateway's rules alone, on the sets written before round 2's rules."""
+    from rasa_addons.safety.measure import DATA, load_items, score
+
+    groups = score(lambda t: (screen(t).tier, screen(t).kind), load_items(DATA / name))
+    found = groups["all"]
+    if found.crisis:
+        assert found.recall_any >= 0.95, found.missed
+    assert found.false_alarm_any <= 0.05, found.false_alarms
+    assert found.false_certain == 0, found.false_alarms

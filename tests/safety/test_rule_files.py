@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from rasa_addons.safety.checks import dead_idioms, dead_patterns, wrong_examples
+from rasa_addons.safety.checks import dead_idioms, dead_past_story, dead_patterns, wrong_examples
 from rasa_addons.safety.engine import (
     RULES_DIR,
     Rule,
@@ -43,6 +43,20 @@ def test_no_pattern_of_a_rule_is_dead(rule: Rule) -> None:
 
 def test_every_figure_of_speech_has_an_example() -> None:
     assert not dead_idioms()
+
+
+def test_every_past_story_marker_has_an_example_and_now_wins() -> None:
+    assert not dead_past_story()
+
+
+def test_a_story_told_in_the_past_is_no_food_or_street_crisis_of_today() -> None:
+    from rasa_addons.safety.engine import assess
+
+    assert assess("vroeger hadden we soms geen eten").tier == "none"
+    assert assess("we hebben vandaag geen eten").tier == "certain"
+    # a past attempt is not lowered: the crisis answer still comes
+    assert assess("vorig jaar wilde ik er een eind aan maken, nu weer").tier == "certain"
+    assert assess("vorig jaar wilde ik er een eind aan maken").tier == "certain"
 
 
 def test_every_rule_file_is_read_and_names_are_unique() -> None:
