@@ -28,7 +28,7 @@ help:
 	@echo "make bench-safety  crisis recall and false alarms per tier (rules and trained model)"
 	@echo "make bench-letters per-field accuracy, p50/p95 time and peak memory of reading letters"
 	@echo "make lint       ruff and the architecture's import contracts (import-linter)"
-	@echo "make types      mypy on bot/ and actions/"
+	@echo "make types      mypy on bot/, actions/ and rasa_addons/"
 
 $(STAMPS):
 	@mkdir -p $(STAMPS)
@@ -171,7 +171,7 @@ lint: $(STAMPS)/app-env
 	$(APP_VENV)/bin/lint-imports
 
 types: $(STAMPS)/app-env
-	$(APP_VENV)/bin/mypy bot actions
+	$(APP_VENV)/bin/mypy bot actions rasa_addons
 
 check: lint types
 

@@ -73,7 +73,7 @@ def _ranking(message: Message) -> list[dict[str, Any]]:
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
-class CrisisGuard(GraphComponent):
+class CrisisGuard(GraphComponent):  # type: ignore[misc]  # Rasa is Any to mypy (not in the app venv)
     """Screens every message; forces intent `crisis` when the safety layer is certain."""
 
     def __init__(
@@ -195,7 +195,9 @@ class CrisisGuard(GraphComponent):
             if text.lstrip().startswith("/"):
                 continue  # a button payload: its intent is the payload's
             others = _without_crisis(ranking)
-            top = dict(others[0]) if others else {"name": "nlu_fallback", "confidence": 0.0}
+            top: dict[str, Any] = (
+                dict(others[0]) if others else {"name": "nlu_fallback", "confidence": 0.0}
+            )
             if found.tier == CERTAIN:
                 crisis = {"name": CRISIS_INTENT, "confidence": 1.0}
                 lowered = [

@@ -39,9 +39,9 @@ try:  # the component needs Rasa; the app environment imports nothing of it
     from rasa.shared.nlu.training_data.message import Message
     from rasa.shared.nlu.training_data.training_data import TrainingData
 except ImportError:  # pragma: no cover - app venv without Rasa
-    GraphComponent = object  # type: ignore[assignment,misc]
-    DenseFeaturizer = object  # type: ignore[assignment,misc]
-    DefaultV1Recipe = None  # type: ignore[assignment]
+    GraphComponent = object
+    DenseFeaturizer = object
+    DefaultV1Recipe = None
 
 
 def _register(cls: Any) -> Any:
@@ -58,7 +58,7 @@ def _is_text(text: str) -> bool:
 
 
 @_register
-class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):  # type: ignore[misc,valid-type]
+class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):  # type: ignore[misc]  # Rasa is Any to mypy (not in the app venv)
     """Adds the sentence model's vector of a message's text as a dense sentence feature."""
 
     @staticmethod

@@ -24,7 +24,7 @@ from rasa_addons.dutch_words import normal_form
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
-class DutchNormaliser(GraphComponent):
+class DutchNormaliser(GraphComponent):  # type: ignore[misc]  # Rasa is Any to mypy (not in the app venv)
     """Sets each text token's lemma to its normalised Dutch form."""
 
     @staticmethod

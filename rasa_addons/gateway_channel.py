@@ -88,8 +88,8 @@ def _validate_action_results_once_compiled() -> None:
             return True
         return bool(original(self, result))  # raises Rasa's ValidationError
 
-    RemoteAction._validate_action_result = validate  # type: ignore[method-assign]  # noqa: SLF001
-    RemoteAction._geldhulp_compiled_validation = True  # type: ignore[attr-defined]  # noqa: SLF001
+    RemoteAction._validate_action_result = validate  # noqa: SLF001
+    RemoteAction._geldhulp_compiled_validation = True  # noqa: SLF001
 
 
 _SEND_DOMAIN: contextvars.ContextVar[bool] = contextvars.ContextVar(
@@ -123,7 +123,7 @@ def _send_domain_by_digest() -> None:
     run = RemoteAction.run
 
     def action_call_format(self: Any, tracker: Any, domain: Any) -> dict[str, Any]:
-        body = call_format(self, tracker, domain)
+        body: dict[str, Any] = call_format(self, tracker, domain)
         body["domain_digest"] = _domain_digest(domain)
         if not _SEND_DOMAIN.get():
             body.pop("domain", None)
@@ -142,9 +142,9 @@ def _send_domain_by_digest() -> None:
         finally:
             _SEND_DOMAIN.reset(token)
 
-    RemoteAction._action_call_format = action_call_format  # type: ignore[method-assign]  # noqa: SLF001
-    RemoteAction.run = run_with_digest  # type: ignore[method-assign]
-    RemoteAction._geldhulp_domain_by_digest = True  # type: ignore[attr-defined]  # noqa: SLF001
+    RemoteAction._action_call_format = action_call_format  # noqa: SLF001
+    RemoteAction.run = run_with_digest
+    RemoteAction._geldhulp_domain_by_digest = True  # noqa: SLF001
 
 
 def _stored_answer(tracker: Any, message_id: str) -> tuple[Any, list[Any]] | None:
@@ -206,7 +206,7 @@ def _answer(
     }
 
 
-class GatewayInput(InputChannel):
+class GatewayInput(InputChannel):  # type: ignore[misc]  # Rasa is Any to mypy (not in the app venv)
     """Receives resident messages from the Geldhulp gateway."""
 
     @classmethod
@@ -236,13 +236,11 @@ class GatewayInput(InputChannel):
             _fail_closed(agent)
             return agent
 
-        @bp.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
             if ready_agent(request) is None:
                 return response.json({"status": "loading"}, status=503)
             return response.json({"status": "ok"})
 
-        @bp.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             if not self._allowed(request):
                 return response.json({"error": "forbidden"}, status=403)
@@ -273,7 +271,6 @@ class GatewayInput(InputChannel):
                 return response.json({"error": "turn failed"}, status=503)
             return response.json(answer)
 
-        @bp.route("/parse", methods=["POST"])
         async def parse(request: Request) -> HTTPResponse:
             if not self._allowed(request):
                 return response.json({"error": "forbidden"}, status=403)
@@ -292,4 +289,7 @@ class GatewayInput(InputChannel):
                 }
             )
 
+        bp.add_route(health, "/", methods=["GET"])
+        bp.add_route(receive, "/webhook", methods=["POST"])
+        bp.add_route(parse, "/parse", methods=["POST"])
         return bp

@@ -36,8 +36,8 @@ try:  # the component needs Rasa; `blend` below does not (unit tests in the app 
     from rasa.shared.nlu.training_data.message import Message
     from rasa.shared.nlu.training_data.training_data import TrainingData
 except ImportError:  # pragma: no cover - app venv without Rasa
-    GraphComponent = object  # type: ignore[assignment,misc]
-    DefaultV1Recipe = None  # type: ignore[assignment]
+    GraphComponent = object
+    DefaultV1Recipe = None
 
 
 def blend(
@@ -52,7 +52,7 @@ def blend(
     }
     total = sum(diet.values()) or 1.0
     names = set(diet) | set(meaning)
-    mixed = [
+    mixed: list[dict[str, Any]] = [
         {
             "name": name,
             "confidence": weight * meaning.get(name, 0.0)
@@ -73,7 +73,7 @@ def _register(cls: Any) -> Any:
 
 
 @_register
-class SentenceIntentClassifier(GraphComponent):  # type: ignore[misc,valid-type]
+class SentenceIntentClassifier(GraphComponent):  # type: ignore[misc]  # Rasa is Any to mypy (not in the app venv)
     """Blends an intent model over sentence meaning into DIET's ranking."""
 
     @staticmethod

@@ -19,7 +19,7 @@ from rasa.shared.nlu.training_data.message import Message
 STASH = "stashed_intent_ranking"
 
 
-class _Simple(GraphComponent):
+class _Simple(GraphComponent):  # type: ignore[misc]  # Rasa is Any to mypy (not in the app venv)
     """A component without training and without state."""
 
     def __init__(self, config: dict[str, Any]) -> None:

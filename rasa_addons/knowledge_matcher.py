@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from rasa_addons.money_topics import MONEY_TOPICS
 
@@ -72,8 +73,9 @@ def _vectorizers() -> tuple[Any, Any]:
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
     logits = logits - logits.max(axis=1, keepdims=True)
-    exp = np.exp(logits)
-    return exp / exp.sum(axis=1, keepdims=True)
+    exp: npt.NDArray[np.floating[Any]] = np.exp(logits)
+    total: npt.NDArray[np.floating[Any]] = exp.sum(axis=1, keepdims=True)
+    return exp / total
 
 
 @dataclass
@@ -226,8 +228,8 @@ try:  # the component needs Rasa; KnowledgeIndex above does not (scripts/bench_k
     from rasa.shared.nlu.training_data.message import Message
     from rasa.shared.nlu.training_data.training_data import TrainingData
 except ImportError:  # pragma: no cover - app venv without Rasa
-    GraphComponent = object  # type: ignore[assignment,misc]
-    DefaultV1Recipe = None  # type: ignore[assignment]
+    GraphComponent = object
+    DefaultV1Recipe = None
 
 
 def _register(cls: Any) -> Any:
@@ -239,7 +241,7 @@ def _register(cls: Any) -> Any:
 
 
 @_register
-class KnowledgeMatcher(GraphComponent):  # type: ignore[misc,valid-type]
+class KnowledgeMatcher(GraphComponent):  # type: ignore[misc]  # Rasa is Any to mypy (not in the app venv)
     """Finds the knowledge-base entry a message asks, and how sure that is."""
 
     @staticmethod
@@ -314,7 +316,13 @@ class KnowledgeMatcher(GraphComponent):  # type: ignore[misc,valid-type]
             matches = self.index.match([texts[i] for i in asked], _encoder(self.config["model"]))
             found = dict(zip(asked, matches, strict=False))
         for i, message in enumerate(messages):
-            empty = {"id": None, "confidence": 0.0, "topic": None, "similarity": 0.0, "ranking": []}
+            empty: dict[str, Any] = {
+                "id": None,
+                "confidence": 0.0,
+                "topic": None,
+                "similarity": 0.0,
+                "ranking": [],
+            }
             knowledge = found.get(i, empty)
             message.set(KNOWLEDGE, knowledge, add_to_output=True)
             if i in found and self._falls_back(message, knowledge):

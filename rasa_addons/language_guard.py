@@ -39,7 +39,7 @@ def _is_crisis_certain(message: Message) -> bool:
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class LanguageGuard(GraphComponent):
+class LanguageGuard(GraphComponent):  # type: ignore[misc]  # Rasa is Any to mypy (not in the app venv)
     """Marks the language of each message; a crisis in another language becomes certain."""
 
     @staticmethod

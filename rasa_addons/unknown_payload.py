@@ -28,7 +28,7 @@ FILE = "known.json"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
-class UnknownPayload(GraphComponent):
+class UnknownPayload(GraphComponent):  # type: ignore[misc]  # Rasa is Any to mypy (not in the app venv)
     """Gives unknown `/intent` payloads the intent `stale_choice`."""
 
     def __init__(
