@@ -53,20 +53,7 @@ def parsed(rasa_stack: Any) -> dict[str, dict[str, Any]]:
     return {text: _parse(rasa_stack, text) for text in sorted(texts)}
 
 
-# Since issue 17's new register data (2026-12-06) this entry's own words are still matched by the
-# knowledge base with high confidence, but DIET falls under the fallback threshold, so the
-# resident gets the fallback. The fix (let a sure knowledge match carry its topic over a
-# fallback) is open work in issue 17; strict, so the mark must go when it passes again.
-REGRESSED = {"budget_vaste_lasten_eerst"}
-OWN_WORDS = [
-    pytest.param(
-        e,
-        marks=pytest.mark.xfail(strict=True, reason="DIET falls back; see REGRESSED"),
-    )
-    if e in REGRESSED
-    else e
-    for e in IDS
-]
+OWN_WORDS = IDS
 
 
 @pytest.mark.rasa
