@@ -68,6 +68,18 @@ def postgres_url(tmp_path: Path, _pg_ok: bool) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _domain_read_once() -> Iterator[None]:
+    """Each app a test starts reads the domain's texts; this process parses them once
+    (tests/support/domain_cache.py: parsed again whenever a file changes)."""
+    from bot.texts import TextCatalog
+    from tests.support.domain_cache import cached_loader
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TextCatalog, "load", classmethod(cached_loader(TextCatalog.load)))
+        yield
+
+
 def _xdist_groups(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Make `xdist_group` work: pytest-xdist 3.8 adds the group to `item._nodeid`, but pytest 9
     keeps a node's id in `item._id`, so the groups were silently ignored (both workers started

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import itertools
 import re
 from collections.abc import AsyncIterator, Iterator
@@ -54,8 +55,10 @@ def closed_hours() -> dict[str, list[list[str]]]:
     return {str(day): [["09:00", "17:00"]]}
 
 
+@functools.cache
 def pattern(name: str) -> re.Pattern[str]:
-    """A domain response as a regex: its placeholders match any text."""
+    """A domain response as a regex: its placeholders match any text (made once per name:
+    names_of tries every response on every text)."""
     text = str(TEXTS.variants(name)[0]["text"])
     parts = re.split(r"\{[a-z_]+\}", text)
     return re.compile("(?s)" + "(.+?)".join(re.escape(p) for p in parts))

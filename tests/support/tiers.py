@@ -30,6 +30,9 @@ INTEGRATION_FIXTURES = frozenset(
         "aiohttp_server",
         "redis_url",
         "tmp_database",
+        "shared_db",  # one database for a module's tests (tests/conversations)
+        "fakes",  # the fake Telegram and Graph servers on loopback
+        "tracker_db",
     }
 )
 MODEL_FIXTURES = frozenset({"rasa_stack"})
