@@ -68,18 +68,6 @@ def postgres_url(tmp_path: Path, _pg_ok: bool) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _domain_read_once() -> Iterator[None]:
-    """Each app a test starts reads the domain's texts; this process parses them once
-    (tests/support/domain_cache.py: parsed again whenever a file changes)."""
-    from bot.texts import TextCatalog
-    from tests.support.domain_cache import cached_loader
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(TextCatalog, "load", classmethod(cached_loader(TextCatalog.load)))
-        yield
-
-
 def _xdist_groups(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Make `xdist_group` work: pytest-xdist 3.8 adds the group to `item._nodeid`, but pytest 9
     keeps a node's id in `item._id`, so the groups were silently ignored (both workers started
@@ -105,8 +93,15 @@ def _is_xdist_controller(config: pytest.Config) -> bool:
 
 def pytest_configure(config: pytest.Config) -> None:
     """Under xdist the controller names the directory of the run's one Rasa stack (before it
-    starts the workers, which inherit the environment)."""
+    starts the workers, which inherit the environment).
+
+    Every process reads the domain's texts once: test modules (at collection) and each app a
+    test starts read them again otherwise (tests/support/domain_cache.py; parsed again when a
+    file changes)."""
+    from tests.support.domain_cache import install
     from tests.support.rasa_stack import SHARED_DIR_ENV
+
+    config.add_cleanup(install())
 
     if _is_xdist_controller(config) and SHARED_DIR_ENV not in os.environ:
         directory = Path(tempfile.mkdtemp(prefix="geldhulp-rasa-stack-"))

@@ -35,3 +35,14 @@ def cached_loader(real_load: Callable[[Path], TextCatalog]) -> Callable[..., Tex
         return cls(responses)  # a catalog of its own (it copies the mapping)
 
     return load
+
+
+def install() -> Callable[[], None]:
+    """Make ``TextCatalog.load`` the cached one; return what puts the real one back."""
+    real = TextCatalog.__dict__["load"]
+    TextCatalog.load = classmethod(cached_loader(TextCatalog.load))  # type: ignore[method-assign,assignment]
+
+    def restore() -> None:
+        TextCatalog.load = real  # type: ignore[method-assign]
+
+    return restore
