@@ -19,7 +19,8 @@ RASA_DATA := config.yml $(wildcard domain.yml) $(filter-out rasa_addons/gateway_
 
 help:
 	@echo "make run        set up everything, train when needed, start the assistant and print the URLs"
-	@echo "make test       the same set-up, then every test"
+	@echo "make test       the same set-up, then every test (the model tier when the model changed)"
+	@echo "make test-model train when needed, then the model and cluster tiers"
 	@echo "make train      train the Rasa model (only when data, config or domain changed)"
 	@echo "make validate   rasa data validate"
 	@echo "make bench-nlu  intent F1 on held-out data and parse latency p50/p95"
@@ -114,36 +115,41 @@ cluster: env train
 	$(PYTHON) -m bot cluster
 
 # --- tests ---------------------------------------------------------------------------------------
-# Tiers (tests/support/tiers.py): unit, integration, browser, model, cluster. One pytest run on two
-# workers (the machines have 2 cores) shares the load; the workers share one Rasa stack. The model
-# tier (every test of the trained model, and `rasa test core` on tests/stories) runs when the model
-# changed since its last green run, and always in CI (CI or GELDHULP_TEST_ALL_TIERS set; .ci/run
-# sets it); `make test-model` forces it. Each step prints its wall time, pytest each tier's time.
+# Tiers (tests/support/tiers.py): unit, integration, browser, model, cluster. `make test` trains
+# when the data changed (as `make run` does), runs `rasa data validate` and the tiers that need no
+# model (unit, integration, browser), then the model tier (`make test-model`: `rasa test core` on
+# tests/stories, every test of the trained model and the cluster's) whenever the model is not the
+# one of its last green run: after a data change, on a fresh clone, and always in CI (CI or
+# GELDHULP_TEST_ALL_TIERS set; .ci/run sets it). With an unchanged model the model tier's last
+# green run stands and `make test` says so (docs/DEVELOPERS.md, "Test tiers and their time").
+# Each step prints its wall time, pytest each tier's time. Two test processes (2 cores; the suite
+# is CPU-bound); the workers share one Rasa stack, the cluster tests stay on one worker.
 MODEL_TESTED := $(STAMPS)/model-tested
 TIMED := scripts/timed.sh
+TEST_WORKERS ?= 2
+PYTEST := $(PYTHON) -m pytest -n $(TEST_WORKERS) --dist loadgroup
+NO_MODEL := -m "not rasa and not cluster"
 test: env train
 	@$(TIMED) "validate (rasa data validate)" $(MAKE) --no-print-directory validate
-	@if [ -n "$${CI:-}$${GELDHULP_TEST_ALL_TIERS:-}" ] || \
-	    [ "$$(cat $(MODEL_TESTED) 2>/dev/null)" != "$$(sha256sum $(MODEL) | cut -c1-64)" ]; then \
-	  $(MAKE) --no-print-directory test-model; \
+	@$(TIMED) "pytest: unit, integration and browser tiers" $(PYTEST) $(NO_MODEL)
+	@if [ -z "$${CI:-}$${GELDHULP_TEST_ALL_TIERS:-}" ] && \
+	    [ "$$(cat $(MODEL_TESTED) 2>/dev/null)" = "$$(sha256sum $(MODEL) | cut -c1-64)" ]; then \
+	  echo "model tier: green for this model already (make test-model runs it again)"; \
 	else \
-	  echo "model tier skipped: the model did not change since its last green run (make test-model runs it)"; \
-	  $(TIMED) "pytest without the model tier" $(PYTHON) -m pytest -n $(TEST_WORKERS) --dist loadgroup -m "not rasa"; \
+	  $(MAKE) --no-print-directory test-model; \
 	fi
 
 test-model: env train
 	@$(TIMED) "model tier: rasa test core (tests/stories)" $(MAKE) --no-print-directory test-rasa
-	@$(TIMED) "pytest, every tier" $(PYTHON) -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	@$(TIMED) "pytest: model and cluster tiers" $(PYTEST) -m "rasa or cluster"
 	@sha256sum $(MODEL) | cut -c1-64 > $(MODEL_TESTED)
 
 test-rasa: env train
 	PYTHONPATH=$(CURDIR) $(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/core --quiet
 
-# Two test processes (the machines have 2 cores; the suite is CPU-bound); the cluster tests stay
-# together on one worker (they share their two replicas).
-TEST_WORKERS ?= 2
+# every tier in one pytest run
 test-py: env train
-	$(PYTHON) -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(PYTEST)
 
 # --- benchmarks -------------------------------------------------------------------------------
 bench-nlu: env train

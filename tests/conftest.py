@@ -93,8 +93,15 @@ def _is_xdist_controller(config: pytest.Config) -> bool:
 
 def pytest_configure(config: pytest.Config) -> None:
     """Under xdist the controller names the directory of the run's one Rasa stack (before it
-    starts the workers, which inherit the environment)."""
+    starts the workers, which inherit the environment).
+
+    Every process reads the domain's texts once: test modules (at collection) and each app a
+    test starts read them again otherwise (tests/support/domain_cache.py; parsed again when a
+    file changes)."""
+    from tests.support.domain_cache import install
     from tests.support.rasa_stack import SHARED_DIR_ENV
+
+    config.add_cleanup(install())
 
     if _is_xdist_controller(config) and SHARED_DIR_ENV not in os.environ:
         directory = Path(tempfile.mkdtemp(prefix="geldhulp-rasa-stack-"))

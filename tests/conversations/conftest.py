@@ -9,7 +9,9 @@ webhook, inbox, router, attending and outbox, and is counted where Telegram rece
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import functools
 import itertools
 import re
 from collections.abc import AsyncIterator, Iterator
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
@@ -54,8 +57,10 @@ def closed_hours() -> dict[str, list[list[str]]]:
     return {str(day): [["09:00", "17:00"]]}
 
 
+@functools.cache
 def pattern(name: str) -> re.Pattern[str]:
-    """A domain response as a regex: its placeholders match any text."""
+    """A domain response as a regex: its placeholders match any text (made once per name:
+    names_of tries every response on every text)."""
     text = str(TEXTS.variants(name)[0]["text"])
     parts = re.split(r"\{[a-z_]+\}", text)
     return re.compile("(?s)" + "(.+?)".join(re.escape(p) for p in parts))
@@ -380,17 +385,44 @@ def shared_db(
         yield url
 
 
-@pytest.fixture
-async def gw(shared_db: str, fakes: tuple[FakeTelegram, FakeGraph]) -> AsyncIterator[Gateway]:
-    """The gateway on the module's database with an open and a closed team."""
+@contextlib.asynccontextmanager
+async def gateway_on(db_url: str, fakes: tuple[FakeTelegram, FakeGraph]) -> AsyncIterator[Gateway]:
+    """The gateway on ``db_url`` with an open and a closed team, stopped at the end."""
     telegram, graph = fakes
-    async with open_database(shared_db) as (_engine, factory):
+    async with open_database(db_url) as (_engine, factory):
         await seed_teams(factory)
-        client = await start_gateway(shared_db, telegram, graph)
+        client = await start_gateway(db_url, telegram, graph)
         try:
             yield Gateway(client, telegram, factory)
         finally:
             await client.close()
+
+
+@pytest.fixture
+async def gw(shared_db: str, fakes: tuple[FakeTelegram, FakeGraph]) -> AsyncIterator[Gateway]:
+    """The gateway on the module's database with an open and a closed team."""
+    async with gateway_on(shared_db, fakes) as gateway:
+        yield gateway
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def module_fakes() -> AsyncIterator[tuple[FakeTelegram, FakeGraph]]:
+    """The fake Telegram and Graph servers, one pair for a module (each resident has its own
+    chat id, so what one test's resident got is never another's)."""
+    telegram, graph = await FakeTelegram().start(), await FakeGraph().start()
+    yield telegram, graph
+    await telegram.close()
+    await graph.close()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def module_gw(
+    shared_db: str, module_fakes: tuple[FakeTelegram, FakeGraph]
+) -> AsyncIterator[Gateway]:
+    """One started gateway for a module of many small, independent residents (its tests run
+    in the module's event loop: ``pytest.mark.asyncio(loop_scope="module")``)."""
+    async with gateway_on(shared_db, module_fakes) as gateway:
+        yield gateway
 
 
 @pytest.fixture

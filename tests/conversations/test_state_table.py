@@ -215,11 +215,22 @@ for _state in STATES:
 CELLS = sorted(TABLE)
 
 
+# one started gateway for the whole module (each test has its own resident): no app start per
+# cell; the async tests run in the module's event loop, the gateway's
+ON_THE_MODULES_GATEWAY = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest.fixture
+def gw(module_gw: Gateway) -> Gateway:
+    return module_gw
+
+
 def test_every_state_has_an_answer_for_every_kind_of_message() -> None:
     assert {(s, k) for s in STATES for k in MESSAGES} == set(TABLE)
 
 
 @pytest.mark.parametrize(("state", "kind"), CELLS, ids=[f"{s}-{k}" for s, k in CELLS])
+@ON_THE_MODULES_GATEWAY
 async def test_cell(gw: Gateway, state: str, kind: str) -> None:
     resident = await STATES[state](gw)
     text, payload, sticker = MESSAGES[kind]
@@ -232,6 +243,7 @@ async def test_cell(gw: Gateway, state: str, kind: str) -> None:
 
 
 @pytest.mark.parametrize("state", sorted(STATES))
+@ON_THE_MODULES_GATEWAY
 async def test_a_second_message_soon_after_is_kept_for_the_person_not_answered_again(
     gw: Gateway, state: str
 ) -> None:
@@ -243,6 +255,7 @@ async def test_a_second_message_soon_after_is_kept_for_the_person_not_answered_a
 
 
 @pytest.mark.parametrize("state", sorted(s for s in STATES if s != "with_person"))
+@ON_THE_MODULES_GATEWAY
 async def test_no_message_goes_unanswered_twice_in_a_row(gw: Gateway, state: str) -> None:
     """Kept for the person once, then answered again: never two silent turns in a row."""
     resident = await STATES[state](gw)
@@ -254,6 +267,7 @@ async def test_no_message_goes_unanswered_twice_in_a_row(gw: Gateway, state: str
 
 
 @pytest.mark.parametrize("state", sorted(STATES))
+@ON_THE_MODULES_GATEWAY
 async def test_forget_me_asks_once_then_erases(gw: Gateway, state: str) -> None:
     resident = await STATES[state](gw)
     assert names_of(await resident.say("verwijder mijn gegevens")) == [FORGET_ASK]
@@ -269,6 +283,7 @@ async def test_forget_me_asks_once_then_erases(gw: Gateway, state: str) -> None:
 
 
 @pytest.mark.parametrize("state", sorted(STATES))
+@ON_THE_MODULES_GATEWAY
 async def test_forget_me_can_be_called_off(gw: Gateway, state: str) -> None:
     resident = await STATES[state](gw)
     before = (await resident.conversation()).status

@@ -25,22 +25,45 @@ MUNICIPALITIES = rows("municipalities.csv")
 PLAIN = Counter(re.sub(r"\s*\([^)]*\)$", "", r["gemeentenaam"]).lower() for r in MUNICIPALITIES)
 
 
-@pytest.mark.parametrize("row", MUNICIPALITIES, ids=lambda r: r["gm_code"])
-def test_every_cbs_name_resolves_to_its_code(row: dict[str, str]) -> None:
+def wrong_code(row: dict[str, str]) -> str | None:
+    """Why the official CBS name of ``row`` does not resolve to its code (None: it does)."""
     result = RESOLVER.resolve(row["gemeentenaam"])
-    assert result.status == FOUND, row
-    assert result.place.code == row["gm_code"]
+    if result.status != FOUND:
+        return f"{row['gemeentenaam']}: {result.status}, not {FOUND}"
+    if result.place.code != row["gm_code"]:
+        return f"{row['gemeentenaam']}: {result.place.code}, not {row['gm_code']}"
+    return None
 
 
-@pytest.mark.parametrize("row", MUNICIPALITIES, ids=lambda r: r["gm_code"])
-def test_every_name_typed_lowercase_without_suffix(row: dict[str, str]) -> None:
+def test_every_cbs_name_resolves_to_its_code() -> None:
+    """All municipalities in one test (cheap cases; every wrong one is reported)."""
+    assert len(MUNICIPALITIES) > 300
+    problems = [p for row in MUNICIPALITIES if (p := wrong_code(row))]
+    assert not problems, "\n".join(problems)
+
+
+def wrong_plain_name(row: dict[str, str]) -> str | None:
+    """Why the name of ``row`` typed in lower case without its suffix does not resolve."""
     plain = re.sub(r"\s*\([^)]*\)$", "", row["gemeentenaam"]).lower()
     result = RESOLVER.resolve(plain)
     if PLAIN[plain] > 1:  # Bergen (L.) and Bergen (NH.): ask which one
-        assert result.status == AMBIGUOUS
-        assert row["gm_code"] in {p.code for p in result.places}
-    else:
-        assert result.status == FOUND and result.place.code == row["gm_code"]
+        if result.status != AMBIGUOUS or row["gm_code"] not in {p.code for p in result.places}:
+            return f"{plain}: {result.status}, not {AMBIGUOUS} with {row['gm_code']}"
+    elif result.status != FOUND or result.place.code != row["gm_code"]:
+        return f"{plain}: {result.status}, not {FOUND} {row['gm_code']}"
+    return None
+
+
+def test_every_name_typed_lowercase_without_suffix() -> None:
+    problems = [p for row in MUNICIPALITIES if (p := wrong_plain_name(row))]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_checks_catch_a_wrong_code() -> None:
+    """Both checks above fail on a row whose code is not the name's."""
+    row = {"gemeentenaam": "Emmen", "gm_code": "GM0014"}
+    assert wrong_code(row) and wrong_plain_name(row)
+    assert wrong_plain_name({"gemeentenaam": "Bergen (L.)", "gm_code": "GM0014"})
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from bot.conversations.tables import InboxItem, OutboxItem
 from bot.storage.db import open_database
 from bot.texts import TextCatalog
 from tests.gateway.conftest import TG_SECRET, fixture
+from tests.support.queues import wait_settled
 
 pytestmark = pytest.mark.rasa
 TEXTS = TextCatalog.load()
@@ -70,7 +71,7 @@ async def test_rasa_slow_is_treated_like_down(gateway, fakes, rasa_proxy) -> Non
     assert sum(DEBT in m["text"] for m in sent) == 1
 
 
-async def test_telegram_429_is_retried_after_retry_after(gateway, fakes) -> None:  # type: ignore[no-untyped-def]
+async def test_telegram_429_is_retried_after_retry_after(gateway, fakes, db_url) -> None:  # type: ignore[no-untyped-def]
     telegram, _ = fakes
     telegram.failures = [(429, 1), (500, None)]
     client = await gateway()
@@ -82,7 +83,7 @@ async def test_telegram_429_is_retried_after_retry_after(gateway, fakes) -> None
     assert len(attempts) >= 3  # 429, 500, then accepted
     assert sent[0]["text"].startswith(DISCLOSURE)
     assert sent[0]["text"].removeprefix(DISCLOSURE).strip().startswith(("Hoi", "Hallo"))
-    await asyncio.sleep(1)
+    await wait_settled(db_url)  # nothing left to send: a second copy would be out by now
     assert len(telegram.sent(5550003)) == len({m["text"] for m in telegram.sent(5550003)})
 
 
@@ -110,7 +111,7 @@ async def test_restart_between_ack_and_answer_loses_nothing(gateway, fakes, db_u
     await gateway()  # restarted: the stored message is processed
     sent = await telegram.wait_for(3, chat_id=5550004)
     assert sum(DEBT in m["text"] for m in sent) == 1
-    await asyncio.sleep(1)
+    await wait_settled(db_url)  # nothing left to send: a second copy would be out by now
     assert sum(DEBT in m["text"] for m in telegram.sent(5550004)) == 1
 
 
@@ -128,6 +129,6 @@ async def test_restart_with_replies_in_the_outbox_sends_them_once(gateway, fakes
     await first.close()
     await gateway()
     await telegram.wait_for(2, chat_id=5550005)  # the greeting is two bubbles
-    await asyncio.sleep(1)
+    await wait_settled(db_url)  # nothing left to send: a second copy would be out by now
     texts = [m["text"] for m in telegram.sent(5550005)]
     assert len(texts) == 2 and len(set(texts)) == 2  # each bubble delivered exactly once

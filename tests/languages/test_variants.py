@@ -49,30 +49,61 @@ def test_there_are_many_responses() -> None:
     assert len(NAMES) > 200
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_every_response_has_all_six_languages(name: str) -> None:
+def missing_languages_or_channels(name: str) -> list[str]:
+    """What ``name`` lacks: a language, or a language's variants per channel unlike Dutch's."""
     found = by_language(name)
     missing = [lang for lang, variants in found.items() if not variants]
-    assert missing == [], f"{name}: no variant in {missing}"
+    if missing:
+        return [f"{name}: no variant in {missing}"]
     dutch_channels = Counter(v.get("channel") for v in found["nl"])
-    for lang, variants in found.items():
-        assert Counter(v.get("channel") for v in variants) == dutch_channels, (name, lang)
+    return [
+        f"{name} ({lang}): channels {dict(channels)} differ from Dutch's {dict(dutch_channels)}"
+        for lang, variants in found.items()
+        if (channels := Counter(v.get("channel") for v in variants)) != dutch_channels
+    ]
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_placeholders_and_payloads_are_the_same_in_every_language(name: str) -> None:
+def test_every_response_has_all_six_languages() -> None:
+    """Every response (one test for all: the cases are cheap, every problem is reported)."""
+    problems = [p for name in NAMES for p in missing_languages_or_channels(name)]
+    assert not problems, "\n".join(problems)
+
+
+def different_placeholders_or_payloads(name: str) -> list[str]:
+    """Variants whose placeholders or button payloads differ from the first Dutch variant's."""
     found = by_language(name)
     dutch = found["nl"][0]
     want = set(PLACEHOLDER.findall(str(dutch.get("text", ""))))
     payloads = [b["payload"] for b in dutch.get("buttons") or []]
+    problems = []
     for lang, variants in found.items():
         for variant in variants:
-            assert set(PLACEHOLDER.findall(str(variant.get("text", "")))) == want, (name, lang)
-            if name not in OWN_PAYLOADS:
-                assert [b["payload"] for b in variant.get("buttons") or []] == payloads, (
-                    name,
-                    lang,
-                )
+            if set(PLACEHOLDER.findall(str(variant.get("text", "")))) != want:
+                problems.append(f"{name} ({lang}): placeholders differ from {sorted(want)}")
+            own = [b["payload"] for b in variant.get("buttons") or []]
+            if name not in OWN_PAYLOADS and own != payloads:
+                problems.append(f"{name} ({lang}): payloads {own} differ from {payloads}")
+    return problems
+
+
+def test_placeholders_and_payloads_are_the_same_in_every_language() -> None:
+    problems = [p for name in NAMES for p in different_placeholders_or_payloads(name)]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_checks_catch_a_missing_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both checks above fail on a response with a missing language or a changed payload."""
+    dutch = {"text": "Hoi {name}", "buttons": [{"title": "Ja", "payload": "/affirm"}]}
+    english = {
+        "text": "Hi",
+        "buttons": [{"title": "Yes", "payload": "/deny"}],
+        "condition": [{"type": "slot", "name": "language", "value": "en"}],
+    }
+    monkeypatch.setattr(CATALOG, "variants", lambda name: [dutch, english])
+    assert missing_languages_or_channels("utter_x") == [
+        "utter_x: no variant in ['ar', 'tr', 'pl', 'uk']"
+    ]
+    assert len(different_placeholders_or_payloads("utter_x")) == 2
 
 
 def test_the_offer_keeps_the_new_language_with_its_button() -> None:

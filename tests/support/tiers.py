@@ -30,6 +30,9 @@ INTEGRATION_FIXTURES = frozenset(
         "aiohttp_server",
         "redis_url",
         "tmp_database",
+        "shared_db",  # one database for a module's tests (tests/conversations)
+        "fakes",  # the fake Telegram and Graph servers on loopback
+        "tracker_db",
     }
 )
 MODEL_FIXTURES = frozenset({"rasa_stack"})
@@ -49,9 +52,13 @@ def tier_of(keywords: object) -> str:
     return "unit"
 
 
-@pytest.hookimpl(trylast=True)
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark each test by what it uses: the real model (``rasa``) or a server (``integration``)."""
+    """Mark each test by what it uses: the real model (``rasa``) or a server (``integration``).
+
+    First of all hooks: ``-m "not rasa"`` (pytest's own hook) must see these marks. Marked last,
+    a test that only asked for ``rasa_stack`` stayed in a run without the model tier and
+    started the whole Rasa stack there."""
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         if fixtures & MODEL_FIXTURES and item.get_closest_marker("cluster") is None:
