@@ -45,8 +45,9 @@ NO_NETWORK = textwrap.dedent(
 pytestmark = pytest.mark.skipif(not RASA_PYTHON.exists(), reason="needs .venv-rasa (make env)")
 
 
-def run_offline(tmp_path: Path, code: str) -> dict:
-    """Run ``code`` in Rasa's Python with the network off; it prints one JSON object."""
+def run_offline(tmp_path: Path, code: str, omp_threads: str | None = "1") -> dict:
+    """Run ``code`` in Rasa's Python with the network off; it prints one JSON object.
+    ``omp_threads=None``: no OMP_NUM_THREADS, as `make run` starts Rasa."""
     (tmp_path / "sitecustomize.py").write_text(NO_NETWORK, encoding="utf-8")
     env = {
         **os.environ,
@@ -57,6 +58,8 @@ def run_offline(tmp_path: Path, code: str) -> dict:
         "OMP_NUM_THREADS": "1",
         "GELDHULP_EMBEDDING_CACHE": str(tmp_path / "embeddings"),
     }
+    if omp_threads is None:
+        env.pop("OMP_NUM_THREADS", None)
     done = subprocess.run(
         [str(RASA_PYTHON), "-c", code],
         capture_output=True,
@@ -175,3 +178,41 @@ def test_dense_featurizer_adds_one_sentence_vector(tmp_path: Path) -> None:
         ),
     )
     assert out == {"sequence": False, "shape": [1, 384], "nonzero": True, "button_zero": 0.0}
+
+
+def test_e5_encodes_on_the_calling_thread_alone_after_scikit_learn_started_openmp(
+    tmp_path: Path,
+) -> None:
+    """The engine's OpenMP team spin-waits on busy cores (docs/nlu.md): encoding must cost the
+    process no more CPU than the encoding thread itself uses, also when scikit-learn (which
+    carries the same libgomp) was imported first, as inside Rasa."""
+    out = run_offline(
+        tmp_path,
+        textwrap.dedent(
+            """
+            import json, threading, time
+            import sklearn.linear_model  # starts the shared OpenMP runtime first, as in Rasa
+            from rasa_addons.sentence_model import load
+            model = load("e5")
+            texts = [f"ik heb een schuld van {n} euro bij de deurwaarder" for n in range(30)]
+            model.encode(texts[:2])
+            result = {}
+            def run(where):
+                process, thread = time.process_time(), time.thread_time()
+                for text in texts:
+                    model.encode([text])
+                result[where] = [time.thread_time() - thread, time.process_time() - process]
+            run("main")  # Rasa parses on its event loop's thread
+            worker = threading.Thread(target=run, args=("worker",))
+            worker.start()
+            worker.join()
+            print(json.dumps(result))
+            """
+        ),
+        omp_threads=None,
+    )
+    # with an OpenMP team the other threads' work and spinning made this 2-10 times the
+    # encoding thread's own time
+    for thread, process in out.values():
+        assert thread > 0
+        assert process < 1.3 * thread, out
