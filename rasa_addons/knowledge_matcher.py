@@ -240,14 +240,12 @@ def _register(cls: Any) -> Any:
     )(cls)
 
 
-@_register
-class KnowledgeMatcher(GraphComponent):  # type: ignore[misc]  # Rasa is Any to mypy (not in the app venv)
-    """Finds the knowledge-base entry a message asks, and how sure that is."""
+class IndexedComponent(GraphComponent):  # type: ignore[misc]  # Rasa is Any to mypy (not in the app venv)
+    """A Rasa component around one `KnowledgeIndex`: created untrained, trained by fitting the
+    index on ``examples(training_data)`` and storing it in the model, loaded with it (or without
+    one, with a warning). Subclasses give the examples, the warning and ``process``."""
 
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        """The sentence model and the dense share of the score (docs/knowledge.md)."""
-        return {"model": DEFAULT_MODEL, **DEFAULT_PARAMS, **GUARD}
+    MISSING = "No index in the model."
 
     def __init__(
         self,
@@ -268,8 +266,8 @@ class KnowledgeMatcher(GraphComponent):  # type: ignore[misc]  # Rasa is Any to 
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> KnowledgeMatcher:
-        """A new, untrained matcher."""
+    ) -> IndexedComponent:
+        """A new, untrained component."""
         return cls(config, model_storage, resource)
 
     @classmethod
@@ -280,22 +278,22 @@ class KnowledgeMatcher(GraphComponent):  # type: ignore[misc]  # Rasa is Any to 
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> KnowledgeMatcher:
-        """The trained matcher, with the stored embeddings of its examples."""
+    ) -> IndexedComponent:
+        """The trained component, with its stored index."""
         try:
             with model_storage.read_from(resource) as folder:
                 return cls(config, model_storage, resource, KnowledgeIndex.read(Path(folder)))
         except (ValueError, FileNotFoundError):
-            logger.warning("No knowledge index in the model: every message gets no entry.")
+            logger.warning(cls.MISSING)
             return cls(config, model_storage, resource)
 
+    def examples(self, training_data: TrainingData) -> list[tuple[str, str, str]]:
+        """(text, label, topic intent) triples to fit the index on."""
+        raise NotImplementedError
+
     def train(self, training_data: TrainingData) -> Resource:
-        """Embed every example that names an entry, and store the index in the model."""
-        examples = []
-        for message in training_data.intent_examples:
-            entry = entry_of(message.get("metadata"))
-            if entry:
-                examples.append((str(message.get(TEXT)), entry, str(message.get(INTENT))))
+        """Embed the examples, fit the index and store it in the model."""
+        examples = self.examples(training_data)
         params = {k: float(self.config[k]) for k in DEFAULT_PARAMS}
         self.index = KnowledgeIndex.build(
             examples, _encoder(self.config["model"], persist=True), params
@@ -303,9 +301,37 @@ class KnowledgeMatcher(GraphComponent):  # type: ignore[misc]  # Rasa is Any to 
         with self._storage.write_to(self._resource) as folder:
             self.index.save(Path(folder))
         logger.info(
-            "Knowledge index: %d examples of %d entries.", len(examples), len(self.index.entries)
+            "%s: %d examples of %d labels.",
+            type(self).__name__,
+            len(examples),
+            len(self.index.entries),
         )
         return self._resource
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Nothing to add to the training data."""
+        return training_data
+
+
+@_register
+class KnowledgeMatcher(IndexedComponent):
+    """Finds the knowledge-base entry a message asks, and how sure that is."""
+
+    MISSING = "No knowledge index in the model: every message gets no entry."
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """The sentence model and the dense share of the score (docs/knowledge.md)."""
+        return {"model": DEFAULT_MODEL, **DEFAULT_PARAMS, **GUARD}
+
+    def examples(self, training_data: TrainingData) -> list[tuple[str, str, str]]:
+        """Every example that names an entry."""
+        examples = []
+        for message in training_data.intent_examples:
+            entry = entry_of(message.get("metadata"))
+            if entry:
+                examples.append((str(message.get(TEXT)), entry, str(message.get(INTENT))))
+        return examples
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Add ``knowledge`` to every message (no entry for button payloads)."""
@@ -346,7 +372,3 @@ class KnowledgeMatcher(GraphComponent):  # type: ignore[misc]  # Rasa is Any to 
             < float(self.config["guard_knowledge_below"])
             and (not isinstance(safety, dict) or safety.get("tier") in (None, "none"))
         )
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        """Nothing to add to the training data."""
-        return training_data
