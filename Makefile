@@ -152,8 +152,10 @@ test-py: env train
 	$(PYTEST)
 
 # --- benchmarks -------------------------------------------------------------------------------
+# then the trained model on the real-words set (REAL_WORDS_ARGS="--final" once, to close issue 17)
 bench-nlu: env train
 	$(PYTHON) scripts/bench_nlu.py
+	$(PYTHON) scripts/bench_real_words.py $(REAL_WORDS_ARGS)
 
 # BENCH_ARGS for other levels or set-ups, e.g. BENCH_ARGS="--setups our-rasa e2e-sqlite --levels 16"
 bench: env train

@@ -82,13 +82,43 @@ class _E5:
         self._threads: Any = self._model._lib.omp_set_num_threads
         self._threads.argtypes = [ctypes.c_int]
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dimensions), dtype=np.float32)
+    def _encode_here(self, texts: Sequence[str]) -> np.ndarray:
         self._threads(1)  # per thread (an OpenMP setting of the calling thread)
         # symmetric use (message against message): the "query: " prefix on both sides, as
         # the model card advises for similarity tasks
-        return _normalised(np.array([self._model.query(t or " ") for t in texts]))
+        return np.array([self._model.query(t or " ") for t in texts], dtype=np.float32)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimensions), dtype=np.float32)
+        workers = _workers(len(texts))
+        if workers == 1:
+            return _normalised(self._encode_here(texts))
+        # Many texts (a training): one single-threaded encoder per core. The engine's weights
+        # are read-only and every call has its own buffers, and ctypes lets go of the GIL for
+        # the call, so the threads encode side by side (the same vectors as one thread).
+        from concurrent.futures import ThreadPoolExecutor
+
+        parts = [texts[i::workers] for i in range(workers)]
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="e5") as pool:
+            encoded = list(pool.map(self._encode_here, parts))
+        vectors = np.empty((len(texts), self.dimensions), dtype=np.float32)
+        for i, part in enumerate(encoded):
+            vectors[i::workers] = part
+        return _normalised(vectors)
+
+
+# fewer texts than this are encoded on the calling thread alone (a parse is one message)
+PARALLEL_FROM = 16
+
+
+def _workers(count: int) -> int:
+    """How many threads encode ``count`` texts: one per core for a batch, else one."""
+    import os
+
+    if count < PARALLEL_FROM:
+        return 1
+    return max(1, min(len(os.sched_getaffinity(0)), 4))
 
 
 _LOADED: dict[str, SentenceModel] = {}
@@ -160,8 +190,8 @@ def encode_cached(name: str, texts: Sequence[str], persist: bool = False) -> np.
         if vector is not None:
             found[text] = vector
     missing = list(dict.fromkeys(t for t in texts if t not in found))
-    for start in range(0, len(missing), 64):
-        batch = missing[start : start + 64]
+    for start in range(0, len(missing), 256):
+        batch = missing[start : start + 256]
         for text, vector in zip(batch, model.encode(batch), strict=True):
             found[text] = vector
     if persist and missing:

@@ -216,3 +216,40 @@ def test_e5_encodes_on_the_calling_thread_alone_after_scikit_learn_started_openm
     for thread, process in out.values():
         assert thread > 0
         assert process < 1.3 * thread, out
+
+
+def test_e5_encodes_a_batch_on_one_thread_per_core_with_the_same_vectors(tmp_path: Path) -> None:
+    """A training batch is split over single-threaded encoders side by side (docs/nlu.md,
+    "Training time"): every vector is the one the message gets alone, in the batch's order,
+    and on a machine with more than one core the batch ran on more than one thread."""
+    out = run_offline(
+        tmp_path,
+        textwrap.dedent(
+            """
+            import json, threading
+            import numpy as np
+            from rasa_addons.sentence_model import PARALLEL_FROM, _workers, load
+            model = load("e5")
+            texts = [f"bericht {n}: ik heb een schuld van {n * 7} euro" for n in range(40)]
+            alone = np.vstack([model.encode([t]) for t in texts])
+            threads = set()
+            encode_here = model._encode_here
+            def recorded(part):
+                threads.add(threading.current_thread().name)
+                return encode_here(part)
+            model._encode_here = recorded
+            batch = model.encode(texts)
+            print(json.dumps({
+                "diff": float(np.abs(batch - alone).max()),
+                "shape": list(batch.shape),
+                "workers": _workers(len(texts)),
+                "small": _workers(PARALLEL_FROM - 1),
+                "threads": len(threads),
+            }))
+            """
+        ),
+    )
+    assert out["shape"] == [40, 384]
+    assert out["diff"] < 1e-6, out
+    assert out["small"] == 1
+    assert out["threads"] == out["workers"], out
