@@ -30,7 +30,7 @@ import logging
 import pickle
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +100,9 @@ class KnowledgeIndex:
     dense: np.ndarray  # embeddings of the training examples (L2-normalised)
     rows: np.ndarray  # the entry of each training example
     params: dict[str, float]
+    _weight_blocks: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @classmethod
     def build(
@@ -141,6 +144,7 @@ class KnowledgeIndex:
             model.fit(features, [entry for _, entry, _ in examples])
         order = [list(model.classes_).index(e) for e in entries]
         index.weights = np.asarray(model.coef_[order], dtype=np.float32)
+        index._weight_blocks = None
         index.bias = np.asarray(model.intercept_[order], dtype=np.float32)
         return index
 
@@ -157,9 +161,33 @@ class KnowledgeIndex:
         ).tocsr()
 
     def probabilities(self, texts: Sequence[str], dense: np.ndarray) -> np.ndarray:
-        """The model's probability of every label (columns in ``entries`` order) per text."""
-        features = self._features(list(texts), dense)
-        return _softmax(np.asarray(features @ self.weights.T) + self.bias)
+        """The model's probability of every label (columns in ``entries`` order) per text.
+
+        The same scores as ``_features(texts, dense) @ weights.T``, per block of features:
+        the dense block through BLAS, each TF-IDF block sparse against its own contiguous
+        slice of the weights. Building the stacked sparse matrix and multiplying it with the
+        transposed weights (a copy of all of them per call) was most of a parse's linear-model
+        time (docs/nlu.md, "Training time")."""
+        texts = list(texts)
+        dense_block, chars_block, words_block = self._blocks()
+        sparse = self.params["sparse_weight"]
+        logits = (np.asarray(dense, dtype=np.float32) * self.params["dense_scale"]) @ dense_block
+        logits += np.asarray(self.chars.transform(texts) @ chars_block) * sparse
+        logits += np.asarray(self.words.transform(texts) @ words_block) * sparse
+        return _softmax(logits + self.bias)
+
+    def _blocks(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The weights split by feature block, transposed and contiguous (made once)."""
+        if self._weight_blocks is None:
+            first = self.dense.shape[1]
+            second = first + len(self.chars.vocabulary_)
+            split = np.split(np.asarray(self.weights, dtype=np.float32), [first, second], axis=1)
+            self._weight_blocks = (
+                np.ascontiguousarray(split[0].T),
+                np.ascontiguousarray(split[1].T),
+                np.ascontiguousarray(split[2].T),
+            )
+        return self._weight_blocks
 
     def match(self, texts: Sequence[str], encode: Any) -> list[dict[str, Any]]:
         """The ``knowledge`` property for each text."""

