@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.databases import fresh_database, postgres_available
+from harness.databases import fresh_database, postgres_available
 
 pytest_plugins = ["tests.support.tiers"]  # each test's tier and the time per tier (`make test`)
 BACKENDS = ["sqlite", "postgres"]
@@ -98,8 +98,8 @@ def pytest_configure(config: pytest.Config) -> None:
     Every process reads the domain's texts once: test modules (at collection) and each app a
     test starts read them again otherwise (tests/support/domain_cache.py; parsed again when a
     file changes)."""
+    from harness.rasa_stack import SHARED_DIR_ENV
     from tests.support.domain_cache import install
-    from tests.support.rasa_stack import SHARED_DIR_ENV
 
     config.add_cleanup(install())
 
@@ -113,7 +113,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     """The controller stops the run's stack when every worker is done."""
     directory = config.stash.get(_SHARED_KEY, None)
     if directory is not None:
-        from tests.support.rasa_stack import SHARED_DIR_ENV, stop_shared
+        from harness.rasa_stack import SHARED_DIR_ENV, stop_shared
 
         stop_shared(directory)
         os.environ.pop(SHARED_DIR_ENV, None)
@@ -124,10 +124,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def rasa_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """The real Rasa server with the trained model, plus the real action server: one per run.
 
-    Under xdist all workers share the stack the first of them starts (tests/support/rasa_stack.py
+    Under xdist all workers share the stack the first of them starts (harness/rasa_stack.py
     `shared_stack`); without it this session starts and stops its own.
     """
-    from tests.support.rasa_stack import SHARED_DIR_ENV, shared_stack, start_stack
+    from harness.rasa_stack import SHARED_DIR_ENV, shared_stack, start_stack
 
     shared = os.environ.get(SHARED_DIR_ENV)
     if shared:

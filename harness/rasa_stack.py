@@ -19,10 +19,10 @@ from pathlib import Path
 
 from bot.supervise import RASA_LOGGING, action_server_args
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
 MODEL = ROOT / "models" / "geldhulp.tar.gz"
-RASA_CHANNEL_TOKEN = "test-channel-token"
+RASA_CHANNEL_TOKEN = "test-channel-token"  # noqa: S105 - loopback test stacks only
 
 
 def free_port() -> int:
@@ -132,7 +132,7 @@ def start_stack(
     database_url = database_url or prepare_action_database(workdir)
     action_port = free_port()
     rasa_ports = [free_port() for _ in range(replicas)]
-    token = "test-token"
+    token = "test-token"  # noqa: S105 - loopback test stacks only
     env = {
         **os.environ,
         "GELDHULP_DATABASE_URL": database_url,
