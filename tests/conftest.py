@@ -25,10 +25,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "postgres_url" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.postgres)
-        if "db_url" in getattr(item, "fixturenames", ()):
+        if {"db_url", "directory_url"} & set(getattr(item, "fixturenames", ())):
             callspec = getattr(item, "callspec", None)
             if callspec and callspec.params.get("db_backend") == "postgres":
                 item.add_marker(pytest.mark.postgres)
+    _groups_first(items)
     _xdist_groups(config, items)
 
 
@@ -53,6 +54,14 @@ def db_url(db_backend: str, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def directory_url(db_backend: str, tmp_path: Path) -> Iterator[str]:
+    """URL of a fresh, migrated database with the reference directory imported (both backends):
+    a copy of a template the real import filled once per process and backend."""
+    with fresh_database(db_backend, tmp_path, directory=True) as url:
+        yield url
+
+
+@pytest.fixture
 def sqlite_url(tmp_path: Path) -> Iterator[str]:
     """URL of a fresh, migrated SQLite database (for tests that need one backend only)."""
     with fresh_database("sqlite", tmp_path) as url:
@@ -66,6 +75,16 @@ def postgres_url(tmp_path: Path, _pg_ok: bool) -> Iterator[str]:
         pytest.fail("PostgreSQL at 127.0.0.1:5432 is not reachable (needed for this test)")
     with fresh_database("postgres", tmp_path) as url:
         yield url
+
+
+def _groups_first(items: list[pytest.Item]) -> None:
+    """Tests of an ``xdist_group`` first (the cluster's: minutes on one worker, in order).
+
+    xdist hands work out in collection order; collected where they fall, the cluster's tests
+    started late and ran on one worker while the other had finished (the run's tail). First,
+    the other worker takes every other test meanwhile. A stable sort: the order within the
+    groups and of the other tests stays as collected."""
+    items.sort(key=lambda item: item.get_closest_marker("xdist_group") is None)
 
 
 def _xdist_groups(config: pytest.Config, items: list[pytest.Item]) -> None:
