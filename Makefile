@@ -15,7 +15,7 @@ RASA_ARGS := --domain domain --data nlu_data stories --config config.yml
 # what the model is trained from (the gateway channel runs in Rasa but is not part of the model)
 RASA_DATA := config.yml $(wildcard domain.yml) $(filter-out rasa_addons/gateway_channel.py,$(shell find domain nlu_data stories rasa_addons -type f \( -name '*.yml' -o -name '*.yaml' -o -name '*.py' -o -name '*.txt' \) 2>/dev/null))
 
-.PHONY: help env run cluster test test-model test-rasa test-py train validate bench soak bench-nlu bench-safety bench-letters chat lint types check clean db
+.PHONY: help env run cluster test test-all test-model test-rasa test-py train validate bench soak bench-nlu bench-safety bench-letters chat lint types check clean db
 
 help:
 	@echo "make run        set up everything, train when needed, start the assistant and print the URLs"
@@ -116,12 +116,16 @@ cluster: env train
 
 # --- tests ---------------------------------------------------------------------------------------
 # Tiers (tests/support/tiers.py): unit, integration, browser, model, cluster. `make test` trains
-# when the data changed (as `make run` does), runs `rasa data validate` and the tiers that need no
-# model (unit, integration, browser), then the model tier (`make test-model`: `rasa test core` on
-# tests/stories, every test of the trained model and the cluster's) whenever the model is not the
-# one of its last green run: after a data change, on a fresh clone, and always in CI (CI or
-# GELDHULP_TEST_ALL_TIERS set; .ci/run sets it). With an unchanged model the model tier's last
-# green run stands and `make test` says so (docs/DEVELOPERS.md, "Test tiers and their time").
+# when the data changed (as `make run` does), then:
+# - when every tier runs (the model is not the one of its last green run: after a data change, on
+#   a fresh clone; and always in CI: CI or GELDHULP_TEST_ALL_TIERS set, .ci/run sets it):
+#   `make test-all`: ONE pytest run of every tier, so the Rasa stack starts once, the collection
+#   is paid once and xdist balances the whole suite (the cluster's tests are handed out first,
+#   so they are not the run's tail), with `rasa data validate` and `rasa test core`
+#   (tests/stories) beside it at a lower priority;
+# - with an unchanged model whose last run was green: validate and the tiers that need no model
+#   (unit, integration, browser); the model tier's last green run stands and `make test` says so
+#   (`make test-model` runs it again; docs/DEVELOPERS.md, "Test tiers and their time").
 # Each step prints its wall time, pytest each tier's time. Two test processes (2 cores; the suite
 # is CPU-bound); the workers share one Rasa stack, the cluster tests stay on one worker.
 MODEL_TESTED := $(STAMPS)/model-tested
@@ -129,15 +133,36 @@ TIMED := scripts/timed.sh
 TEST_WORKERS ?= 2
 PYTEST := $(PYTHON) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 NO_MODEL := -m "not rasa and not cluster"
+# true when only the model-free tiers need to run (shell test; $$ for make)
+MODEL_GREEN := [ -z "$${CI:-}$${GELDHULP_TEST_ALL_TIERS:-}" ] && [ -s $(MODEL_TESTED) ] && \
+  [ "$$(cat $(MODEL_TESTED) 2>/dev/null)" = "$$(sha256sum $(MODEL) | cut -c1-64)" ]
 test: env train
-	@$(TIMED) "validate (rasa data validate)" $(MAKE) --no-print-directory validate
-	@$(TIMED) "pytest: unit, integration and browser tiers" $(PYTEST) $(NO_MODEL)
-	@if [ -z "$${CI:-}$${GELDHULP_TEST_ALL_TIERS:-}" ] && \
-	    [ "$$(cat $(MODEL_TESTED) 2>/dev/null)" = "$$(sha256sum $(MODEL) | cut -c1-64)" ]; then \
+	@if $(MODEL_GREEN); then \
+	  $(TIMED) "validate (rasa data validate)" $(MAKE) --no-print-directory validate && \
+	  $(TIMED) "pytest: unit, integration and browser tiers" $(PYTEST) $(NO_MODEL) && \
 	  echo "model tier: green for this model already (make test-model runs it again)"; \
 	else \
-	  $(MAKE) --no-print-directory test-model; \
+	  $(MAKE) --no-print-directory test-all; \
 	fi
+
+# every tier: ONE pytest run, with `rasa data validate` and `rasa test core` (two single-process
+# Rasa jobs) beside it at a lower priority (nice): they take the CPU the test workers leave idle
+# while those wait on servers and sockets, instead of adding their own minutes before the run.
+# Their output goes to var/log/test-{validate,rasa}.log; the end of a failed one is printed.
+test-all: env train
+	@mkdir -p var/log; \
+	nice -n 10 $(TIMED) "validate (rasa data validate, beside pytest)" \
+	  $(MAKE) --no-print-directory validate > var/log/test-validate.log 2>&1 & validate=$$!; \
+	nice -n 10 $(TIMED) "rasa test core (tests/stories, beside pytest)" \
+	  $(MAKE) --no-print-directory test-rasa > var/log/test-rasa.log 2>&1 & stories=$$!; \
+	$(TIMED) "pytest: every tier (unit, integration, browser, model, cluster)" $(PYTEST); tests=$$?; \
+	wait $$validate; validated=$$?; wait $$stories; storied=$$?; \
+	for job in validate:$$validated rasa:$$storied; do \
+	  log=var/log/test-$${job%%:*}.log; \
+	  if [ "$${job##*:}" = 0 ]; then tail -n 1 $$log; else tail -n 40 $$log; fi; \
+	done; \
+	[ $$tests = 0 ] && [ $$validated = 0 ] && [ $$storied = 0 ] || exit 1; \
+	sha256sum $(MODEL) | cut -c1-64 > $(MODEL_TESTED)
 
 test-model: env train
 	@$(TIMED) "model tier: rasa test core (tests/stories)" $(MAKE) --no-print-directory test-rasa
@@ -147,7 +172,7 @@ test-model: env train
 test-rasa: env train
 	PYTHONPATH=$(CURDIR) $(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/core --quiet
 
-# every tier in one pytest run
+# every tier in one pytest run (no validate, no rasa test core)
 test-py: env train
 	$(PYTEST)
 

@@ -55,10 +55,10 @@ sys.path.insert(0, str(ROOT))
 
 from bot.channels.text import split_text  # noqa: E402
 from bot.storage.db import create_engine  # noqa: E402
-from tests.fakes.telegram import FakeTelegram  # noqa: E402
-from tests.support.databases import fresh_database  # noqa: E402
-from tests.support.gateways import GatewayProcess, gateway_env  # noqa: E402
-from tests.support.rasa_stack import RASA_CHANNEL_TOKEN, RasaStack, start_stack  # noqa: E402
+from harness.databases import fresh_database  # noqa: E402
+from harness.fakes.telegram import FakeTelegram  # noqa: E402
+from harness.gateways import GatewayProcess, gateway_env  # noqa: E402
+from harness.rasa_stack import RASA_CHANNEL_TOKEN, RasaStack, start_stack  # noqa: E402
 
 STOCK_MODEL = ROOT / "models" / "stock.tar.gz"
 STOCK_CONFIG = ROOT / "scripts" / "bench_stock_config.yml"

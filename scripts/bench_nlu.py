@@ -6,7 +6,7 @@ parses over real HTTP: the held-out 20%, `tests/nlu/data/unseen.yml` (short What
 `tests/nlu/data/registers.yml` (the registers real people write in; never trained on). For each
 set it prints accuracy, macro F1, out-of-scope recall, wrong answers without fallback and wrong
 money-topic answers; per register for the second set; English detection; the safety engineer's
-crisis set (tests/safety/measure.py) when it is there; parse p50/p95 and training time.
+crisis set (rasa_addons/safety/measure.py) when it is there; parse p50/p95 and training time.
 `--variant name` measures one change to config.yml (see `variant`), `--config file` another
 configuration. Results: `results/bench_nlu.json` (or `results/bench_nlu_<config>.json`).
 """
@@ -34,7 +34,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bot.topics import TOPIC_INTENTS  # noqa: E402
-from tests.support.rasa_stack import RASA_BIN, free_port, wait_http  # noqa: E402
+from harness.rasa_stack import RASA_BIN, free_port, wait_http  # noqa: E402
 
 SEED = 42
 HOLD_OUT = 0.2
@@ -175,13 +175,13 @@ def http_parser(port: int, latencies: list[float]) -> Parse:
 
 
 def crisis_report(parse: Parse) -> tuple[dict[str, Any], str] | None:
-    """The safety engineer's crisis set on this model: `tests/safety/measure.py`, when present.
+    """The safety engineer's crisis set on this model: `rasa_addons/safety/measure.py`, when present.
 
     Returns the numbers (for the JSON) and the lines to print, or None without that module.
     """
-    if not (ROOT / "tests" / "safety" / "measure.py").exists():
+    if not (ROOT / "rasa_addons" / "safety" / "measure.py").exists():
         return None
-    measure = importlib.import_module("tests.safety.measure")
+    measure = importlib.import_module("rasa_addons.safety.measure")
     report = measure.measure_parse(parse, name="bench-nlu model (80% split)")
     return report.as_dict(), measure.format_report(report)
 
@@ -442,7 +442,7 @@ def main() -> int:
             f"Dutch messages taken for English: {registers['dutch_taken_for_english']}"
         )
     if crisis is None:
-        print("crisis set:        not available (tests/safety/measure.py is not there yet)")
+        print("crisis set:        not available (rasa_addons/safety/measure.py is not there yet)")
     else:
         print(crisis[1])
     print(

@@ -53,9 +53,9 @@ from bench_gateway import (  # noqa: E402
 
 from bot.channels.text import split_text  # noqa: E402
 from bot.storage.db import create_engine  # noqa: E402
-from tests.fakes.telegram import FakeTelegram  # noqa: E402
-from tests.support.gateways import GatewayProcess, gateway_env  # noqa: E402
-from tests.support.rasa_stack import RasaStack  # noqa: E402
+from harness.fakes.telegram import FakeTelegram  # noqa: E402
+from harness.gateways import GatewayProcess, gateway_env  # noqa: E402
+from harness.rasa_stack import RasaStack  # noqa: E402
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 

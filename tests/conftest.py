@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.databases import fresh_database, postgres_available
+from harness.databases import fresh_database, postgres_available
 
 pytest_plugins = ["tests.support.tiers"]  # each test's tier and the time per tier (`make test`)
 BACKENDS = ["sqlite", "postgres"]
@@ -25,10 +25,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "postgres_url" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.postgres)
-        if "db_url" in getattr(item, "fixturenames", ()):
+        if {"db_url", "directory_url"} & set(getattr(item, "fixturenames", ())):
             callspec = getattr(item, "callspec", None)
             if callspec and callspec.params.get("db_backend") == "postgres":
                 item.add_marker(pytest.mark.postgres)
+    _groups_first(items)
     _xdist_groups(config, items)
 
 
@@ -53,6 +54,14 @@ def db_url(db_backend: str, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def directory_url(db_backend: str, tmp_path: Path) -> Iterator[str]:
+    """URL of a fresh, migrated database with the reference directory imported (both backends):
+    a copy of a template the real import filled once per process and backend."""
+    with fresh_database(db_backend, tmp_path, directory=True) as url:
+        yield url
+
+
+@pytest.fixture
 def sqlite_url(tmp_path: Path) -> Iterator[str]:
     """URL of a fresh, migrated SQLite database (for tests that need one backend only)."""
     with fresh_database("sqlite", tmp_path) as url:
@@ -66,6 +75,16 @@ def postgres_url(tmp_path: Path, _pg_ok: bool) -> Iterator[str]:
         pytest.fail("PostgreSQL at 127.0.0.1:5432 is not reachable (needed for this test)")
     with fresh_database("postgres", tmp_path) as url:
         yield url
+
+
+def _groups_first(items: list[pytest.Item]) -> None:
+    """Tests of an ``xdist_group`` first (the cluster's: minutes on one worker, in order).
+
+    xdist hands work out in collection order; collected where they fall, the cluster's tests
+    started late and ran on one worker while the other had finished (the run's tail). First,
+    the other worker takes every other test meanwhile. A stable sort: the order within the
+    groups and of the other tests stays as collected."""
+    items.sort(key=lambda item: item.get_closest_marker("xdist_group") is None)
 
 
 def _xdist_groups(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -98,8 +117,8 @@ def pytest_configure(config: pytest.Config) -> None:
     Every process reads the domain's texts once: test modules (at collection) and each app a
     test starts read them again otherwise (tests/support/domain_cache.py; parsed again when a
     file changes)."""
+    from harness.rasa_stack import SHARED_DIR_ENV
     from tests.support.domain_cache import install
-    from tests.support.rasa_stack import SHARED_DIR_ENV
 
     config.add_cleanup(install())
 
@@ -113,7 +132,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     """The controller stops the run's stack when every worker is done."""
     directory = config.stash.get(_SHARED_KEY, None)
     if directory is not None:
-        from tests.support.rasa_stack import SHARED_DIR_ENV, stop_shared
+        from harness.rasa_stack import SHARED_DIR_ENV, stop_shared
 
         stop_shared(directory)
         os.environ.pop(SHARED_DIR_ENV, None)
@@ -124,10 +143,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def rasa_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """The real Rasa server with the trained model, plus the real action server: one per run.
 
-    Under xdist all workers share the stack the first of them starts (tests/support/rasa_stack.py
+    Under xdist all workers share the stack the first of them starts (harness/rasa_stack.py
     `shared_stack`); without it this session starts and stops its own.
     """
-    from tests.support.rasa_stack import SHARED_DIR_ENV, shared_stack, start_stack
+    from harness.rasa_stack import SHARED_DIR_ENV, shared_stack, start_stack
 
     shared = os.environ.get(SHARED_DIR_ENV)
     if shared:

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.telegram import FakeTelegram
-from tests.support.databases import fresh_database
-from tests.support.gateways import GatewayProcess, gateway_env
-from tests.support.rasa_stack import RasaStack, start_stack
+from harness.databases import fresh_database
+from harness.fakes.telegram import FakeTelegram
+from harness.gateways import GatewayProcess, gateway_env
+from harness.rasa_stack import RasaStack, start_stack
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 TG_SECRET = "cluster-tg-secret"

@@ -22,8 +22,8 @@ from sqlalchemy import func, select
 
 from bot.conversations.tables import ChannelIdentity, Conversation, InboxItem, Message, OutboxItem
 from bot.storage.db import open_database
+from harness.gateways import GatewayProcess
 from tests.cluster.conftest import TG_SECRET
-from tests.support.gateways import GatewayProcess
 
 # one worker runs every cluster test: they share the session's two Rasa replicas
 pytestmark = pytest.mark.xdist_group("cluster")

@@ -19,9 +19,9 @@ from sqlalchemy import func, select
 from bot.conversations.tables import InboxItem, OutboxItem
 from bot.storage import migrate
 from bot.storage.db import open_database
+from harness.gateways import GatewayProcess, gateway_env
 from tests.cluster.conftest import TG_SECRET
 from tests.cluster.test_cluster import tg_update, transcripts
-from tests.support.gateways import GatewayProcess, gateway_env
 from tests.support.private_services import PrivatePostgres, PrivateRedis
 
 # one worker runs every cluster test: they share the session's two Rasa replicas

@@ -38,10 +38,10 @@ from bot.staff.team_rules import set_rules
 from bot.storage.base import utcnow
 from bot.storage.db import open_database
 from bot.texts import TextCatalog
+from harness.databases import fresh_database
+from harness.fakes.telegram import FakeTelegram
 from tests.fakes.graph import FakeGraph
-from tests.fakes.telegram import FakeTelegram
 from tests.gateway.conftest import TG_SECRET, fixture, make_settings
-from tests.support.databases import fresh_database
 
 TEXTS = TextCatalog.load()
 ALWAYS = {str(d): [["00:00", "24:00"]] for d in range(7)}

@@ -20,6 +20,7 @@ from bot.conversations.tables import ChannelIdentity, Conversation, Handover
 from bot.staff import StaffUser, Team, hash_password
 from bot.storage.db import open_database
 from bot.texts import TextCatalog
+from harness.fakes.telegram import FakeTelegram
 from tests.conversations.conftest import (
     ALWAYS,
     PASSWORD,
@@ -30,7 +31,6 @@ from tests.conversations.conftest import (
     start_gateway,
 )
 from tests.fakes.graph import FakeGraph
-from tests.fakes.telegram import FakeTelegram
 
 TEXTS = TextCatalog.load()
 NO_FOOD = "we hebben geen eten meer en de kinderen hebben honger"

@@ -240,7 +240,7 @@ async def dashboard(db_url: str) -> AsyncIterator[TestClient]:
 @pytest.fixture
 async def live_gateway(db_url: str, rasa_stack: Any) -> AsyncIterator[TestClient]:
     """The whole gateway with its workers, talking to the real Rasa server (trained model)."""
-    from tests.support.rasa_stack import RASA_CHANNEL_TOKEN
+    from harness.rasa_stack import RASA_CHANNEL_TOKEN
 
     await seed_staff(db_url)
     settings = Settings(

@@ -6,15 +6,12 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.directory import repository
 from bot.storage.db import open_database
 
 
 @pytest.fixture
-async def directory_db(db_url: str) -> AsyncIterator[tuple[str, object]]:
-    """(url, session_factory) of a database with the directory imported."""
-    async with open_database(db_url) as (_engine, factory):
-        async with factory() as session:
-            await repository.import_reference(session)
-            await session.commit()
-        yield db_url, factory
+async def directory_db(directory_url: str) -> AsyncIterator[tuple[str, object]]:
+    """(url, session_factory) of a database with the directory imported (a copy of a template
+    the real import filled: harness/databases.py)."""
+    async with open_database(directory_url) as (_engine, factory):
+        yield directory_url, factory

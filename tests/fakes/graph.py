@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.server import LoopbackServer
+from harness.fakes.server import LoopbackServer
 
 
 @dataclass

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import aiohttp
 from aiohttp import web
 
-from tests.fakes.server import LoopbackServer
+from harness.fakes.server import LoopbackServer
 
 
 @dataclass

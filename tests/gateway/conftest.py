@@ -14,10 +14,10 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import create_app
 from bot.settings import Secret, Settings
+from harness.fakes.telegram import FakeTelegram
+from harness.rasa_stack import RASA_CHANNEL_TOKEN
 from tests.fakes.graph import FakeGraph
 from tests.fakes.rasa_proxy import RasaProxy
-from tests.fakes.telegram import FakeTelegram
-from tests.support.rasa_stack import RASA_CHANNEL_TOKEN
 
 # shared/ sits beside the clone (CI and the team's machines); /work/shared on ours
 FIXTURES = next(

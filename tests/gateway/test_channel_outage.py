@@ -20,7 +20,7 @@ from bot.conversations.models import Reply
 from bot.conversations.tables import ChannelIdentity, OutboxItem
 from bot.conversations.worker import OutboxWorker
 from bot.storage.db import open_database
-from tests.fakes.telegram import FakeTelegram
+from harness.fakes.telegram import FakeTelegram
 
 RESIDENTS, BUBBLES = 30, 3
 OUTAGE = 8.0  # seconds of 429 and 500

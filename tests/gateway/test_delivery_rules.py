@@ -21,8 +21,8 @@ from bot.conversations.worker import OutboxWorker
 from bot.privacy.retention import RetentionPolicy, purge
 from bot.storage.base import utcnow
 from bot.storage.db import open_database
+from harness.fakes.telegram import FakeTelegram
 from tests.fakes.graph import FakeGraph
-from tests.fakes.telegram import FakeTelegram
 
 
 async def seed(factory, channel: str, address: str, last_inbound_hours: float):  # type: ignore[no-untyped-def]

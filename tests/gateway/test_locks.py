@@ -101,7 +101,7 @@ async def test_counters_are_shared_by_instances_and_pacing_holds_across_them(red
 
 
 async def test_counters_fall_back_to_memory_when_redis_is_down() -> None:
-    from tests.support.rasa_stack import free_port
+    from harness.rasa_stack import free_port
 
     dead = aioredis.from_url(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=1)
     counters = RedisCounters(dead, "x:")

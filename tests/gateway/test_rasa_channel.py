@@ -14,7 +14,7 @@ import pytest
 
 from bot.conversations.rasa import RasaClient, replica_order
 from bot.errors import RasaUnavailable
-from tests.support.rasa_stack import RASA_CHANNEL_TOKEN
+from harness.rasa_stack import RASA_CHANNEL_TOKEN
 
 pytestmark = pytest.mark.rasa
 
@@ -68,7 +68,7 @@ async def test_the_channel_refuses_a_wrong_token(rasa_stack) -> None:  # type: i
 async def test_a_replica_that_is_down_hands_its_conversations_to_the_next(
     rasa_stack,  # type: ignore[no-untyped-def]
 ) -> None:
-    from tests.support.rasa_stack import free_port
+    from harness.rasa_stack import free_port
 
     dead = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     urls = [dead, rasa_stack.rasa_url]

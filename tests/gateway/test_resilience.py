@@ -22,9 +22,9 @@ from bot.health import HEALTH
 from bot.staff import StaffAlert
 from bot.storage.db import open_database
 from bot.texts import TextCatalog
-from tests.fakes.telegram import FakeTelegram
+from harness.fakes.telegram import FakeTelegram
+from harness.rasa_stack import free_port
 from tests.gateway.conftest import TG_SECRET, fixture
-from tests.support.rasa_stack import free_port
 
 TEXTS = TextCatalog.load()
 DEBT = TEXTS.render("utter_debt_help").text.split("\n\n")[0].strip()

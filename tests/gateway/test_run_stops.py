@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.rasa_stack import ROOT
+from harness.rasa_stack import ROOT
 from tests.support.run_process import alive, start_run
 
 MAX_LINES_BEFORE_URLS = 40  # issue 22, for `make run` as a whole

@@ -24,8 +24,8 @@ from bot.conversations.tables import InboxItem
 from bot.settings import Secret, Settings
 from bot.storage.db import open_database
 from bot.texts import TextCatalog
+from harness.rasa_stack import ROOT, free_port, wait_http
 from tests.gateway.conftest import TG_SECRET, fixture
-from tests.support.rasa_stack import ROOT, free_port, wait_http
 
 TEXTS = TextCatalog.load()
 DISCLOSURE = TEXTS.render("utter_disclosure").text

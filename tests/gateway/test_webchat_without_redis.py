@@ -16,7 +16,7 @@ import redis.asyncio as aioredis
 from bot.conversations.models import Reply
 from bot.texts import TextCatalog
 from bot.webchat.hub import WebChatHub
-from tests.support.rasa_stack import free_port
+from harness.rasa_stack import free_port
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 DEBT = TextCatalog.load().render("utter_debt_help").text.split("\n\n")[0].strip()

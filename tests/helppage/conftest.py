@@ -8,9 +8,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import create_app
-from bot.directory.repository import import_reference
 from bot.settings import Secret, Settings
-from bot.storage.db import open_database
 
 
 def settings_for(db_url: str, public_url: str = "https://geldhulp.example.nl") -> Settings:
@@ -25,18 +23,13 @@ def settings_for(db_url: str, public_url: str = "https://geldhulp.example.nl") -
     )
 
 
-async def import_directory(db_url: str) -> None:
-    async with open_database(db_url) as (_e, factory), factory() as session:
-        await import_reference(session)
-        await session.commit()
-
-
 @pytest.fixture
-async def site(db_url: str) -> AsyncIterator[TestClient]:
+async def site(directory_url: str) -> AsyncIterator[TestClient]:
     """The gateway with the help page, on a database with the reference directory."""
-    await import_directory(db_url)
     client = TestClient(
-        TestServer(create_app(settings_for(db_url), pacing={}, workers=False), host="127.0.0.1")
+        TestServer(
+            create_app(settings_for(directory_url), pacing={}, workers=False), host="127.0.0.1"
+        )
     )
     await client.start_server()
     yield client

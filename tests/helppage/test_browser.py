@@ -84,7 +84,7 @@ async def test_the_not_found_page_is_accessible(site: TestClient) -> None:
 
 @pytest.mark.parametrize("place", ["almelo", "groningen", "delft", "midden-groningen"])
 async def test_the_page_with_demo_walk_ins_and_checks_is_accessible_and_prints_on_one_a4(
-    site: TestClient, db_url: str, place: str
+    site: TestClient, directory_url: str, place: str
 ) -> None:
     from axe_playwright_python.async_playwright import Axe
     from playwright.async_api import async_playwright
@@ -92,7 +92,7 @@ async def test_the_page_with_demo_walk_ins_and_checks_is_accessible_and_prints_o
     from bot.demo.local_help import seed
     from bot.storage.db import open_database
 
-    async with open_database(db_url) as (_e, factory):
+    async with open_database(directory_url) as (_e, factory):
         await seed(factory, if_empty=False)
     base = f"http://{site.host}:{site.port}"
     async with async_playwright() as p:

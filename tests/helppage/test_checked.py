@@ -20,13 +20,13 @@ WALK_IN = {
 
 
 async def test_a_checked_entry_says_when_and_an_unchecked_one_says_not_yet(
-    site: TestClient, db_url: str
+    site: TestClient, directory_url: str
 ) -> None:
     before = await (await site.get("/hulp/delft")).text()
     block = before.split("Loket Geldzaken voor Elkaar", 1)[1].split('<li class="entry', 1)[0]
     assert "nog niet gecontroleerd" in block and "gecontroleerd op" not in block
     day = date.today() - timedelta(days=3)
-    async with open_database(db_url) as (_e, factory), factory() as session:
+    async with open_database(directory_url) as (_e, factory), factory() as session:
         await repository.mark_checked(session, "delft_loket_geldzaken", person="Analist", today=day)
         await session.commit()
     after = await (await site.get("/hulp/delft")).text()
@@ -37,7 +37,7 @@ async def test_a_checked_entry_says_when_and_an_unchecked_one_says_not_yet(
 
 
 async def test_a_walk_in_place_without_hours_points_to_the_website(
-    site: TestClient, db_url: str
+    site: TestClient, directory_url: str
 ) -> None:
     result = entries.read_form(
         WALK_IN,
@@ -50,7 +50,7 @@ async def test_a_walk_in_place_without_hours_points_to_the_website(
         today=date.today(),
     )
     assert result.values is not None, result.problems
-    async with open_database(db_url) as (_e, factory), factory() as session:
+    async with open_database(directory_url) as (_e, factory), factory() as session:
         await entries.save(session, result.values, owner="GM0114")
         await session.commit()
     page = await (await site.get("/hulp/emmen")).text()

@@ -17,6 +17,9 @@ from actions.knowledge import ENTRY, HIGH, choose_tier
 from tests.knowledge.kb import ENTRIES, PARAPHRASES_BY_ENTRY
 from tests.knowledge.test_knowledge_data import TOPIC_INTENTS
 
+# one worker runs the module: its fixture parses every entry and paraphrase through the stack
+# once, which every worker with a test of the module would do again
+pytestmark = pytest.mark.xdist_group("knowledge_model")
 IDS = sorted(ENTRIES)
 # Measured on 2026-12-05 (docs/knowledge.md, scripts/bench_knowledge.py --model): the share of
 # paraphrases whose best entry is the right one, and the share answered with the right entry

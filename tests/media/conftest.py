@@ -30,10 +30,10 @@ from bot.conversations.tables import ChannelIdentity, Conversation, InboxItem, O
 from bot.letters.reading import LetterReading
 from bot.media import MediaFile
 from bot.storage.db import open_database
+from harness.fakes.server import LoopbackServer
+from harness.fakes.telegram import FakeTelegram
 from tests.conversations.conftest import OPEN_CODE, seed_teams
 from tests.fakes.graph import FakeGraph
-from tests.fakes.server import LoopbackServer
-from tests.fakes.telegram import FakeTelegram
 from tests.gateway.conftest import TG_SECRET, fixture, make_settings, sign
 
 _updates = itertools.count(810_000)

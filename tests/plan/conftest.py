@@ -24,8 +24,8 @@ from bot.conversations.tables import ChannelIdentity, Conversation
 from bot.plan import Plan, PlanStep
 from bot.storage.db import open_database
 from bot.texts import TextCatalog
+from harness.fakes.server import LoopbackServer
 from tests.conversations.conftest import OPEN_CODE, seed_teams
-from tests.fakes.server import LoopbackServer
 from tests.gateway.conftest import make_settings
 from tests.media.conftest import FilesGraph, FilesTelegram, Site
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.databases import fresh_database
 from tests.gateway.conftest import fakes, rasa_proxy  # noqa: F401 - fixtures of the e2e tests
-from tests.support.databases import fresh_database
 
 
 @pytest.fixture

@@ -15,6 +15,9 @@ from typing import Any
 
 import pytest
 
+# one worker runs the module: its fixture loads the sentence model in Rasa's Python (~20 s of
+# CPU), which every worker with a test of the module would do again
+pytestmark = pytest.mark.xdist_group("crisis_guard")
 ROOT = Path(__file__).resolve().parents[2]
 RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 SCRIPT = """

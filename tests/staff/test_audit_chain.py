@@ -16,7 +16,7 @@ from bot.staff.audit import verify_chain
 from bot.staff.tables import AuditEntry
 from bot.storage import migrate
 from bot.storage.db import open_database
-from tests.support.databases import fresh_database
+from harness.databases import fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from bot import schema
 from bot.storage import migrate
 from bot.storage.db import create_engine
-from tests.support.databases import fresh_database
+from harness.databases import fresh_database
 
 
 def _differences(connection: Connection) -> list[object]:

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.rasa_stack import free_port
+from harness.rasa_stack import free_port
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.rasa_stack import ROOT, free_port
+from harness.rasa_stack import ROOT, free_port
 
 READY = "Press Ctrl-C to stop."
 

@@ -24,6 +24,7 @@ TIERS = ("unit", "integration", "browser", "model", "cluster")
 INTEGRATION_FIXTURES = frozenset(
     {
         "db_url",
+        "directory_url",
         "sqlite_url",
         "postgres_url",
         "aiohttp_client",

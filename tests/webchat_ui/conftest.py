@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import create_app
 from bot.texts import TextCatalog
-from tests.fakes.server import LoopbackServer
+from harness.fakes.server import LoopbackServer
 from tests.gateway.conftest import fakes, make_settings  # noqa: F401 - fixture reused
 
 CATALOG = TextCatalog.load()

@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.support.rasa_stack import RASA_CHANNEL_TOKEN, ROOT, free_port, wait_http
+from harness.rasa_stack import RASA_CHANNEL_TOKEN, ROOT, free_port, wait_http
 
 PSEUDONYM_KEY = "cluster-test-pseudonym-key"
 
@@ -90,7 +90,7 @@ def gateway_env(
         GELDHULP_RASA_TIMEOUT="20",
         GELDHULP_RASA_CHANNEL_TOKEN=RASA_CHANNEL_TOKEN,
         GELDHULP_PSEUDONYM_KEY=PSEUDONYM_KEY,
-        GELDHULP_SECRET_KEY="cluster-test-secret-key",
+        GELDHULP_SECRET_KEY="cluster-test-secret-key",  # noqa: S106 - test gateways only
         GELDHULP_TELEGRAM_TOKEN=telegram_token,
         GELDHULP_TELEGRAM_BASE_URL=telegram_base_url,
         GELDHULP_TELEGRAM_WEBHOOK_SECRET=telegram_secret,

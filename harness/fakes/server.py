@@ -28,7 +28,10 @@ class LoopbackServer:
         return f"http://127.0.0.1:{self.server.port}"
 
     async def wait_until(
-        self, ready: Callable[[], bool], what: Callable[[], object], timeout: float = 60
+        self,
+        ready: Callable[[], bool],
+        what: Callable[[], object],
+        timeout: float = 60,  # noqa: ASYNC109 - a plain bound for tests
     ) -> None:
         """Wait until ``ready()`` holds; fail the test with ``what()`` after ``timeout`` seconds."""
         deadline = time.monotonic() + timeout

@@ -6,7 +6,9 @@ with a unique name, so parallel test runs never collide, and drops it afterwards
 The real migrations run once per test process and backend, into a template; every migrated
 database after that is a copy of it (SQLite's backup API, PostgreSQL's ``CREATE DATABASE …
 TEMPLATE``): the same schema, without running Alembic a thousand times. Tests of the
-migrations themselves ask for ``migrated=False`` and run them.
+migrations themselves ask for ``migrated=False`` and run them. A second template per process
+and backend has the reference directory imported (the real import, once) for the tests that
+need the directory (``directory=True``).
 """
 
 from __future__ import annotations
@@ -68,8 +70,8 @@ def _sqlite_template() -> str:
     return _templates["sqlite"]
 
 
-def _copy_sqlite(target: Path) -> None:
-    source = sqlite3.connect(_sqlite_template())
+def _copy_sqlite(target: Path, template: str | None = None) -> None:
+    source = sqlite3.connect(template or _sqlite_template())
     copy = sqlite3.connect(target)
     try:
         source.backup(copy)
@@ -86,9 +88,51 @@ def _pg_template() -> str:
         name = f"geldhulp_tpl_{os.getpid()}_{uuid.uuid4().hex[:6]}"
         asyncio.run(_pg_exec(f'CREATE DATABASE "{name}"'))
         atexit.register(_drop_pg_template, name)
-        migrate.upgrade(f"{_pg_base().replace('postgresql://', 'postgresql+asyncpg://')}/{name}")
+        migrate.upgrade(_pg_url(name))
         _templates["postgres"] = name
     return _templates["postgres"]
+
+
+def _pg_url(name: str) -> str:
+    return f"{_pg_base().replace('postgresql://', 'postgresql+asyncpg://')}/{name}"
+
+
+def _import_directory(url: str) -> None:
+    """The real reference import (bot.directory.repository) into the database at ``url``."""
+    import asyncio
+
+    from bot.directory.repository import import_reference
+    from bot.storage.db import open_database
+
+    async def run() -> None:
+        async with open_database(url) as (_engine, factory), factory() as session:
+            await import_reference(session)
+            await session.commit()
+
+    asyncio.run(run())
+
+
+def _sqlite_directory_template() -> str:
+    """Path of this process's migrated SQLite template with the directory imported."""
+    if "sqlite+directory" not in _templates:
+        path = Path(_sqlite_template()).with_name("directory.db")
+        _copy_sqlite(path)
+        _import_directory(f"sqlite+aiosqlite:///{path}")
+        _templates["sqlite+directory"] = str(path)
+    return _templates["sqlite+directory"]
+
+
+def _pg_directory_template() -> str:
+    """Name of this process's PostgreSQL template with the directory imported."""
+    import asyncio
+
+    if "postgres+directory" not in _templates:
+        name = f"geldhulp_tpd_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        asyncio.run(_pg_exec(f'CREATE DATABASE "{name}" TEMPLATE "{_pg_template()}"'))
+        atexit.register(_drop_pg_template, name)
+        _import_directory(_pg_url(name))
+        _templates["postgres+directory"] = name
+    return _templates["postgres+directory"]
 
 
 def _drop_pg_template(name: str) -> None:
@@ -99,22 +143,29 @@ def _drop_pg_template(name: str) -> None:
 
 
 @contextmanager
-def fresh_database(backend: str, tmp_path: Path, *, migrated: bool = True) -> Iterator[str]:
-    """Yield the SQLAlchemy async URL of a new, empty (and by default migrated) database."""
+def fresh_database(
+    backend: str, tmp_path: Path, *, migrated: bool = True, directory: bool = False
+) -> Iterator[str]:
+    """Yield the SQLAlchemy async URL of a new, empty (and by default migrated) database;
+    with ``directory``, migrated and with the reference directory imported."""
     import asyncio
 
+    if directory and not migrated:
+        raise ValueError("the directory needs the migrated schema")
     if backend == "sqlite":
         path = tmp_path / f"geldhulp-{uuid.uuid4().hex[:8]}.db"
         if migrated:
-            _copy_sqlite(path)
+            _copy_sqlite(path, _sqlite_directory_template() if directory else None)
         yield f"sqlite+aiosqlite:///{path}"
         return
     if backend != "postgres":
         raise ValueError(backend)
     name = f"geldhulp_t_{uuid.uuid4().hex[:12]}"
-    template = f' TEMPLATE "{_pg_template()}"' if migrated else ""
+    template = ""
+    if migrated:
+        template = f' TEMPLATE "{_pg_directory_template() if directory else _pg_template()}"'
     asyncio.run(_pg_exec(f'CREATE DATABASE "{name}"{template}'))
-    url = f"{_pg_base().replace('postgresql://', 'postgresql+asyncpg://')}/{name}"
+    url = _pg_url(name)
     try:
         yield url
     finally:

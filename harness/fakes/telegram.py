@@ -7,6 +7,7 @@ python-telegram-bot is pointed at it with `base_url`; it speaks the Bot API's JS
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.server import LoopbackServer
+from harness.fakes.server import LoopbackServer
 
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Geldhulp", "username": "geldhulp_bot"}
 
@@ -23,7 +24,7 @@ BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Geldhulp", "username": "g
 class FakeTelegram(LoopbackServer):
     """Records calls; `failures` is a queue of (status, retry_after) for the next sendMessage calls."""
 
-    token: str = "4242:TEST-token"
+    token: str = "4242:TEST-token"  # noqa: S105 - the fake's own
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     failures: list[tuple[int, int | None]] = field(default_factory=list)
     next_id: int = 100
@@ -47,7 +48,10 @@ class FakeTelegram(LoopbackServer):
         ]
 
     async def wait_for(
-        self, count: int, chat_id: int | str | None = None, timeout: float = 60
+        self,
+        count: int,
+        chat_id: int | str | None = None,
+        timeout: float = 60,  # noqa: ASYNC109 - a plain bound for tests
     ) -> list[dict[str, Any]]:
         """Wait until ``count`` messages arrived (bounded; fails the test when they don't)."""
         await self.wait_until(
@@ -78,10 +82,10 @@ class FakeTelegram(LoopbackServer):
             form = await request.post()
             params = {}
             for key, value in form.items():
-                try:
-                    params[key] = json.loads(value)  # PTB sends JSON-encoded values
-                except (TypeError, ValueError):
-                    params[key] = value
+                params[key] = value  # a file, or a value that is not JSON
+                if isinstance(value, str | bytes | bytearray):
+                    with contextlib.suppress(ValueError):
+                        params[key] = json.loads(value)  # PTB sends JSON-encoded values
         record = dict(params)
         self.calls.append((method, record))
         if method == "sendMessage" and self.failures:
