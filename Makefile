@@ -199,12 +199,12 @@ bench-letters: $(STAMPS)/app-env $(STAMPS)/tesseract
 
 # lint and types fail the build (CI runs them first: .ci/run)
 lint: $(STAMPS)/app-env
-	$(APP_VENV)/bin/ruff check bot actions tests scripts rasa_addons
-	$(APP_VENV)/bin/ruff format --check bot actions tests scripts rasa_addons
+	$(APP_VENV)/bin/ruff check bot actions tests scripts rasa_addons harness
+	$(APP_VENV)/bin/ruff format --check bot actions tests scripts rasa_addons harness
 	$(APP_VENV)/bin/lint-imports
 
 types: $(STAMPS)/app-env
-	$(APP_VENV)/bin/mypy bot actions rasa_addons
+	$(APP_VENV)/bin/mypy bot actions rasa_addons harness
 
 check: lint types
 
