@@ -118,7 +118,9 @@ def _workers(count: int) -> int:
 
     if count < PARALLEL_FROM:
         return 1
-    return max(1, min(len(os.sched_getaffinity(0)), 4))
+    affinity = getattr(os, "sched_getaffinity", None)  # Linux; elsewhere every core counts
+    cores = len(affinity(0)) if affinity else (os.cpu_count() or 1)
+    return max(1, min(cores, 4))
 
 
 _LOADED: dict[str, SentenceModel] = {}
