@@ -95,8 +95,11 @@ def evaluate(items: list[dict[str, Any]], parse: Callable[[str], dict[str, Any]]
     for i, item in enumerate(items):
         groups["kind"][str(item.get("kind") or "other")].append(i)
         language = str(item.get("language") or "nl")
-        groups["language"]["nl" if language == "nl" else "other languages"].append(i)
-        groups["language"][language].append(i)
+        if language == "nl":
+            groups["language"]["nl"].append(i)
+        else:
+            groups["language"]["other languages"].append(i)
+            groups["language"][language].append(i)
     crisis = [i for i, item in enumerate(items) if item.get("crisis")]
     calm = [i for i, item in enumerate(items) if not item.get("crisis")]
     out_of_scope = [i for i, item in enumerate(items) if item["topic"] == OUT_OF_SCOPE]
