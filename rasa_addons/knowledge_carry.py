@@ -19,9 +19,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from rasa_addons.knowledge_matcher import FALLBACK_INTENT
 from rasa_addons.money_topics import MONEY_TOPICS
-
-FALLBACK_INTENT = "nlu_fallback"
 
 try:  # the component needs Rasa; `carried` below does not (unit tests in the app environment)
     from rasa.engine.graph import ExecutionContext, GraphComponent

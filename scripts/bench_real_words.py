@@ -17,21 +17,18 @@ answer or the gentle 113 line).
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import sys
-import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-from bench_safety import parse_with, start_rasa, wait_http
+from bench_safety import served_model
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from rasa_addons.safety.measure import REAL_DEV, REAL_FINAL, verdict_of_parse  # noqa: E402
+from rasa_addons.safety.measure import REAL_DEV, REAL_FINAL, read_set, verdict_of_parse  # noqa: E402
 
 CRISIS = "crisis"
 OUT_OF_SCOPE = "out_of_scope"
@@ -40,10 +37,7 @@ NOT_A_TOPIC = frozenset({"nlu_fallback", OUT_OF_SCOPE})
 
 def read_items(path: Path) -> list[dict[str, Any]]:
     """The items of one half (the final half is gzipped YAML)."""
-    if path.suffix == ".gz":
-        with gzip.open(path, "rt", encoding="utf-8") as handle:
-            return list(yaml.safe_load(handle)["items"])
-    return list(yaml.safe_load(path.read_text(encoding="utf-8"))["items"])
+    return list(read_set(path)["items"])
 
 
 def topic_of(parse: Mapping[str, Any]) -> tuple[str, str]:
@@ -168,37 +162,28 @@ def main() -> int:
     if args.final:
         halves["SEALED final half"] = (REAL_FINAL, False)
     results: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        server, port, log_path = start_rasa(Path(tmp))
-        try:
-            try:
-                wait_http(f"http://127.0.0.1:{port}/status", 300, server)
-            except (RuntimeError, TimeoutError):
-                sys.stderr.write(log_path.read_text(errors="replace")[-3000:])
-                raise
-            parse = parse_with(port)
-            for label, (path, readable) in halves.items():
-                items = read_items(path)
-                result = evaluate(items, parse)
-                print_half(label, result)
-                if readable and args.errors:
-                    for i in result["wrong"]:
-                        item = items[i]
-                        print(
-                            f"    {item['id']} [{item.get('kind')}/{item.get('language')}] "
-                            f"{item['topic']} -> {result['found'][i]}: {item['text'][:110]!r}"
-                        )
-                if not readable:  # counts only: which items were wrong is not kept
-                    result = {k: v for k, v in result.items() if k not in ("wrong", "found")}
-                results[label] = {k: v for k, v in result.items() if k != "found"}
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    dev: list[dict[str, Any]] = []
+    with served_model() as parse:
+        for label, (path, readable) in halves.items():
+            items = read_items(path)
+            dev = dev or items
+            result = evaluate(items, parse)
+            print_half(label, result)
+            if readable and args.errors:
+                for i in result["wrong"]:
+                    item = items[i]
+                    print(
+                        f"    {item['id']} [{item.get('kind')}/{item.get('language')}] "
+                        f"{item['topic']} -> {result['found'][i]}: {item['text'][:110]!r}"
+                    )
+            if not readable:  # counts only: which items were wrong is not kept
+                result = {k: v for k, v in result.items() if k not in ("wrong", "found")}
+            results[label] = {k: v for k, v in result.items() if k != "found"}
     (ROOT / "results").mkdir(exist_ok=True)
     (ROOT / "results" / "bench_real_words.json").write_text(
         json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8"
     )
-    counts = Counter(str(item["topic"]) for item in read_items(REAL_DEV))
+    counts = Counter(str(item["topic"]) for item in dev)
     print("dev half topics: " + ", ".join(f"{k} {v}" for k, v in counts.most_common()))
     return 0
 

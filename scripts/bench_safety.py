@@ -20,7 +20,8 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -165,6 +166,24 @@ def start_rasa(tmp: Path) -> tuple[subprocess.Popen[bytes], int, Path]:
     return server, port, log_path
 
 
+@contextmanager
+def served_model() -> Iterator[Callable[[str], dict[str, Any]]]:
+    """The trained model served on a free loopback port while the block runs: yields a function
+    that parses one text (the end of Rasa's log is printed when it does not start)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        server, port, log_path = start_rasa(Path(tmp))
+        try:
+            try:
+                wait_http(f"http://127.0.0.1:{port}/status", 300, server)
+            except (RuntimeError, TimeoutError):
+                sys.stderr.write(log_path.read_text(errors="replace")[-3000:])
+                raise
+            yield parse_with(port)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--final", action="store_true", help="also the sealed final half")
@@ -181,26 +200,15 @@ def main() -> int:
 
     run_all("rules alone (gateway screen)", rules_alone, sets, reports, tables, printed)
     if not args.rules_only:
-        with tempfile.TemporaryDirectory() as tmp:
-            server, port, log_path = start_rasa(Path(tmp))
-            try:
-                try:
-                    wait_http(f"http://127.0.0.1:{port}/status", 300, server)
-                except (RuntimeError, TimeoutError):
-                    sys.stderr.write(log_path.read_text(errors="replace")[-3000:])
-                    raise
-                parse = parse_with(port)
-                run_all(
-                    "trained model",
-                    lambda t: verdict_of_parse(parse(t)),
-                    sets,
-                    reports,
-                    tables,
-                    printed,
-                )
-            finally:
-                server.terminate()
-                server.wait(timeout=30)
+        with served_model() as parse:
+            run_all(
+                "trained model",
+                lambda t: verdict_of_parse(parse(t)),
+                sets,
+                reports,
+                tables,
+                printed,
+            )
     print("\n\n".join(printed))
     (ROOT / "results").mkdir(exist_ok=True)
     result = {

@@ -241,7 +241,8 @@ class Item:
     expect: str = CERTAIN
 
 
-def _read(path: Path) -> Any:
+def read_set(path: Path) -> Any:
+    """An evaluation set's YAML, gzipped or not (the sealed real-words half is gzipped)."""
     if path.suffix == ".gz":
         with gzip.open(path, "rt", encoding="utf-8") as handle:
             return yaml.safe_load(handle)
@@ -256,7 +257,7 @@ def _expect(word: Any, crisis: bool) -> str:
 
 def load_items(path: Path) -> list[Item]:
     """Any evaluation set as items: the crisis-set layout, the crisis/calm lists, real words."""
-    data = _read(path)
+    data = read_set(path)
     items: list[Item] = []
     if isinstance(data.get("crisis"), Mapping):  # crisis_set.yml layout: all Dutch
         for kind, texts in data["crisis"].items():
