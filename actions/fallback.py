@@ -1,6 +1,7 @@
 """When the assistant did not understand, or the question is not ours: say so, point the way.
 
-A message that was not understood gets one request to say it differently, then the offer of a
+A message that was not understood gets one request to say it differently (or, when it was torn
+between two money topics, the choice between them: actions/torn_topics.py), then the offer of a
 person. An out-of-scope question gets an honest answer that points to the right place: Het
 Juridisch Loket for rights, the municipality for its services; chit-chat the plain answer.
 All in the conversation's language (the responses' language variants, actions/language.py).
@@ -21,7 +22,9 @@ from actions.constants import (
     SLOT_OFFERS,
 )
 from actions.conversation_state import fallbacks_in_a_row, latest_intent, latest_text, list_slot
+from actions.language import conversation_language
 from actions.scope import LEGAL, MUNICIPAL, scope_kind
+from actions.torn_topics import topic_buttons, torn_topics
 
 # Written out in full so that scripts/validate.py can see which responses code uses.
 OUT_OF_SCOPE_RESPONSES = {
@@ -52,8 +55,13 @@ class ActionFallback(Action):
             if REASON_BOT_FAILED not in offers:
                 offers.append(REASON_BOT_FAILED)
             return [SlotSet(SLOT_HANDOVER_REASON, REASON_BOT_FAILED), SlotSet(SLOT_OFFERS, offers)]
+        torn = None if out_of_scope else torn_topics(tracker.latest_message or {})
+        buttons = topic_buttons(torn, domain, conversation_language(tracker)) if torn else []
         if out_of_scope:
             dispatcher.utter_message(response="utter_out_of_scope")
+        elif buttons:
+            # torn between two money topics: one tap instead of "say it differently"
+            dispatcher.utter_message(response="utter_fallback_which_topic", buttons=buttons)
         else:
             dispatcher.utter_message(response="utter_fallback")
         return []
