@@ -4,6 +4,7 @@ own database, tracker store and log folder, and its output on a pipe like `make 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -14,6 +15,31 @@ from pathlib import Path
 from harness.rasa_stack import ROOT, free_port
 
 READY = "Press Ctrl-C to stop."
+RUNNING = "Geldhulp is running:"
+
+
+def make_run_recipe() -> list[str]:
+    """The command lines of the Makefile's `run` target."""
+    lines = (ROOT / "Makefile").read_text().splitlines()
+    start = lines.index("run:") + 1
+    recipe = []
+    for line in lines[start:]:
+        if not line.startswith("\t"):
+            break
+        recipe.append(line.strip())
+    return recipe
+
+
+def make_run_own_lines() -> int:
+    """How many lines `make run` prints before `geldhulp run` starts: one per `@echo` and one
+    per `@$(STEP)`; any other command line (an echoed command, a step that prints) fails."""
+    recipe = make_run_recipe()
+    assert recipe[-1] == "@$(PYTHON) -m bot run", recipe
+    for line in recipe[:-1]:
+        assert re.fullmatch(
+            r'@echo "[^"\n]*"|@\$\(STEP\) "[^"]+" var/log/setup-[a-z]+\.log .+', line
+        ), line
+    return len(recipe) - 1
 
 
 @dataclass
