@@ -1,7 +1,8 @@
 """Answer a topic question, remember the topic, and offer a person when it is urgent or a lot.
 
 The first answer is the knowledge-base entry the question asks when the matcher is sure, else
-the topic answer, else an honest "dat weet ik niet precies" (actions/knowledge.py).
+the topic answer, else an honest "dat weet ik niet precies" (actions/knowledge.py). A tap on a
+topic offered for a torn question answers that question (actions/torn_topics.py).
 
 The answer comes in the conversation's language: every response has a variant per language
 (domain/*.yml, the slot `language`, actions/language.py).
@@ -29,6 +30,7 @@ from actions.constants import (
 from actions.conversation_state import latest_intent, latest_text, list_slot
 from actions.knowledge import choose_answer
 from actions.safety import add_possible_crisis_line
+from actions.torn_topics import torn_question
 from actions.urgency import DISTRESS_OFFER, detect_urgency, person_offer
 
 # Written out in full so that scripts/validate.py can see which responses code uses.
@@ -68,22 +70,29 @@ class ActionAnswerTopic(Action):
         topics = list_slot(tracker, SLOT_TOPICS)
         if topic not in topics:
             topics.append(topic)
-        new_flags = detect_urgency(latest_text(tracker))
+        parse = tracker.latest_message or {}
+        # the tap on a topic offered for a torn question answers that question (its words, its
+        # entry when the entry is of the chosen topic): actions/torn_topics.py
+        question = torn_question(tracker)
+        text = str(question.get("text") or "") if question else latest_text(tracker)
+        knowledge = (question or parse).get("knowledge")
+        if question and (not isinstance(knowledge, dict) or knowledge.get("topic") != topic):
+            knowledge = {}  # an entry of the other topic does not answer the chosen one
+        new_flags = detect_urgency(text)
         flags = list_slot(tracker, SLOT_URGENCY)
         flags += [f for f in new_flags if f not in flags]
         offers = list_slot(tracker, SLOT_OFFERS)
         told = list_slot(tracker, SLOT_TOLD)
 
-        parse = tracker.latest_message or {}
         answer = choose_answer(  # the entry, the topic answer or "dat weet ik niet precies"
             topic_response=topic_response(topic),
             intent=latest_intent(tracker),
             intent_confidence=(parse.get("intent") or {}).get("confidence"),
-            knowledge=parse.get("knowledge"),
+            knowledge=knowledge,
             told=told,
             language=tracker.get_slot("language"),
             domain=domain,
-            text=latest_text(tracker),
+            text=text,
         )
         for response in answer.responses:
             dispatcher.utter_message(response=response)
@@ -97,7 +106,7 @@ class ActionAnswerTopic(Action):
             dispatcher.utter_message(response="utter_offer_human")
             offers.append(REASON_URGENT)
             events.append(SlotSet(SLOT_HANDOVER_REASON, REASON_URGENT))
-        elif person_offer(latest_text(tracker), offers) == DISTRESS_OFFER:  # safety: distressed
+        elif person_offer(text, offers) == DISTRESS_OFFER:  # safety: distressed
             dispatcher.utter_message(response="utter_offer_human_distress")
             dispatcher.utter_message(response="utter_offer_human")
             offers.append(DISTRESS_OFFER)

@@ -7,11 +7,16 @@ for someone who already found it hard to write: a choice between the two, in the
 language, is one tap (Rasa's two-stage fallback does the same). Only when the two best intents
 are both money topics, together at least ``MIN_TOGETHER`` sure, each at least ``MIN_EACH``, and
 the safety layer saw nothing in the message (a crisis is never answered with a question).
+
+The tap on a topic then answers the question that was asked, not only the topic: the topic
+answer uses that question's words and knowledge-base entry (``torn_question``).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from rasa_sdk import Tracker
 
 from actions.language import response_variant
 from bot.topics import MONEY_TOPICS
@@ -65,3 +70,19 @@ def topic_buttons(
     if other:
         buttons.append({"title": other, "payload": OTHER_CHOICE})
     return buttons
+
+
+def torn_question(tracker: Tracker) -> dict[str, Any] | None:
+    """The parse of the question a topic button answers: when the latest message is the tap on
+    one of the two topics offered for a torn question, that question's parse (its words, its
+    knowledge-base entry, its safety verdict), else None."""
+    latest = tracker.latest_message or {}
+    chosen = (latest.get("intent") or {}).get("name")
+    if not str(latest.get("text") or "").startswith("/") or chosen not in MONEY_TOPICS:
+        return None
+    said = [e for e in tracker.events if e.get("event") == "user"]
+    if len(said) < 2:
+        return None
+    question = dict(said[-2].get("parse_data") or {})
+    torn = torn_topics(question)
+    return question if torn and chosen in torn else None

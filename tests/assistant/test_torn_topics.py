@@ -13,6 +13,7 @@ from actions.fallback import ActionFallback
 from actions.torn_topics import torn_topics
 from tests.support.trackers import make_tracker
 
+ENTRY = "deurwaarder_aan_de_deur"
 DOMAIN_DIR = Path(__file__).resolve().parents[2] / "domain"
 
 
@@ -121,3 +122,56 @@ async def test_a_second_fallback_in_a_row_still_offers_a_person(domain: dict[str
     tracker = torn_tracker(None, history=[("blabla", "nlu_fallback")])
     messages = await run(tracker, domain)
     assert [m["response"] for m in messages] == ["utter_fallback_twice", "utter_offer_human"]
+
+
+def tapped_after_a_torn_question(chosen: str, entry: str, entry_topic: str) -> Any:
+    """A tracker: a torn question (with a sure knowledge-base entry), then the tap on a topic."""
+    from rasa_sdk import Tracker
+
+    question = {
+        **parse([("debt_collector", 0.42), ("debt_help", 0.40)]),
+        "text": "de deurwaarder staat morgen voor de deur en ik weet niet wat te doen",
+        "knowledge": {"id": entry, "topic": entry_topic, "confidence": 0.62},
+    }
+    tap = {"intent": {"name": chosen, "confidence": 1.0}, "entities": [], "text": f"/{chosen}"}
+    events = [
+        {"event": "user", "text": question["text"], "parse_data": question},
+        {"event": "bot", "text": "Ik weet niet precies waar je vraag over gaat."},
+        {"event": "user", "text": tap["text"], "parse_data": tap},
+    ]
+    return Tracker("test", {"requested_slot": None}, tap, events, False, None, {}, "action_listen")
+
+
+async def test_the_tap_on_a_topic_answers_the_question_that_was_asked(
+    domain: dict[str, Any],
+) -> None:
+    from actions.topics import ActionAnswerTopic
+
+    dispatcher = CollectingDispatcher()
+    tracker = tapped_after_a_torn_question("debt_collector", ENTRY, "debt_collector")
+    events = await ActionAnswerTopic().run(dispatcher, tracker, domain)
+    responses = [m["response"] for m in dispatcher.messages]
+    assert responses[0] == f"utter_kb_{ENTRY}"  # the entry of the question, not the topic text
+    # the question's words count: a bailiff at the door tomorrow is urgent
+    assert "utter_offer_human_urgent" in responses
+    assert {e["name"]: e["value"] for e in events if e.get("event") == "slot"}["urgency_flags"]
+
+
+async def test_an_entry_of_the_other_topic_does_not_answer_the_chosen_one(
+    domain: dict[str, Any],
+) -> None:
+    from actions.topics import ActionAnswerTopic
+
+    dispatcher = CollectingDispatcher()
+    tracker = tapped_after_a_torn_question("debt_help", ENTRY, "debt_collector")
+    await ActionAnswerTopic().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["response"] == "utter_debt_help"
+
+
+async def test_a_tap_without_a_torn_question_before_it_is_a_plain_topic_choice(
+    domain: dict[str, Any],
+) -> None:
+    from actions.torn_topics import torn_question
+
+    tracker = tapped_after_a_torn_question("energy_water", ENTRY, "debt_collector")
+    assert torn_question(tracker) is None  # energy was not one of the two offered
