@@ -6,7 +6,10 @@ topic) in every parse. ``choose_answer`` turns it into what ActionAnswerTopic sa
 crisis line, urgency and the person offers that follow stay in actions/topics.py, unchanged.
 
 Tiers (thresholds chosen on the numbers of scripts/bench_knowledge.py):
-- ``entry``: knowledge confidence at least ``HIGH`` → ``utter_kb_<id>``.
+- ``entry``: knowledge confidence at least ``HIGH``, or at least ``MIDDLE`` with the entry
+  ``CLEAR_LEAD`` times as likely as the next one and of the topic the intent understood (a
+  clear best entry of the right topic: the probability is spread over 300 entries, so a sure
+  match is often below ``HIGH``) → ``utter_kb_<id>``.
 - ``unsure``: knowledge confidence below ``MIDDLE`` and intent confidence below ``LOW_INTENT``
   → ``utter_kb_unsure`` ("Dat weet ik niet precies.") and the offer of a person.
 - ``topic``: everything else → the topic answer, as before.
@@ -26,6 +29,7 @@ from typing import Any
 HIGH = 0.30
 MIDDLE = 0.12
 LOW_INTENT = 0.55
+CLEAR_LEAD = 3.0  # the best entry at least this many times as likely as the second
 
 ENTRY, TOPIC, UNSURE = "entry", "topic", "unsure"
 UNSURE_RESPONSE = "utter_kb_unsure"
@@ -72,6 +76,12 @@ def choose_tier(intent: str | None, intent_confidence: float | None, knowledge: 
     confidence = float(knowledge.get("confidence") or 0.0)
     if knowledge.get("id") and confidence >= HIGH:
         return ENTRY
+    if knowledge.get("id") and confidence >= MIDDLE and knowledge.get("topic") == intent:
+        ranking = knowledge.get("ranking") or []
+        if len(ranking) > 1 and confidence >= CLEAR_LEAD * float(
+            ranking[1].get("confidence") or 0.0
+        ):
+            return ENTRY
     if confidence < MIDDLE and float(intent_confidence or 0.0) < LOW_INTENT:
         return UNSURE
     return TOPIC

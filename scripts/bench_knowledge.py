@@ -135,7 +135,7 @@ async def _parse_all(model: str, texts: list[str]) -> list[dict[str, Any]]:
 
 
 def bench_model(model: str) -> None:
-    from actions.knowledge import HIGH, LOW_INTENT, MIDDLE, choose_tier
+    from actions.knowledge import CLEAR_LEAD, HIGH, LOW_INTENT, MIDDLE, choose_tier
 
     pairs = paraphrases()
     dev = yaml.safe_load(DEV.read_text(encoding="utf-8"))["items"]
@@ -155,7 +155,7 @@ def bench_model(model: str) -> None:
     has_kb = all("knowledge" in p for p in parsed)
     print(
         f"model {model}: knowledge in parse: {has_kb}; thresholds high {HIGH} "
-        f"middle {MIDDLE} low intent {LOW_INTENT}"
+        f"middle {MIDDLE} (with a {CLEAR_LEAD}x lead) low intent {LOW_INTENT}"
     )
     if has_kb:
         ok = [p["knowledge"]["id"] == gold for p, (_, gold) in zip(para, pairs, strict=False)]

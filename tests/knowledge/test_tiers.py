@@ -9,6 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge import (
+    CLEAR_LEAD,
     ENTRY,
     HIGH,
     LOW_INTENT,
@@ -38,6 +39,15 @@ DOMAIN = {
 
 def knowledge(entry: str | None, confidence: float, topic: str = "debt_collector") -> dict:
     return {"id": entry, "confidence": confidence, "topic": topic, "ranking": []}
+
+
+def led(confidence: float, second: float, topic: str = "debt_collector") -> dict:
+    """An entry below HIGH with the next entry's confidence in the ranking."""
+    ranking = [
+        {"id": "bvv_wat_is", "confidence": confidence, "topic": topic},
+        {"id": "bvv_hoogte", "confidence": second, "topic": "debt_collector"},
+    ]
+    return {**knowledge("bvv_wat_is", confidence, topic), "ranking": ranking}
 
 
 def tracker(
@@ -87,6 +97,12 @@ def test_thresholds_are_ordered() -> None:
         (LOW_INTENT - 0.01, knowledge("bvv_wat_is", MIDDLE), TOPIC),
         (0.1, None, TOPIC),  # a model without the matcher: today's behaviour
         (0.9, knowledge(None, 0.0), TOPIC),
+        # below HIGH: a clear best entry of the understood topic is the answer
+        (0.9, led(0.24, 0.24 / CLEAR_LEAD), ENTRY),
+        (0.9, led(MIDDLE, MIDDLE / CLEAR_LEAD - 0.001), ENTRY),
+        (0.9, led(0.24, 0.24 / CLEAR_LEAD + 0.01), TOPIC),  # not clear enough
+        (0.9, led(MIDDLE - 0.01, 0.0), TOPIC),  # too unsure, however clear
+        (0.9, led(0.24, 0.02, topic="energy_water"), TOPIC),  # another topic than understood
     ],
 )
 def test_choose_tier(intent_confidence: float, kb: dict | None, tier: str) -> None:
