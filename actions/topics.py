@@ -29,9 +29,10 @@ from actions.constants import (
 )
 from actions.conversation_state import latest_intent, latest_text, list_slot
 from actions.knowledge import choose_answer
-from actions.safety import add_possible_crisis_line
+from actions.safety import add_possible_crisis_line, latest_safety
 from actions.torn_topics import torn_question
-from actions.urgency import DISTRESS_OFFER, detect_urgency, person_offer
+from actions.urgency import DISTRESS_OFFER, NO_FOOD, detect_urgency, person_offer
+from rasa_addons.safety_rules import POSSIBLE
 
 # Written out in full so that scripts/validate.py can see which responses code uses.
 TOPIC_RESPONSES = {
@@ -79,6 +80,12 @@ class ActionAnswerTopic(Action):
         if question and (not isinstance(knowledge, dict) or knowledge.get("topic") != topic):
             knowledge = {}  # an entry of the other topic does not answer the chosen one
         new_flags = detect_urgency(text)
+        # maybe no food today (the safety layer's reading, in every language): urgent, a person
+        # soon, not the 113 line (issue 17: hunger is urgent, not a crisis of life)
+        safety = latest_safety(tracker)
+        hungry = safety.tier == POSSIBLE and safety.kind == NO_FOOD
+        if hungry and NO_FOOD not in new_flags:
+            new_flags.append(NO_FOOD)
         flags = list_slot(tracker, SLOT_URGENCY)
         flags += [f for f in new_flags if f not in flags]
         offers = list_slot(tracker, SLOT_OFFERS)
@@ -97,7 +104,8 @@ class ActionAnswerTopic(Action):
         for response in answer.responses:
             dispatcher.utter_message(response=response)
         told += answer.told
-        add_possible_crisis_line(dispatcher, tracker)  # the gentle 113/112 line, when unsure
+        if not hungry:
+            add_possible_crisis_line(dispatcher, tracker)  # the gentle 113/112 line, when unsure
 
         events: list[dict[str, Any]] = []
         problems = [t for t in topics if t in PROBLEM_TOPICS]

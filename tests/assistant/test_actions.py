@@ -180,3 +180,20 @@ async def test_summary_lists_what_the_assistant_really_offered() -> None:
     bare = make_tracker("/ask_human", "ask_human")
     messages, _ = await run(ActionHandover(), bare)
     assert messages[-1]["custom"]["handover"]["summary"]["suggested"] == []
+
+
+async def test_maybe_no_food_today_is_urgent_and_gets_no_113_line() -> None:
+    tracker = make_tracker("geen geld meer voor eten deze week", "food_basic_needs")
+    tracker.latest_message["safety"] = {"tier": "possible", "kind": "no_food", "distress": True}
+    messages, events = await run(ActionAnswerTopic(), tracker)
+    responses = [m["response"] for m in messages]
+    assert "utter_crisis_possible" not in responses
+    assert responses[-2:] == ["utter_offer_human_urgent", "utter_offer_human"]
+    assert "no_food" in slot_events(events)["urgency_flags"]
+
+
+async def test_another_possible_crisis_still_gets_the_gentle_line() -> None:
+    tracker = make_tracker("ik weet het allemaal niet meer met die rekeningen", "debt_help")
+    tracker.latest_message["safety"] = {"tier": "possible", "kind": "distress", "distress": True}
+    messages, _ = await run(ActionAnswerTopic(), tracker)
+    assert "utter_crisis_possible" in [m["response"] for m in messages]
