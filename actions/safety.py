@@ -47,6 +47,10 @@ CRISIS_RESPONSES = {
     "no_food": "utter_crisis_no_food",
     "distress": "utter_crisis_gentle",
 }
+# The gentle line of the possible tier: the 113 line, except for a kind with help of its own,
+# asked as a question ("Pakt iemand je geld af, of sluit iemand leningen af op jouw naam?
+# Veilig Thuis helpt ook daarbij ..."): money taken by a partner is not a matter for 113.
+POSSIBLE_LINES = {FINANCIAL_ABUSE: CRISIS_RESPONSES["financial_abuse"]}
 # utter_crisis has a variation per kind of domain/safety.yml; a newer kind uses its family's
 # variation there and gets the rest from crisis_followup (domain/safety_more.yml).
 UTTER_CRISIS_VARIATION = {"financial_abuse": "violence", "distress": None}
@@ -97,13 +101,17 @@ def _line_shown_recently(tracker: Tracker) -> bool:
             user_messages += 1
             if user_messages > POSSIBLE_LINE_GAP:
                 return False
-        elif kind == "bot" and (event.get("metadata") or {}).get("utter_action") == POSSIBLE_LINE:
+        elif kind == "bot" and (event.get("metadata") or {}).get("utter_action") in (
+            POSSIBLE_LINE,
+            *POSSIBLE_LINES.values(),
+        ):
             return True
     return False
 
 
 def add_possible_crisis_line(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
-    """After a topic answer: the gentle 113/112 line when the message may be a crisis.
+    """After a topic answer: the gentle 113/112 line when the message may be a crisis (for
+    possible financial abuse the Veilig Thuis question instead, ``POSSIBLE_LINES``).
 
     Args:
         dispatcher: the calling action's dispatcher.
@@ -112,9 +120,10 @@ def add_possible_crisis_line(dispatcher: CollectingDispatcher, tracker: Tracker)
     Returns:
         True when the line was added (once: not again while it was shown in the last few turns).
     """
-    if latest_safety(tracker).tier != POSSIBLE or _line_shown_recently(tracker):
+    found = latest_safety(tracker)
+    if found.tier != POSSIBLE or _line_shown_recently(tracker):
         return False
-    dispatcher.utter_message(response=POSSIBLE_LINE)
+    dispatcher.utter_message(response=POSSIBLE_LINES.get(found.kind or "", POSSIBLE_LINE))
     return True
 
 

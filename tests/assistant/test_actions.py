@@ -197,3 +197,17 @@ async def test_another_possible_crisis_still_gets_the_gentle_line() -> None:
     tracker.latest_message["safety"] = {"tier": "possible", "kind": "distress", "distress": True}
     messages, _ = await run(ActionAnswerTopic(), tracker)
     assert "utter_crisis_possible" in [m["response"] for m in messages]
+
+
+async def test_possible_financial_abuse_gets_the_veilig_thuis_question_not_113() -> None:
+    text = "mijn man heeft alle leningen op mijn naam gezet en nu zit ik met de schulden"
+    tracker = make_tracker(text, "debt_help")
+    tracker.latest_message["safety"] = {
+        "tier": "possible",
+        "kind": "financial_abuse",
+        "distress": True,
+    }
+    messages, _ = await run(ActionAnswerTopic(), tracker)
+    responses = [m["response"] for m in messages]
+    assert "utter_crisis_financial_abuse" in responses
+    assert "utter_crisis_possible" not in responses
