@@ -4,26 +4,20 @@ with the real domain: every question at the end of a knowledge-base answer has i
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer_yes import LOCAL_HELP, PERSON, ActionAnswerYes, offered_yes
-
-DOMAIN_DIR = Path(__file__).resolve().parents[2] / "domain"
+from tests.support.trackers import action_domain
 
 
 @pytest.fixture(scope="module")
 def domain() -> dict[str, Any]:
-    responses: dict[str, Any] = {}
-    for path in sorted(DOMAIN_DIR.rglob("*.yml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        responses.update(data.get("responses") or {})
-    return {"responses": responses}
+    """The domain's responses as Rasa sends them to the action server."""
+    return action_domain()
 
 
 def after(said: list[str], slots: dict[str, Any] | None = None) -> Tracker:

@@ -2,30 +2,22 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.fallback import ActionFallback
 from actions.torn_topics import torn_topics
-from tests.support.trackers import make_tracker
+from tests.support.trackers import action_domain, make_tracker
 
 ENTRY = "deurwaarder_aan_de_deur"
-DOMAIN_DIR = Path(__file__).resolve().parents[2] / "domain"
 
 
 @pytest.fixture(scope="module")
 def domain() -> dict[str, Any]:
     """The domain's responses as Rasa sends them to the action server."""
-    responses: dict[str, Any] = {}
-    for path in sorted(DOMAIN_DIR.rglob("*.yml")):
-        responses.update(
-            (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("responses") or {}
-        )
-    return {"responses": responses}
+    return action_domain()
 
 
 def parse(ranking: list[tuple[str, float]], tier: str = "none") -> dict[str, Any]:

@@ -49,3 +49,16 @@ def make_tracker(
 def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:
     """The slot values an action set, by name."""
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def action_domain() -> dict[str, Any]:
+    """The domain's responses as Rasa sends them to the action server (every domain/*.yml)."""
+    from pathlib import Path
+
+    import yaml
+
+    responses: dict[str, Any] = {}
+    for path in sorted((Path(__file__).resolve().parents[2] / "domain").rglob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        responses.update(data.get("responses") or {})
+    return {"responses": responses}
