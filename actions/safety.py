@@ -25,6 +25,7 @@ from rasa_addons.safety_rules import (
     FINANCIAL_ABUSE,
     HOMELESS,
     KINDS,
+    NO_FOOD,
     POSSIBLE,
     TIERS,
     Assessment,
@@ -49,8 +50,12 @@ CRISIS_RESPONSES = {
 }
 # The gentle line of the possible tier: the 113 line, except for a kind with help of its own,
 # asked as a question ("Pakt iemand je geld af, of sluit iemand leningen af op jouw naam?
-# Veilig Thuis helpt ook daarbij ..."): money taken by a partner is not a matter for 113.
-POSSIBLE_LINES = {FINANCIAL_ABUSE: CRISIS_RESPONSES["financial_abuse"]}
+# Veilig Thuis helpt ook daarbij ..."): money taken by a partner is not a matter for 113. Maybe
+# no food today gets no line: it is urgent, and the topic answer offers a person soon.
+POSSIBLE_LINES: dict[str, str | None] = {
+    FINANCIAL_ABUSE: CRISIS_RESPONSES["financial_abuse"],
+    NO_FOOD: None,
+}
 # utter_crisis has a variation per kind of domain/safety.yml; a newer kind uses its family's
 # variation there and gets the rest from crisis_followup (domain/safety_more.yml).
 UTTER_CRISIS_VARIATION = {"financial_abuse": "violence", "distress": None}
@@ -103,7 +108,7 @@ def _line_shown_recently(tracker: Tracker) -> bool:
                 return False
         elif kind == "bot" and (event.get("metadata") or {}).get("utter_action") in (
             POSSIBLE_LINE,
-            *POSSIBLE_LINES.values(),
+            *filter(None, POSSIBLE_LINES.values()),
         ):
             return True
     return False
@@ -111,7 +116,7 @@ def _line_shown_recently(tracker: Tracker) -> bool:
 
 def add_possible_crisis_line(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     """After a topic answer: the gentle 113/112 line when the message may be a crisis (for
-    possible financial abuse the Veilig Thuis question instead, ``POSSIBLE_LINES``).
+    possible financial abuse the Veilig Thuis question instead, for no food none: ``POSSIBLE_LINES``).
 
     Args:
         dispatcher: the calling action's dispatcher.
@@ -121,9 +126,10 @@ def add_possible_crisis_line(dispatcher: CollectingDispatcher, tracker: Tracker)
         True when the line was added (once: not again while it was shown in the last few turns).
     """
     found = latest_safety(tracker)
-    if found.tier != POSSIBLE or _line_shown_recently(tracker):
+    line = POSSIBLE_LINES.get(found.kind or "", POSSIBLE_LINE)
+    if found.tier != POSSIBLE or line is None or _line_shown_recently(tracker):
         return False
-    dispatcher.utter_message(response=POSSIBLE_LINES.get(found.kind or "", POSSIBLE_LINE))
+    dispatcher.utter_message(response=line)
     return True
 
 

@@ -81,10 +81,9 @@ class ActionAnswerTopic(Action):
             knowledge = {}  # an entry of the other topic does not answer the chosen one
         new_flags = detect_urgency(text)
         # maybe no food today (the safety layer's reading, in every language): urgent, a person
-        # soon, not the 113 line (issue 17: hunger is urgent, not a crisis of life)
+        # soon; its possible tier has no 113 line (actions/safety.POSSIBLE_LINES)
         safety = latest_safety(tracker)
-        hungry = safety.tier == POSSIBLE and safety.kind == NO_FOOD
-        if hungry and NO_FOOD not in new_flags:
+        if safety.tier == POSSIBLE and safety.kind == NO_FOOD and NO_FOOD not in new_flags:
             new_flags.append(NO_FOOD)
         flags = list_slot(tracker, SLOT_URGENCY)
         flags += [f for f in new_flags if f not in flags]
@@ -104,8 +103,7 @@ class ActionAnswerTopic(Action):
         for response in answer.responses:
             dispatcher.utter_message(response=response)
         told += answer.told
-        if not hungry:
-            add_possible_crisis_line(dispatcher, tracker)  # the gentle 113/112 line, when unsure
+        add_possible_crisis_line(dispatcher, tracker)  # the gentle line, when unsure
 
         events: list[dict[str, Any]] = []
         problems = [t for t in topics if t in PROBLEM_TOPICS]
