@@ -9,6 +9,8 @@ from rasa_sdk import Tracker
 from actions.constants import FALLBACK_INTENTS
 from actions.scope import OTHER, scope_kind
 
+KB_RESPONSE_PREFIX = "utter_kb_"  # a knowledge-base entry's answer (actions/knowledge.py)
+
 
 def latest_intent(tracker: Tracker) -> str | None:
     """Name of the intent of the latest user message."""
@@ -33,13 +35,20 @@ def fallbacks_in_a_row(tracker: Tracker) -> int:
 
     An out-of-scope question about rights or a municipal service was understood (it got a
     pointer to the right place), so it ends the row like any other understood message.
+    A message that fell back but was answered from the knowledge base (a follow-up question
+    about the topic just answered, actions/follow_up.py) was understood too.
     """
     count = 0
+    answered = False  # the turn after the user message reached next got an entry's answer
     for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            said = str((event.get("metadata") or {}).get("utter_action") or "")
+            answered = answered or said.startswith(KB_RESPONSE_PREFIX)
+            continue
         if event.get("event") != "user":
             continue
         name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-        if name not in FALLBACK_INTENTS:
+        if name not in FALLBACK_INTENTS or answered:
             break
         if name == "out_of_scope" and scope_kind(event.get("text")) != OTHER:
             break

@@ -5,6 +5,8 @@ between two money topics, the choice between them: actions/torn_topics.py), then
 person. An out-of-scope question gets an honest answer that points to the right place: Het
 Juridisch Loket for rights, the municipality for its services; chit-chat the plain answer.
 All in the conversation's language (the responses' language variants, actions/language.py).
+A follow-up without its own subject right after a topic answer ("en hoeveel mogen ze rekenen?")
+is not a misunderstanding: the topic answer answers it (actions/follow_up.py).
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from actions.constants import (
     SLOT_OFFERS,
 )
 from actions.conversation_state import fallbacks_in_a_row, latest_intent, latest_text, list_slot
+from actions.follow_up import follow_up
 from actions.language import conversation_language
 from actions.scope import LEGAL, MUNICIPAL, scope_kind
+from actions.topics import TOPIC_RESPONSES, ActionAnswerTopic
 from actions.torn_topics import topic_buttons, torn_topics
 
 # Written out in full so that scripts/validate.py can see which responses code uses.
@@ -42,6 +46,8 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        if follow_up(tracker, domain, TOPIC_RESPONSES):
+            return await ActionAnswerTopic().run(dispatcher, tracker, domain)
         out_of_scope = latest_intent(tracker) == "out_of_scope"
         kind = scope_kind(latest_text(tracker)) if out_of_scope else None
         if kind in OUT_OF_SCOPE_RESPONSES:

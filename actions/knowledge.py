@@ -87,6 +87,12 @@ def choose_tier(intent: str | None, intent_confidence: float | None, knowledge: 
     return TOPIC
 
 
+def sure_entry(entry: str, topic: str) -> dict[str, Any]:
+    """A ``knowledge`` value that says ``entry`` (chosen with the conversation's context, e.g. a
+    follow-up question: actions/follow_up.py)."""
+    return {"id": entry, "confidence": 1.0, "topic": topic, "ranking": []}
+
+
 def has_language_variant(domain: dict[str, Any], response: str, language: str | None) -> bool:
     """True when ``response`` can be said in ``language`` (Dutch is the default variant)."""
     if not language or language == DUTCH:

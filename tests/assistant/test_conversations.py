@@ -110,3 +110,26 @@ async def test_not_understood_once_offers_choices_not_a_guess(chat: Conversation
     replies = await chat.say("kjhkjh sdfsdf")
     assert "/find_local_help" in payloads(replies) and "/ask_human" in payloads(replies)
     assert not any(name in texts(replies) for name in (text_of("utter_debt_help"),))
+
+
+async def test_a_follow_up_without_its_subject_gets_the_entry_of_the_topic_just_answered(
+    chat: Conversation,
+) -> None:
+    # actions/follow_up.py: "hoe vraag je dat aan" alone names no topic
+    await chat.say("wat is bewindvoering")
+    replies = await chat.say("hoe vraag je dat aan")
+    assert text_of("utter_kb_bewind_aanvragen") in texts(replies)
+    assert text_of("utter_kb_unsure") not in texts(replies)
+    assert text_of("utter_fallback") not in texts(replies)
+
+
+async def test_a_question_off_the_subject_after_a_topic_answer_is_no_follow_up(
+    chat: Conversation,
+) -> None:
+    await chat.say("ik heb een brief van een incassobureau")
+    replies = await chat.say("welk weer wordt het morgen")
+    assert text_of("utter_out_of_scope") in texts(replies)
+    assert not any(
+        text_of(f"utter_kb_{entry}") in texts(replies)
+        for entry in ("incasso_hoeveel", "incasso_bureau_wat", "incasso_niet_kloppen")
+    )
