@@ -1,10 +1,9 @@
 """A follow-up question that does not name its topic, answered from the topic just answered.
 
-"Ik heb een brief van een incassobureau" gets the answer on debt collectors. "Hoeveel mogen ze
-rekenen" after it names no topic: alone, the intent classifier is unsure (or falls back) and the
-knowledge base's best entry over all 300 is unsure too, so the resident heard "dat weet ik niet
-precies" or "zeg het anders". Read after the answer on debt collectors it is clear, as it is to
-a counsellor: the entry on how much collection costs may be.
+"Wat is bewindvoering" gets the entry on what it is. "Hoe vraag je dat aan" after it names no
+topic: alone, the intent is unsure (or falls back) and no entry of the 300 is sure, so the
+resident heard "zeg het anders" or "dat weet ik niet precies". Read after the answer on
+bewindvoering it is clear, as it is to a counsellor: the entry on how to apply for it.
 
 The latest message is read as a follow-up when
 - the assistant's previous turn answered a topic (a topic answer or a knowledge-base entry;
