@@ -248,6 +248,7 @@ class Chat:
 
     arrivals: list[float] = field(default_factory=list)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    items: int = 0  # the conversation's outbox items at the end of the last turn
 
 
 @dataclass
@@ -281,8 +282,11 @@ class TelegramTurns:
         chat.arrivals.append(record["_t"])
         chat.changed.set()
 
-    async def _bubbles_when_done(self, update_id: int) -> int | None:
-        """The chat's bubbles at the end of this message's turn; None while it is not done."""
+    async def _bubbles_when_done(self, update_id: int, chat: Chat) -> tuple[int, int] | None:
+        """(the bubbles of this message's reply, the conversation's outbox items) once its turn
+        is done; None while it is not. The reply is the outbox items made since the last turn:
+        counted per item, not per chat, so a bubble an earlier turn's item sent twice (the
+        crash window after a kill) is not taken for part of this reply."""
         self.lookups += 1
         async with self.engine.connect() as conn:
             row = (
@@ -301,12 +305,13 @@ class TelegramTurns:
                 await conn.execute(
                     sql(
                         "SELECT m.text FROM outbox o JOIN messages m ON m.id = o.message_id "
-                        "WHERE o.conversation_id = :c"
+                        "WHERE o.conversation_id = :c ORDER BY o.id"
                     ),
                     {"c": row[1]},
                 )
             ).scalars()
-            return sum(len(split_text(t or " ")) for t in texts)
+            items = list(texts)
+            return sum(len(split_text(t or " ")) for t in items[chat.items :]), len(items)
 
     async def _post(self, chat_id: int, body: dict[str, Any], t0: float) -> None:
         """The webhook, to the chat's gateway; with ``redeliver``, a refused or failed one is
@@ -369,27 +374,28 @@ class TelegramTurns:
         t0 = time.monotonic()
         await self._post(chat_id, body, t0)
         deadline = t0 + self.patience
-        expected: int | None = None
+        done: tuple[int, int] | None = None  # (bubbles of this reply, outbox items)
         while True:
             chat.changed.clear()
-            if expected is None and len(chat.arrivals) > before:
-                expected = await self._bubbles_when_done(update_id)  # a bubble came: whose?
-            if expected is not None and len(chat.arrivals) >= expected:
-                if expected <= before:
+            if done is None and len(chat.arrivals) > before:
+                done = await self._bubbles_when_done(update_id, chat)  # a bubble came: whose?
+            if done is not None and len(chat.arrivals) >= before + done[0]:
+                if done[0] == 0:
                     raise RuntimeError("the message was answered with no bubble")
-                return (chat.arrivals[expected - 1] - t0) * 1000
+                chat.items = done[1]
+                return (chat.arrivals[before + done[0] - 1] - t0) * 1000
             left = deadline - time.monotonic()
             if left <= 0:
                 state = await self._state(update_id)
                 raise TimeoutError(
                     f"no full answer to update {update_id}: {len(chat.arrivals) - before} "
-                    f"bubbles this turn, expected {expected}; {state}"
+                    f"bubbles this turn, expected {done[0] if done else None}; {state}"
                 )
             try:  # the next bubble; now and then a look in case no bubble comes at all
                 await asyncio.wait_for(chat.changed.wait(), timeout=min(left, 5.0))
             except TimeoutError:
-                if expected is None:
-                    expected = await self._bubbles_when_done(update_id)
+                if done is None:
+                    done = await self._bubbles_when_done(update_id, chat)
 
 
 # --- memory -------------------------------------------------------------------------------------
