@@ -5,7 +5,7 @@ between two money topics, the choice between them: actions/torn_topics.py), then
 person. An out-of-scope question gets an honest answer that points to the right place: Het
 Juridisch Loket for rights, the municipality for its services; chit-chat the plain answer.
 All in the conversation's language (the responses' language variants, actions/language.py).
-A follow-up without its own subject right after a topic answer ("en hoeveel mogen ze rekenen?")
+A follow-up without its own subject right after a topic answer ("hoe vraag je dat aan?")
 is not a misunderstanding: the topic answer answers it (actions/follow_up.py).
 """
 

@@ -3,7 +3,7 @@
 The first answer is the knowledge-base entry the question asks when the matcher is sure, else
 the topic answer, else an honest "dat weet ik niet precies" (actions/knowledge.py). A tap on a
 topic offered for a torn question answers that question (actions/torn_topics.py); a follow-up
-without its own subject ("hoeveel mogen ze rekenen") is answered from the topic just answered
+without its own subject ("hoe vraag je dat aan") is answered from the topic just answered
 (actions/follow_up.py).
 
 The answer comes in the conversation's language: every response has a variant per language
