@@ -110,6 +110,8 @@ class ActionAnswerTopic(Action):
         )
         for response in answer.responses:
             dispatcher.utter_message(response=response)
+        if followed:  # for the gateway: understood with its context (bot/conversations/rasa.py)
+            dispatcher.utter_message(json_message={"follow_up": {"topic": followed.topic}})
         told += answer.told
         add_possible_crisis_line(dispatcher, tracker)  # the gentle line, when unsure
 

@@ -23,6 +23,7 @@ from bot.errors import RasaUnavailable
 
 # a replica that refused a connection is skipped for this long before it is tried again
 DOWN_SECONDS = 5.0
+FOLLOW_UP = "follow_up"  # the custom payload of a follow-up answered with its context
 
 
 @dataclass
@@ -36,6 +37,9 @@ class RasaTurn:
     slots: dict[str, Any] = field(default_factory=dict)
     safety: dict[str, Any] | None = None
     repeated: bool = False  # answered from the tracker: Rasa had this message already
+    # a follow-up question answered from the topic just answered (actions/follow_up.py): the
+    # message was understood with the conversation, though its own intent fell back
+    context_topic: str | None = None
 
 
 @dataclass(frozen=True)
@@ -164,6 +168,9 @@ def parse_turn(data: dict[str, Any]) -> RasaTurn:
     for message in data["messages"]:
         if isinstance(message.get("custom"), dict):
             turn.custom.append(message["custom"])
+            follow_up = message["custom"].get(FOLLOW_UP)
+            if isinstance(follow_up, dict) and isinstance(follow_up.get("topic"), str):
+                turn.context_topic = follow_up["topic"]
         text = message.get("text") or ""
         buttons = tuple(
             (str(b.get("title", "")), str(b.get("payload", "")))

@@ -421,7 +421,11 @@ class Router:
         if isinstance(language, str) and language != (conv.language or "nl"):
             # the resident's language as Rasa keeps it: the gateway's own texts follow it
             conv.language = None if language == "nl" else language
+        # a follow-up answered from the topic just answered counts as that topic (and was
+        # understood: it is no question for the analysts' review)
         topic = turn.intent if turn.intent in TOPICS else None
+        if topic is None and turn.context_topic in TOPICS:
+            topic = turn.context_topic
         await record_event(
             session,
             EventName.MESSAGE_RECEIVED,
@@ -433,7 +437,12 @@ class Router:
             data={"intent": turn.intent},
         )
         low = turn.confidence is not None and turn.confidence < UNANSWERED_CONFIDENCE
-        if not inbound.payload and (turn.intent in ("nlu_fallback", "out_of_scope") or low):
+        understood = turn.context_topic is not None
+        if (
+            not inbound.payload
+            and not understood
+            and (turn.intent in ("nlu_fallback", "out_of_scope") or low)
+        ):
             await record_unanswered(
                 session,
                 inbound.text,

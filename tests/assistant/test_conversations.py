@@ -119,6 +119,7 @@ async def test_a_follow_up_without_its_subject_gets_the_entry_of_the_topic_just_
     await chat.say("wat is bewindvoering")
     replies = await chat.say("hoe vraag je dat aan")
     assert text_of("utter_kb_bewind_aanvragen") in texts(replies)
+    assert custom(replies, "follow_up") == {"topic": "budgeting_admin"}
     assert text_of("utter_kb_unsure") not in texts(replies)
     assert text_of("utter_fallback") not in texts(replies)
 
@@ -129,6 +130,7 @@ async def test_a_question_off_the_subject_after_a_topic_answer_is_no_follow_up(
     await chat.say("ik heb een brief van een incassobureau")
     replies = await chat.say("welk weer wordt het morgen")
     assert text_of("utter_out_of_scope") in texts(replies)
+    assert custom(replies, "follow_up") is None
     assert not any(
         text_of(f"utter_kb_{entry}") in texts(replies)
         for entry in ("incasso_hoeveel", "incasso_bureau_wat", "incasso_niet_kloppen")

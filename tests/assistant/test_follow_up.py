@@ -95,9 +95,14 @@ async def test_a_fallback_after_a_topic_answer_gets_that_topics_entry(
     domain: dict[str, Any],
 ) -> None:
     tracker = tracker_after(["utter_debt_collector", "utter_offer_options"], follow_up_parse())
-    said = await said_by(ActionFallback(), tracker, domain)
+    dispatcher = CollectingDispatcher()
+    await ActionFallback().run(dispatcher, tracker, domain)
+    said = [m["response"] for m in dispatcher.messages if m["response"]]
     assert said[0] == f"utter_kb_{ENTRY}"
     assert "utter_fallback" not in said
+    # the gateway learns the message was understood with its context (no review question)
+    customs = [m["custom"] for m in dispatcher.messages if m.get("custom")]
+    assert customs == [{"follow_up": {"topic": "debt_collector"}}]
     events = await ActionFallback().run(CollectingDispatcher(), tracker, domain)
     assert f"utter_kb_{ENTRY}" in slot_events(events)["told"]
 

@@ -92,3 +92,20 @@ def test_rendezvous_hashing_moves_only_the_conversations_of_a_removed_replica() 
     assert all(before[i] == "http://c:5005" for i in moved)
     counts = {u: list(before.values()).count(u) for u in urls}
     assert all(150 < n < 250 for n in counts.values())  # spread evenly
+
+
+def test_a_follow_up_answered_with_its_context_gives_the_turn_its_topic() -> None:
+    from bot.conversations.rasa import parse_turn
+
+    answer = {
+        "messages": [
+            {"text": "Je vraagt bewindvoering aan bij de rechtbank."},
+            {"custom": {"follow_up": {"topic": "budgeting_admin"}}},
+        ],
+        "intent": {"name": "nlu_fallback", "confidence": 0.3},
+    }
+    turn = parse_turn(answer)
+    assert turn.context_topic == "budgeting_admin"
+    assert [r.text for r in turn.replies] == ["Je vraagt bewindvoering aan bij de rechtbank."]
+    answer["messages"] = answer["messages"][:1]
+    assert parse_turn(answer).context_topic is None
