@@ -421,11 +421,10 @@ class Router:
         if isinstance(language, str) and language != (conv.language or "nl"):
             # the resident's language as Rasa keeps it: the gateway's own texts follow it
             conv.language = None if language == "nl" else language
-        # a follow-up answered from the topic just answered counts as that topic (and was
-        # understood: it is no question for the analysts' review)
-        topic = turn.intent if turn.intent in TOPICS else None
-        if topic is None and turn.context_topic in TOPICS:
-            topic = turn.context_topic
+        # a follow-up answered from the topic just answered counts as that topic, whatever its
+        # own unsure intent (and was understood: it is no question for the analysts' review)
+        topic = turn.context_topic or turn.intent
+        topic = topic if topic in TOPICS else None
         await record_event(
             session,
             EventName.MESSAGE_RECEIVED,
