@@ -115,7 +115,9 @@ async def test_an_unsure_topic_after_a_topic_answer_gets_that_topics_entry(
     said = await said_by(ActionAnswerTopic(), tracker, domain)
     assert said[0] == f"utter_kb_{ENTRY}"
     assert "utter_kb_unsure" not in said
-    assert tracker.get_slot("topics") == ["debt_collector"]
+    # the topic remembered is the one answered, not the unsure intent's
+    events = await ActionAnswerTopic().run(CollectingDispatcher(), tracker, domain)
+    assert slot_events(events)["topics"] == ["debt_collector"]
 
 
 @pytest.mark.parametrize(
