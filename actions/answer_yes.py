@@ -23,9 +23,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.constants import SLOT_MUNICIPALITY_CODE, SLOT_TOLD
 from actions.conversation_state import list_slot
-from actions.knowledge import REPEAT_RESPONSE, has_language_variant, kb_response
+from actions.knowledge import KB_PREFIX, REPEAT_RESPONSE, has_language_variant, kb_response
 
-KB_PREFIX = "utter_kb_"
 PERSON = "person"
 LOCAL_HELP = "local_help"
 PERSON_OFFERS = (

@@ -7,9 +7,8 @@ from typing import Any
 from rasa_sdk import Tracker
 
 from actions.constants import FALLBACK_INTENTS
+from actions.knowledge import KB_PREFIX
 from actions.scope import OTHER, scope_kind
-
-KB_RESPONSE_PREFIX = "utter_kb_"  # a knowledge-base entry's answer (actions/knowledge.py)
 
 
 def latest_intent(tracker: Tracker) -> str | None:
@@ -43,7 +42,7 @@ def fallbacks_in_a_row(tracker: Tracker) -> int:
     for event in reversed(tracker.events):
         if event.get("event") == "bot":
             said = str((event.get("metadata") or {}).get("utter_action") or "")
-            answered = answered or said.startswith(KB_RESPONSE_PREFIX)
+            answered = answered or said.startswith(KB_PREFIX)
             continue
         if event.get("event") != "user":
             continue

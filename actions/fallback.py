@@ -46,8 +46,9 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        if follow_up(tracker, domain, TOPIC_RESPONSES):
-            return await ActionAnswerTopic().run(dispatcher, tracker, domain)
+        followed = follow_up(tracker, domain, TOPIC_RESPONSES)
+        if followed:
+            return await ActionAnswerTopic().answer(dispatcher, tracker, domain, followed)
         out_of_scope = latest_intent(tracker) == "out_of_scope"
         kind = scope_kind(latest_text(tracker)) if out_of_scope else None
         if kind in OUT_OF_SCOPE_RESPONSES:

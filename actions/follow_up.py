@@ -29,10 +29,10 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
-from actions.answer_yes import KB_PREFIX, said_last_turn
-from actions.knowledge import ENTRY, choose_tier
+from actions.answer_yes import said_last_turn
+from actions.knowledge import ENTRY, KB_PREFIX, choose_tier
+from actions.torn_topics import FALLBACK_INTENT
 
-FALLBACK_INTENT = "nlu_fallback"
 OWN_TOPIC = 0.55  # an intent at least this sure is the message's own topic
 MIN_SHARE = 0.4
 MIN_CONFIDENCE = 0.01

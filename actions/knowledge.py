@@ -36,6 +36,7 @@ UNSURE_RESPONSE = "utter_kb_unsure"
 REPEAT_RESPONSE = "utter_kb_repeat"
 PRIVATE_DATA_RESPONSE = "utter_kb_private_data"
 DUTCH = "nl"
+KB_PREFIX = "utter_kb_"  # every knowledge-base entry's response is KB_PREFIX + its id
 
 _NINE_DIGITS = re.compile(r"(?<!\d)(\d[\s.]?){8}\d(?!\d)")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,3})?\b", re.IGNORECASE)
@@ -52,7 +53,7 @@ _POSTCODE_AND_NUMBER = re.compile(
 
 def kb_response(entry: str) -> str:
     """The domain response of a knowledge-base entry."""
-    return f"utter_kb_{entry}"
+    return f"{KB_PREFIX}{entry}"
 
 
 def shares_personal_data(text: str) -> bool:

@@ -30,7 +30,7 @@ from actions.constants import (
     SLOT_URGENCY,
 )
 from actions.conversation_state import latest_intent, latest_text, list_slot
-from actions.follow_up import follow_up
+from actions.follow_up import FollowUp, follow_up
 from actions.knowledge import choose_answer, sure_entry
 from actions.safety import add_possible_crisis_line, latest_safety
 from actions.torn_topics import torn_question
@@ -68,6 +68,16 @@ class ActionAnswerTopic(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        return await self.answer(dispatcher, tracker, domain)
+
+    async def answer(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+        followed: FollowUp | None = None,
+    ) -> list[dict[str, Any]]:
+        """The answer; ``followed``: a follow-up the caller found already (action_fallback)."""
         intent = latest_intent(tracker)
         parse = tracker.latest_message or {}
         intent_confidence = (parse.get("intent") or {}).get("confidence")
@@ -77,7 +87,8 @@ class ActionAnswerTopic(Action):
         text = str(question.get("text") or "") if question else latest_text(tracker)
         knowledge = (question or parse).get("knowledge")
         # a follow-up without its own subject: the entry of the topic just answered
-        followed = None if question else follow_up(tracker, domain, TOPIC_RESPONSES)
+        if followed is None and not question:
+            followed = follow_up(tracker, domain, TOPIC_RESPONSES)
         if followed:
             intent, intent_confidence = followed.topic, None
             knowledge = sure_entry(followed.entry, followed.topic)

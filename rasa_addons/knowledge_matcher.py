@@ -110,6 +110,7 @@ class KnowledgeIndex:
     _weight_blocks: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(
         default=None, repr=False, compare=False
     )
+    _topic_columns: dict[str, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def build(
@@ -228,9 +229,11 @@ class KnowledgeIndex:
 
     def _by_topic(self, row: np.ndarray) -> dict[str, dict[str, Any]]:
         """Each topic's best entry: its confidence and its share of the topic's probability."""
+        if self._topic_columns is None:  # each topic's entry columns (made once)
+            topics = np.asarray(self.topics)
+            self._topic_columns = {t: np.flatnonzero(topics == t) for t in sorted(set(self.topics))}
         best: dict[str, dict[str, Any]] = {}
-        for topic in sorted(set(self.topics)):
-            columns = np.flatnonzero(np.asarray(self.topics) == topic)
+        for topic, columns in self._topic_columns.items():
             ordered = columns[np.argsort(-row[columns])]
             chosen = int(ordered[0])
             total = float(row[columns].sum())
