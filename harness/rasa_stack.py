@@ -17,10 +17,9 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.supervise import RASA_LOGGING, action_server_args
+from bot.supervise import RASA_COMMAND, RASA_LOGGING, action_server_args
 
 ROOT = Path(__file__).resolve().parents[1]
-RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
 MODEL = ROOT / "models" / "geldhulp.tar.gz"
 RASA_CHANNEL_TOKEN = "test-channel-token"  # noqa: S105 - loopback test stacks only
 
@@ -173,7 +172,7 @@ def start_stack(
     )
     for n, port in enumerate(rasa_ports):
         args = [
-            str(RASA_BIN),
+            *RASA_COMMAND,
             "run",
             "--model",
             str(model),

@@ -34,7 +34,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bot.topics import TOPIC_INTENTS  # noqa: E402
-from harness.rasa_stack import RASA_BIN, free_port, wait_http  # noqa: E402
+from harness.rasa_stack import RASA_COMMAND, free_port, wait_http  # noqa: E402
 
 SEED = 42
 HOLD_OUT = 0.2
@@ -191,7 +191,7 @@ def train_model(config: Path, nlu: Path, folder: Path, env: dict[str, str]) -> f
     started = time.monotonic()
     subprocess.run(  # noqa: S603
         [
-            str(RASA_BIN),
+            *RASA_COMMAND,
             "train",
             "nlu",
             "--config",
@@ -386,7 +386,7 @@ def main() -> int:
         port = free_port()
         server = subprocess.Popen(  # noqa: S603
             [
-                str(RASA_BIN),
+                *RASA_COMMAND,
                 "run",
                 "--enable-api",
                 "--model",

@@ -28,6 +28,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bot.conversations.safety import screen  # noqa: E402
+from harness.rasa_stack import RASA_COMMAND  # noqa: E402
 from rasa_addons.safety.measure import (  # noqa: E402
     FINAL_CHECK,
     HOLDOUT,
@@ -51,7 +52,6 @@ from rasa_addons.safety.measure import (  # noqa: E402
     verdict_of_parse,
 )
 
-RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
 MODEL = ROOT / "models" / "geldhulp.tar.gz"
 CRISIS_SETS = {"crisis set": SET_PATH, "held-out check": HOLDOUT, "final check": FINAL_CHECK}
 
@@ -146,7 +146,7 @@ def start_rasa(tmp: Path) -> tuple[subprocess.Popen[bytes], int, Path]:
     with log_path.open("wb") as log:
         server = subprocess.Popen(  # noqa: S603
             [
-                str(RASA_BIN),
+                *RASA_COMMAND,
                 "run",
                 "--enable-api",
                 "--model",

@@ -23,13 +23,13 @@ from sqlalchemy import select
 
 from bot.analytics.tables import UnansweredQuestion
 from bot.storage.db import open_database
+from bot.supervise import RASA_COMMAND
 from tests.dashboard.conftest import ANALYST_A
 from tests.support.browser import launch
 
 pytestmark = [pytest.mark.rasa, pytest.mark.browser]
 ROOT = Path(__file__).resolve().parents[2]
 RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
-RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
 ARTIFACTS = ROOT / "test-artifacts"
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 # everything a redaction must remove, in one message the assistant cannot answer
@@ -38,8 +38,11 @@ QUESTION = (
     "wat vind jij van ajax"
 )
 PERSONAL = ["johan", "vries", "111222333", "0612345678", "@", "nl91abna", "0417164300"]
+# Rasa's importer as our Rasa reads data (with the fast YAML reader, rasa_addons/rasa_main.py)
 LOADER = """
 import json, sys
+from rasa_addons import fast_yaml
+fast_yaml.install()
 from rasa.shared.importers.importer import TrainingDataImporter
 importer = TrainingDataImporter.load_from_config(
     config_path="config.yml", domain_path="domain", training_data_paths=[sys.argv[1]]
@@ -178,7 +181,7 @@ async def test_question_to_label_to_export_to_training_data(live_gateway, db_url
     examples = json.loads(output.strip().splitlines()[-1])
     assert [example, "out_of_scope"] in examples
     code, output, errors = await run(
-        str(RASA),
+        *RASA_COMMAND,
         *("data", "validate", "--domain", "domain", "--data", str(data), "stories"),
         *("--config", "config.yml"),
         env={"PYTHONPATH": str(ROOT), "PYTHONWARNINGS": "ignore::DeprecationWarning"},
