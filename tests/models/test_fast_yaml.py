@@ -49,7 +49,12 @@ CHECK = textwrap.dedent(
     fast_yaml.install()
     fast_yaml.install()  # a second install wraps nothing twice
     fast_read, fast_check = rasa_io.read_yaml, rasa_validation.validate_yaml_schema
-    result = {"wrapped_once": fast_read.__closure__[0].cell_contents is own_read}
+    import yaml
+
+    result = {
+        "wrapped_once": fast_read.__closure__[0].cell_contents is own_read,
+        "libyaml": yaml.__with_libyaml__,
+    }
 
     from ruamel.yaml.comments import TaggedScalar
 
@@ -140,6 +145,7 @@ def compared(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 def test_every_yaml_file_rasa_reads_here_reads_the_same(compared: dict[str, Any]) -> None:
+    assert compared["libyaml"]  # the pinned PyYAML wheel brings its C loader
     assert compared["files"] > 100
     assert compared["different"] == []
     assert compared["different_with_lines"] == []
