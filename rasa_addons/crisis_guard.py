@@ -49,6 +49,11 @@ logger = logging.getLogger(__name__)
 SAFETY_KEY = "safety"
 GENTLE_INTENT = "crisis_gentle"
 FILE = "anchors.json"
+# the semantic layer's exemplar vectors and what they were made from (semantic.fingerprint)
+VECTORS = "exemplar_vectors.npy"
+VECTORS_OF = "exemplar_vectors.sha256"
+# what training stores (a new value trains the component again on a cached model)
+STORED = "anchors and exemplar vectors, 1"
 # Intents whose own answer comes first when the tier is *possible* (the gentle line follows the
 # topic answer, a person is offered anyway, or the resident is choosing something).
 KEEP_INTENTS = (
@@ -82,6 +87,7 @@ class CrisisGuard(GraphComponent):  # type: ignore[misc]  # Rasa is Any to mypy 
         model_storage: ModelStorage,
         resource: Resource,
         anchors: list[tuple[str, str]] | None = None,
+        stored: tuple[str, Any] | None = None,
     ) -> None:
         self.config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
@@ -89,7 +95,7 @@ class CrisisGuard(GraphComponent):  # type: ignore[misc]  # Rasa is Any to mypy 
         self.anchors = anchors or []
         self.semantic: Any = None
         if self.config["semantic"] and anchors is not None:
-            self.semantic = self._build_semantic()
+            self.semantic = self._build_semantic(stored)
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -116,16 +122,36 @@ class CrisisGuard(GraphComponent):  # type: ignore[misc]  # Rasa is Any to mypy 
         """An untrained component (rules only until it is trained)."""
         return cls(config, model_storage, resource)
 
-    def _build_semantic(self) -> Any:
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """Rasa trains this component again (and so stores the exemplar vectors again) when an
+        exemplar file or what training stores changes, not only when the NLU data does."""
+        import hashlib
+
+        from rasa_addons.safety.semantic import EXEMPLARS_DIR
+
+        digest = hashlib.sha256(STORED.encode())
+        for path in sorted(EXEMPLARS_DIR.glob("*.yml")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        return digest.hexdigest()
+
+    def _build_semantic(self, stored: tuple[str, Any] | None = None) -> Any:
+        """The semantic layer on the exemplars and the anchors; ``stored`` (fingerprint, vectors)
+        from training saves encoding them all again at every start when they are still the same
+        texts (an exemplar file changed since: made again)."""
         try:
             from rasa_addons.safety.semantic import (
                 build,
+                fingerprint,
                 load_exemplars,
                 with_training_examples,
             )
 
             exemplars = with_training_examples(load_exemplars(), self.anchors)
-            return build(exemplars, self.config["semantic_gentle"], self.config["semantic_margin"])
+            vectors = stored[1] if stored and stored[0] == fingerprint(exemplars) else None
+            return build(
+                exemplars, self.config["semantic_gentle"], self.config["semantic_margin"], vectors
+            )
         except (ImportError, OSError, ValueError):
             logger.exception("safety.semantic_unavailable")  # the rules still screen
             return None
@@ -141,7 +167,23 @@ class CrisisGuard(GraphComponent):  # type: ignore[misc]  # Rasa is Any to mypy 
         )
         with self._model_storage.write_to(self._resource) as directory:
             (directory / FILE).write_text(json.dumps(anchors), encoding="utf-8")
+            if self.config["semantic"]:
+                self._store_vectors(anchors, directory)
         return self._resource
+
+    def _store_vectors(self, anchors: list[tuple[str, str]], directory: Any) -> None:
+        """The semantic layer's exemplar vectors with their fingerprint, made once here instead
+        of at every Rasa start (about a third of a start's CPU: docs/safety.md)."""
+        import numpy as np
+
+        from rasa_addons.safety.semantic import fingerprint
+
+        self.anchors = anchors
+        layer = self._build_semantic()
+        if layer is None:
+            return
+        np.save(directory / VECTORS, np.asarray(layer.vectors))
+        (directory / VECTORS_OF).write_text(fingerprint(layer.exemplars), encoding="utf-8")
 
     @classmethod
     def load(
@@ -153,13 +195,21 @@ class CrisisGuard(GraphComponent):  # type: ignore[misc]  # Rasa is Any to mypy 
         **kwargs: Any,
     ) -> CrisisGuard:
         """Load the anchors and build the semantic layer (the rules alone without them)."""
+        stored: tuple[str, Any] | None = None
         try:
             with model_storage.read_from(resource) as directory:
                 rows = json.loads((directory / FILE).read_text(encoding="utf-8"))
+                if (directory / VECTORS).exists() and (directory / VECTORS_OF).exists():
+                    import numpy as np
+
+                    stored = (
+                        (directory / VECTORS_OF).read_text(encoding="utf-8"),
+                        np.load(directory / VECTORS),
+                    )
             anchors = [(str(t), str(i)) for t, i in rows]
         except (ValueError, OSError):
             anchors = []
-        return cls(config, model_storage, resource, anchors)
+        return cls(config, model_storage, resource, anchors, stored)
 
     def screen(self, texts: list[str], rankings: list[list[tuple[str, float]]]) -> list[Assessment]:
         """The safety verdict for each text: rules, then the semantic layer where they are silent."""

@@ -122,6 +122,7 @@ class SemanticLayer:
         exemplars: Exemplars,
         gentle: float = GENTLE,
         margin: float = MARGIN,
+        vectors: Any = None,
     ) -> None:
         import numpy as np
 
@@ -130,12 +131,15 @@ class SemanticLayer:
         self.exemplars = exemplars
         self.gentle = gentle
         self.margin = margin
-        self._vectors = model.encode(list(exemplars.texts))
+        # the exemplars' vectors: stored in the trained model (CrisisGuard), else made here
+        if vectors is None or len(vectors) != len(exemplars.texts):
+            vectors = model.encode(list(exemplars.texts))
+        self.vectors = vectors
         self._crisis = np.array([k is not None for k in exemplars.kinds])
 
     def _closeness(self, texts: Sequence[str]) -> list[Closeness]:
         np = self._np
-        sims = self.model.encode(list(texts)) @ self._vectors.T
+        sims = self.model.encode(list(texts)) @ self.vectors.T
         crisis = np.where(self._crisis, sims, -1.0)
         calm = np.where(self._crisis, -1.0, sims)
         best = crisis.argmax(axis=1)
@@ -189,8 +193,21 @@ def shared_layer() -> SemanticLayer:
     return build(load_exemplars())
 
 
-def build(exemplars: Exemplars, gentle: float = GENTLE, margin: float = MARGIN) -> SemanticLayer:
-    """A layer on the shared sentence model (loaded on first use)."""
+def build(
+    exemplars: Exemplars, gentle: float = GENTLE, margin: float = MARGIN, vectors: Any = None
+) -> SemanticLayer:
+    """A layer on the shared sentence model (loaded on first use); ``vectors`` are the
+    exemplars' own when they were made before (``fingerprint`` says for which)."""
     from rasa_addons.sentence_model import load
 
-    return SemanticLayer(load(MODEL), exemplars, gentle, margin)
+    return SemanticLayer(load(MODEL), exemplars, gentle, margin, vectors)
+
+
+def fingerprint(exemplars: Exemplars) -> str:
+    """What the exemplars' vectors were made from: the sentence model and every text in order."""
+    import hashlib
+
+    digest = hashlib.sha256(MODEL.encode())
+    for text in exemplars.texts:
+        digest.update(b"\0" + text.encode("utf-8"))
+    return digest.hexdigest()

@@ -21,7 +21,12 @@ import pytest
 ROOT = Path(__file__).parents[2]
 RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 
-pytestmark = pytest.mark.skipif(not RASA_PYTHON.exists(), reason="needs .venv-rasa (make env)")
+# one worker runs the module: its fixture reads every YAML file with both readers (~25 s of CPU,
+# ruamel's Python reader is the slow one), which every worker with a test of it would do again
+pytestmark = [
+    pytest.mark.skipif(not RASA_PYTHON.exists(), reason="needs .venv-rasa (make env)"),
+    pytest.mark.xdist_group("fast_yaml"),
+]
 
 CHECK = textwrap.dedent(
     r'''

