@@ -75,3 +75,26 @@ def test_compose_wires_two_gateways_two_replicas_and_internal_services() -> None
             assert service.get("networks") == ["internal"], name
     assert all(p.startswith("127.0.0.1:") for p in services["gateway"]["ports"])
     assert compose["networks"]["internal"]["internal"] is True
+
+
+def test_the_rasa_image_is_the_rasa_environment_and_starts_as_ours() -> None:
+    """The image installs what `make env` installs for Rasa (the model wheels too: without them
+    our components cannot load) and starts Rasa with the same command as `geldhulp run`."""
+    import json
+    import re
+
+    from bot.supervise import RASA_COMMAND
+
+    dockerfile = (DEPLOY / "Dockerfile.rasa").read_text(encoding="utf-8").replace("\\\n", " ")
+    makefile = (DEPLOY.parent / "Makefile").read_text(encoding="utf-8")
+    needed = set(
+        re.findall(r"-r (requirements-[a-z]+\.txt)", makefile.split("$(STAMPS)/app-env")[0])
+    )
+    assert needed == {"requirements-rasa.txt", "requirements-models.txt"}
+    run = " ".join(line for line in dockerfile.splitlines() if line.startswith("RUN "))
+    for requirements in needed:
+        assert f"-r {requirements}" in run, requirements
+    assert "--require-hashes -r requirements-models.txt" in run
+    (cmd,) = [line for line in dockerfile.splitlines() if line.startswith("CMD ")]
+    command = json.loads(cmd.removeprefix("CMD "))
+    assert command[1:3] == list(RASA_COMMAND[1:]) and command[3] == "run", command
