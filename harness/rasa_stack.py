@@ -86,6 +86,13 @@ class RasaStack:
         self.procs[1 + replica] = proc
         wait_http(f"{self.rasa_urls[replica]}/webhooks/gateway/", timeout, proc)
 
+    def ensure_running(self, timeout: float = 900) -> list[int]:
+        """Start again every replica that was stopped (a fault test's); the ones started."""
+        stopped = [n for n, proc in enumerate(self.procs[1:]) if proc.poll() is not None]
+        for replica in stopped:
+            self.start_rasa(replica, timeout)
+        return stopped
+
     def stop(self) -> None:
         """Stop every process."""
         for p in reversed(self.procs):

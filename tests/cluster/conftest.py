@@ -23,7 +23,9 @@ TG_SECRET = "cluster-tg-secret"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark this folder's tests (the hook sees every collected item, not only ours)."""
+    """Mark this folder's tests (the hook sees every collected item, not only ours), and run the
+    tests that stop a replica last: then nothing needs it started again (a Rasa start is the
+    costliest thing a cluster test does); run in another order, ``replicas_up`` restarts it."""
     here = Path(__file__).parent
     for item in items:
         if here not in item.path.parents:
@@ -31,6 +33,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         item.add_marker(pytest.mark.cluster)
         item.add_marker(pytest.mark.postgres)
         item.add_marker(pytest.mark.rasa)
+    items.sort(key=lambda item: item.get_closest_marker("stops_a_replica") is not None)
 
 
 @pytest.fixture(scope="session")
@@ -44,6 +47,12 @@ def cluster_rasa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaStack
             yield stack
         finally:
             stack.stop()
+
+
+@pytest.fixture(autouse=True)
+def replicas_up(cluster_rasa: RasaStack) -> None:
+    """Every replica runs when a cluster test starts (a test that stopped one does not restart it)."""
+    cluster_rasa.ensure_running()
 
 
 @pytest.fixture
