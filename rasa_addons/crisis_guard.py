@@ -199,13 +199,7 @@ class CrisisGuard(GraphComponent):  # type: ignore[misc]  # Rasa is Any to mypy 
         try:
             with model_storage.read_from(resource) as directory:
                 rows = json.loads((directory / FILE).read_text(encoding="utf-8"))
-                if (directory / VECTORS).exists() and (directory / VECTORS_OF).exists():
-                    import numpy as np
-
-                    stored = (
-                        (directory / VECTORS_OF).read_text(encoding="utf-8"),
-                        np.load(directory / VECTORS),
-                    )
+                stored = _stored_vectors(directory)
             anchors = [(str(t), str(i)) for t, i in rows]
         except (ValueError, OSError):
             anchors = []
@@ -273,6 +267,21 @@ class CrisisGuard(GraphComponent):  # type: ignore[misc]  # Rasa is Any to mypy 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Nothing to add to the training data."""
         return training_data
+
+
+def _stored_vectors(directory: Any) -> tuple[str, Any] | None:
+    """The exemplar vectors training stored, with their fingerprint; None when there are none
+    (a model trained before they were stored) or they cannot be read: then they are made again,
+    and the anchors stay."""
+    import numpy as np
+
+    try:
+        return (
+            (directory / VECTORS_OF).read_text(encoding="utf-8"),
+            np.load(directory / VECTORS),
+        )
+    except (ValueError, OSError):
+        return None
 
 
 def _without_crisis(ranking: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -60,6 +60,10 @@ with storage.write_to(resource) as directory:  # an exemplar file changed since 
 stale = CrisisGuard.load({}, storage, resource, context)
 assert exemplars in encoded  # made again, not taken from the stale file
 assert np.allclose(stale.semantic.vectors, guard.semantic.vectors)
+with storage.write_to(resource) as directory:  # a vector file that cannot be read
+    (directory / "exemplar_vectors.npy").write_bytes(b"not numpy")
+broken = CrisisGuard.load({}, storage, resource, context)
+assert broken.anchors == guard.anchors and broken.semantic is not None  # made again, anchors kept
 model.encode = encode
 assert ("ik wil niet meer leven", "crisis") in guard.anchors
 for case in cases:
