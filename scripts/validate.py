@@ -14,8 +14,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# Rasa's command line with the fast YAML reader (rasa_addons/rasa_main.py), run from ROOT
-RASA_COMMAND = (str(ROOT / ".venv-rasa" / "bin" / "python"), "-m", "rasa_addons.rasa_main")
+sys.path.insert(0, str(ROOT))
+# Rasa's command line with the fast YAML reader, as every Rasa of ours (rasa_addons/rasa_main.py)
+from bot.supervise import RASA_COMMAND  # noqa: E402
+
 UNUSED = re.compile(r"The utterance '(utter_\w+)' is not used in any story or rule")
 # Rasa reports data problems as UserWarnings and errors; library deprecation noise is not ours.
 WARNING = re.compile(r"UserWarning|\bERROR\b")
