@@ -184,6 +184,21 @@ class KnowledgeIndex:
         logits += np.asarray(self.words.transform(texts) @ words_block) * sparse
         return _softmax(logits + self.bias)
 
+    def neighbours(self, dense: np.ndarray, count: int, temperature: float) -> np.ndarray:
+        """A vote of the ``count`` nearest training examples (cosine of the sentence vectors) per
+        text: each weighs ``exp((cosine - best cosine) / temperature)`` for its label; rows sum
+        to 1, columns in ``entries`` order. A second view beside the linear model: it answers
+        from the closest sentences we wrote rather than from weights over all of them."""
+        cosines = np.asarray(dense, dtype=np.float32) @ self.dense.T
+        count = max(1, min(count, cosines.shape[1]))
+        nearest = np.argpartition(-cosines, count - 1, axis=1)[:, :count]
+        picked = np.take_along_axis(cosines, nearest, axis=1)
+        weights = np.exp((picked - picked.max(axis=1, keepdims=True)) / temperature)
+        votes = np.zeros((cosines.shape[0], len(self.entries)), dtype=np.float64)
+        np.add.at(votes, (np.arange(cosines.shape[0])[:, None], self.rows[nearest]), weights)
+        votes /= votes.sum(axis=1, keepdims=True)
+        return votes
+
     def _blocks(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The weights split by feature block, transposed and contiguous (made once)."""
         if self._weight_blocks is None:
