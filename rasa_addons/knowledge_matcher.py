@@ -193,7 +193,7 @@ class KnowledgeIndex:
         count = max(1, min(count, cosines.shape[1]))
         nearest = np.argpartition(-cosines, count - 1, axis=1)[:, :count]
         picked = np.take_along_axis(cosines, nearest, axis=1)
-        weights = np.exp((picked - picked.max(axis=1, keepdims=True)) / temperature)
+        weights = np.exp((picked - picked.max(axis=1, keepdims=True)) / max(temperature, 1e-6))
         votes = np.zeros((cosines.shape[0], len(self.entries)), dtype=np.float64)
         np.add.at(votes, (np.arange(cosines.shape[0])[:, None], self.rows[nearest]), weights)
         votes /= votes.sum(axis=1, keepdims=True)
