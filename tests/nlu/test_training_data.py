@@ -159,3 +159,19 @@ def test_crisis_patterns_catch_crisis(text: str) -> None:
 )
 def test_crisis_patterns_leave_ordinary_money_talk_alone(text: str) -> None:
     assert not is_crisis(text) or text.startswith("/")
+
+
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "nlu_data").rglob("*.yml")), ids=lambda p: p.relative_to(ROOT).as_posix()
+)
+def test_every_line_of_an_examples_block_is_an_example(path: Path) -> None:
+    """Inside `examples: |` every line is text, also a line starting with '#': Rasa skips a line
+    without '- ' with a warning that `rasa data validate` fails on. Comments go above a block."""
+    for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
+        examples = block.get("examples")
+        if not isinstance(examples, str):
+            continue
+        strays = [
+            line for line in examples.splitlines() if line.strip() and not line.startswith("- ")
+        ]
+        assert not strays, f"{block.get('intent') or block.get('lookup')}: {strays[:3]}"
