@@ -73,7 +73,8 @@ class SentenceIntentClassifier(IndexedComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        """The sentence model, the blend weight and the linear model's parameters."""
+        """The sentence model, the blend weight, the nearest examples' vote (how many, how
+        sharply the nearest counts, its weight) and the linear model's parameters."""
         return {
             "model": "e5",
             "weight": 0.65,
