@@ -96,6 +96,8 @@ class CrisisGuard(GraphComponent):  # type: ignore[misc]  # Rasa is Any to mypy 
         self.semantic: Any = None
         if self.config["semantic"] and anchors is not None:
             self.semantic = self._build_semantic(stored)
+            if self.semantic is not None:
+                self.semantic.prepare()  # at Rasa's start, not at a resident's first sentence
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:

@@ -24,7 +24,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from rasa_addons.language_crisis import find_crisis
-from rasa_addons.language_id import ALIASES, detect
+from rasa_addons.language_id import ALIASES, detect, prepare
 
 LANGUAGE = "language"
 DETECTION = "language_detection"
@@ -55,7 +55,9 @@ class LanguageGuard(GraphComponent):  # type: ignore[misc]  # Rasa is Any to myp
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> LanguageGuard:
-        """Create the component."""
+        """Create the component, with the identifier's model read (Rasa's start, not a resident's
+        first message, waits for it)."""
+        prepare()
         return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:

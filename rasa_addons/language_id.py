@@ -92,6 +92,11 @@ def _identifier() -> Any:
     return identifier
 
 
+def prepare() -> None:
+    """Read the identifier's model now (about half a second), not on a resident's first message."""
+    _identifier()
+
+
 def _script(text: str) -> str:
     """The main script of ``text``: "arabic", "cyrillic" or "latin" (by letter count)."""
     counts = {"arabic": 0, "cyrillic": 0, "latin": 0}

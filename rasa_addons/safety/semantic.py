@@ -137,6 +137,12 @@ class SemanticLayer:
         self.vectors = vectors
         self._crisis = np.array([k is not None for k in exemplars.kinds])
 
+    def prepare(self) -> None:
+        """Load the sentence model now by encoding one text: with the exemplars' vectors read
+        from the trained model nothing else loads it, and the first resident to write a
+        sentence waited about a second for it."""
+        self.model.encode(["Ik maak me zorgen over geld."])
+
     def _closeness(self, texts: Sequence[str]) -> list[Closeness]:
         np = self._np
         sims = self.model.encode(list(texts)) @ self.vectors.T

@@ -54,6 +54,8 @@ guard = CrisisGuard.load({}, storage, resource, context)
 assert guard.semantic is not None and untrained.semantic is None
 exemplars = len(guard.semantic.exemplars.texts)
 assert exemplars > 100 and exemplars not in encoded, encoded  # the stored vectors were used
+# one sentence, to load the model at Rasa's start rather than at a resident's first message
+assert encoded == [1], encoded
 assert np.array_equal(guard.semantic.vectors, untrained.semantic_vectors_made)
 with storage.write_to(resource) as directory:  # an exemplar file changed since training
     (directory / VECTORS_OF).write_text("another fingerprint")
