@@ -286,12 +286,20 @@ class Router:
     async def record_rasa_down(
         self, factory: async_sessionmaker[AsyncSession], plan: Plan, owner: str, retry_in: float
     ) -> None:
-        """Rasa could not answer: say once that the answer comes, and retry the item later."""
+        """Rasa could not answer: say once that the answer comes, and retry the item later.
+
+        A message the shared crisis rules find certain does not wait for Rasa: the resident
+        gets the crisis answer (113, 112) at once and the chat goes to a person, urgently, as
+        Rasa's crisis turn would have done; the item is done and never goes to Rasa."""
         async with factory() as session:
             item = await queue.held(session, InboxItem, plan.item_id, owner)
             if item is None:
                 return
             assert isinstance(item, InboxItem)
+            if await self._crisis_without_rasa(session, plan):
+                _done(item)
+                await session.commit()
+                return
             if not item.body.get("told_waiting"):
                 conv = await session.get(Conversation, plan.conversation_id)
                 if conv is not None and conv.identity_id is not None:
@@ -303,6 +311,36 @@ class Router:
                 item.body = {**item.body, "told_waiting": True}
             queue.release(item, after=retry_in)
             await session.commit()
+
+    async def _crisis_without_rasa(self, session: AsyncSession, plan: Plan) -> bool:
+        """The crisis answer and an urgent handover for a certain crisis while Rasa is away."""
+        if plan.route != ASSISTANT or not plan.text:
+            return False
+        screening = screen(plan.text)  # the shared rules: no Rasa needed
+        if screening.tier != "certain":
+            return False
+        conv = await session.get(Conversation, plan.conversation_id)
+        if conv is None or conv.identity_id is None or conv.status != Status.BOT:
+            return False
+        identity = await session.get(ChannelIdentity, conv.identity_id)
+        if identity is None:
+            return False
+        await self._disclose_if_first(session, conv)
+        kind = screening.kind
+        specific = f"utter_crisis_{kind}" if kind else ""
+        answer = specific if self.presenter.has(specific) else "utter_crisis"
+        for name in (answer, "utter_handover_crisis"):
+            store.enqueue_reply(session, conv, identity, self._reply(name, audience(conv)))
+        decision = {
+            "kind": None,
+            "reason": "crisis",
+            "urgent": True,
+            "summary": {},
+            "crisis_kind": kind,
+        }
+        await self._handover(session, conv, identity, decision)
+        logger.warning("rasa unavailable; crisis answered by the gateway (item %s)", plan.item_id)
+        return True
 
     async def set_aside(
         self, factory: async_sessionmaker[AsyncSession], item_id: int, error: str

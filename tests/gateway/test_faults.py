@@ -11,7 +11,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from bot.conversations.tables import InboxItem, OutboxItem
+from bot.conversations.tables import Conversation, Handover, InboxItem, OutboxItem
 from bot.storage.db import open_database
 from bot.texts import TextCatalog
 from tests.gateway.conftest import TG_SECRET, fixture
@@ -69,6 +69,43 @@ async def test_rasa_slow_is_treated_like_down(gateway, fakes, rasa_proxy) -> Non
     rasa_proxy.mode = "up"
     sent = await telegram.wait_for(4, chat_id=5550002)
     assert sum(DEBT in m["text"] for m in sent) == 1
+
+
+CRISIS = "ik zie het echt niet meer zitten, ik wil dood"
+
+
+async def test_a_crisis_while_rasa_is_down_is_answered_at_once_and_goes_to_a_person(
+    gateway, fakes, rasa_proxy, db_url
+) -> None:  # type: ignore[no-untyped-def]
+    """A message the shared crisis rules find certain does not wait for Rasa: the crisis
+    answer (113) comes first, the chat goes to a person urgently, and the message is done
+    (never sent to Rasa later, so the crisis answer is not given twice)."""
+    telegram, _ = fakes
+    client = await gateway()
+    rasa_proxy.mode = "down"
+    chat = 5550009
+    assert await post(client, update(7351, CRISIS, chat_id=chat)) == 200
+    sent = await telegram.wait_for(3, chat_id=chat)
+    assert sent[0]["text"].startswith(DISCLOSURE)
+    assert "113" in sent[0]["text"]  # the help before anything else
+    await wait_settled(db_url)
+    texts = [m["text"] for m in telegram.sent(chat)]
+    assert not any(TEXTS.render("utter_gateway_busy").text in t for t in texts)
+    async with open_database(db_url) as (_e, factory), factory() as s:
+        items = (await s.scalars(select(InboxItem))).all()
+        conv = (await s.scalars(select(Conversation))).one()
+        handover = (await s.scalars(select(Handover))).one()
+    assert [i.status for i in items] == ["done"]
+    assert conv.status == "waiting_for_human"
+    assert handover.reason == "crisis" and handover.urgent
+    assert handover.crisis_kind == "suicide"
+    assert (conv.summary or {}).get("crisis") == ["suicide"]
+    forwarded = rasa_proxy.forwarded
+    rasa_proxy.mode = "up"  # nothing is left for Rasa: the crisis answer is not repeated
+    await wait_settled(db_url)
+    assert rasa_proxy.forwarded == forwarded
+    answers = [t for t in telegram.sent(chat) if "113" in t["text"]]
+    assert len(answers) == 1, answers
 
 
 async def test_telegram_429_is_retried_after_retry_after(gateway, fakes, db_url) -> None:  # type: ignore[no-untyped-def]
