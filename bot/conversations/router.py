@@ -331,7 +331,7 @@ class Router:
         answer = specific if self.presenter.has(specific) else "utter_crisis"
         for name in (answer, "utter_handover_crisis"):
             store.enqueue_reply(session, conv, identity, self._reply(name, audience(conv)))
-        decision = {
+        decision: dict[str, Any] = {
             "kind": None,
             "reason": "crisis",
             "urgent": True,
