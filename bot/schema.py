@@ -2,8 +2,9 @@
 
 Each part declares its own tables (``bot/<part>/tables.py``) on the shared declarative base
 (`bot.storage.base.Base`); importing this module imports all of them, so `metadata()` is
-complete. Alembic's environment, the forget-me and retention code (through the app factory)
-and the schema test read it from here. A new part with tables adds one import below.
+complete. The forget-me and retention code (through the app factory), the schema test and
+whoever autogenerates a migration (``alembic_config(url, metadata=metadata())``) read it here.
+A new part with tables adds one import below.
 """
 
 from __future__ import annotations

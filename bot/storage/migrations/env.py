@@ -5,13 +5,20 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 
-from bot import schema
+from bot.storage.base import NAMING
 from bot.storage.db import create_engine
 
-# every part's tables, listed by the App (bot/schema.py); used by `alembic revision --autogenerate`
-target_metadata = schema.metadata()
+# Every part's tables, for autogenerating a revision (`alembic check`, `revision
+# --autogenerate`): Storage knows no part's tables, so whoever autogenerates passes the App's
+# list, `alembic_config(url, metadata=bot.schema.metadata())` (bot/storage/migrate.py). Upgrade
+# and downgrade run the revisions and need only the naming convention, which Alembic's
+# `op.create_table` and batch operations take from here to name keys and constraints.
+target_metadata = context.config.attributes.get("target_metadata") or MetaData(
+    naming_convention=NAMING
+)
 
 
 def _run(connection: Connection) -> None:
