@@ -31,7 +31,7 @@ from bot.conversations.models import IGNORED, MEDIA, Inbound, Reply
 from bot.conversations.plan_flow import PlanFlow
 from bot.conversations.presenter import Audience, Presenter, audience
 from bot.conversations.rasa import RasaClient, RasaParse, RasaTurn
-from bot.conversations.safety import Screening, screen
+from bot.conversations.safety import Screening, clear_language, screen
 from bot.conversations.states import Status
 from bot.conversations.tables import ChannelIdentity, Conversation, InboxItem, Message, OutboxItem
 from bot.errors import RasaUnavailable
@@ -325,6 +325,8 @@ class Router:
         identity = await session.get(ChannelIdentity, conv.identity_id)
         if identity is None:
             return False
+        if conv.language is None:  # a first message in English, Arabic, ...: answered in it
+            conv.language = clear_language(plan.text)
         await self._disclose_if_first(session, conv)
         kind = screening.kind
         specific = f"utter_crisis_{kind}" if kind else ""

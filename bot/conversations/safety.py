@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from rasa_addons.language_id import detect
 from rasa_addons.safety_rules import (
     CERTAIN,
     CRISIS_INTENT,
@@ -25,7 +26,7 @@ from rasa_addons.safety_rules import (
 )
 from rasa_addons.safety_rules import screen as screen_rules
 
-__all__ = ["CERTAIN", "KINDS", "NONE", "POSSIBLE", "Screening", "screen"]
+__all__ = ["CERTAIN", "KINDS", "NONE", "POSSIBLE", "Screening", "clear_language", "screen"]
 
 
 @dataclass(frozen=True)
@@ -91,3 +92,10 @@ def screen(
     if (text or "").lstrip().startswith("/"):
         found = stronger(Assessment(), _from_parse(safety))
     return Screening(found.tier, found.kind, intent, confidence)
+
+
+def clear_language(text: str) -> str | None:
+    """The language of ``text`` when it is clear enough to answer in it (Rasa's language guard
+    decides the same way), for a crisis answered while Rasa is away; None: Dutch or unsure."""
+    found = detect(text)
+    return found.language if found.clear and found.language != "nl" else None

@@ -108,6 +108,27 @@ async def test_a_crisis_while_rasa_is_down_is_answered_at_once_and_goes_to_a_per
     assert len(answers) == 1, answers
 
 
+async def test_a_crisis_in_english_while_rasa_is_down_is_answered_in_english(
+    gateway, fakes, rasa_proxy, db_url
+) -> None:  # type: ignore[no-untyped-def]
+    """The first message of a resident who writes English: the crisis answer, the disclosure
+    and the line about a person come in English, as Rasa's language guard would have chosen."""
+    telegram, _ = fakes
+    client = await gateway()
+    rasa_proxy.mode = "down"
+    chat = 5550010
+    text = "I can't take it anymore, I want to kill myself"
+    assert await post(client, update(7361, text, chat_id=chat)) == 200
+    sent = await telegram.wait_for(3, chat_id=chat)
+    english = TEXTS.render("utter_disclosure", language="en").text
+    assert sent[0]["text"].startswith(english), sent[0]
+    assert "113" in sent[0]["text"]
+    assert sent[1]["text"] == TEXTS.render("utter_handover_crisis", language="en").text
+    async with open_database(db_url) as (_e, factory), factory() as s:
+        conv = (await s.scalars(select(Conversation))).one()
+    assert conv.language == "en"
+
+
 async def test_telegram_429_is_retried_after_retry_after(gateway, fakes, db_url) -> None:  # type: ignore[no-untyped-def]
     telegram, _ = fakes
     telegram.failures = [(429, 1), (500, None)]
