@@ -4,10 +4,12 @@ Every Rasa we start goes through this (make train, validate and test, `geldhulp 
 stack, the benchmarks' Geldhulp Rasa): the same ``rasa`` command, with ``fast_yaml.install()``
 first, so reading the domain no longer takes most of a start (rasa_addons/fast_yaml.py). The
 benchmarks' stock Rasa bot keeps Rasa's own ``rasa`` command. It also sets the OpenMP spinning
-the sentence model needs before any library is loaded.
+the sentence model needs before any library is loaded, and turns Rasa's telemetry off.
 """
 
 from __future__ import annotations
+
+TELEMETRY_VARIABLE = "RASA_TELEMETRY_ENABLED"
 
 
 def main() -> None:
@@ -18,6 +20,10 @@ def main() -> None:
     # before anything loads an OpenMP runtime: e5 then encodes a message on two threads that
     # do not spin the machine's cores away (rasa_addons/sentence_model.py, SPIN_COUNT)
     sentence_model.spin_little(os.environ)
+    # Rasa's telemetry (usage events to Segment, error reports to Sentry) would be on by default
+    # once Rasa wrote ~/.config/rasa/global.yml: nothing about residents' conversations leaves
+    # the municipality's machine, so it is off unless an operator turns it on explicitly
+    os.environ.setdefault(TELEMETRY_VARIABLE, "false")
     from rasa_addons import fast_yaml
 
     fast_yaml.install()

@@ -763,6 +763,9 @@ def table(data: dict[str, Any]) -> str:
 
 
 def main() -> int:
+    # the stock bot runs Rasa's own command, which has telemetry on unless told (our Rasa goes
+    # through rasa_addons.rasa_main, which turns it off): every child inherits this
+    os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--setups", nargs="*", default=list(SETUPS))
     parser.add_argument("--levels", nargs="*", type=int, default=list(LEVELS))

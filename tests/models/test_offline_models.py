@@ -308,24 +308,31 @@ def test_the_linear_index_scores_by_block_as_the_stacked_features_do(tmp_path: P
     assert out["best"][:6] == ["energie", "energie", "beslag", "beslag", "huur", "huur"], out
 
 
-def test_rasa_main_sets_little_spinning_before_rasa_starts(tmp_path: Path) -> None:
+def test_rasa_main_sets_little_spinning_and_no_telemetry_before_rasa_starts(
+    tmp_path: Path,
+) -> None:
     """Every Rasa we start goes through rasa_addons.rasa_main, which puts GOMP_SPINCOUNT into
-    the environment before Rasa imports anything (the setting above depends on it)."""
+    the environment before Rasa imports anything (the setting above depends on it) and turns
+    Rasa's telemetry off (it was on: ~/.config/rasa/global.yml says so after a first run)."""
     out = run_offline(
         tmp_path,
         textwrap.dedent(
             """
             import json, os, sys
-            before = os.environ.get("GOMP_SPINCOUNT")
+            for name in ("GOMP_SPINCOUNT", "RASA_TELEMETRY_ENABLED"):  # as a fresh shell has them
+                os.environ.pop(name, None)
+            before = [os.environ.get("GOMP_SPINCOUNT"), os.environ.get("RASA_TELEMETRY_ENABLED")]
             sys.argv = ["rasa", "--version"]
             from rasa_addons import rasa_main
             try:
                 rasa_main.main()
             except SystemExit:
                 pass
-            print(json.dumps([before, os.environ.get("GOMP_SPINCOUNT")]))
+            from rasa import telemetry
+            after = [os.environ.get("GOMP_SPINCOUNT"), os.environ.get("RASA_TELEMETRY_ENABLED")]
+            print(json.dumps([before, after, telemetry.is_telemetry_enabled()]))
             """
         ),
         omp_threads=None,
     )
-    assert out == [None, "1000"]
+    assert out == [[None, None], ["1000", "false"], False]
