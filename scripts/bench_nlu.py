@@ -50,15 +50,22 @@ AMBIGUITIES = (0.0, 0.03, 0.08)
 Parse = Callable[[str], dict[str, Any]]
 
 
-def load() -> tuple[dict[str, list[str]], list[dict[str, Any]]]:
-    """Intent examples (raw lines, annotations kept) and every other NLU block."""
-    intents: dict[str, list[str]] = defaultdict(list)
+# one intent example: its line (annotations kept) and its block's metadata (a knowledge-base
+# entry's id: the knowledge matcher trains on those and refuses fewer than two entries)
+Example = tuple[str, dict[str, Any] | None]
+
+
+def load() -> tuple[dict[str, list[Example]], list[dict[str, Any]]]:
+    """Intent examples with their block's metadata, and every other NLU block."""
+    intents: dict[str, list[Example]] = defaultdict(list)
     other: list[dict[str, Any]] = []
     for path in sorted((ROOT / "nlu_data").rglob("*.yml")):
         for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
             if "intent" in block:
                 intents[block["intent"]] += [
-                    ln[2:] for ln in block["examples"].splitlines() if ln.startswith("- ")
+                    (ln[2:], block.get("metadata"))
+                    for ln in block["examples"].splitlines()
+                    if ln.startswith("- ")
                 ]
             else:
                 other.append(block)
@@ -66,8 +73,8 @@ def load() -> tuple[dict[str, list[str]], list[dict[str, Any]]]:
 
 
 def split(
-    intents: dict[str, list[str]],
-) -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
+    intents: dict[str, list[Example]],
+) -> tuple[dict[str, list[Example]], list[tuple[str, str]]]:
     """A stratified 80/20 split with a fixed seed: (training examples, held-out pairs)."""
     rng = random.Random(SEED)
     train, test = {}, []
@@ -75,14 +82,24 @@ def split(
         shuffled = examples[:]
         rng.shuffle(shuffled)
         n = max(1, round(len(shuffled) * HOLD_OUT)) if len(shuffled) >= 5 else 0
-        test += [(re.sub(r"\[([^]]+)\]\([^)]+\)", r"\1", e), intent) for e in shuffled[:n]]
+        test += [(re.sub(r"\[([^]]+)\]\([^)]+\)", r"\1", e), intent) for e, _ in shuffled[:n]]
         train[intent] = shuffled[n:]
     return train, test
 
 
-def write_train(train: dict[str, list[str]], other: list[dict[str, Any]], folder: Path) -> Path:
-    """Write the training part as one Rasa NLU file."""
-    blocks = [{"intent": i, "examples": "".join(f"- {e}\n" for e in ex)} for i, ex in train.items()]
+def write_train(train: dict[str, list[Example]], other: list[dict[str, Any]], folder: Path) -> Path:
+    """Write the training part as one Rasa NLU file: a block per intent and metadata."""
+    grouped: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for intent, examples in train.items():
+        for example, metadata in examples:
+            grouped[(intent, json.dumps(metadata, sort_keys=True))].append(example)
+    blocks = []
+    for (intent, metadata), examples in grouped.items():
+        block: dict[str, Any] = {"intent": intent}
+        if json.loads(metadata):
+            block["metadata"] = json.loads(metadata)
+        block["examples"] = "".join(f"- {e}\n" for e in examples)
+        blocks.append(block)
     path = folder / "nlu.yml"
     path.write_text(
         yaml.safe_dump(
