@@ -89,21 +89,20 @@ def split(
 
 def write_train(train: dict[str, list[Example]], other: list[dict[str, Any]], folder: Path) -> Path:
     """Write the training part as one Rasa NLU file: a block per intent and metadata."""
-    grouped: dict[tuple[str, str], list[str]] = defaultdict(list)
+    blocks: dict[tuple[str, str], dict[str, Any]] = {}
     for intent, examples in train.items():
         for example, metadata in examples:
-            grouped[(intent, json.dumps(metadata, sort_keys=True))].append(example)
-    blocks = []
-    for (intent, metadata), examples in grouped.items():
-        block: dict[str, Any] = {"intent": intent}
-        if json.loads(metadata):
-            block["metadata"] = json.loads(metadata)
-        block["examples"] = "".join(f"- {e}\n" for e in examples)
-        blocks.append(block)
+            block = blocks.setdefault(
+                (intent, json.dumps(metadata, sort_keys=True)),
+                {"intent": intent, **({"metadata": metadata} if metadata else {}), "examples": ""},
+            )
+            block["examples"] += f"- {example}\n"
     path = folder / "nlu.yml"
     path.write_text(
         yaml.safe_dump(
-            {"version": "3.1", "nlu": blocks + other}, allow_unicode=True, sort_keys=False
+            {"version": "3.1", "nlu": [*blocks.values(), *other]},
+            allow_unicode=True,
+            sort_keys=False,
         ),
         encoding="utf-8",
     )

@@ -173,8 +173,7 @@ class Attending:
             else:
                 self._say(t, "utter_crisis_again")
         else:
-            specific = f"utter_crisis_{kind}" if kind else ""
-            self._say(t, specific if self.presenter.has(specific) else "utter_crisis")
+            self._say(t, self.presenter.crisis_answer(kind))
             store.add_event(t.session, t.conv, "crisis.answered", "system", kind=kind or "crisis")
         if handover is None:
             return

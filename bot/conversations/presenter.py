@@ -77,6 +77,11 @@ class Presenter:
         """True when the domain has this response (a crisis kind's own answer, say)."""
         return response in self.texts.names()
 
+    def crisis_answer(self, kind: str | None) -> str:
+        """The crisis answer for ``kind`` (suicide, violence, ...): its own, else the general."""
+        specific = f"utter_crisis_{kind}" if kind else ""
+        return specific if self.has(specific) else "utter_crisis"
+
     def team_name(self, team: Team | None, to: Audience) -> str:
         """The team's name, or the words for a team not known yet."""
         return team.name if team is not None else self.text("utter_team_unknown", to)

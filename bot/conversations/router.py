@@ -329,9 +329,7 @@ class Router:
             conv.language = clear_language(plan.text)
         await self._disclose_if_first(session, conv)
         kind = screening.kind
-        specific = f"utter_crisis_{kind}" if kind else ""
-        answer = specific if self.presenter.has(specific) else "utter_crisis"
-        for name in (answer, "utter_handover_crisis"):
+        for name in (self.presenter.crisis_answer(kind), "utter_handover_crisis"):
             store.enqueue_reply(session, conv, identity, self._reply(name, audience(conv)))
         decision: dict[str, Any] = {
             "kind": None,

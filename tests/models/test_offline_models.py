@@ -336,3 +336,22 @@ def test_rasa_main_sets_little_spinning_and_no_telemetry_before_rasa_starts(
         omp_threads=None,
     )
     assert out == [[None, None], ["1000", "false"], False]
+
+
+def test_the_language_guard_reads_the_identifier_when_rasa_creates_it(tmp_path: Path) -> None:
+    """Reading py3langid's model took the first message after a Rasa start about half a second:
+    the component reads it when Rasa creates it."""
+    out = run_offline(
+        tmp_path,
+        textwrap.dedent(
+            """
+            import json
+            from rasa_addons import language_id
+            from rasa_addons.language_guard import LanguageGuard
+            before = language_id._identifier.cache_info().currsize
+            LanguageGuard.create({}, None, None, None)
+            print(json.dumps([before, language_id._identifier.cache_info().currsize]))
+            """
+        ),
+    )
+    assert out == [0, 1]
