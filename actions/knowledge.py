@@ -10,6 +10,10 @@ Tiers (thresholds chosen on the numbers of scripts/bench_knowledge.py):
   ``CLEAR_LEAD`` times as likely as the next one and of the topic the intent understood (a
   clear best entry of the right topic: the probability is spread over 300 entries, so a sure
   match is often below ``HIGH``) → ``utter_kb_<id>``.
+  Not when the message is clearly closer to its topic's general lines than to the entry's own
+  examples (``GENERAL_MARGIN``): "ik heb een brief van de deurwaarder gekregen" asks nothing
+  specific, and the entry it comes nearest to ("a letter left with a housemate counts") would
+  answer a question nobody asked.
 - ``unsure``: knowledge confidence below ``MIDDLE`` and intent confidence below ``LOW_INTENT``
   → ``utter_kb_unsure`` ("Dat weet ik niet precies.") and the offer of a person.
 - ``topic``: everything else → the topic answer, as before.
@@ -30,6 +34,9 @@ HIGH = 0.30
 MIDDLE = 0.12
 LOW_INTENT = 0.55
 CLEAR_LEAD = 3.0  # the best entry at least this many times as likely as the second
+# no entry when the message is this much closer (cosine) to its topic's general lines than to
+# the entry's own examples (docs/knowledge.md, "A general message gets the topic answer")
+GENERAL_MARGIN = 0.03
 
 ENTRY, TOPIC, UNSURE = "entry", "topic", "unsure"
 UNSURE_RESPONSE = "utter_kb_unsure"
@@ -75,9 +82,10 @@ def choose_tier(intent: str | None, intent_confidence: float | None, knowledge: 
     if not isinstance(knowledge, dict):
         return TOPIC  # a model without the matcher: the topic answer, as before
     confidence = float(knowledge.get("confidence") or 0.0)
-    if knowledge.get("id") and confidence >= HIGH:
+    specific = bool(knowledge.get("id")) and not _asks_something_general(knowledge)
+    if specific and confidence >= HIGH:
         return ENTRY
-    if knowledge.get("id") and confidence >= MIDDLE and knowledge.get("topic") == intent:
+    if specific and confidence >= MIDDLE and knowledge.get("topic") == intent:
         ranking = knowledge.get("ranking") or []
         if len(ranking) > 1 and confidence >= CLEAR_LEAD * float(
             ranking[1].get("confidence") or 0.0
@@ -86,6 +94,14 @@ def choose_tier(intent: str | None, intent_confidence: float | None, knowledge: 
     if confidence < MIDDLE and float(intent_confidence or 0.0) < LOW_INTENT:
         return UNSURE
     return TOPIC
+
+
+def _asks_something_general(knowledge: dict[str, Any]) -> bool:
+    """True when the message is clearly nearer its topic's general lines than the entry's own."""
+    general = knowledge.get("general_similarity")
+    if general is None:  # a model without the general lines
+        return False
+    return float(knowledge.get("similarity") or 0.0) < float(general) - GENERAL_MARGIN
 
 
 def sure_entry(entry: str, topic: str) -> dict[str, Any]:

@@ -18,9 +18,11 @@ For every message it adds the output property::
                                ... (every topic with entries)}}
 
 ``confidence`` is the model's probability of the best entry; ``similarity`` the cosine to the
-nearest training example of that entry. The answer tiers in actions/knowledge.py read the
-confidence, with thresholds chosen on the numbers of ``scripts/bench_knowledge.py``
-(docs/knowledge.md). ``by_topic`` is each topic's best entry, with its confidence and its
+nearest training example of that entry; ``general_similarity`` the cosine to the nearest example
+of that entry's topic that names no entry (the topic's general lines: "ik heb een brief van de
+deurwaarder gekregen"), so the answer tiers can tell a specific question from a general one.
+The answer tiers in actions/knowledge.py read the confidence, with thresholds chosen on the
+numbers of ``scripts/bench_knowledge.py`` (docs/knowledge.md). ``by_topic`` is each topic's best entry, with its confidence and its
 ``share`` of the topic's probability (how sure the entry is, given the topic) and its ``lead``
 over the topic's second entry (how many times as likely): a follow-up
 question that does not name its topic ("hoeveel mogen ze rekenen") is answered from the topic
@@ -107,6 +109,10 @@ class KnowledgeIndex:
     dense: np.ndarray  # embeddings of the training examples (L2-normalised)
     rows: np.ndarray  # the entry of each training example
     params: dict[str, float]
+    # embeddings of the topics' general examples (no entry; L2-normalised) and their topics: a
+    # message closer to these than to its entry's own examples asks nothing specific
+    general: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    general_topics: list[str] = field(default_factory=list)
     _weight_blocks: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(
         default=None, repr=False, compare=False
     )
@@ -118,8 +124,10 @@ class KnowledgeIndex:
         examples: Sequence[tuple[str, str, str]],
         encode: Any,
         params: dict[str, float] | None = None,
+        general: Sequence[tuple[str, str]] = (),
     ) -> KnowledgeIndex:
-        """Fit on (text, entry id, topic intent) triples; ``encode`` embeds a list of texts."""
+        """Fit on (text, entry id, topic intent) triples; ``encode`` embeds a list of texts.
+        ``general``: (text, topic intent) of examples that name no entry, kept as vectors."""
         from sklearn.exceptions import ConvergenceWarning
         from sklearn.linear_model import LogisticRegression
 
@@ -144,6 +152,9 @@ class KnowledgeIndex:
             np.asarray([entries.index(e) for _, e, _ in examples], dtype=np.int32),
             params,
         )
+        if general:
+            index.general = np.asarray(encode([t for t, _ in general]), dtype=np.float32)
+            index.general_topics = [topic for _, topic in general]
         features = index._features(texts, dense)
         model = LogisticRegression(C=params["C"], max_iter=int(params["max_iter"]))
         with warnings.catch_warnings():
@@ -220,7 +231,7 @@ class KnowledgeIndex:
         probabilities = self.probabilities(texts, dense)
         cosines = dense @ self.dense.T
         found = []
-        for row, cosine in zip(probabilities, cosines, strict=False):
+        for row, cosine, vector in zip(probabilities, cosines, dense, strict=False):
             order = np.argsort(-row)[:TOP]
             ranking = [
                 {
@@ -236,11 +247,19 @@ class KnowledgeIndex:
                 {
                     **ranking[0],
                     "similarity": round(similarity, 4),
+                    "general_similarity": self._general_similarity(vector, self.topics[best]),
                     "ranking": ranking,
                     "by_topic": self._by_topic(row),
                 }
             )
         return found
+
+    def _general_similarity(self, vector: np.ndarray, topic: str) -> float | None:
+        """The cosine to the nearest general example of ``topic`` (None: the index has none)."""
+        mine = np.asarray(self.general_topics, dtype=object) == topic
+        if not self.general_topics or not mine.any():
+            return None
+        return round(float((self.general[mine] @ vector).max()), 4)
 
     def _by_topic(self, row: np.ndarray) -> dict[str, dict[str, Any]]:
         """Each topic's best entry: its confidence and its share of the topic's probability."""
@@ -267,8 +286,16 @@ class KnowledgeIndex:
         np.save(folder / "bias.npy", self.bias)
         np.save(folder / "dense.npy", self.dense)
         np.save(folder / "rows.npy", self.rows)
+        np.save(folder / "general.npy", self.general)
         (folder / "entries.json").write_text(
-            json.dumps({"entries": self.entries, "topics": self.topics, "params": self.params}),
+            json.dumps(
+                {
+                    "entries": self.entries,
+                    "topics": self.topics,
+                    "params": self.params,
+                    "general_topics": self.general_topics,
+                }
+            ),
             encoding="utf-8",
         )
         with (folder / "tfidf.pkl").open("wb") as f:
@@ -280,6 +307,8 @@ class KnowledgeIndex:
         meta = json.loads((folder / "entries.json").read_text(encoding="utf-8"))
         with (folder / "tfidf.pkl").open("rb") as f:
             tfidf = pickle.load(f)  # noqa: S301 - our own model file, written by save()
+        # an index stored before the general lines were kept has none
+        kept = (folder / "general.npy").exists()
         return cls(
             meta["entries"],
             meta["topics"],
@@ -290,6 +319,8 @@ class KnowledgeIndex:
             np.load(folder / "dense.npy"),
             np.load(folder / "rows.npy"),
             meta["params"],
+            np.load(folder / "general.npy") if kept else np.zeros((0, 0), dtype=np.float32),
+            list(meta.get("general_topics") or []) if kept else [],
         )
 
 
@@ -376,12 +407,19 @@ class IndexedComponent(GraphComponent):  # type: ignore[misc]  # Rasa is Any to 
         """(text, label, topic intent) triples to fit the index on."""
         raise NotImplementedError
 
+    def general_examples(self, training_data: TrainingData) -> list[tuple[str, str]]:
+        """(text, topic intent) pairs kept beside the index as vectors (none by default)."""
+        return []
+
     def train(self, training_data: TrainingData) -> Resource:
         """Embed the examples, fit the index and store it in the model."""
         examples = self.examples(training_data)
         params = {k: float(self.config[k]) for k in DEFAULT_PARAMS}
         self.index = KnowledgeIndex.build(
-            examples, _encoder(self.config["model"], persist=True), params
+            examples,
+            _encoder(self.config["model"], persist=True),
+            params,
+            self.general_examples(training_data),
         )
         with self._storage.write_to(self._resource) as folder:
             self.index.save(Path(folder))
@@ -417,6 +455,14 @@ class KnowledgeMatcher(IndexedComponent):
             if entry:
                 examples.append((str(message.get(TEXT)), entry, str(message.get(INTENT))))
         return examples
+
+    def general_examples(self, training_data: TrainingData) -> list[tuple[str, str]]:
+        """Every example of a money topic that names no entry: the topics' general lines."""
+        return [
+            (str(message.get(TEXT)), str(message.get(INTENT)))
+            for message in training_data.intent_examples
+            if message.get(INTENT) in MONEY_TOPICS and not entry_of(message.get("metadata"))
+        ]
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Add ``knowledge`` to every message (no entry for button payloads)."""

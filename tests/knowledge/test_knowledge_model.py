@@ -21,20 +21,25 @@ from tests.knowledge.test_knowledge_data import TOPIC_INTENTS
 # once, which every worker with a test of the module would do again
 pytestmark = pytest.mark.xdist_group("knowledge_model")
 IDS = sorted(ENTRIES)
-# Measured on 2026-12-05 (docs/knowledge.md, scripts/bench_knowledge.py --model): the share of
-# paraphrases whose best entry is the right one, and the share answered with the right entry
-# (confidence at least HIGH). The bars sit a little under the measurement: a drop fails.
-# Measured: top 1 0.780 (234/300); answered with the right entry 0.447 (134/300); answered with a
-# wrong entry 0.043 (13/300).
-PARAPHRASE_TOP1_BAR = 0.75
+# Measured on 2026-12-07 (docs/knowledge.md, scripts/bench_knowledge.py --model), after the team
+# wrote up to 8 examples per entry: the share of paraphrases whose best entry is the right one,
+# and the share answered with the right entry (the entry tier). The bars sit a little under the
+# measurement: a drop fails. Measured: top 1 0.870 (261/300); answered with the right entry
+# 0.773 (232/300); answered with a wrong entry 0.060 (18/300), so 93 % of the entries said are
+# right (before: top 1 0.783, right 159, wrong 15, 91 %). A general message gets no entry
+# (actions/knowledge.py, GENERAL_MARGIN): 4 of the 236 right answers went with it.
+PARAPHRASE_TOP1_BAR = 0.85
 # entries whose words the safety layer reads as a crisis first ("de verhuurder heeft de sloten
 # veranderd": locked out of one's home); the crisis answer then comes before any entry, rightly
 SAFETY_FIRST = {"huur_sloten_vervangen"}
 # entries whose words are a request for a person ("ervaringsdeskundige"): the person flow comes
 # first, rightly
 PERSON_FIRST = {"budget_ervaringsdeskundige"}
-PARAPHRASE_ANSWERED_RIGHT_BAR = 0.42
-PARAPHRASE_ANSWERED_WRONG_BUDGET = 0.06  # at most this share gets a confident wrong entry
+PARAPHRASE_ANSWERED_RIGHT_BAR = 0.75
+# at most this share gets a confident wrong entry, and of the entries said at least this share
+# is right (more questions answered with an entry must not buy more wrong ones)
+PARAPHRASE_ANSWERED_WRONG_BUDGET = 0.07
+PARAPHRASE_PRECISION_BAR = 0.90
 
 
 def _parse(stack: Any, text: str) -> dict[str, Any]:
@@ -117,3 +122,4 @@ def test_paraphrases_within_the_measured_budget(parsed: dict[str, dict]) -> None
     assert sum(top1) / len(pairs) >= PARAPHRASE_TOP1_BAR, misses
     assert right >= PARAPHRASE_ANSWERED_RIGHT_BAR, (right, misses)
     assert wrong <= PARAPHRASE_ANSWERED_WRONG_BUDGET, (wrong, misses)
+    assert right / (right + wrong) >= PARAPHRASE_PRECISION_BAR, (right, wrong, misses)

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.knowledge import (
     CLEAR_LEAD,
     ENTRY,
+    GENERAL_MARGIN,
     HIGH,
     LOW_INTENT,
     MIDDLE,
@@ -48,6 +49,11 @@ def led(confidence: float, second: float, topic: str = "debt_collector") -> dict
         {"id": "bvv_hoogte", "confidence": second, "topic": "debt_collector"},
     ]
     return {**knowledge("bvv_wat_is", confidence, topic), "ranking": ranking}
+
+
+def near(kb: dict, own: float, general: float | None) -> dict:
+    """``kb`` with the cosine to the entry's own nearest example and to the topic's general lines."""
+    return {**kb, "similarity": own, "general_similarity": general}
 
 
 def tracker(
@@ -103,6 +109,15 @@ def test_thresholds_are_ordered() -> None:
         (0.9, led(0.24, 0.24 / CLEAR_LEAD + 0.01), TOPIC),  # not clear enough
         (0.9, led(MIDDLE - 0.01, 0.0), TOPIC),  # too unsure, however clear
         (0.9, led(0.24, 0.02, topic="energy_water"), TOPIC),  # another topic than understood
+        # a general message ("ik heb een brief van de deurwaarder gekregen"): clearly nearer the
+        # topic's general lines than the entry's own examples gets the topic answer, however sure
+        (0.9, near(knowledge("bvv_wat_is", 0.9), 0.95, 0.95 + GENERAL_MARGIN + 0.001), TOPIC),
+        (0.9, near(led(0.24, 0.01), 0.95, 0.95 + GENERAL_MARGIN + 0.001), TOPIC),
+        (0.9, near(knowledge("bvv_wat_is", HIGH), 0.95, 0.95 + GENERAL_MARGIN - 0.001), ENTRY),
+        (0.9, near(knowledge("bvv_wat_is", HIGH), 0.95, 0.90), ENTRY),
+        (0.9, near(knowledge("bvv_wat_is", HIGH), 0.95, None), ENTRY),  # no general lines
+        # the general lines take away the entry, not the honest "I don't know exactly"
+        (LOW_INTENT - 0.01, near(knowledge("bvv_wat_is", MIDDLE / 2), 0.8, 0.99), UNSURE),
     ],
 )
 def test_choose_tier(intent_confidence: float, kb: dict | None, tier: str) -> None:

