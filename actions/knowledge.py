@@ -11,7 +11,7 @@ Tiers (thresholds chosen on the numbers of scripts/bench_knowledge.py):
   clear best entry of the right topic: the probability is spread over 300 entries, so a sure
   match is often below ``HIGH``) → ``utter_kb_<id>``.
   Not when the message is clearly closer to its topic's general lines than to the entry's own
-  examples (``GENERAL_MARGIN``): "ik heb een brief van de deurwaarder gekregen" asks nothing
+  examples (``GENERAL_MARGIN``) and the entry is not ``SURE_ENTRY``: "ik heb een brief van de deurwaarder gekregen" asks nothing
   specific, and the entry it comes nearest to ("a letter left with a housemate counts") would
   answer a question nobody asked.
 - ``unsure``: knowledge confidence below ``MIDDLE`` and intent confidence below ``LOW_INTENT``
@@ -37,6 +37,10 @@ CLEAR_LEAD = 3.0  # the best entry at least this many times as likely as the sec
 # no entry when the message is this much closer (cosine) to its topic's general lines than to
 # the entry's own examples (docs/knowledge.md, "A general message gets the topic answer")
 GENERAL_MARGIN = 0.03
+# ... unless the entry holds at least this much of the probability (more than all 299 others
+# together): "wat is bewindvoering" is also one of the topic's general lines, and still asks
+# the entry of that name
+SURE_ENTRY = 0.5
 
 ENTRY, TOPIC, UNSURE = "entry", "topic", "unsure"
 UNSURE_RESPONSE = "utter_kb_unsure"
@@ -100,6 +104,8 @@ def _asks_something_general(knowledge: dict[str, Any]) -> bool:
     """True when the message is clearly nearer its topic's general lines than the entry's own."""
     general = knowledge.get("general_similarity")
     if general is None:  # a model without the general lines
+        return False
+    if float(knowledge.get("confidence") or 0.0) >= SURE_ENTRY:
         return False
     return float(knowledge.get("similarity") or 0.0) < float(general) - GENERAL_MARGIN
 

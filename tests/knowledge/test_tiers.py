@@ -17,6 +17,7 @@ from actions.knowledge import (
     MIDDLE,
     PRIVATE_DATA_RESPONSE,
     REPEAT_RESPONSE,
+    SURE_ENTRY,
     TOPIC,
     UNSURE,
     UNSURE_RESPONSE,
@@ -111,7 +112,9 @@ def test_thresholds_are_ordered() -> None:
         (0.9, led(0.24, 0.02, topic="energy_water"), TOPIC),  # another topic than understood
         # a general message ("ik heb een brief van de deurwaarder gekregen"): clearly nearer the
         # topic's general lines than the entry's own examples gets the topic answer, however sure
-        (0.9, near(knowledge("bvv_wat_is", 0.9), 0.95, 0.95 + GENERAL_MARGIN + 0.001), TOPIC),
+        (0.9, near(knowledge("bvv_wat_is", HIGH), 0.95, 0.95 + GENERAL_MARGIN + 0.001), TOPIC),
+        # ... unless the entry is sure ("wat is bewindvoering" is a general line too)
+        (0.9, near(knowledge("bvv_wat_is", SURE_ENTRY), 0.9, 1.0), ENTRY),
         (0.9, near(led(0.24, 0.01), 0.95, 0.95 + GENERAL_MARGIN + 0.001), TOPIC),
         (0.9, near(knowledge("bvv_wat_is", HIGH), 0.95, 0.95 + GENERAL_MARGIN - 0.001), ENTRY),
         (0.9, near(knowledge("bvv_wat_is", HIGH), 0.95, 0.90), ENTRY),
