@@ -11,9 +11,9 @@ Tiers (thresholds chosen on the numbers of scripts/bench_knowledge.py):
   clear best entry of the right topic: the probability is spread over 300 entries, so a sure
   match is often below ``HIGH``) → ``utter_kb_<id>``.
   Not when the message is clearly closer to its topic's general lines than to the entry's own
-  examples (``GENERAL_MARGIN``) and the entry is not ``SURE_ENTRY``: "ik heb een brief van de deurwaarder gekregen" asks nothing
-  specific, and the entry it comes nearest to ("a letter left with a housemate counts") would
-  answer a question nobody asked.
+  examples (``GENERAL_MARGIN``) and the entry is not ``SURE_ENTRY``: "ik heb een brief van de
+  deurwaarder gekregen" asks nothing specific, and the entry it comes nearest to ("a letter
+  left with a housemate counts") would answer a question nobody asked.
 - ``unsure``: knowledge confidence below ``MIDDLE`` and intent confidence below ``LOW_INTENT``
   → ``utter_kb_unsure`` ("Dat weet ik niet precies.") and the offer of a person.
 - ``topic``: everything else → the topic answer, as before.

@@ -22,14 +22,14 @@ nearest training example of that entry; ``general_similarity`` the cosine to the
 of that entry's topic that names no entry (the topic's general lines: "ik heb een brief van de
 deurwaarder gekregen"), so the answer tiers can tell a specific question from a general one.
 The answer tiers in actions/knowledge.py read the confidence, with thresholds chosen on the
-numbers of ``scripts/bench_knowledge.py`` (docs/knowledge.md). ``by_topic`` is each topic's best entry, with its confidence and its
-``share`` of the topic's probability (how sure the entry is, given the topic) and its ``lead``
-over the topic's second entry (how many times as likely): a follow-up
-question that does not name its topic ("hoeveel mogen ze rekenen") is answered from the topic
-the conversation is about (actions/follow_up.py). The intent changes in one case only (``GUARD``): a money-topic intent below
-0.6 on a message whose best entry is below 0.08 becomes ``nlu_fallback``, so a question close to
-no entry and barely a money question is not answered as one. Never when the safety layer has a
-verdict. Button payloads ("/...") get no entry.
+numbers of ``scripts/bench_knowledge.py`` (docs/knowledge.md). ``by_topic`` is each topic's best
+entry, with its confidence and its ``share`` of the topic's probability (how sure the entry is,
+given the topic) and its ``lead`` over the topic's second entry (how many times as likely): a
+follow-up question that does not name its topic ("hoeveel mogen ze rekenen") is answered from
+the topic the conversation is about (actions/follow_up.py). The intent changes in one case only
+(``GUARD``): a money-topic intent below 0.6 on a message whose best entry is below 0.08 becomes
+``nlu_fallback``, so a question close to no entry and barely a money question is not answered
+as one. Never when the safety layer has a verdict. Button payloads ("/...") get no entry.
 """
 
 from __future__ import annotations

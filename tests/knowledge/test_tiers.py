@@ -53,7 +53,7 @@ def led(confidence: float, second: float, topic: str = "debt_collector") -> dict
 
 
 def near(kb: dict, own: float, general: float | None) -> dict:
-    """``kb`` with the cosine to the entry's own nearest example and to the topic's general lines."""
+    """``kb`` with the cosines to the entry's own nearest example and its topic's general lines."""
     return {**kb, "similarity": own, "general_similarity": general}
 
 
