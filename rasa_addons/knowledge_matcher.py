@@ -117,6 +117,7 @@ class KnowledgeIndex:
         default=None, repr=False, compare=False
     )
     _topic_columns: dict[str, np.ndarray] | None = field(default=None, repr=False, compare=False)
+    _general_rows: dict[str, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def build(
@@ -256,10 +257,13 @@ class KnowledgeIndex:
 
     def _general_similarity(self, vector: np.ndarray, topic: str) -> float | None:
         """The cosine to the nearest general example of ``topic`` (None: the index has none)."""
-        mine = np.asarray(self.general_topics, dtype=object) == topic
-        if not self.general_topics or not mine.any():
+        if self._general_rows is None:  # each topic's rows of general lines (made once)
+            topics = np.asarray(self.general_topics, dtype=object)
+            self._general_rows = {t: np.flatnonzero(topics == t) for t in set(self.general_topics)}
+        rows = self._general_rows.get(topic)
+        if rows is None:
             return None
-        return round(float((self.general[mine] @ vector).max()), 4)
+        return round(float((self.general[rows] @ vector).max()), 4)
 
     def _by_topic(self, row: np.ndarray) -> dict[str, dict[str, Any]]:
         """Each topic's best entry: its confidence and its share of the topic's probability."""
