@@ -148,11 +148,14 @@ async def cluster(args: argparse.Namespace) -> int:
         children += gateways
         say("Starting the cluster… (each Rasa replica loads its model)")
         async with aiohttp.ClientSession() as session:
-            await _wait_ready(session, f"http://127.0.0.1:{action_port}/health", actions, 60)
+            health = f"http://127.0.0.1:{action_port}/health"
+            await _wait_ready(session, health, actions, 60, expect='"ok"')
             for child, port in zip(replicas, rasa_ports, strict=True):
-                await _wait_ready(session, f"http://127.0.0.1:{port}/webhooks/gateway/", child, 600)
+                channel = f"http://127.0.0.1:{port}/webhooks/gateway/"
+                await _wait_ready(session, channel, child, 600, expect='"ok"')
             for child, port in zip(gateways, gateway_ports, strict=True):
-                await _wait_ready(session, f"http://127.0.0.1:{port}/readyz", child, 60)
+                readyz = f"http://127.0.0.1:{port}/readyz"
+                await _wait_ready(session, readyz, child, 60, expect='"ready"')
         say("\nGeldhulp cluster is running:")
         for port in gateway_ports:
             say(f"  Gateway         http://127.0.0.1:{port}  (web chat /chat, readiness /readyz)")

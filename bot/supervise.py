@@ -32,6 +32,7 @@ RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 # Rasa of ours is started with this, from the repository root
 RASA_COMMAND = (str(RASA_PYTHON), "-m", "rasa_addons.rasa_main")
 MODEL = ROOT / "models" / "geldhulp.tar.gz"
+RASA_HELLO = "Hello from Rasa"  # what `GET /` of a Rasa server answers (rasa/server.py)
 LOG_DIR = ROOT / "var" / "log"
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 # Rasa's own logging: INFO prints start-up and errors, never a message (its DEBUG does);
@@ -157,19 +158,28 @@ async def _wait_ready(
     url: str,
     child: Child,
     timeout: float,  # noqa: ASYNC109
+    expect: str,
 ) -> None:
+    """Wait until ``url`` answers 200 with ``expect`` in its body: a port that another program
+    took while ours was still loading (Rasa binds its port only after loading its model) must
+    not count as ours being ready."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
+    stranger = ""
     while loop.time() < deadline:
         if child.proc.returncode is not None:
             tail = child.log.read_text(errors="replace")[-3000:]
             raise RuntimeError(f"{child.name} stopped (exit {child.proc.returncode}):\n{tail}")
         with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError):
             async with session.get(url, timeout=aiohttp.ClientTimeout(total=2)) as resp:
-                if resp.status < 500:
+                body = await resp.text(errors="replace")
+                if resp.status == 200 and expect in body:
                     return
+                stranger = f" (something else answers there: HTTP {resp.status})"
         await asyncio.sleep(0.5)
-    raise TimeoutError(f"{child.name} did not start within {timeout:.0f}s; see {child.log}")
+    raise TimeoutError(
+        f"{child.name} did not start within {timeout:.0f}s at {url}{stranger}; see {child.log}"
+    )
 
 
 async def _stop(children: list[Child]) -> None:
@@ -333,10 +343,11 @@ async def _wait_all_ready(
 ) -> None:
     action_port = _port(settings.action_server_url, 5055)
     rasa_port = _port(settings.rasa_url.split(",")[0], 5005)
-    await _wait_ready(session, f"http://127.0.0.1:{action_port}/health", actions, 60)
-    await _wait_ready(session, f"http://127.0.0.1:{rasa_port}/", rasa, 300)
+    health = f"http://127.0.0.1:{action_port}/health"
+    await _wait_ready(session, health, actions, 60, expect='"ok"')
+    await _wait_ready(session, f"http://127.0.0.1:{rasa_port}/", rasa, 300, expect=RASA_HELLO)
     if gateway is not None:
-        await _wait_ready(session, f"{settings.public_url}/healthz", gateway, 60)
+        await _wait_ready(session, f"{settings.public_url}/healthz", gateway, 60, expect='"ok"')
 
 
 def run(args: argparse.Namespace) -> int:

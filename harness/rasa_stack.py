@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,11 +25,46 @@ MODEL = ROOT / "models" / "geldhulp.tar.gz"
 RASA_CHANNEL_TOKEN = "test-channel-token"  # noqa: S105 - loopback test stacks only
 
 
+# Ports for the servers that tests start come from below the kernel's ephemeral range, each
+# process walking its own stretch: a port the kernel hands out (to `bind(0)` or an outgoing
+# connection) can then never be one that a test picked and whose server has not yet bound it
+# (Rasa binds only after loading its model, a minute or more on a busy machine)
+FIRST_PORT = 20000
+STRETCHES = 64
+_walk: Iterator[int] | None = None
+
+
+def _ephemeral_start() -> int:
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    return 32768
+
+
+def _port_walk() -> Iterator[int]:
+    """This process's ports: its own stretch (by xdist worker and pid), then the whole range."""
+    end = _ephemeral_start()
+    size = (end - FIRST_PORT) // STRETCHES
+    if size < 20:  # an unusual kernel setting: let the kernel choose
+        while True:
+            yield 0
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw")[2:]
+    stretch = (int(worker) if worker.isdigit() else 0) * 8 + os.getpid() % 8
+    start = FIRST_PORT + (stretch % STRETCHES) * size
+    while True:
+        yield from range(start, end)
+        yield from range(FIRST_PORT, start)
+
+
 def free_port() -> int:
-    """A free TCP port on loopback."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A free TCP port on loopback, never one the kernel hands out by itself."""
+    global _walk  # noqa: PLW0603 - one walk per process
+    if _walk is None:
+        _walk = _port_walk()
+    for port in _walk:
+        with socket.socket() as s, contextlib.suppress(OSError):
+            s.bind(("127.0.0.1", port))
+            return int(s.getsockname()[1])
+    raise AssertionError("unreachable: the walk never ends")
 
 
 def wait_http(url: str, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
