@@ -128,13 +128,13 @@ cluster: env train
 # - with an unchanged model whose last run was green: validate and the tiers that need no model
 #   (unit, integration, browser); the model tier's last green run stands and `make test` says so
 #   (`make test-model` runs it again; docs/DEVELOPERS.md, "Test tiers and their time").
-# Each step prints its wall time, pytest each tier's time. Three test processes on 2 cores: with
-# two, the cores stood 30-60 % idle for minutes while fault and timer tests waited (every tier:
-# 929 s with 2, 857 s with 3; docs/DEVELOPERS.md); the workers share one Rasa stack, the cluster
-# tests stay on one worker.
+# Each step prints its wall time, pytest each tier's time. Four test processes on 2 cores: with
+# fewer, the cores stood idle for minutes while fault and timer tests waited (every tier: 929 s
+# with 2, 857 s with 3; on 2026-12-07 with 4: 691 s, with 6: 717 s; docs/DEVELOPERS.md); the
+# workers share one Rasa stack, the cluster tests stay on one worker.
 MODEL_TESTED := $(STAMPS)/model-tested
 TIMED := scripts/timed.sh
-TEST_WORKERS ?= 3
+TEST_WORKERS ?= 4
 PYTEST := $(PYTHON) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 NO_MODEL := -m "not rasa and not cluster"
 # true when only the model-free tiers need to run (shell test; $$ for make)
