@@ -2,7 +2,10 @@
 
 A message that was not understood gets one request to say it differently (or, when it was torn
 between two money topics, the choice between them: actions/torn_topics.py), then the offer of a
-person. An out-of-scope question gets an honest answer that points to the right place: Het
+person. A long story or a distressed message that was not understood is thanked for, not called
+unclear: the resident is asked what to sort out first, in a few words, or offered a person
+(``utter_fallback_story``); "dat begreep ik niet" after someone told their story in a long
+message reads as not being heard. An out-of-scope question gets an honest answer that points to the right place: Het
 Juridisch Loket for rights, the municipality for its services; chit-chat the plain answer.
 All in the conversation's language (the responses' language variants, actions/language.py).
 A follow-up without its own subject right after a topic answer ("hoe vraag je dat aan?")
@@ -29,6 +32,16 @@ from actions.language import conversation_language
 from actions.scope import LEGAL, MUNICIPAL, scope_kind
 from actions.topics import TOPIC_RESPONSES, ActionAnswerTopic
 from actions.torn_topics import topic_buttons, torn_topics
+from actions.urgency import distressed
+
+# a message of this many words that is not understood is a story told, not a typo or a riddle
+STORY_WORDS = 20
+
+
+def told_a_story(text: str | None) -> bool:
+    """A long message, or one in which the safety rules read distress (fear, despair)."""
+    return bool(text) and (len(str(text).split()) >= STORY_WORDS or distressed(text))
+
 
 # Written out in full so that scripts/validate.py can see which responses code uses.
 OUT_OF_SCOPE_RESPONSES = {
@@ -69,6 +82,8 @@ class ActionFallback(Action):
         elif buttons:
             # torn between two money topics: one tap instead of "say it differently"
             dispatcher.utter_message(response="utter_fallback_which_topic", buttons=buttons)
+        elif told_a_story(latest_text(tracker)):
+            dispatcher.utter_message(response="utter_fallback_story")
         else:
             dispatcher.utter_message(response="utter_fallback")
         return []

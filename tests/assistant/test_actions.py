@@ -10,6 +10,7 @@ from actions.handover import ActionHandover, ActionOfferHuman
 from actions.privacy import ActionForgetMe
 from actions.topics import ActionAnswerTopic
 from actions.urgency import BAILIFF
+from harness.rasa_stack import ROOT
 from tests.support.trackers import make_tracker, slot_events
 
 
@@ -113,6 +114,46 @@ async def test_second_misunderstanding_in_a_row_offers_a_person() -> None:
     )
     messages, _ = await run(ActionFallback(), not_in_a_row)
     assert [m["response"] for m in messages] == ["utter_fallback"]
+
+
+STORY = (
+    "Sinds mijn scheiding lukt het niet meer. Ik werk in de zorg, de kinderen wonen bij mij en "
+    "elke maand is het geld eerder op dan de maand. Ik weet niet waar ik moet beginnen"
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [STORY, "ik ben zo bang dat ik mijn huis kwijtraak"],
+    ids=["a long story", "a short message with distress"],
+)
+async def test_a_story_not_understood_is_thanked_for_not_called_unclear(text: str) -> None:
+    messages, events = await run(ActionFallback(), make_tracker(text, "nlu_fallback"))
+    assert [m["response"] for m in messages] == ["utter_fallback_story"]
+    assert events == []
+    # the second misunderstanding in a row still offers a person first
+    again = make_tracker(text, "nlu_fallback", history=[("blabla", "nlu_fallback")])
+    messages, _ = await run(ActionFallback(), again)
+    assert [m["response"] for m in messages] == ["utter_fallback_twice", "utter_offer_human"]
+
+
+async def test_a_short_unclear_message_is_asked_again() -> None:
+    for text in ("wat bedoel je met dat formulier", "ik lig elke nacht wakker"):
+        messages, _ = await run(ActionFallback(), make_tracker(text, "nlu_fallback"))
+        assert [m["response"] for m in messages] == ["utter_fallback"], text
+
+
+def test_the_story_answer_thanks_and_offers_a_person_first_in_every_language() -> None:
+    import yaml
+
+    domain = yaml.safe_load((ROOT / "domain" / "conversation.yml").read_text(encoding="utf-8"))
+    variants = domain["responses"]["utter_fallback_story"]
+    languages = {(v.get("condition") or [{}])[0].get("value", "nl") for v in variants}
+    assert languages == {"nl", "en", "tr", "pl", "uk", "ar"}
+    for variant in variants:
+        assert variant["buttons"][0]["payload"] == "/ask_human", variant
+    dutch = [v["text"] for v in variants if not v.get("condition")]
+    assert all(t.startswith("Dank je") and "begreep" not in t for t in dutch), dutch
 
 
 def _asked_then_answered(question: str | None, text: str, intent: str):  # type: ignore[no-untyped-def]
