@@ -5,8 +5,9 @@ between two money topics, the choice between them: actions/torn_topics.py), then
 person. A long story or a distressed message that was not understood is thanked for, not called
 unclear: the resident is asked what to sort out first, in a few words, or offered a person
 (``utter_fallback_story``); "dat begreep ik niet" after someone told their story in a long
-message reads as not being heard. An out-of-scope question gets an honest answer that points to the right place: Het
-Juridisch Loket for rights, the municipality for its services; chit-chat the plain answer.
+message reads as not being heard. An out-of-scope question gets an honest answer that points to
+the right place: Het Juridisch Loket for rights, the municipality for its services; chit-chat
+the plain answer.
 All in the conversation's language (the responses' language variants, actions/language.py).
 A follow-up without its own subject right after a topic answer ("hoe vraag je dat aan?")
 is not a misunderstanding: the topic answer answers it (actions/follow_up.py).
