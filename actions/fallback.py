@@ -7,7 +7,8 @@ unclear: the resident is asked what to sort out first, in a few words, or offere
 (``utter_fallback_story``); "dat begreep ik niet" after someone told their story in a long
 message reads as not being heard. An out-of-scope question gets an honest answer that points to
 the right place: Het Juridisch Loket for rights, the municipality for its services; chit-chat
-the plain answer.
+the plain answer. A fallback whose best guess was out of scope gets that pointer too when its
+words name the place (a landlord torn between "not ours" and rent arrears: Het Juridisch Loket).
 All in the conversation's language (the responses' language variants, actions/language.py).
 A follow-up without its own subject right after a topic answer ("hoe vraag je dat aan?")
 is not a misunderstanding: the topic answer answers it (actions/follow_up.py).
@@ -30,7 +31,7 @@ from actions.constants import (
 from actions.conversation_state import fallbacks_in_a_row, latest_intent, latest_text, list_slot
 from actions.follow_up import follow_up
 from actions.language import conversation_language
-from actions.scope import LEGAL, MUNICIPAL, scope_kind
+from actions.scope import LEGAL, MUNICIPAL, pointed_elsewhere, scope_kind
 from actions.topics import TOPIC_RESPONSES, ActionAnswerTopic
 from actions.torn_topics import topic_buttons, torn_topics
 from actions.urgency import distressed
@@ -64,7 +65,8 @@ class ActionFallback(Action):
         if followed:
             return await ActionAnswerTopic().answer(dispatcher, tracker, domain, followed)
         out_of_scope = latest_intent(tracker) == "out_of_scope"
-        kind = scope_kind(latest_text(tracker)) if out_of_scope else None
+        text = latest_text(tracker)
+        kind = scope_kind(text) if pointed_elsewhere(tracker.latest_message, text) else None
         if kind in OUT_OF_SCOPE_RESPONSES:
             # understood, only not ours: an honest pointer, not a misunderstanding
             dispatcher.utter_message(response=OUT_OF_SCOPE_RESPONSES[kind])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 LEGAL = "legal"
 MUNICIPAL = "municipal"
@@ -30,7 +31,10 @@ _LEGAL = re.compile(
     r"ontbind\w*|koopcontract|koopovereenkomst|aanbetaling|verkoper|winkel|levert|geleverd|"
     r"aan\s+de\s+deur|colportage|zonnepanelen|garage|bedenktijd|opzegging|"
     # family law and other rights
-    r"omgangsregeling|testament|erfenis|advocaat|rechtsbijstand|juridisch\w*"
+    r"omgangsregeling|testament|erfenis|advocaat|rechtsbijstand|juridisch\w*|"
+    # the creditor's side: a landlord, a business or a lender who wants money owed to them
+    r"mijn\s+(?:ex-?|vorige\s+|oude\s+)?huurders?|onderhuurders?|mijn\s+klanten?|een\s+klant|"
+    r"opdrachtgevers?|uitgeleend|geleend\s+aan|schuldbekentenis|wanbetalers?"
     r")\b"
 )
 _MUNICIPAL = re.compile(
@@ -56,3 +60,25 @@ def scope_kind(text: str | None) -> str:
     if _LEGAL.search(norm):
         return LEGAL
     return OTHER
+
+
+FALLBACK_INTENT = "nlu_fallback"
+OUT_OF_SCOPE_INTENT = "out_of_scope"
+
+
+def leaned_out_of_scope(parse: dict[str, Any] | None) -> bool:
+    """A fallback whose best guess was out of scope: torn between "not ours" and a topic."""
+    parse = parse or {}
+    if ((parse.get("intent") or {}).get("name")) != FALLBACK_INTENT:
+        return False
+    ranked = [r for r in parse.get("intent_ranking") or [] if r.get("name") != FALLBACK_INTENT]
+    return bool(ranked) and ranked[0].get("name") == OUT_OF_SCOPE_INTENT
+
+
+def pointed_elsewhere(parse: dict[str, Any] | None, text: str | None) -> bool:
+    """True when the message gets a pointer to another place (Het Juridisch Loket, the
+    municipality): out of scope, or leaning that way, with words that name the place. Such a
+    message was understood; it is no misunderstanding."""
+    name = (((parse or {}).get("intent")) or {}).get("name")
+    leaning = name == OUT_OF_SCOPE_INTENT or leaned_out_of_scope(parse)
+    return leaning and scope_kind(text) != OTHER

@@ -31,6 +31,9 @@ async def run(action, tracker):  # type: ignore[no-untyped-def]
         ("mijn werkgever betaalt mijn vakantiegeld niet", LEGAL),
         ("de webshop levert niet en betaalt niet terug", LEGAL),
         ("kan ik het koopcontract van de auto ontbinden", LEGAL),
+        ("mijn huurder betaalt al drie maanden niet, hoe krijg ik hem eruit", LEGAL),
+        ("een klant betaalt mijn factuur niet", LEGAL),
+        ("ik heb mijn broer geld uitgeleend en hij betaalt niet terug", LEGAL),
         ("mijn digid werkt niet", MUNICIPAL),
         ("wanneer wordt het grofvuil opgehaald", MUNICIPAL),
         ("hoe vraag ik een kapvergunning aan", MUNICIPAL),
@@ -48,6 +51,39 @@ async def test_a_legal_question_points_to_het_juridisch_loket() -> None:
     tracker = make_tracker("de verhuurder houdt mijn borg in", "out_of_scope")
     messages, _ = await run(ActionFallback(), tracker)
     assert [m["response"] for m in messages] == ["utter_out_of_scope_legal"]
+
+
+LANDLORD = "mijn huurder is al drie maanden achter, hoe zet ik hem uit huis"
+
+
+def leaning(first: str, text: str = LANDLORD):  # type: ignore[no-untyped-def]
+    """A tracker whose latest message fell back, torn between ``first`` and the other one."""
+    tracker = make_tracker(text, "nlu_fallback")
+    second = "rent_housing" if first == "out_of_scope" else "out_of_scope"
+    tracker.latest_message["intent_ranking"] = [
+        {"name": "nlu_fallback", "confidence": 0.3},
+        {"name": first, "confidence": 0.5},
+        {"name": second, "confidence": 0.48},
+    ]
+    tracker.events[-1]["parse_data"] = tracker.latest_message
+    return tracker
+
+
+async def test_a_fallback_leaning_out_of_scope_gets_the_pointer_and_is_understood() -> None:
+    messages, events = await run(ActionFallback(), leaning("out_of_scope"))
+    assert [m["response"] for m in messages] == ["utter_out_of_scope_legal"]
+    assert events == []
+    assert fallbacks_in_a_row(leaning("out_of_scope")) == 0
+
+
+async def test_a_fallback_leaning_to_a_topic_or_naming_no_place_gets_no_pointer() -> None:
+    to_a_topic = leaning("rent_housing")
+    messages, _ = await run(ActionFallback(), to_a_topic)
+    assert "utter_out_of_scope_legal" not in [m["response"] for m in messages]
+    assert fallbacks_in_a_row(to_a_topic) == 1
+    no_place = leaning("out_of_scope", "hoe zit dat eigenlijk allemaal")
+    messages, _ = await run(ActionFallback(), no_place)
+    assert [m["response"] for m in messages] == ["utter_fallback"]
 
 
 async def test_a_municipal_question_points_to_the_municipality() -> None:

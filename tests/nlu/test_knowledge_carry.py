@@ -52,9 +52,26 @@ def test_nothing_changes_unless_every_condition_holds() -> None:
             ranking=[FALLBACK, {"name": "out_of_scope", "confidence": 0.4}],
         ),
         "best one only": carry(top=1),
+        "out of scope the best guess": carry(
+            ranking=[
+                FALLBACK,
+                {"name": "out_of_scope", "confidence": 0.47},
+                {"name": "payment_arrears", "confidence": 0.45},
+            ]
+        ),
     }
     assert {name: found for name, found in cases.items() if found is not None} == {}
 
 
 def test_without_a_safety_dict_the_rule_still_applies() -> None:
     assert carry(safety=None) is not None
+
+
+def test_out_of_scope_second_does_not_stop_the_carry() -> None:
+    ranking = [
+        FALLBACK,
+        {"name": "payment_arrears", "confidence": 0.46},
+        {"name": "out_of_scope", "confidence": 0.44},
+    ]
+    intent, _ = carry(ranking=ranking)
+    assert intent["name"] == "payment_arrears"
