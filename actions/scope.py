@@ -33,7 +33,7 @@ _LEGAL = re.compile(
     # family law and other rights
     r"omgangsregeling|testament|erfenis|advocaat|rechtsbijstand|juridisch\w*|"
     # the creditor's side: a landlord, a business or a lender who wants money owed to them
-    r"mijn\s+(?:ex-?|vorige\s+|oude\s+)?huurders?|onderhuurders?|mijn\s+klanten?|een\s+klant|"
+    r"mijn\s+(?:ex-?|vorige\s+|oude\s+)?huurders?|onderhuurders?|mijn\s+klant(?:en)?|een\s+klant|"
     r"opdrachtgevers?|uitgeleend|geleend\s+aan|schuldbekentenis|wanbetalers?"
     r")\b"
 )

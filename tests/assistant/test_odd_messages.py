@@ -33,6 +33,8 @@ async def run(action, tracker):  # type: ignore[no-untyped-def]
         ("kan ik het koopcontract van de auto ontbinden", LEGAL),
         ("mijn huurder betaalt al drie maanden niet, hoe krijg ik hem eruit", LEGAL),
         ("een klant betaalt mijn factuur niet", LEGAL),
+        ("mijn klant betaalt niet, wat kan ik doen", LEGAL),
+        ("mijn klanten betalen te laat", LEGAL),
         ("ik heb mijn broer geld uitgeleend en hij betaalt niet terug", LEGAL),
         ("mijn digid werkt niet", MUNICIPAL),
         ("wanneer wordt het grofvuil opgehaald", MUNICIPAL),
