@@ -6,7 +6,9 @@ from bot.topics import TOPIC_INTENTS
 
 # Topics that are money problems (count towards "three or more problems at once").
 PROBLEM_TOPICS = frozenset(TOPIC_INTENTS) - {"privacy_trust", "crisis", "ask_human", "work_future"}
-FALLBACK_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
+FALLBACK_INTENT = "nlu_fallback"
+OUT_OF_SCOPE_INTENT = "out_of_scope"
+FALLBACK_INTENTS = frozenset({FALLBACK_INTENT, OUT_OF_SCOPE_INTENT})
 
 SLOT_TOPICS = "topics"
 SLOT_URGENCY = "urgency_flags"

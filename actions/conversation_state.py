@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 
 from actions.constants import FALLBACK_INTENTS
 from actions.knowledge import KB_PREFIX
-from actions.scope import pointed_elsewhere
+from actions.scope import pointed_place
 
 
 def latest_intent(tracker: Tracker) -> str | None:
@@ -49,7 +49,7 @@ def fallbacks_in_a_row(tracker: Tracker) -> int:
         name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
         if name not in FALLBACK_INTENTS or answered:
             break
-        if pointed_elsewhere(event.get("parse_data"), event.get("text")):
+        if pointed_place(event.get("parse_data"), event.get("text")):
             break
         count += 1
     return count

@@ -31,7 +31,7 @@ from actions.constants import (
 from actions.conversation_state import fallbacks_in_a_row, latest_intent, latest_text, list_slot
 from actions.follow_up import follow_up
 from actions.language import conversation_language
-from actions.scope import LEGAL, MUNICIPAL, pointed_elsewhere, scope_kind
+from actions.scope import LEGAL, MUNICIPAL, pointed_place
 from actions.topics import TOPIC_RESPONSES, ActionAnswerTopic
 from actions.torn_topics import topic_buttons, torn_topics
 from actions.urgency import distressed
@@ -65,8 +65,7 @@ class ActionFallback(Action):
         if followed:
             return await ActionAnswerTopic().answer(dispatcher, tracker, domain, followed)
         out_of_scope = latest_intent(tracker) == "out_of_scope"
-        text = latest_text(tracker)
-        kind = scope_kind(text) if pointed_elsewhere(tracker.latest_message, text) else None
+        kind = pointed_place(tracker.latest_message, latest_text(tracker))
         if kind in OUT_OF_SCOPE_RESPONSES:
             # understood, only not ours: an honest pointer, not a misunderstanding
             dispatcher.utter_message(response=OUT_OF_SCOPE_RESPONSES[kind])

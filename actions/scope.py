@@ -12,6 +12,8 @@ import re
 import unicodedata
 from typing import Any
 
+from actions.constants import FALLBACK_INTENT, OUT_OF_SCOPE_INTENT
+
 LEGAL = "legal"
 MUNICIPAL = "municipal"
 OTHER = "other"
@@ -62,10 +64,6 @@ def scope_kind(text: str | None) -> str:
     return OTHER
 
 
-FALLBACK_INTENT = "nlu_fallback"
-OUT_OF_SCOPE_INTENT = "out_of_scope"
-
-
 def leaned_out_of_scope(parse: dict[str, Any] | None) -> bool:
     """A fallback whose best guess was out of scope: torn between "not ours" and a topic."""
     parse = parse or {}
@@ -75,10 +73,12 @@ def leaned_out_of_scope(parse: dict[str, Any] | None) -> bool:
     return bool(ranked) and ranked[0].get("name") == OUT_OF_SCOPE_INTENT
 
 
-def pointed_elsewhere(parse: dict[str, Any] | None, text: str | None) -> bool:
-    """True when the message gets a pointer to another place (Het Juridisch Loket, the
-    municipality): out of scope, or leaning that way, with words that name the place. Such a
-    message was understood; it is no misunderstanding."""
+def pointed_place(parse: dict[str, Any] | None, text: str | None) -> str | None:
+    """`legal` or `municipal` when the message gets a pointer to that place (Het Juridisch
+    Loket, the municipality): out of scope, or leaning that way, with words that name the place.
+    Such a message was understood; it is no misunderstanding. Else None."""
     name = (((parse or {}).get("intent")) or {}).get("name")
-    leaning = name == OUT_OF_SCOPE_INTENT or leaned_out_of_scope(parse)
-    return leaning and scope_kind(text) != OTHER
+    if name != OUT_OF_SCOPE_INTENT and not leaned_out_of_scope(parse):
+        return None
+    kind = scope_kind(text)
+    return None if kind == OTHER else kind

@@ -18,10 +18,10 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
+from actions.constants import FALLBACK_INTENT
 from actions.language import response_variant
 from bot.topics import MONEY_TOPICS
 
-FALLBACK_INTENT = "nlu_fallback"
 MIN_EACH = 0.15
 MIN_TOGETHER = 0.4
 # the short topic names, in every language, that the help page also shows (domain/helppage.yml)
