@@ -42,6 +42,8 @@ from bot.storage.ratelimit import Pacer
 logger = logging.getLogger(__name__)
 MAX_INBOX_FAILURES = 5  # unexpected errors before a message is set aside (poison)
 MAX_OUTBOX_FAILURES = 5  # unexpected errors (bugs, not channel errors) before we give up
+# after a delivered send, how soon recording it is tried again while the database fails
+RECORD_RETRY_FIRST, RECORD_RETRY_CAP = 0.1, 5.0
 MAX_RESENDS = 1  # an item found "sending" after a crash is sent again at most this often
 POLL_CAP = 30.0  # the longest sleep without a wake-up (lease ends, missed notifications)
 
@@ -508,9 +510,33 @@ class OutboxWorker(_Loop):
             await self._record_error(claim, exc)
             return None
         chain = template is None and channel.pacing <= 0 and channel.window is None
-        following = await self._record_sent(claim, channel_id, template, chain=chain)
+        following = await self._record_delivered(claim, channel_id, template, chain=chain)
         await self._channel_ok(channel_name)
         return following
+
+    async def _record_delivered(
+        self, claim: queue.Claim, channel_id: str, template: Template | None, *, chain: bool
+    ) -> _Ready | None:
+        """The channel took the message: record "sent", trying again while the database fails.
+
+        Handing the item back instead would send it a second time (no channel takes an
+        idempotency key), so only a stop (the process ends) leaves it in "sending", the crash
+        window. Seen on the cluster: PostgreSQL refused a connection right after a send."""
+        delay = RECORD_RETRY_FIRST
+        while True:
+            try:
+                return await self._record_sent(claim, channel_id, template, chain=chain)
+            except Exception as exc:
+                if self._stop.is_set():
+                    raise
+                logger.warning(
+                    "outbox item %s was delivered; recording it failed (%s), trying again",
+                    claim.id,
+                    exc.__class__.__name__,
+                )
+                self._health.failing(self.part, exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RECORD_RETRY_CAP)
 
     async def _template_step(
         self, session: AsyncSession, item: OutboxItem, conv: Conversation

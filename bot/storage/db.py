@@ -10,12 +10,17 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
-# PostgreSQL: connections kept open for the workers (inbox 16 + outbox 16 items at a time, each
-# holding a connection only for its short transactions) and the web requests. Connections past
-# the pool are opened and closed per use (a new server process each time): the pool is sized
-# so that the workers at full concurrency do not get there.
-PG_POOL_SIZE = 20
-PG_MAX_OVERFLOW = 20
+# PostgreSQL: connections kept open for the workers and the web requests. Each item holds a
+# connection only for its short transactions (no network call inside one), so ten serve the
+# workers' 16 + 16 items on a 2-core machine; past the pool, up to ten more are opened and closed
+# per use, and beyond that a caller waits for a free one (it does not fail). Sized so that the
+# cluster set-up fits PostgreSQL's default of 100 connections with room for the rest: two
+# gateways (2 x 20), the action server (SMALL_POOL: 2 x 5) and two Rasa replicas (SQLAlchemy's
+# default 5 + 10 each) are at most 80. At 20 + 20 per gateway, and the same for the action
+# server, a loaded cluster ran out ("too many clients already").
+PG_POOL_SIZE = 10
+PG_MAX_OVERFLOW = 10
+SMALL_POOL = {"pool_size": 5, "max_overflow": 5}  # a process with few queries at once
 
 
 def create_engine(url: str, **kwargs: object) -> AsyncEngine:

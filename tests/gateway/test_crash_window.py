@@ -242,3 +242,66 @@ async def test_bubbles_chained_without_pacing_keep_the_crash_window(db_url: str)
     assert dying.texts == ["een"]
     assert survivor.texts == ["twee", "drie"]
     assert {text: row.resends for text, row in rows.items()} == {"een": 0, "twee": 1, "drie": 0}
+
+
+class RefusingCommits:
+    """A session factory whose commits fail while ``refusals`` is above zero, as when
+    PostgreSQL refuses a connection ("too many clients") right after a send."""
+
+    def __init__(self, factory) -> None:  # type: ignore[no-untyped-def]
+        self._factory, self.refusals = factory, 0
+
+    def __call__(self):  # type: ignore[no-untyped-def]
+        from sqlalchemy.exc import OperationalError
+
+        session = self._factory()
+        commit = session.commit
+
+        async def refusing() -> None:
+            if self.refusals > 0:
+                self.refusals -= 1
+                raise OperationalError("COMMIT", None, ConnectionError("too many clients"))
+            await commit()
+
+        session.commit = refusing
+        return session
+
+
+class RefusingAfterSend(FakeChannel):
+    """Each send that reaches the resident makes the next commits fail."""
+
+    def __init__(self, factory: RefusingCommits, refusals: int) -> None:
+        super().__init__()
+        self.factory, self.refusals = factory, refusals
+
+    async def send(self, address: str, reply: Reply, context: SendContext) -> str:
+        sent = await super().send(address, reply, context)
+        self.factory.refusals = self.refusals
+        return sent
+
+
+async def test_a_delivered_reply_is_recorded_when_the_database_fails_after_the_send(
+    db_url: str,
+) -> None:
+    """The channel took the message, then recording "sent" failed: the item is not handed back
+    (that would send it twice, no channel takes an idempotency key) but recorded once the
+    database answers again."""
+    async with open_database(db_url) as (_e, plain):
+        ids = {name: await seed(plain, name) for name in ("first", "second")}
+        factory = RefusingCommits(plain)
+        channel = RefusingAfterSend(factory, refusals=3)
+        worker = OutboxWorker(factory, {"telegram": channel}, owner="alive", retry_base=0.05)  # type: ignore[arg-type]
+        stop = asyncio.Event()
+        task = asyncio.create_task(worker.run(stop))
+
+        async def all_sent() -> bool:
+            return all(row.status == "sent" for row in (await items(plain, ids)).values())
+
+        try:
+            await until(all_sent)
+        finally:
+            stop.set()
+            await task
+        rows = await items(plain, ids)
+    assert sorted(channel.sent) == ["first", "second"]  # each once
+    assert all(row.resends == 0 and row.sending_at is None for row in rows.values())
