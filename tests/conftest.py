@@ -117,10 +117,15 @@ def pytest_configure(config: pytest.Config) -> None:
     Every process reads the domain's texts once: test modules (at collection) and each app a
     test starts read them again otherwise (tests/support/domain_cache.py; parsed again when a
     file changes)."""
+    from bot.staff.passwords import TEST_COST_ENV
     from harness.rasa_stack import SHARED_DIR_ENV
     from tests.support.domain_cache import install
 
     config.add_cleanup(install())
+    # staff passwords hashed with a small scrypt factor (bot/staff/passwords.py; the suite made
+    # and checked thousands, over 100 s of CPU at full strength); the processes it starts inherit
+    # it, and tests/staff/test_passwords.py checks the full factor
+    os.environ.setdefault(TEST_COST_ENV, "16")
 
     if _is_xdist_controller(config) and SHARED_DIR_ENV not in os.environ:
         directory = Path(tempfile.mkdtemp(prefix="geldhulp-rasa-stack-"))

@@ -25,7 +25,7 @@ from bot.settings import Settings
 from bot.staff import mfa, throttle
 from bot.staff.alerts import raise_alert
 from bot.staff.audit import record as audit
-from bot.staff.passwords import DUMMY_HASH, verify_password
+from bot.staff.passwords import dummy_hash, verify_password
 from bot.staff.tables import StaffSession, StaffUser, Team
 from bot.storage.base import utcnow
 
@@ -110,7 +110,7 @@ async def login(request: web.Request, email: str, password: str) -> LoginResult:
             select(StaffUser).where(StaffUser.email == email.strip().lower())
         )
     if staff is None:
-        await asyncio.to_thread(verify_password, password, DUMMY_HASH)  # the same work
+        await asyncio.to_thread(verify_password, password, dummy_hash())  # the same work
         await _failed(factory, None, origin, "unknown_account")
         return LoginResult(None, "invalid")
     if not await asyncio.to_thread(verify_password, password, staff.password_hash):
