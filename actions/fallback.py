@@ -7,7 +7,10 @@ unclear: the resident is asked what to sort out first, in a few words, or offere
 (``utter_fallback_story``); "dat begreep ik niet" after someone told their story in a long
 message reads as not being heard. An out-of-scope question gets an honest answer that points to
 the right place: Het Juridisch Loket for rights, the municipality for its services; chit-chat
-the plain answer. A fallback whose best guess was out of scope gets that pointer too when its
+the plain answer. A long or distressed message read as out of scope with no place named gets
+the story answer, not "daar kan ik je niet mee helpen": on the real dev half most such messages
+were hardship told at length (living on little, fear of the next bill), and being turned away
+there costs far more than being asked, for a real out-of-scope story, what to sort out first. A fallback whose best guess was out of scope gets that pointer too when its
 words name the place (a landlord torn between "not ours" and rent arrears: Het Juridisch Loket).
 All in the conversation's language (the responses' language variants, actions/language.py).
 A follow-up without its own subject right after a topic answer ("hoe vraag je dat aan?")
@@ -79,7 +82,7 @@ class ActionFallback(Action):
             return [SlotSet(SLOT_HANDOVER_REASON, REASON_BOT_FAILED), SlotSet(SLOT_OFFERS, offers)]
         torn = None if out_of_scope else torn_topics(tracker.latest_message or {})
         buttons = topic_buttons(torn, domain, conversation_language(tracker)) if torn else []
-        if out_of_scope:
+        if out_of_scope and not told_a_story(latest_text(tracker)):
             dispatcher.utter_message(response="utter_out_of_scope")
         elif buttons:
             # torn between two money topics: one tap instead of "say it differently"

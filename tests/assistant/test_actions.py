@@ -137,6 +137,30 @@ async def test_a_story_not_understood_is_thanked_for_not_called_unclear(text: st
     assert [m["response"] for m in messages] == ["utter_fallback_twice", "utter_offer_human"]
 
 
+HARDSHIP = (
+    "Het is elke maand hetzelfde liedje. Eerst de vaste lasten, dan kijken wat er over is voor "
+    "eten, en dan gaat de wasmachine stuk en begint het weer van voren af aan"
+)
+
+
+async def test_a_long_message_read_as_out_of_scope_is_not_turned_away() -> None:
+    """Hardship told at length is often read as out of scope; "daar kan ik je niet mee helpen"
+    would turn the resident away, so a long message with no place named gets the story answer."""
+    messages, events = await run(ActionFallback(), make_tracker(HARDSHIP, "out_of_scope"))
+    assert [m["response"] for m in messages] == ["utter_fallback_story"]
+    assert events == []
+    # a short out-of-scope question keeps the honest answer
+    messages, _ = await run(ActionFallback(), make_tracker("welk weer wordt het", "out_of_scope"))
+    assert [m["response"] for m in messages] == ["utter_out_of_scope"]
+    # a long one that names the place keeps its pointer
+    landlord = (
+        "ik verhuur sinds een paar jaar een kamer aan een student en mijn huurder betaalt al drie "
+        "maanden niet, hoe krijg ik dat geld nu terug van hem"
+    )
+    messages, _ = await run(ActionFallback(), make_tracker(landlord, "out_of_scope"))
+    assert [m["response"] for m in messages] == ["utter_out_of_scope_legal"]
+
+
 async def test_a_short_unclear_message_is_asked_again() -> None:
     for text in ("wat bedoel je met dat formulier", "ik lig elke nacht wakker"):
         messages, _ = await run(ActionFallback(), make_tracker(text, "nlu_fallback"))
