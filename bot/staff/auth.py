@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import keys
@@ -25,7 +25,7 @@ from bot.settings import Settings
 from bot.staff import mfa, throttle
 from bot.staff.alerts import raise_alert
 from bot.staff.audit import record as audit
-from bot.staff.passwords import dummy_hash, verify_password
+from bot.staff.passwords import dummy_hash, hash_password, needs_rehash, verify_password
 from bot.staff.tables import StaffSession, StaffUser, Team
 from bot.storage.base import utcnow
 
@@ -120,6 +120,11 @@ async def login(request: web.Request, email: str, password: str) -> LoginResult:
         await _failed(factory, staff.id, origin, "demo_refused")
         return LoginResult(None, "invalid")
     await throttle.forgive(factory, counter)
+    rehashed = (
+        await asyncio.to_thread(hash_password, password)
+        if needs_rehash(staff.password_hash)
+        else None
+    )
     if staff.totp_enrolled_at is not None:
         stage = MFA
     elif mfa.required(settings):
@@ -127,6 +132,12 @@ async def login(request: web.Request, email: str, password: str) -> LoginResult:
     else:
         stage = FULL
     async with factory() as session:
+        if rehashed is not None:  # a weaker hash than today's: replaced by one at full strength
+            await session.execute(
+                update(StaffUser)
+                .where(StaffUser.id == staff.id, StaffUser.password_hash == staff.password_hash)
+                .values(password_hash=rehashed)
+            )
         sid = await _open_session(session, staff.id, stage)
         audit(
             session,

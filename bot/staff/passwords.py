@@ -1,7 +1,7 @@
 """Staff passwords: scrypt hashes with a per-user salt, checked in constant time.
 
 A hash keeps its work factor: ``scrypt$<N>$<salt>$<digest>``, so the factor can be raised later
-and every stored hash still checks. Hashes from before this format (``scrypt$<salt>$<digest>``)
+and every stored hash still checks; a login with a hash below today's factor stores a new one. Hashes from before this format (``scrypt$<salt>$<digest>``)
 were made with N = 2**14 and still check.
 
 N is 2**14 (16 MiB, about 50 ms per check on one core). A development or test machine may ask
@@ -45,6 +45,15 @@ def dummy_hash() -> str:
     """A hash no password matches, at today's work factor: an unknown account is checked
     against it, so it costs the same time as a known one."""
     return f"scrypt${cost()}$00$00"
+
+
+def needs_rehash(stored: str) -> bool:
+    """A hash made with a smaller factor than today's (or before the factor was stored): the
+    login that just checked it stores a new one (as Django upgrades hashes at login)."""
+    parts = stored.split("$")
+    if parts[0] != "scrypt":
+        return False  # a disabled account keeps its marker
+    return len(parts) != 4 or not parts[1].isdigit() or int(parts[1]) < cost()
 
 
 def verify_password(password: str, stored: str) -> bool:

@@ -171,3 +171,40 @@ async def test_logout_is_audited_and_ends_the_session(staff_app, db_url) -> None
     assert await audit_results(db_url, "logout") == ["ok"]
     async with open_database(db_url) as (_e, factory), factory() as s:
         assert await s.scalar(select(func.count()).select_from(AuditEntry)) == 2
+
+
+async def test_a_login_replaces_a_hash_weaker_than_todays(staff_app, db_url) -> None:  # type: ignore[no-untyped-def]
+    """A hash from before the factor was stored (or at a smaller one) is replaced at the next
+    login; a wrong password replaces nothing."""
+    import hashlib
+
+    from bot.staff import StaffUser
+    from bot.staff.passwords import cost, needs_rehash, verify_password
+
+    await seed_staff(db_url)
+    salt = bytes(range(16))
+    digest = hashlib.scrypt(PASSWORD.encode(), salt=salt, n=2**14, r=8, p=1, dklen=32)
+    legacy = f"scrypt${salt.hex()}${digest.hex()}"
+
+    async def stored() -> str:
+        async with open_database(db_url) as (_e, factory), factory() as s:
+            return str(
+                await s.scalar(select(StaffUser.password_hash).where(StaffUser.email == ADMIN))
+            )
+
+    async with open_database(db_url) as (_e, factory), factory() as s:
+        admin = await s.scalar(select(StaffUser).where(StaffUser.email == ADMIN))
+        admin.password_hash = legacy
+        await s.commit()
+    client = await staff_app()
+    token = await login_token(client)
+    await client.post(
+        "/console/login",
+        data={"email": ADMIN, "password": "niet-het-wachtwoord", "csrf": token},
+        allow_redirects=False,
+    )
+    assert await stored() == legacy
+    await post_login(client, ADMIN)
+    now = await stored()
+    assert now != legacy and now.split("$")[1] == str(cost()) and not needs_rehash(now)
+    assert verify_password(PASSWORD, now)

@@ -58,3 +58,15 @@ def test_a_hash_from_before_the_factor_was_stored_still_checks() -> None:
 def test_a_malformed_or_disabled_hash_never_matches(stored: str) -> None:
     assert not verify_password("", stored)
     assert not verify_password("wachtwoord", stored)
+
+
+def test_a_hash_below_todays_factor_needs_a_new_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GELDHULP_ENV", "test")
+    monkeypatch.setenv(TEST_COST_ENV, "16")
+    weak = hash_password("geheim")
+    assert not passwords.needs_rehash(weak)  # today's factor on this machine
+    monkeypatch.setenv("GELDHULP_ENV", "production")
+    assert passwords.needs_rehash(weak)
+    assert not passwords.needs_rehash(hash_password("geheim"))
+    assert passwords.needs_rehash("scrypt$" + "ab" * 16 + "$" + "cd" * 32)  # before the factor
+    assert not passwords.needs_rehash("disabled$" + "ab" * 16 + "$" + "0" * 64)
