@@ -168,9 +168,9 @@ async def test_a_short_unclear_message_is_asked_again() -> None:
 
 
 def test_the_story_answer_thanks_and_offers_a_person_first_in_every_language() -> None:
-    import yaml
+    from bot.yamlfile import parse_yaml
 
-    domain = yaml.safe_load((ROOT / "domain" / "conversation.yml").read_text(encoding="utf-8"))
+    domain = parse_yaml((ROOT / "domain" / "conversation.yml").read_text(encoding="utf-8"))
     variants = domain["responses"]["utter_fallback_story"]
     languages = {(v.get("condition") or [{}])[0].get("value", "nl") for v in variants}
     assert languages == {"nl", "en", "tr", "pl", "uk", "ar"}

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-import yaml
 
 from bot.texts import TextCatalog
+from bot.yamlfile import parse_yaml
 from tests.support.rasa_client import Conversation, custom, payloads, texts
 
 pytestmark = pytest.mark.rasa
@@ -26,7 +26,7 @@ def answers_of(topic: str) -> set[str]:
     (a message that asks one of the entries' questions gets that entry's answer)."""
     names = {f"utter_{topic}"}
     for path in (ROOT / "domain" / "knowledge").glob("*.yml"):
-        responses = yaml.safe_load(path.read_text(encoding="utf-8"))["responses"]
+        responses = parse_yaml(path.read_text(encoding="utf-8"))["responses"]
         names |= {n for n, v in responses.items() if v[0]["metadata"]["topic"] == topic}
     return {text_of(name) for name in names}
 

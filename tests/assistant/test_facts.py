@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import yaml
+from bot.yamlfile import parse_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "bot" / "directory" / "data"
@@ -16,7 +16,7 @@ def sourced_numbers() -> set[str]:
     text = (DATA / "national_help.yaml").read_text(encoding="utf-8")
     text += (DATA / "local_examples.yaml").read_text(encoding="utf-8")
     # the directory's own entries count only where they name their source and its date
-    services = yaml.safe_load((DATA / "services.yml").read_text(encoding="utf-8"))["services"]
+    services = parse_yaml((DATA / "services.yml").read_text(encoding="utf-8"))["services"]
     for entry in services:
         if entry.get("source") and entry.get("source_date"):
             text += (
@@ -40,7 +40,7 @@ def sourced_numbers() -> set[str]:
 def domain_text() -> str:
     parts = []
     for path in sorted((ROOT / "domain").rglob("*.yml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = parse_yaml(path.read_text(encoding="utf-8")) or {}
         for variants in (data.get("responses") or {}).values():
             parts += [v.get("text", "") for v in variants]
     return "\n".join(parts)
@@ -53,7 +53,7 @@ def test_every_phone_number_in_a_response_is_sourced() -> None:
 
 
 def test_crisis_response_has_every_route() -> None:
-    data = yaml.safe_load((ROOT / "domain" / "safety.yml").read_text(encoding="utf-8"))
+    data = parse_yaml((ROOT / "domain" / "safety.yml").read_text(encoding="utf-8"))
     text = data["responses"]["utter_crisis"][0]["text"]
     for needed in ("113", "0800-0113", "113.nl", "112"):
         assert needed in text

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-import yaml
 
+from bot.yamlfile import parse_yaml
 from tests.support.rasa_client import Conversation, texts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,7 +48,7 @@ def verdicts(text: str) -> list[str]:
 def domain_texts() -> list[tuple[str, str]]:
     out = []
     for path in sorted((ROOT / "domain").glob("*.yml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = parse_yaml(path.read_text(encoding="utf-8")) or {}
         for name, variants in (data.get("responses") or {}).items():
             for variant in variants:
                 out.append((f"{path.name}:{name}", str(variant.get("text", ""))))

@@ -6,12 +6,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import yaml
-
 from bot.analytics.review import LABEL_CHOICES
 from bot.dashboard.names import labels, name
 from bot.dashboard.queries import PERIODS
 from bot.topics import TOPIC_INTENTS
+from bot.yamlfile import parse_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD = ROOT / "bot" / "dashboard"
@@ -49,7 +48,7 @@ def test_every_code_has_a_dutch_name() -> None:
         assert name("topic", topic) != other["intent"], topic
     domain_intents = set()
     for path in (ROOT / "domain").glob("*.yml"):
-        for intent in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("intents") or []:
+        for intent in (parse_yaml(path.read_text(encoding="utf-8")) or {}).get("intents") or []:
             domain_intents.add(intent if isinstance(intent, str) else next(iter(intent)))
     assert domain_intents
     unnamed = sorted(i for i in domain_intents if name("intent", i) == other["intent"])
@@ -67,7 +66,7 @@ def test_every_code_has_a_dutch_name() -> None:
 
 
 def test_labels_are_dutch_words_not_codes() -> None:
-    section = yaml.safe_load((ROOT / "bot" / "labels.nl.yml").read_text(encoding="utf-8"))
+    section = parse_yaml((ROOT / "bot" / "labels.nl.yml").read_text(encoding="utf-8"))
     flat: list[str] = []
 
     def walk(value: object) -> None:

@@ -13,7 +13,6 @@ import sys
 from datetime import date
 from pathlib import Path
 
-import yaml
 from sqlalchemy import select
 
 from bot.analytics import record_unanswered
@@ -21,6 +20,7 @@ from bot.analytics.nlu_export import build, export, looks_personal, training_tex
 from bot.analytics.review import label_question, mark_missed_crisis
 from bot.analytics.tables import UnansweredQuestion
 from bot.storage.db import open_database
+from bot.yamlfile import parse_yaml
 from tests.dashboard.conftest import add_question
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,7 +99,7 @@ async def test_export_has_reviewed_examples_only_and_no_personal_data(db_url, tm
     assert "rent_housing 1 (total 5)" in text
     assert "already in the training data 1" in text
 
-    data = yaml.safe_load(text)
+    data = parse_yaml(text)
     examples = {item["intent"]: item["examples"] for item in data["nlu"]}
     assert set(examples) == {"energy_water", "rent_housing", "debt_help", "out_of_scope", "crisis"}
     assert "uitstel krijgen bij het energiebedrijf" in examples["energy_water"]

@@ -9,6 +9,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from bot.yamlfile import parse_yaml
+
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 KUBERNETES = "1.30.0"
 
@@ -63,7 +65,7 @@ def test_secrets_are_placeholders_that_the_gateway_refuses() -> None:
 
 
 def test_compose_wires_two_gateways_two_replicas_and_internal_services() -> None:
-    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
+    compose = parse_yaml((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
     services = compose["services"]
     assert {"gateway", "rasa-a", "rasa-b", "actions", "postgres", "redis"} <= set(services)
     assert services["gateway"]["deploy"]["replicas"] == 2

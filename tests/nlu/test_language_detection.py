@@ -11,13 +11,13 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 
+from bot.yamlfile import parse_yaml
 from rasa_addons.language_id import detect
 from rasa_addons.payloads import payload_intent
 
 ROOT = Path(__file__).parents[2]
-REGISTERS = yaml.safe_load(
+REGISTERS = parse_yaml(
     (Path(__file__).parent / "data" / "registers.yml").read_text(encoding="utf-8")
 )
 # training data in other languages, on purpose
@@ -35,7 +35,7 @@ def dutch_examples() -> list[str]:
         # entry in English, Turkish, Polish, Ukrainian or Arabic) are in other languages on purpose
         if path in NOT_DUTCH or "languages" in path.parts or "knowledge" in path.parts:
             continue
-        for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
+        for item in (parse_yaml(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
             if "intent" in item:
                 found += [
                     _plain(line[2:])

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from bot.topics import TOPIC_INTENTS
+from bot.yamlfile import parse_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 REAL = ROOT / "tests" / "nlu" / "data" / "real"
@@ -46,12 +46,12 @@ def _items(document: Any) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def dev() -> list[dict[str, Any]]:
-    return _items(yaml.safe_load(DEV.read_text(encoding="utf-8")))
+    return _items(parse_yaml(DEV.read_text(encoding="utf-8")))
 
 
 @pytest.fixture(scope="module")
 def final() -> list[dict[str, Any]]:
-    return _items(yaml.safe_load(gzip.decompress(FINAL.read_bytes()).decode("utf-8")))
+    return _items(parse_yaml(gzip.decompress(FINAL.read_bytes()).decode("utf-8")))
 
 
 @pytest.fixture(scope="module")

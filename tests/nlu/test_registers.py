@@ -14,13 +14,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import yaml
 
+from bot.yamlfile import parse_yaml
 from tests.nlu.test_training_data import EXAMPLES
 
-DATA = yaml.safe_load(
-    (Path(__file__).parent / "data" / "registers.yml").read_text(encoding="utf-8")
-)
+DATA = parse_yaml((Path(__file__).parent / "data" / "registers.yml").read_text(encoding="utf-8"))
 CASES = [
     (str(text), intent, register)
     for register, intents in DATA.items()

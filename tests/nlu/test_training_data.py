@@ -8,8 +8,8 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-import yaml
 
+from bot.yamlfile import parse_yaml
 from rasa_addons.crisis_patterns import is_crisis
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,7 +35,7 @@ TOPICS = [
 def examples_by_intent() -> dict[str, list[str]]:
     found: dict[str, list[str]] = defaultdict(list)
     for path in (ROOT / "nlu_data").rglob("*.yml"):
-        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
+        for block in (parse_yaml(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
             if "intent" in block:
                 found[block["intent"]] += [
                     line[2:].strip()
@@ -73,7 +73,7 @@ def test_examples_are_varied_not_templated() -> None:
 
 
 def test_lookup_has_every_municipality() -> None:
-    lookup = yaml.safe_load(
+    lookup = parse_yaml(
         (ROOT / "nlu_data" / "lookups" / "municipality.yml").read_text(encoding="utf-8")
     )
     values = {
@@ -90,7 +90,7 @@ def test_lookup_has_every_municipality() -> None:
 POSTCODE = re.compile(
     "|".join(
         f"(?:{line[2:]})"
-        for line in yaml.safe_load((ROOT / "nlu_data" / "regex.yml").read_text(encoding="utf-8"))[
+        for line in parse_yaml((ROOT / "nlu_data" / "regex.yml").read_text(encoding="utf-8"))[
             "nlu"
         ][0]["examples"].splitlines()
         if line.startswith("- ")
@@ -167,7 +167,7 @@ def test_crisis_patterns_leave_ordinary_money_talk_alone(text: str) -> None:
 def test_every_line_of_an_examples_block_is_an_example(path: Path) -> None:
     """Inside `examples: |` every line is text, also a line starting with '#': Rasa skips a line
     without '- ' with a warning that `rasa data validate` fails on. Comments go above a block."""
-    for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
+    for block in (parse_yaml(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
         examples = block.get("examples")
         if not isinstance(examples, str):
             continue

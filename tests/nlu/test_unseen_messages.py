@@ -11,11 +11,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-import yaml
 
+from bot.yamlfile import parse_yaml
 from tests.nlu.test_training_data import EXAMPLES
 
-UNSEEN = yaml.safe_load((Path(__file__).parent / "data" / "unseen.yml").read_text(encoding="utf-8"))
+UNSEEN = parse_yaml((Path(__file__).parent / "data" / "unseen.yml").read_text(encoding="utf-8"))
 CASES = [(text, intent) for intent, texts in UNSEEN.items() for text in texts]
 
 

@@ -9,9 +9,9 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.conversations.safety import screen
+from bot.yamlfile import parse_yaml
 from rasa_addons.safety.measure import format_report, load_set, measure
 from rasa_addons.safety_rules import KINDS, assess
 
@@ -24,7 +24,7 @@ MAX_POSSIBLE_ON_PLAIN_LOOKALIKES = 0.10
 def _training_examples() -> set[str]:
     found: set[str] = set()
     for path in (ROOT / "nlu_data").rglob("*.yml"):
-        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
+        for block in (parse_yaml(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
             for line in str(block.get("examples") or "").splitlines():
                 if line.startswith("- "):
                     found.add(re.sub(r"\[([^]]+)\]\([^)]+\)", r"\1", line[2:]).strip().lower())

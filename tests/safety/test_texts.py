@@ -6,11 +6,12 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
+
+from bot.yamlfile import parse_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-DOMAIN = yaml.safe_load((ROOT / "domain" / "safety.yml").read_text(encoding="utf-8"))
-MORE = yaml.safe_load((ROOT / "domain" / "safety_more.yml").read_text(encoding="utf-8"))
+DOMAIN = parse_yaml((ROOT / "domain" / "safety.yml").read_text(encoding="utf-8"))
+MORE = parse_yaml((ROOT / "domain" / "safety_more.yml").read_text(encoding="utf-8"))
 RESPONSES = {**DOMAIN["responses"], **MORE["responses"]}
 SOURCES = (ROOT / "docs" / "safety.md").read_text(encoding="utf-8").split("## Numbers and facts")[1]
 PHONE = re.compile(r"(?<![\d-])(?:0\d{2,3}-\d{4,7}|11[23])(?![\d-])")

@@ -55,10 +55,10 @@ def action_domain() -> dict[str, Any]:
     """The domain's responses as Rasa sends them to the action server (every domain/*.yml)."""
     from pathlib import Path
 
-    import yaml
+    from bot.yamlfile import parse_yaml
 
     responses: dict[str, Any] = {}
     for path in sorted((Path(__file__).resolve().parents[2] / "domain").rglob("*.yml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = parse_yaml(path.read_text(encoding="utf-8")) or {}
         responses.update(data.get("responses") or {})
     return {"responses": responses}
