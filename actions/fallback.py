@@ -10,8 +10,9 @@ the right place: Het Juridisch Loket for rights, the municipality for its servic
 the plain answer. A long or distressed message read as out of scope with no place named gets
 the story answer, not "daar kan ik je niet mee helpen": on the real dev half most such messages
 were hardship told at length (living on little, fear of the next bill), and being turned away
-there costs far more than being asked, for a real out-of-scope story, what to sort out first. A fallback whose best guess was out of scope gets that pointer too when its
-words name the place (a landlord torn between "not ours" and rent arrears: Het Juridisch Loket).
+there costs far more than being asked, for a real out-of-scope story, what to sort out first.
+A fallback whose best guess was out of scope gets that pointer too when its words name the
+place (a landlord torn between "not ours" and rent arrears: Het Juridisch Loket).
 All in the conversation's language (the responses' language variants, actions/language.py).
 A follow-up without its own subject right after a topic answer ("hoe vraag je dat aan?")
 is not a misunderstanding: the topic answer answers it (actions/follow_up.py).

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import exists, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.conversations import queue, store
@@ -526,8 +527,8 @@ class OutboxWorker(_Loop):
         while True:
             try:
                 return await self._record_sent(claim, channel_id, template, chain=chain)
-            except Exception as exc:
-                if self._stop.is_set():
+            except (SQLAlchemyError, OSError) as exc:  # the database, not a bug: a bug goes on
+                if self._stop.is_set():  # to `_failed` as before
                     raise
                 logger.warning(
                     "outbox item %s was delivered; recording it failed (%s), trying again",

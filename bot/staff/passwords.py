@@ -1,8 +1,9 @@
 """Staff passwords: scrypt hashes with a per-user salt, checked in constant time.
 
 A hash keeps its work factor: ``scrypt$<N>$<salt>$<digest>``, so the factor can be raised later
-and every stored hash still checks; a login with a hash below today's factor stores a new one. Hashes from before this format (``scrypt$<salt>$<digest>``)
-were made with N = 2**14 and still check.
+and every stored hash still checks; a login with a hash below today's factor stores a new one.
+Hashes from before this format (``scrypt$<salt>$<digest>``) were made with N = 2**14 and still
+check.
 
 N is 2**14 (16 MiB, about 50 ms per check on one core). A development or test machine may ask
 for a smaller N with GELDHULP_TEST_PASSWORD_COST (the test suite does, as Django's own test
@@ -28,7 +29,14 @@ def cost() -> int:
     if os.environ.get("GELDHULP_ENV", "development") not in ("development", "test"):
         return COST
     asked = os.environ.get(TEST_COST_ENV, "")
-    return int(asked) if asked.isdigit() and 2 <= int(asked) <= COST else COST
+    n = int(asked) if asked.isdigit() else COST
+    return n if _usable(n) else COST
+
+
+def _usable(n: int) -> bool:
+    """scrypt takes a power of two above 1; never above today's factor (no stored hash can make
+    a check cost more than a login should)."""
+    return 2 <= n <= COST and not n & (n - 1)
 
 
 def _digest(password: str, salt: bytes, n: int) -> bytes:
@@ -67,6 +75,6 @@ def verify_password(password: str, stored: str) -> bool:
         salt = bytes.fromhex(salt_hex)
     except ValueError:
         return False
-    if n < 2 or n > COST or n & (n - 1):  # scrypt wants a power of two; never above today's
+    if not _usable(n):
         return False
     return hmac.compare_digest(_digest(password, salt or b"0", n).hex(), digest_hex)

@@ -70,3 +70,13 @@ def test_a_hash_below_todays_factor_needs_a_new_one(monkeypatch: pytest.MonkeyPa
     assert not passwords.needs_rehash(hash_password("geheim"))
     assert passwords.needs_rehash("scrypt$" + "ab" * 16 + "$" + "cd" * 32)  # before the factor
     assert not passwords.needs_rehash("disabled$" + "ab" * 16 + "$" + "0" * 64)
+
+
+@pytest.mark.parametrize("asked", ["1000", "0", "1", "65536", "abc", "-16"])
+def test_an_unusable_test_factor_falls_back_to_the_full_one(
+    monkeypatch: pytest.MonkeyPatch, asked: str
+) -> None:
+    monkeypatch.setenv("GELDHULP_ENV", "test")
+    monkeypatch.setenv(TEST_COST_ENV, asked)
+    assert passwords.cost() == COST
+    assert verify_password("x", hash_password("x"))
