@@ -28,6 +28,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.constants import (
     FALLBACKS_BEFORE_OFFER,
+    OUT_OF_SCOPE_INTENT,
     REASON_BOT_FAILED,
     SLOT_HANDOVER_REASON,
     SLOT_OFFERS,
@@ -68,8 +69,9 @@ class ActionFallback(Action):
         followed = follow_up(tracker, domain, TOPIC_RESPONSES)
         if followed:
             return await ActionAnswerTopic().answer(dispatcher, tracker, domain, followed)
-        out_of_scope = latest_intent(tracker) == "out_of_scope"
-        kind = pointed_place(tracker.latest_message, latest_text(tracker))
+        out_of_scope = latest_intent(tracker) == OUT_OF_SCOPE_INTENT
+        text = latest_text(tracker)
+        kind = pointed_place(tracker.latest_message, text)
         if kind in OUT_OF_SCOPE_RESPONSES:
             # understood, only not ours: an honest pointer, not a misunderstanding
             dispatcher.utter_message(response=OUT_OF_SCOPE_RESPONSES[kind])
@@ -83,12 +85,12 @@ class ActionFallback(Action):
             return [SlotSet(SLOT_HANDOVER_REASON, REASON_BOT_FAILED), SlotSet(SLOT_OFFERS, offers)]
         torn = None if out_of_scope else torn_topics(tracker.latest_message or {})
         buttons = topic_buttons(torn, domain, conversation_language(tracker)) if torn else []
-        if out_of_scope and not told_a_story(latest_text(tracker)):
+        if out_of_scope and not told_a_story(text):
             dispatcher.utter_message(response="utter_out_of_scope")
         elif buttons:
             # torn between two money topics: one tap instead of "say it differently"
             dispatcher.utter_message(response="utter_fallback_which_topic", buttons=buttons)
-        elif told_a_story(latest_text(tracker)):
+        elif told_a_story(text):
             dispatcher.utter_message(response="utter_fallback_story")
         else:
             dispatcher.utter_message(response="utter_fallback")

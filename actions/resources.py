@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from bot.directory.repository import load_resolver
 from bot.directory.resolver import Resolver
 from bot.settings import load_settings
-from bot.storage.db import SMALL_POOL, create_engine, session_factory
+from bot.storage.db import create_engine, session_factory
 from bot.texts import TextCatalog
 
 _factory: async_sessionmaker | None = None  # type: ignore[type-arg]
@@ -34,11 +34,8 @@ async def database() -> async_sessionmaker:  # type: ignore[type-arg]
     if _factory is None:
         async with _lock:
             if _factory is None:
-                url = load_settings().database_url
                 _factory = session_factory(
-                    create_engine(url, **SMALL_POOL)
-                    if url.startswith("postgres")
-                    else create_engine(url)
+                    create_engine(load_settings().database_url, small_pool=True)
                 )
     return _factory
 

@@ -15,17 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 # workers' 16 + 16 items on a 2-core machine; past the pool, up to ten more are opened and closed
 # per use, and beyond that a caller waits for a free one (it does not fail). Sized so that the
 # cluster set-up fits PostgreSQL's default of 100 connections with room for the rest: two
-# gateways (2 x 20), the action server (SMALL_POOL: 2 x 5) and two Rasa replicas (SQLAlchemy's
+# gateways (2 x 20), the action server (``small_pool``: 5 + 5) and two Rasa replicas (SQLAlchemy's
 # default 5 + 10 each) are at most 80. At 20 + 20 per gateway, and the same for the action
 # server, a loaded cluster ran out ("too many clients already").
 PG_POOL_SIZE = 10
 PG_MAX_OVERFLOW = 10
-SMALL_POOL = {"pool_size": 5, "max_overflow": 5}  # a process with few queries at once
+SMALL_PG_POOL = (5, 5)  # a process with few queries at once (the action server)
 
 
-def create_engine(url: str, **kwargs: object) -> AsyncEngine:
+def create_engine(url: str, *, small_pool: bool = False, **kwargs: object) -> AsyncEngine:
     """Create an async engine; for SQLite, create the folder and turn on WAL, synchronous=NORMAL
-    and foreign keys; for PostgreSQL, a pool sized to the workers."""
+    and foreign keys; for PostgreSQL, a pool sized to the workers (``small_pool``: to a process
+    with few queries at once)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -33,8 +34,9 @@ def create_engine(url: str, **kwargs: object) -> AsyncEngine:
         kwargs.setdefault("connect_args", {"timeout": 30})
     else:
         kwargs.setdefault("pool_pre_ping", True)
-        kwargs.setdefault("pool_size", PG_POOL_SIZE)
-        kwargs.setdefault("max_overflow", PG_MAX_OVERFLOW)
+        size, overflow = SMALL_PG_POOL if small_pool else (PG_POOL_SIZE, PG_MAX_OVERFLOW)
+        kwargs.setdefault("pool_size", size)
+        kwargs.setdefault("max_overflow", overflow)
     # a failing statement's error never repeats its values (phone numbers, message text)
     kwargs.setdefault("hide_parameters", True)
     engine = create_async_engine(url, **kwargs)  # type: ignore[arg-type]
