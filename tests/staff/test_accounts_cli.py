@@ -2,6 +2,9 @@
 an operator runs it) creates a team and a counsellor, who logs in over real HTTP with the printed
 password and must set up the second factor; password and second-factor resets and disabling end
 the sessions they must; refusals exit non-zero and are audited; the audit chain still verifies.
+
+The first test and the race run the command as processes; the others call the same entry point
+(`bot.cli.main`) in this process, in production mode (tests/support/cli.py).
 """
 
 from __future__ import annotations
@@ -10,7 +13,6 @@ import asyncio
 import os
 import re
 import sys
-from dataclasses import dataclass
 from typing import Any
 
 import pyotp
@@ -24,6 +26,7 @@ from bot.staff.team_rules import rules_for
 from bot.storage.db import open_database
 from tests.privacy.scan import find_everywhere
 from tests.staff.conftest import post_login
+from tests.support.cli import Ran, run_here
 
 EMAIL = "kim.devries@zwolle.example"
 PRODUCTION = {
@@ -35,15 +38,11 @@ PRODUCTION = {
 }
 
 
-@dataclass(frozen=True)
-class Ran:
-    code: int
-    out: str
-    err: str
-
-
-async def geldhulp(db_url: str, *args: str) -> Ran:
-    """Run `python -m bot <args> --url <db_url>` in production mode, as an operator would."""
+async def geldhulp(db_url: str, *args: str, own_process: bool = False) -> Ran:
+    """`python -m bot <args> --url <db_url>` in production mode, as an operator runs it: in a
+    process of its own, or the same entry point in a thread of this one."""
+    if not own_process:
+        return await asyncio.to_thread(run_here, [*args, "--url", db_url], PRODUCTION)
     env = {k: v for k, v in os.environ.items() if not k.startswith("GELDHULP_")} | PRODUCTION
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -94,7 +93,7 @@ async def logged_in(client: TestClient) -> bool:
     return r.status == 200
 
 
-async def add_team_and_counsellor(db_url: str) -> tuple[int, str]:
+async def add_team_and_counsellor(db_url: str, own_process: bool = False) -> tuple[int, str]:
     """A municipality's team and its counsellor, with the real command; the team id and the
     printed password."""
     team = await geldhulp(
@@ -110,6 +109,7 @@ async def add_team_and_counsellor(db_url: str) -> tuple[int, str]:
         "counsellor,peer",
         "--hours",
         "mon-fri 09:00-17:00; sat 10:00-12:00",
+        own_process=own_process,
     )
     assert team.code == 0, team
     match = re.search(r"^team (\d+) created", team.out, re.MULTILINE)
@@ -117,7 +117,7 @@ async def add_team_and_counsellor(db_url: str) -> tuple[int, str]:
     team_id = match.group(1)
     user = await geldhulp(
         db_url, "staff", "user", "add", "--email", EMAIL, "--name", "Kim de Vries",
-        "--role", "counsellor", "--team", team_id,
+        "--role", "counsellor", "--team", team_id, own_process=own_process,
     )  # fmt: skip
     return int(team_id), password_in(user)
 
@@ -133,7 +133,7 @@ async def audit_rows(db_url: str) -> list[tuple[str, str | None, str, str | None
 
 
 async def test_switching_a_municipality_on_in_production(staff_app, db_url) -> None:  # type: ignore[no-untyped-def]
-    team_id, password = await add_team_and_counsellor(db_url)
+    team_id, password = await add_team_and_counsellor(db_url, own_process=True)
     pool = await geldhulp(
         db_url, "staff", "team", "add", "--name", "Crisisdienst 24/7", "--kinds", "counsellor",
         "--hours", "daily 00:00-24:00", "--crisis-pool",
@@ -364,6 +364,7 @@ async def test_the_same_account_added_at_once_by_several_commands(db_url) -> Non
                 "counsellor",
                 "--team",
                 str(team_id),
+                own_process=True,
             )  # fmt: skip
             for _ in range(4)
         )

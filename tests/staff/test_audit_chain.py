@@ -1,9 +1,11 @@
 """The audit log is a hash chain: concurrent writers keep it intact; an edited, deleted or cut-off
-entry is found by `geldhulp audit verify` (the real command, exit code 1)."""
+entry is found by `geldhulp audit verify` (the real command, exit code 1; as a process in one
+test, its entry point in this process in the others: tests/support/cli.py)."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,13 +19,19 @@ from bot.staff.tables import AuditEntry
 from bot.storage import migrate
 from bot.storage.db import open_database
 from harness.databases import fresh_database
+from tests.support.cli import run_here
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def cli_verify(url: str, *extra: str) -> tuple[int, str]:
+def cli_verify(url: str, *extra: str, own_process: bool = False) -> tuple[int, str]:
+    """`geldhulp audit verify`: in a process of its own, or its entry point in this one."""
+    argv = ["audit", "verify", "--url", url, *extra]
+    if not own_process:
+        ran = run_here(argv, {k: v for k, v in os.environ.items() if k.startswith("GELDHULP_")})
+        return ran.code, ran.out + ran.err
     done = subprocess.run(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "bot", "audit", "verify", "--url", url, *extra],
+        [sys.executable, "-m", "bot", *argv],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -91,7 +99,7 @@ async def test_an_edited_entry_is_detected(db_url: str) -> None:
         async with factory() as s:
             report = await verify_chain(s)
     assert not report.ok and report.first_bad_id == third
-    code, out = cli_verify(db_url)
+    code, out = cli_verify(db_url, own_process=True)  # as an operator runs it
     assert code == 1 and f"entry {third} was changed" in out, out
 
 
