@@ -3,8 +3,9 @@ an operator runs it) creates a team and a counsellor, who logs in over real HTTP
 password and must set up the second factor; password and second-factor resets and disabling end
 the sessions they must; refusals exit non-zero and are audited; the audit chain still verifies.
 
-The first test and the race run the command as processes; the others call the same entry point
-(`bot.cli.main`) in this process, in production mode (tests/support/cli.py).
+The operator's first two commands (in the first test) and the race of four run as processes;
+the other commands call the same entry point (`bot.cli.main`) in this process, in production
+mode (tests/support/cli.py).
 """
 
 from __future__ import annotations
