@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +22,7 @@ def geldhulp(*args: str, own_process: bool = False) -> subprocess.CompletedProce
     (tests/support/cli.py; the letter readers are loaded once per test process)."""
     argv = ["letter", "read", *args, "--threads", "2"]
     if not own_process:
-        ran = run_here(argv, {k: v for k, v in os.environ.items() if k.startswith("GELDHULP_")})
+        ran = run_here(argv)
         return subprocess.CompletedProcess(argv, ran.code, ran.out, ran.err)
     return subprocess.run(  # noqa: S603 - our interpreter, our code
         [sys.executable, "-m", "bot", *argv],

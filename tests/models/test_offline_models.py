@@ -346,7 +346,7 @@ def test_e5_encodes_a_batch_on_one_thread_per_core_with_the_same_vectors(
     """A training batch is split over single-threaded encoders side by side (docs/nlu.md,
     "Training time"): every vector is the one the message gets alone, in the batch's order,
     and on a machine with more than one core the batch ran on more than one thread."""
-    out = offline[E5_BATCH]
+    out = result(offline, E5_BATCH)
     assert out["shape"] == [40, 384]
     assert out["diff"] < 1e-6, out
     assert out["small"] == 1

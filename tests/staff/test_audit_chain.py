@@ -5,7 +5,6 @@ test, its entry point in this process in the others: tests/support/cli.py)."""
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -28,7 +27,7 @@ def cli_verify(url: str, *extra: str, own_process: bool = False) -> tuple[int, s
     """`geldhulp audit verify`: in a process of its own, or its entry point in this one."""
     argv = ["audit", "verify", "--url", url, *extra]
     if not own_process:
-        ran = run_here(argv, {k: v for k, v in os.environ.items() if k.startswith("GELDHULP_")})
+        ran = run_here(argv)
         return ran.code, ran.out + ran.err
     done = subprocess.run(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-m", "bot", *argv],

@@ -29,9 +29,12 @@ class Ran:
     err: str
 
 
-def run_here(argv: list[str], env: Mapping[str, str]) -> Ran:
+def run_here(argv: list[str], env: Mapping[str, str] | None = None) -> Ran:
     """Run ``bot.cli.main(argv)`` in a new thread (it starts its own event loop, so this works
-    from a coroutine too) with ``env`` as its ``GELDHULP_*`` variables; wait for it."""
+    from a coroutine too) with ``env`` as its ``GELDHULP_*`` variables (by default this
+    process's own, as a child process would inherit them); wait for it."""
+    if env is None:
+        env = {k: v for k, v in os.environ.items() if k.startswith("GELDHULP_")}
     done: list[Ran] = []
     failed: list[BaseException] = []
 
