@@ -265,18 +265,20 @@ def test_dense_featurizer_adds_one_sentence_vector(offline: dict[str, Any]) -> N
 
 RASA_MAIN_FIRST = """
 import os
-from rasa_addons import sentence_model
-sentence_model.spin_little(os.environ)  # what rasa_addons.rasa_main does before any import
+from rasa_addons import rasa_main
+rasa_main.prepare(os.environ)  # what rasa_addons.rasa_main does before any import
 """
 E5_THREADS_SCRIPT = """
 import json, os, sys, time
 import numpy as np
 import sklearn.linear_model  # its OpenMP runtime is loaded first, as in Rasa
 from rasa_addons import sentence_model
+from threadpoolctl import threadpool_info
 model = sentence_model.load("e5")
 texts = [f"ik heb een schuld van {n} euro bij de deurwaarder en de energie" for n in range(40)]
 model.encode(texts[:2])
 result = {"cores": sentence_model._cores(), "threads": sentence_model._message_threads()}
+result["blas"] = sorted({p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"})
 vectors = {}
 for threads in (1, 2):
     sentence_model.MESSAGE_THREADS = threads
@@ -296,11 +298,16 @@ def test_e5_encodes_one_message_on_two_threads_only_when_the_process_started_spi
     threads then barely spin, also when scikit-learn's OpenMP runtime was loaded first (it
     serves the engine too). Without that setting a message stays on one thread: with
     libgomp's default spinning two threads burnt 3-9 times the CPU of one on a busy machine
-    (docs/nlu.md, "Parse time"). The vectors are the same either way."""
+    (docs/nlu.md, "Parse time"). The vectors are the same either way. The same start gives
+    numpy's BLAS one thread: with one per core its idle threads spun after every small
+    product of a parse, twice the parse's CPU."""
     started = run_offline(tmp_path, RASA_MAIN_FIRST + E5_THREADS_SCRIPT, omp_threads=None)
     plain = run_offline(tmp_path, E5_THREADS_SCRIPT, omp_threads=None)
     assert started["threads"] == min(2, started["cores"]), started
     assert plain["threads"] == 1, plain
+    assert started["blas"] == [1], started
+    if started["cores"] >= 2:
+        assert plain["blas"][0] > 1, plain  # what the setting changes
     assert started["diff"] < 1e-5, started
     one_thread, one_process = started["1"]
     two_thread, two_process = started["2"]
@@ -455,9 +462,10 @@ RASA_MAIN = check(
     textwrap.dedent(
         """
     import json, os, sys
-    for name in ("GOMP_SPINCOUNT", "RASA_TELEMETRY_ENABLED"):  # as a fresh shell has them
+    NAMES = ("GOMP_SPINCOUNT", "RASA_TELEMETRY_ENABLED", "OPENBLAS_NUM_THREADS")
+    for name in NAMES:  # as a fresh shell has them
         os.environ.pop(name, None)
-    before = [os.environ.get("GOMP_SPINCOUNT"), os.environ.get("RASA_TELEMETRY_ENABLED")]
+    before = [os.environ.get(name) for name in NAMES]
     sys.argv = ["rasa", "--version"]
     from rasa_addons import rasa_main
     try:
@@ -465,7 +473,7 @@ RASA_MAIN = check(
     except SystemExit:
         pass
     from rasa import telemetry
-    after = [os.environ.get("GOMP_SPINCOUNT"), os.environ.get("RASA_TELEMETRY_ENABLED")]
+    after = [os.environ.get(name) for name in NAMES]
     print(json.dumps([before, after, telemetry.is_telemetry_enabled()]))
     """
     ),
@@ -476,10 +484,11 @@ def test_rasa_main_sets_little_spinning_and_no_telemetry_before_rasa_starts(
     offline: dict[str, Any],
 ) -> None:
     """Every Rasa we start goes through rasa_addons.rasa_main, which puts GOMP_SPINCOUNT into
-    the environment before Rasa imports anything (the setting above depends on it) and turns
-    Rasa's telemetry off (it was on: ~/.config/rasa/global.yml says so after a first run)."""
+    the environment before Rasa imports anything (the setting above depends on it), asks for
+    one BLAS thread (checked where it counts below) and turns Rasa's telemetry off (it was
+    on: ~/.config/rasa/global.yml says so after a first run)."""
     out = result(offline, RASA_MAIN)
-    assert out == [[None, None], ["1000", "false"], False]
+    assert out == [[None, None, None], ["1000", "false", "1"], False]
 
 
 LANGUAGE_GUARD = check(
