@@ -68,7 +68,7 @@ from bot.media.keys import MEDIA
 from bot.plan import PlanService
 from bot.plan.keys import PLANS
 from bot.privacy.deidentify import warm_at_start
-from bot.privacy.retention import RetentionPolicy, retention_loop
+from bot.privacy.retention import PURGE_FIRST_SECONDS, RetentionPolicy, retention_loop
 from bot.settings import Settings
 from bot.storage.base import utcnow
 from bot.storage.db import create_engine, session_factory
@@ -351,7 +351,14 @@ async def media_context(app: web.Application) -> AsyncIterator[None]:
     factory = app[keys.DB]
 
     async def untaken(stop: asyncio.Event) -> None:
-        while not stop.is_set():
+        # the first round after the start-up pause of the retention purge, then every 6 minutes
+        pause = PURGE_FIRST_SECONDS
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=pause)
+            if stop.is_set():
+                return
+            pause = UPLOAD_MINUTES * 6
             try:
                 async with factory() as session:
                     before = utcnow() - timedelta(minutes=UPLOAD_MINUTES)
@@ -359,8 +366,6 @@ async def media_context(app: web.Application) -> AsyncIterator[None]:
                         await session.commit()
             except Exception as exc:  # noqa: BLE001 - retried on the next round
                 logger.warning("untaken uploads not deleted (%s)", exc.__class__.__name__)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=UPLOAD_MINUTES * 6)
 
     async with running([untaken]):
         yield

@@ -38,6 +38,10 @@ SWEEP_SECONDS = 30.0  # forgotten conversations are also swept when a forget-me 
 # doubling up to SWEEP_SECONDS), so its empty row and the confirmation do not linger
 BUSY_FIRST_SECONDS = 0.5
 PURGE_SECONDS = 3600.0
+# the first purge waits this long after the instance starts: a restarting instance answers the
+# residents who waited first, and an instance that lives only briefly (a deploy that is rolled
+# back, a test) does not scan every table for nothing; forgotten conversations are swept at once
+PURGE_FIRST_SECONDS = 60.0
 
 
 def parse_overrides(raw: str) -> dict[str, int]:
@@ -223,13 +227,16 @@ async def retention_loop(
     policy: RetentionPolicy,
     tracker_url: str,
     stop: asyncio.Event,
+    *,
+    first_purge_after: float = PURGE_FIRST_SECONDS,
 ) -> None:
-    """Sweep forgotten conversations (at once after a forget-me, soon again while one waits for
-    its confirmation to go out, else every 30 s) and run the retention purge every hour, until
-    ``stop`` is set. The app runs it on one instance of a cluster (a leader lock)."""
+    """Sweep forgotten conversations (at start, at once after a forget-me, soon again while one
+    waits for its confirmation to go out, else every 30 s) and run the retention purge a minute
+    after the start and then every hour, until ``stop`` is set. The app runs it on one instance
+    of a cluster (a leader lock)."""
     tracker = RasaTrackerStore(tracker_url)
     wake = conversations.forgotten
-    next_purge = 0.0
+    next_purge = time.monotonic() + first_purge_after
     busy = 0.0  # the pause while a forgotten conversation waits for its last reply
     try:
         while not stop.is_set():
