@@ -46,6 +46,7 @@ from bot.conversations.callback_phone import CallbackPhones
 from bot.conversations.erasure import Erasure
 from bot.conversations.forget_me import ForgetMe
 from bot.conversations.handover import HandoverService
+from bot.conversations.heartbeat import Heartbeat
 from bot.conversations.intake import Intake, Wakeups
 from bot.conversations.keys import CALLBACK_PHONES, HANDOVER, INTAKE, TYPING, WAKEUPS
 from bot.conversations.media_flow import MediaFlow
@@ -414,10 +415,12 @@ async def workers_context(
         media=app[MEDIA_FLOW],
         plan=app[PLAN_FLOW],
     )
+    heartbeat = Heartbeat(factory, owner)  # one per instance, shared by its two loops
     outbox = OutboxWorker(
         factory,
         channels,
         owner=owner,
+        heartbeat=heartbeat,
         health=health,
         pacer=app[COUNTERS],
         retry_base=retry_base,
@@ -436,6 +439,7 @@ async def workers_context(
         factory,
         router,
         owner=owner,
+        heartbeat=heartbeat,
         health=health,
         retry_base=retry_base,
         lease_seconds=settings.queue_lease_seconds,

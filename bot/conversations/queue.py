@@ -31,7 +31,7 @@ from bot.conversations.tables import InboxItem, Instance, OutboxItem
 from bot.storage.base import utcnow
 
 PENDING = "pending"
-HEARTBEAT_SECONDS = 3.0  # how often a running instance's workers beat
+HEARTBEAT_SECONDS = 3.0  # how often a running instance beats (bot/conversations/heartbeat.py)
 DEAD_AFTER = 10.0  # an instance silent this long is dead: its leased items may be taken over
 # a claimer uses the heartbeat rule only after beating this long without a failure itself: after
 # a database outage every instance is silent, and the live ones need a beat to say so again
@@ -87,7 +87,7 @@ async def beat(factory: async_sessionmaker[AsyncSession], owner: str) -> None:
             )
         try:
             await session.commit()
-        except IntegrityError:  # the other worker of this instance beat first: fine
+        except IntegrityError:  # the row appeared meanwhile (a first beat retried): fine
             await session.rollback()
 
 

@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -25,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.conversations import queue, store
 from bot.conversations.circuit import Circuit
+from bot.conversations.heartbeat import Heartbeat
 from bot.conversations.models import Inbound, Reply
 from bot.conversations.ports import Channel, Health, SendContext, Template, Unreported
 from bot.conversations.router import Plan, Router
@@ -80,14 +80,18 @@ class _Loop:
         concurrency: int,
         lease_seconds: float,
         wake: asyncio.Event | None = None,
+        heartbeat: Heartbeat | None = None,
     ) -> None:
         self._factory, self._owner = factory, owner
+        # the instance's one heartbeat, shared by its loops (a loop made alone beats alone)
+        self.heartbeat = heartbeat or Heartbeat(factory, owner)
+        if self.heartbeat.owner != owner:
+            raise ValueError("a loop beats for its own instance only")
         self._health: Health = health or Unreported()
         self._health.register(self.part)
         self._concurrency, self._lease = concurrency, lease_seconds
         self._tasks: set[asyncio.Task[None]] = set()
         self._errors = 0
-        self._beating_since: float | None = None
         self.wake = wake or asyncio.Event()
         self._stop = asyncio.Event()
 
@@ -142,39 +146,16 @@ class _Loop:
     async def _handle(self, claim: queue.Claim) -> None:
         raise NotImplementedError
 
-    async def _beat(self) -> None:
-        """The instance's heartbeat while this loop runs, its last round (drain) included; other
-        instances take over our leased items within seconds once it stops."""
-        while True:
-            try:
-                await queue.beat(self._factory, self._owner)
-            except Exception as exc:  # noqa: BLE001 - the database is down: the loop says so
-                self._beating_since = None
-                logger.debug("heartbeat failed (%s)", exc.__class__.__name__)
-            else:
-                if self._beating_since is None:
-                    self._beating_since = time.monotonic()
-            await asyncio.sleep(queue.HEARTBEAT_SECONDS)
-
     def _steady_in(self) -> float | None:
-        """Seconds until this instance may take over the items of silent ones (0: now); None
-        while its own heartbeat fails (after a database outage every instance looks dead)."""
-        if self._beating_since is None:
-            return None
-        return max(0.0, queue.STEADY_AFTER - (time.monotonic() - self._beating_since))
+        return self.heartbeat.steady_in()
 
     def _take_over(self) -> bool:
         return self._steady_in() == 0.0
 
     async def run(self, stop: asyncio.Event) -> None:
         """Loop until ``stop`` is set; never ends on an error of a dependency."""
-        heartbeat = asyncio.ensure_future(self._beat())
-        try:
+        async with self.heartbeat.held():  # its last round (the drain) included
             await self._run(stop)
-        finally:
-            heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await heartbeat
 
     async def _run(self, stop: asyncio.Event) -> None:
         self._stop = stop
@@ -227,14 +208,16 @@ class InboxWorker(_Loop):
         after: Callable[[Inbound], Awaitable[None]] | None = None,
         processed: Callable[[], None] | None = None,
         wake: asyncio.Event | None = None,
+        heartbeat: Heartbeat | None = None,
     ) -> None:
         super().__init__(
             factory,
-            owner=owner or queue.instance_id(),
+            owner=owner or (heartbeat.owner if heartbeat else queue.instance_id()),
             health=health,
             concurrency=concurrency,
             lease_seconds=lease_seconds,
             wake=wake,
+            heartbeat=heartbeat,
         )
         self._router, self._retry_base = router, retry_base
         self._after, self._processed = after, processed
@@ -320,14 +303,16 @@ class OutboxWorker(_Loop):
         concurrency: int = 16,
         lease_seconds: float = 60.0,
         wake: asyncio.Event | None = None,
+        heartbeat: Heartbeat | None = None,
     ) -> None:
         super().__init__(
             factory,
-            owner=owner or queue.instance_id(),
+            owner=owner or (heartbeat.owner if heartbeat else queue.instance_id()),
             health=health,
             concurrency=concurrency,
             lease_seconds=lease_seconds,
             wake=wake,
+            heartbeat=heartbeat,
         )
         self._channels = channels
         for name in channels:  # a channel that is down is down for every instance

@@ -10,11 +10,16 @@ import asyncio
 import time
 from datetime import timedelta
 
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select, update
 
+from bot.app import WORKERS, create_app
 from bot.conversations import queue
+from bot.conversations.heartbeat import Heartbeat
 from bot.conversations.tables import InboxItem, Instance, OutboxItem
 from bot.conversations.worker import OutboxWorker
+from bot.settings import Secret, Settings
 from bot.storage.base import utcnow
 from bot.storage.db import open_database
 from tests.gateway.test_crash_window import FakeChannel, seed
@@ -97,3 +102,72 @@ async def test_an_item_of_a_silent_instance_is_free_and_of_a_live_one_is_not(db_
         assert [c.id for c in taken] == [second[0].id]
         async with factory() as s:  # the silent one's late result is refused
             assert await queue.held(s, InboxItem, second[0].id, "silent") is None
+
+
+async def until(condition, seconds: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    async with asyncio.timeout(seconds):
+        while not condition():
+            await asyncio.sleep(0.01)
+
+
+async def test_an_instance_beats_once_for_all_its_loops_and_stops_with_the_last(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two loops of one instance share its heartbeat: every beat written is that heartbeat's
+    (before, each loop beat on its own: two writes where one says the same). It beats while
+    either loop runs and stops when the last one has ended."""
+    written: list[str] = []
+    beat = queue.beat
+
+    async def counted(factory, owner: str) -> None:  # type: ignore[no-untyped-def]
+        written.append(owner)
+        await beat(factory, owner)
+
+    monkeypatch.setattr(queue, "beat", counted)
+    async with open_database(sqlite_url) as (_e, factory):
+        heartbeat = Heartbeat(factory, "instance-a", every=0.05)
+        loops = [OutboxWorker(factory, {"telegram": FakeChannel()}, heartbeat=heartbeat)]
+        loops.append(OutboxWorker(factory, {"telegram": FakeChannel()}, heartbeat=heartbeat))
+        assert [loop._owner for loop in loops] == ["instance-a", "instance-a"]
+        stops = [asyncio.Event(), asyncio.Event()]
+        tasks = [
+            asyncio.create_task(loop.run(stop)) for loop, stop in zip(loops, stops, strict=True)
+        ]
+        await until(lambda: heartbeat.beats >= 5)
+        assert len(written) - heartbeat.beats in (0, 1)  # one beat in flight at most
+        async with factory() as s:
+            assert (await s.scalars(select(Instance.id))).all() == ["instance-a"]
+        stops[0].set()
+        await tasks[0]
+        went_on_from = heartbeat.beats
+        await until(lambda: heartbeat.beats >= went_on_from + 3)  # the other loop still runs
+        assert heartbeat.running
+        stops[1].set()
+        await tasks[1]
+        assert not heartbeat.running  # the last loop took the beat with it
+        assert heartbeat.steady_in() is None  # a restart has to beat steadily again first
+    assert set(written) == {"instance-a"}
+
+
+def test_the_apps_two_workers_share_one_heartbeat(sqlite_url: str) -> None:
+    settings = Settings(
+        env="test",
+        database_url=sqlite_url,
+        secret_key=Secret("k" * 32),
+        pseudonym_key=Secret("p" * 32),
+        rasa_channel_token=Secret("t" * 32),
+    )
+
+    async def started() -> None:
+        app = create_app(settings, workers=True)
+        client = TestClient(TestServer(app, host="127.0.0.1"))
+        await client.start_server()
+        try:
+            workers = app[WORKERS]
+            assert workers.inbox.heartbeat is workers.outbox.heartbeat
+            assert workers.inbox._owner == workers.outbox._owner == workers.inbox.heartbeat.owner
+            await until(lambda: workers.inbox.heartbeat.beats >= 1)
+        finally:
+            await client.close()
+
+    asyncio.run(started())
