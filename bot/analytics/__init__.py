@@ -4,6 +4,6 @@ The dashboard reads only these rows (never transcripts), so figures stay correct
 transcripts are deleted under the retention policy.
 """
 
-from bot.analytics.events import EventName, record_event, record_unanswered
+from bot.analytics.events import EventName, add_in_bulk, record_event, record_unanswered
 
-__all__ = ["EventName", "record_event", "record_unanswered"]
+__all__ = ["EventName", "add_in_bulk", "record_event", "record_unanswered"]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.analytics.tables import AnalyticsEvent, UnansweredQuestion
@@ -73,3 +75,30 @@ async def record_unanswered(
     )
     session.add(row)
     return row
+
+
+async def add_in_bulk(
+    session: AsyncSession,
+    events: Iterable[Mapping[str, Any]],
+    questions: Iterable[Mapping[str, Any]] = (),
+) -> None:
+    """Add many events and unanswered questions in one statement each (thousands of rows: the
+    demo history). A question's ``text`` is redacted as in :func:`record_unanswered` (the same
+    text once) and stored as ``text_redacted`` only."""
+    from bot.privacy.redact import redact
+
+    redacted: dict[str, str] = {}
+    rows = []
+    for question in questions:
+        fields = dict(question)
+        text = str(fields.pop("text"))
+        if text not in redacted:
+            redacted[text] = redact(text)
+        rows.append({**fields, "text_redacted": redacted[text]})
+    if rows:
+        await session.execute(insert(UnansweredQuestion), rows)
+    values = [{**event, "name": str(event["name"])} for event in events]
+    # rows with the same fields next to each other: one batch per kind of row, not per row
+    values.sort(key=lambda row: tuple(sorted(row)))
+    if values:
+        await session.execute(insert(AnalyticsEvent), values)
