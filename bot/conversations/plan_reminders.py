@@ -33,6 +33,7 @@ from bot.storage.base import utcnow
 logger = logging.getLogger(__name__)
 TEMPLATE = "geldhulp_plan_herinnering"  # submitted to Meta in Dutch (docs/plan.md)
 TEMPLATE_LANGUAGE = "nl"
+FIRST_ROUND_SECONDS = 60.0  # the first round this long after an instance starts
 
 
 @dataclass(frozen=True)
@@ -162,12 +163,20 @@ class PlanReminders:
         stop: asyncio.Event,
         *,
         interval: float = 900.0,
+        first_after: float = FIRST_ROUND_SECONDS,
     ) -> None:
-        """Every ``interval`` seconds until ``stop``: one round (errors retried next round)."""
+        """Every ``interval`` seconds until ``stop``: one round (errors retried next round).
+        The first round ``first_after`` seconds after the start: reminders are due per day, so
+        a minute later costs nobody anything, and a restarting instance answers residents
+        first."""
+        wait = first_after
         while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=wait)
+            if stop.is_set():
+                return
             try:
                 await self.run_once(factory)
             except Exception as exc:  # noqa: BLE001 - retried on the next round
                 logger.warning("plan reminders failed (%s)", exc.__class__.__name__)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=interval)
+            wait = interval

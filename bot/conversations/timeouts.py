@@ -81,16 +81,20 @@ class Timeouts:
         interval: float,
         did_work: Callable[[], None],
     ) -> None:
-        """A round every ``interval`` seconds until ``stop`` is set; ``did_work`` after a round
-        that enqueued replies (the app wakes the outbox)."""
+        """A round every ``interval`` seconds until ``stop`` is set, the first one an interval
+        after the start (a restarting instance answers waiting residents first; an app that
+        lives shorter than that, a test or a rolled-back deploy, sweeps nothing); ``did_work``
+        after a round that enqueued replies (the app wakes the outbox)."""
         while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval)
+            if stop.is_set():
+                return
             try:
                 if await self.run_once(factory):
                     did_work()
             except Exception:  # noqa: BLE001 - the next round tries again
                 logger.exception("attending timeouts failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=interval)
 
     async def sweep(self, session: AsyncSession, now: datetime) -> SweepReport:
         """Mark overdue requests and offer silent chats to the team again (caller commits)."""
