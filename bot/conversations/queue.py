@@ -87,7 +87,7 @@ async def beat(factory: async_sessionmaker[AsyncSession], owner: str) -> None:
             )
         try:
             await session.commit()
-        except IntegrityError:  # the row appeared meanwhile (a first beat retried): fine
+        except IntegrityError:  # a beat of the same owner inserted the row first: fine
             await session.rollback()
 
 

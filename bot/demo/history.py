@@ -3,8 +3,8 @@
 Seeded (random.Random(2026)) so every first start shows the same figures. Events are generated
 the way the gateway and console record them: a message the assistant had no answer for is a
 ``message.received`` with its fallback intent and low confidence, and its text is stored through
-``add_in_bulk`` (redacted like a real one by ``record_unanswered``, with the conversation's
-pseudonym; the rows go in one statement per table). 180 days, so
+``add_in_bulk`` (redacted as ``record_unanswered`` redacts a real one, with the conversation's
+pseudonym; the rows go in one INSERT per table). 180 days, so
 the default 90-day view has a previous period to compare with; a few topics rise or fall over
 time, and volume grows a little, so the trends have something to show.
 """
