@@ -7,7 +7,9 @@ once without a round."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.conversations import plan_reminders
@@ -39,39 +41,40 @@ def counted_reminders() -> CountedReminders:
     return reminders
 
 
-async def until(rounds: list[float], count: int) -> None:
+async def rounds_of(
+    loop: Callable[[asyncio.Event], Awaitable[None]], rounds: list[float], count: int
+) -> float:
+    """Run ``loop(stop)`` until ``rounds`` has ``count`` entries; when it started."""
+    stop = asyncio.Event()
+    started = time.monotonic()
+    task = asyncio.create_task(loop(stop))
     async with asyncio.timeout(10):
         while len(rounds) < count:
             await asyncio.sleep(0.01)
+    stop.set()
+    await task
+    return started
+
+
+def spaced(rounds: list[float], interval: float) -> bool:
+    return all(b - a >= interval for a, b in zip(rounds, rounds[1:], strict=False))
 
 
 async def test_the_timeouts_sweep_first_after_one_interval_then_every_interval() -> None:
-    timeouts, stop = CountedTimeouts(), asyncio.Event()
-    started = time.monotonic()
-    task = asyncio.create_task(
-        timeouts.run(None, stop, interval=0.2, did_work=lambda: None)  # type: ignore[arg-type]
-    )
-    await until(timeouts.rounds, 3)
-    stop.set()
-    await task
-    first, *later = timeouts.rounds
-    assert first - started >= 0.2
-    assert all(b - a >= 0.2 for a, b in zip(timeouts.rounds, later, strict=False))
+    timeouts = CountedTimeouts()
+    run = functools.partial(timeouts.run, None, interval=0.2, did_work=lambda: None)
+    started = await rounds_of(run, timeouts.rounds, 3)
+    assert timeouts.rounds[0] - started >= 0.2
+    assert spaced(timeouts.rounds, 0.2)
 
 
 async def test_the_plan_reminders_start_after_their_pause_then_every_interval() -> None:
     assert plan_reminders.FIRST_ROUND_SECONDS == 60.0  # the production pause
-    reminders, stop = counted_reminders(), asyncio.Event()
-    started = time.monotonic()
-    task = asyncio.create_task(
-        reminders.run(None, stop, interval=0.1, first_after=0.3)  # type: ignore[arg-type]
-    )
-    await until(reminders.rounds, 3)
-    stop.set()
-    await task
-    first, *later = reminders.rounds
-    assert first - started >= 0.3
-    assert all(b - a >= 0.1 for a, b in zip(reminders.rounds, later, strict=False))
+    reminders = counted_reminders()
+    run = functools.partial(reminders.run, None, interval=0.1, first_after=0.3)
+    started = await rounds_of(run, reminders.rounds, 3)
+    assert reminders.rounds[0] - started >= 0.3
+    assert spaced(reminders.rounds, 0.1)
 
 
 async def test_stopped_during_the_pause_a_loop_ends_at_once_without_a_round() -> None:

@@ -23,8 +23,8 @@ from sqlalchemy.engine import Engine
 from bot.app import create_app
 from harness.fakes.telegram import FakeTelegram
 from tests.fakes.graph import FakeGraph
-from tests.fakes.rasa import ANSWER, OneBubbleRasa
-from tests.gateway.conftest import TG_SECRET, make_settings
+from tests.fakes.rasa import ANSWER, GatewayRasa
+from tests.gateway.conftest import TG_SECRET, fixture, make_settings
 
 TURNS = 20
 # measured 2026-12-07: 40.0-40.2 statements and 11.0 commits per turn on SQLite, 42.0-42.6 and
@@ -56,16 +56,12 @@ def counted() -> Iterator[Counter[str]]:
 
 
 def update(update_id: int, chat_id: int) -> dict[str, Any]:
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": 1767225600,
-            "chat": {"id": chat_id, "type": "private", "first_name": "Test"},
-            "from": {"id": chat_id, "is_bot": False, "first_name": "Test"},
-            "text": "hoi",
-        },
-    }
+    """The real Telegram text update of the fixtures, as this chat's message ``update_id``."""
+    body = fixture("tg_private_text")
+    body["update_id"] = body["message"]["message_id"] = update_id
+    body["message"]["chat"]["id"] = body["message"]["from"]["id"] = chat_id
+    body["message"]["text"] = "hoi"
+    return body
 
 
 async def test_a_one_bubble_turn_stays_within_its_statement_budget(
@@ -74,7 +70,7 @@ async def test_a_one_bubble_turn_stays_within_its_statement_budget(
     telegram, graph, rasa = (
         await FakeTelegram().start(),
         await FakeGraph().start(),
-        await OneBubbleRasa().start(),
+        await GatewayRasa().start(),
     )
     settings = make_settings(db_url, telegram, graph, rasa.root)
     client = TestClient(TestServer(create_app(settings, pacing={}), host="127.0.0.1"))

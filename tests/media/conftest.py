@@ -30,10 +30,10 @@ from bot.conversations.tables import ChannelIdentity, Conversation, InboxItem, O
 from bot.letters.reading import LetterReading
 from bot.media import MediaFile
 from bot.storage.db import open_database
-from harness.fakes.server import LoopbackServer
 from harness.fakes.telegram import FakeTelegram
 from tests.conversations.conftest import OPEN_CODE, seed_teams
 from tests.fakes.graph import FakeGraph
+from tests.fakes.rasa import GatewayRasa
 from tests.gateway.conftest import TG_SECRET, fixture, make_settings, sign
 
 _updates = itertools.count(810_000)
@@ -128,23 +128,16 @@ class FilesGraph(FakeGraph):
 
 
 @dataclasses.dataclass
-class FakeRasa(LoopbackServer):
+class FakeRasa(GatewayRasa):
     """Rasa's gateway channel, enough for the turns here: /ask_human hands over."""
 
-    messages: list[str] = dataclasses.field(default_factory=list)
-
-    async def webhook(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        text = str(body.get("message") or "")
-        self.messages.append(text)
+    def answer(self, text: str) -> dict[str, Any]:
         if text == "verwijder mijn gegevens":
             messages: list[dict[str, Any]] = [
                 {"text": "Ik heb je gegevens verwijderd."},
                 {"custom": {"forget_me": True}},
             ]
-            return web.json_response(
-                {"messages": messages, "intent": {"name": "forget_me", "confidence": 0.99}}
-            )
+            return {"messages": messages, "intent": {"name": "forget_me", "confidence": 0.99}}
         if text == "/ask_human":
             handover = {
                 "kind": "counsellor",
@@ -152,23 +145,12 @@ class FakeRasa(LoopbackServer):
                 "urgent": False,
                 "summary": {"topics": [], "municipality_code": OPEN_CODE, "urgency_flags": []},
             }
-            messages = [{"custom": {"handover": handover}}]
-            intent = "ask_human"
-        else:
-            messages, intent = [{"text": "Waar kan ik je mee helpen?"}], "greet"
-        return web.json_response(
-            {"messages": messages, "intent": {"name": intent, "confidence": 0.99}, "slots": {}}
-        )
-
-    async def parse(self, request: web.Request) -> web.Response:
-        return web.json_response({"intent": {"name": "other", "confidence": 0.9}})
-
-    async def start(self) -> FakeRasa:
-        app = web.Application()
-        app.router.add_post("/webhooks/gateway/webhook", self.webhook)
-        app.router.add_post("/webhooks/gateway/parse", self.parse)
-        await self.serve(app)
-        return self
+            return {
+                "messages": [{"custom": {"handover": handover}}],
+                "intent": {"name": "ask_human", "confidence": 0.99},
+                "slots": {},
+            }
+        return super().answer(text)
 
 
 def reading(

@@ -15,7 +15,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
@@ -24,8 +23,8 @@ from bot.conversations.tables import ChannelIdentity, Conversation
 from bot.plan import Plan, PlanStep
 from bot.storage.db import open_database
 from bot.texts import TextCatalog
-from harness.fakes.server import LoopbackServer
 from tests.conversations.conftest import OPEN_CODE, seed_teams
+from tests.fakes.rasa import GatewayRasa
 from tests.gateway.conftest import make_settings
 from tests.media.conftest import FilesGraph, FilesTelegram, Site
 
@@ -41,15 +40,10 @@ def said(name: str, language: str | None = None, **values: str) -> str:
 
 
 @dataclasses.dataclass
-class PlanRasa(LoopbackServer):
+class PlanRasa(GatewayRasa):
     """Rasa's gateway channel, enough for a plan: a topic, local help, a person, forget-me."""
 
-    messages: list[str] = dataclasses.field(default_factory=list)
-
-    async def webhook(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        text = str(body.get("message") or "")
-        self.messages.append(text)
+    def answer(self, text: str) -> dict[str, Any]:
         messages: list[dict[str, Any]]
         slots: dict[str, Any] = {}
         if text == TOPIC_TEXT:
@@ -84,21 +78,12 @@ class PlanRasa(LoopbackServer):
             intent = "forget_me"
             messages = [{"text": "Ik heb je gegevens verwijderd."}, {"custom": {"forget_me": True}}]
         else:
-            intent = "greet"
-            messages = [{"text": "Waar kan ik je mee helpen?"}]
-        return web.json_response(
-            {"messages": messages, "intent": {"name": intent, "confidence": 0.99}, "slots": slots}
-        )
-
-    async def parse(self, request: web.Request) -> web.Response:
-        return web.json_response({"intent": {"name": "other", "confidence": 0.9}})
-
-    async def start(self) -> PlanRasa:
-        app = web.Application()
-        app.router.add_post("/webhooks/gateway/webhook", self.webhook)
-        app.router.add_post("/webhooks/gateway/parse", self.parse)
-        await self.serve(app)
-        return self
+            return super().answer(text)
+        return {
+            "messages": messages,
+            "intent": {"name": intent, "confidence": 0.99},
+            "slots": slots,
+        }
 
 
 @dataclasses.dataclass
