@@ -17,12 +17,12 @@ from __future__ import annotations
 import os
 import secrets
 import socket
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Exists, and_, delete, exists, or_, select, update
+from sqlalchemy import ColumnElement, Exists, and_, case, delete, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
@@ -45,12 +45,27 @@ def instance_id() -> str:
 
 @dataclass(frozen=True)
 class Claim:
-    """An item this instance holds until ``lease_until``."""
+    """An item this instance holds until ``lease_until``, with what its claim read of it."""
 
     id: int
     key: str  # the resident: sender hash (inbox) or channel + address (outbox)
     lease_until: datetime
     attempts: int = 1  # how often the item was claimed, this claim included
+    # the item's body and stored message as the claim found them (None: not read)
+    body: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+    message_id: int | None = None
+    # outbox: the claim marked it "sending" (committed): it goes out at once, no other step
+    sending: bool = False
+
+    @property
+    def channel(self) -> str:
+        """The channel (outbox) or, for an inbox claim, the first part of its key."""
+        return self.key.split(":", 1)[0]
+
+    @property
+    def address(self) -> str:
+        """The outbox item's address (the part of its key after the channel)."""
+        return self.key.split(":", 1)[1] if ":" in self.key else ""
 
 
 def _lease_free(
@@ -100,11 +115,15 @@ async def _claim(
     lease_seconds: float,
     where: Sequence[ColumnElement[bool]] = (),
     take_over: bool = True,
+    values: Mapping[str, Any] | None = None,
+    now: datetime | None = None,
 ) -> list[Any]:
-    """Lease up to ``limit`` due items of ``model``, each the oldest pending one of its line."""
-    now = utcnow()
-    query = (
-        select(model)
+    """Lease up to ``limit`` due items of ``model``, each the oldest pending one of its line, in
+    one ``UPDATE … RETURNING`` (the rows come back with the claim: no read after it); more
+    ``values`` are set in the same statement. Nothing claimed: rolled back, no commit."""
+    now = now or utcnow()
+    heads = (
+        select(model.id)
         .where(_free(model, now, take_over), ~_blocked(model), *where)
         # fair: by arrival over all residents (ids are given when an item is accepted or
         # enqueued), never per resident in turn; with one head per resident, a resident who
@@ -112,15 +131,27 @@ async def _claim(
         .order_by(model.id)
         .limit(limit)
         .with_for_update(skip_locked=True, of=model)
+        .correlate(None)  # its own FROM, not the UPDATE's table
     )
-    until = now + timedelta(seconds=lease_seconds)
+    statement = (
+        update(model)
+        .where(model.id.in_(heads))
+        .values(
+            lease_owner=owner,
+            lease_until=now + timedelta(seconds=lease_seconds),
+            attempts=model.attempts + 1,
+            **(values or {}),
+        )
+        .returning(model)
+        .execution_options(synchronize_session=False)
+    )
     async with factory() as session:
-        items = (await session.scalars(query)).all()
-        for item in items:
-            item.lease_owner, item.lease_until = owner, until
-            item.attempts += 1
-        await session.commit()
-    return list(items)
+        items = list((await session.scalars(statement)).all())
+        if items:
+            await session.commit()
+        else:
+            await session.rollback()
+    return sorted(items, key=lambda item: int(item.id))
 
 
 async def claim_inbox(
@@ -136,7 +167,17 @@ async def claim_inbox(
     items = await _claim(
         factory, InboxItem, owner, limit=limit, lease_seconds=lease_seconds, take_over=take_over
     )
-    return [Claim(item.id, item.sender_hash, item.lease_until, item.attempts) for item in items]
+    return [
+        Claim(
+            item.id,
+            item.sender_hash,
+            item.lease_until,
+            item.attempts,
+            body=dict(item.body),
+            message_id=item.message_id,
+        )
+        for item in items
+    ]
 
 
 async def claim_outbox(
@@ -147,10 +188,22 @@ async def claim_outbox(
     lease_seconds: float,
     skip_channels: Collection[str] = (),
     take_over: bool = True,
+    send_at_once: Collection[str] = (),
 ) -> list[Claim]:
     """Claim up to ``limit`` due outbox items, each the oldest pending one of its address;
-    none of ``skip_channels`` (failing channels: their items wait for a probe)."""
+    none of ``skip_channels`` (failing channels: their items wait for a probe).
+
+    An item of ``send_at_once`` (channels without pacing or a 24-hour window) that is not
+    already "sending" is marked "sending" by the claim itself (``Claim.sending``): it goes out
+    right after this commit, as a bubble taken by `take_next` does. An item found "sending" (in
+    flight at a crash) keeps its time and takes the worker's careful way (resent at most once).
+    """
+    now = utcnow()
     where = [OutboxItem.channel.not_in(list(skip_channels))] if skip_channels else []
+    values: dict[str, Any] = {}
+    if send_at_once:
+        fresh = and_(OutboxItem.sending_at.is_(None), OutboxItem.channel.in_(list(send_at_once)))
+        values["sending_at"] = case((fresh, now), else_=OutboxItem.sending_at)
     items = await _claim(
         factory,
         OutboxItem,
@@ -159,8 +212,12 @@ async def claim_outbox(
         lease_seconds=lease_seconds,
         where=where,
         take_over=take_over,
+        values=values,
+        now=now,
     )
-    return [_outbox_claim(item) for item in items]
+    return [
+        _outbox_claim(item, sending=bool(send_at_once) and item.sending_at == now) for item in items
+    ]
 
 
 async def claim_probe(
@@ -217,14 +274,15 @@ async def release_channel(factory: async_sessionmaker[AsyncSession], channel: st
 
 async def take_next(
     session: AsyncSession, channel: str, address: str, owner: str, lease_seconds: float
-) -> tuple[Claim, dict[str, Any]] | None:
+) -> Claim | None:
     """In the transaction that records a sent item: lease the resident's next item when it is
     due, free and now the oldest pending one, and mark it "sending" (it goes out right after
-    the commit); its claim and body. None: nothing to send now (the worker's claim finds it)."""
+    the commit), in one ``UPDATE … RETURNING``; its claim with its body. None: nothing to send
+    now (the worker's claim finds it)."""
     now = utcnow()
     await session.flush()  # the item just sent is no longer pending
-    item = await session.scalar(
-        select(OutboxItem)
+    head = (
+        select(OutboxItem.id)
         .where(
             OutboxItem.channel == channel,
             OutboxItem.address == address,
@@ -235,18 +293,73 @@ async def take_next(
         .order_by(OutboxItem.id)
         .limit(1)
         .with_for_update(skip_locked=True, of=OutboxItem)
+        .correlate(None)
     )
-    if item is None:
-        return None
-    item.lease_owner, item.lease_until = owner, now + timedelta(seconds=lease_seconds)
-    item.attempts += 1
-    item.sending_at = now
-    return _outbox_claim(item), dict(item.body)
+    item = await session.scalar(
+        update(OutboxItem)
+        .where(OutboxItem.id.in_(head))
+        .values(
+            lease_owner=owner,
+            lease_until=now + timedelta(seconds=lease_seconds),
+            attempts=OutboxItem.attempts + 1,
+            sending_at=now,
+        )
+        .returning(OutboxItem)
+        .execution_options(synchronize_session=False)
+    )
+    return None if item is None else _outbox_claim(item, sending=True)
 
 
-def _outbox_claim(item: OutboxItem) -> Claim:
+async def finish_sent(
+    session: AsyncSession, claim: Claim, owner: str
+) -> tuple[int | None, bool] | None:
+    """Record a sent outbox item in one guarded ``UPDATE`` (the lease check folded into the
+    write: first in the transaction, so on PostgreSQL it holds the row as `held` did): "sent",
+    its body and address emptied (they live on only in the transcript). Its stored message's
+    id, and whether another pending item of the same address waits behind it. None: the item
+    is no longer ours (taken over, or done) and nothing was written."""
+    behind = (
+        exists()
+        .where(
+            _later.channel == OutboxItem.channel,
+            _later.address == claim.address,
+            _later.status == PENDING,
+            _later.id != OutboxItem.id,
+        )
+        .correlate(OutboxItem)
+    )
+    row = (
+        await session.execute(
+            update(OutboxItem)
+            .where(
+                OutboxItem.id == claim.id,
+                OutboxItem.status == PENDING,
+                OutboxItem.lease_owner == owner,
+            )
+            .values(
+                status="sent",
+                sent_at=utcnow(),
+                sending_at=None,
+                lease_owner=None,
+                lease_until=None,
+                body={},
+                address="",
+            )
+            .returning(OutboxItem.message_id, behind)
+            .execution_options(synchronize_session=False)
+        )
+    ).first()
+    return None if row is None else (row[0], bool(row[1]))
+
+
+_later = aliased(OutboxItem)
+
+
+def _outbox_claim(item: OutboxItem, *, sending: bool = False) -> Claim:
     assert item.lease_until is not None
-    return Claim(item.id, f"{item.channel}:{item.address}", item.lease_until, item.attempts)
+    key = f"{item.channel}:{item.address}"
+    body = dict(item.body) if sending else None
+    return Claim(item.id, key, item.lease_until, item.attempts, body=body, sending=sending)
 
 
 async def held(
@@ -323,3 +436,56 @@ async def next_due(
             lease = min(lease, beat_at + dead_after)
         times.append(retry if lease is None else max(retry, lease))
     return min(times) if times else None
+
+
+async def held_in_line(
+    session: AsyncSession, item_id: int, owner: str
+) -> tuple[InboxItem, bool] | None:
+    """`held` for an inbox item, in the same one statement (row-locked on PostgreSQL), with
+    whether a later pending item of the same resident waits behind it (its worker then looks
+    again when this one is done). None: not ours any more, or done."""
+    later = aliased(InboxItem)
+    behind = (
+        exists()
+        .where(
+            later.sender_hash == InboxItem.sender_hash,
+            later.status == PENDING,
+            later.id != InboxItem.id,
+        )
+        .correlate(InboxItem)
+    )
+    row = (
+        await session.execute(
+            select(InboxItem, behind.label("behind"))
+            .where(
+                InboxItem.id == item_id,
+                InboxItem.status == PENDING,
+                InboxItem.lease_owner == owner,
+            )
+            .with_for_update(of=InboxItem)
+            .execution_options(populate_existing=True)
+        )
+    ).first()
+    return None if row is None else (row[0], bool(row[1]))
+
+
+async def settle_inbox(session: AsyncSession, item_id: int, owner: str, **values: Any) -> bool:
+    """Write ``values`` to an inbox item only while it is pending and leased to ``owner``: the
+    lease check folded into the write (``UPDATE … WHERE lease_owner = :me``, its row count
+    instead of a read before it). False: not ours any more; the caller rolls back."""
+    result = await session.execute(
+        update(InboxItem)
+        .where(
+            InboxItem.id == item_id,
+            InboxItem.status == PENDING,
+            InboxItem.lease_owner == owner,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def done_values() -> dict[str, Any]:
+    """The columns of an inbox item that is done (for `settle_inbox`)."""
+    return {"status": "done", "done_at": utcnow(), "lease_owner": None, "lease_until": None}

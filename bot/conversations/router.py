@@ -15,10 +15,11 @@ tracker instead of running the turn again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.analytics import EventName, record_event, record_unanswered
@@ -33,7 +34,7 @@ from bot.conversations.presenter import Audience, Presenter, audience
 from bot.conversations.rasa import RasaClient, RasaParse, RasaTurn
 from bot.conversations.safety import Screening, clear_language, screen
 from bot.conversations.states import Status
-from bot.conversations.tables import ChannelIdentity, Conversation, InboxItem, Message, OutboxItem
+from bot.conversations.tables import ChannelIdentity, Conversation, InboxItem, OutboxItem
 from bot.errors import RasaUnavailable
 from bot.privacy.pseudonym import pseudonym
 from bot.staff import raise_alert
@@ -80,6 +81,9 @@ class Plan:
     turn: RasaTurn | None = None
     parse: RasaParse | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # whether a later message of the same resident waits behind this one (``record`` reads it;
+    # True until then: the worker looks for more work when the item is done)
+    behind: bool = True
 
 
 @dataclass
@@ -107,74 +111,90 @@ class Router:
     async def prepare(
         self, factory: async_sessionmaker[AsyncSession], claim: queue.Claim, owner: str
     ) -> Plan | None:
-        """Store the message and decide its route (one short transaction); None: not ours."""
+        """Store the message and decide its route (one short transaction); None: not ours.
+
+        The item is what its claim read (`queue.claim_inbox` returns the body and the stored
+        message); the lease check is folded into the transaction's one write to the item
+        (`queue.settle_inbox`), so a prepare that is no longer ours rolls back whole."""
         async with factory() as session:
-            item = await queue.held(session, InboxItem, claim.id, owner)
-            if item is None:
+            body, message_id = claim.body, claim.message_id
+            if body is None:  # a claim that did not read its item: read it (and check it)
+                item = await queue.held(session, InboxItem, claim.id, owner)
+                if item is None:
+                    return None
+                body, message_id = dict(item.body), item.message_id
+            plan, values = await self._prepare(session, claim, body, message_id)
+            if not await queue.settle_inbox(session, claim.id, owner, **values):
+                await session.rollback()  # taken over meanwhile: the new holder prepares it
                 return None
-            assert isinstance(item, InboxItem)
-            inbound = Inbound.from_json(item.body)
-            identity = await store.identity_for(
-                session, inbound.channel, item.sender_hash, inbound.address
-            )
-            answered = await csat.take_answer(session, self.presenter, identity, inbound)
-            if answered is not None:  # the question after a closed chat (no new conversation)
-                item.conversation_id = answered.id
-                _done(item)
-                await session.commit()
-                return Plan(item.id, SKIP, answered.id, answered.channel, inbound=inbound)
-            conv, new = await store.open_conversation(session, identity)
-            if new:
-                await record_event(
-                    session,
-                    EventName.CONVERSATION_STARTED,
-                    channel=conv.channel,
-                    conversation_ref=self.ref(conv),
-                )
-            item.conversation_id = conv.id
-            plan = Plan(item.id, SKIP, conv.id, conv.channel, inbound=inbound)
-            if inbound.kind == IGNORED:
-                _done(item)
-                await session.commit()
-                return plan
-            if item.message_id is None:
-                message = await store.add_inbound_message(
-                    session, conv, inbound, {"kind": inbound.kind, "media_type": inbound.media_type}
-                )
-                if message is None:  # the same channel message again
-                    _done(item)
-                    await session.commit()
-                    return plan
-                item.message_id = message.id
-                await _reopen_parked(session, conv)
-            text = inbound.payload or inbound.text or ""
-            if text.startswith("p:"):  # a Telegram button whose payload was too long
-                text = await store.expand_payload(session, text) or "/something_else"
-            plan.text = text
-            if inbound.kind == "group":
-                plan.route = GROUP
-            elif conv.status != Status.BOT:
-                plan.route = PERSON
-                if conv.status == Status.WAITING_FOR_HUMAN:  # the assistant may still answer
-                    plan.extra["waiting"] = True
-                    plan.extra["asking"] = await meanwhile.assistant_asking(session, conv)
-            elif inbound.kind == MEDIA:
-                plan.route = MEDIA_REPLY
-            elif self.media is not None and await self.media.pending(session, conv, text):
-                plan.route = LETTER_ANSWER
-            else:
-                plan.route = ASSISTANT
-            if (
-                plan.route in (ASSISTANT, PERSON)
-                and self.plan is not None
-                and await self.plan.claims(session, conv, text)
-            ):
-                plan.route = PLAN
-            if self._has_file(plan.route, inbound):  # a web chat upload is opened here
-                assert self.media is not None
-                plan.extra["upload"] = await self.media.open_upload(session, inbound)
             await session.commit()
         return plan
+
+    async def _prepare(
+        self,
+        session: AsyncSession,
+        claim: queue.Claim,
+        body: Mapping[str, Any],
+        message_id: int | None,
+    ) -> tuple[Plan, dict[str, Any]]:
+        """The plan, and what to write to the inbox item (its conversation, its stored message,
+        or done)."""
+        inbound = Inbound.from_json(dict(body))
+        identity, found = await store.identity_and_conversation(
+            session, inbound.channel, claim.key, inbound.address
+        )
+        answered = await csat.take_answer(session, self.presenter, identity, inbound)
+        if answered is not None:  # the question after a closed chat (no new conversation)
+            plan = Plan(claim.id, SKIP, answered.id, answered.channel, inbound=inbound)
+            return plan, {"conversation_id": answered.id, **queue.done_values()}
+        new = found is None
+        conv = found if found is not None else await store.start_conversation(session, identity)
+        if new:
+            await record_event(
+                session,
+                EventName.CONVERSATION_STARTED,
+                channel=conv.channel,
+                conversation_ref=self.ref(conv),
+            )
+        plan = Plan(claim.id, SKIP, conv.id, conv.channel, inbound=inbound)
+        done = {"conversation_id": conv.id, **queue.done_values()}
+        if inbound.kind == IGNORED:
+            return plan, done
+        if message_id is None:
+            message = await store.add_inbound_message(
+                session, conv, inbound, {"kind": inbound.kind, "media_type": inbound.media_type}
+            )
+            if message is None:  # the same channel message again
+                return plan, done
+            message_id = message.id
+            await _reopen_parked(session, conv)
+        text = inbound.payload or inbound.text or ""
+        if text.startswith("p:"):  # a Telegram button whose payload was too long
+            text = await store.expand_payload(session, text) or "/something_else"
+        plan.text = text
+        if inbound.kind == "group":
+            plan.route = GROUP
+        elif conv.status != Status.BOT:
+            plan.route = PERSON
+            if conv.status == Status.WAITING_FOR_HUMAN:  # the assistant may still answer
+                plan.extra["waiting"] = True
+                plan.extra["asking"] = await meanwhile.assistant_asking(session, conv)
+        elif inbound.kind == MEDIA:
+            plan.route = MEDIA_REPLY
+        elif self.media is not None and await self.media.pending(session, conv, text):
+            plan.route = LETTER_ANSWER
+        else:
+            plan.route = ASSISTANT
+        if (
+            plan.route in (ASSISTANT, PERSON)
+            and self.plan is not None
+            and await self.plan.claims(session, conv, text)
+        ):
+            plan.route = PLAN
+        if self._has_file(plan.route, inbound):  # a web chat upload is opened here
+            assert self.media is not None
+            plan.extra["upload"] = await self.media.open_upload(session, inbound)
+        return plan, {"conversation_id": conv.id, "message_id": message_id}
 
     # --- 2. call (no transaction open) ----------------------------------------------------------
 
@@ -224,21 +244,19 @@ class Router:
         if plan.route == SKIP:
             return True
         async with factory() as session:
-            item = await queue.held(session, InboxItem, plan.item_id, owner)
-            if item is None:
+            held = await queue.held_in_line(session, plan.item_id, owner)
+            if held is None:
                 return False  # another instance took over (our lease ran out): it records
-            assert isinstance(item, InboxItem)
-            conv = await session.get(Conversation, plan.conversation_id)
-            identity = (
-                await session.get(ChannelIdentity, conv.identity_id)
-                if conv is not None and conv.identity_id is not None
-                else None
+            item, plan.behind = held
+            # the conversation, its identity and whether it was answered before: one read
+            conv, identity, answered = await store.conversation_and_identity(
+                session, plan.conversation_id
             )
             if conv is None or identity is None:  # forgotten meanwhile: nobody to answer
                 _done(item)
                 await session.commit()
                 return True
-            await self._disclose_if_first(session, conv)
+            await self._disclose_if_first(session, conv, answered=answered)
             if item.body.get("flood_notice"):
                 store.enqueue_reply(
                     session,
@@ -415,11 +433,13 @@ class Router:
             and self.media.handles(inbound)
         )
 
-    async def _disclose_if_first(self, session: AsyncSession, conv: Conversation) -> None:
-        """AI Act art. 50: the first reply of a conversation says that a computer answers."""
-        answered = await session.scalar(
-            select(exists().where(Message.conversation_id == conv.id, Message.direction == "out"))
-        )
+    async def _disclose_if_first(
+        self, session: AsyncSession, conv: Conversation, *, answered: bool | None = None
+    ) -> None:
+        """AI Act art. 50: the first reply of a conversation says that a computer answers.
+        ``answered``: whether the conversation had a reply, when the caller read it already."""
+        if answered is None:
+            answered = bool(await session.scalar(store.answered_before(conv.id)))
         if not answered:
             store.prefix_first_reply(
                 session, conv, self._reply("utter_disclosure", audience(conv)).text

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -78,6 +78,35 @@ async def identity_for(
     return identity
 
 
+async def identity_and_conversation(
+    session: AsyncSession, channel: str, external_hash: str, address: str
+) -> tuple[ChannelIdentity, Conversation | None]:
+    """`identity_for` and the identity's open conversation (None: none yet) in one read."""
+    row = (
+        await session.execute(
+            select(ChannelIdentity, Conversation)
+            .outerjoin(
+                Conversation,
+                and_(
+                    Conversation.identity_id == ChannelIdentity.id,
+                    Conversation.status != Status.CLOSED,
+                ),
+            )
+            .where(
+                ChannelIdentity.channel == channel, ChannelIdentity.external_hash == external_hash
+            )
+            .order_by(Conversation.created_at.desc())
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        return await identity_for(session, channel, external_hash, address), None
+    identity, conv = row
+    if identity.address != address:
+        identity.address = address  # e.g. a WhatsApp number became a username (BSUID)
+    return identity, conv
+
+
 async def open_conversation(
     session: AsyncSession, identity: ChannelIdentity
 ) -> tuple[Conversation, bool]:
@@ -90,12 +119,47 @@ async def open_conversation(
     )
     if conv is not None:
         return conv, False
+    return await start_conversation(session, identity), True
+
+
+async def start_conversation(session: AsyncSession, identity: ChannelIdentity) -> Conversation:
+    """A new conversation of the resident, with the assistant."""
     conv = Conversation(
         id=str(uuid.uuid4()), identity_id=identity.id, channel=identity.channel, status=Status.BOT
     )
     session.add(conv)
     await session.flush()
-    return conv, True
+    return conv
+
+
+def answered_before(conversation_id: str) -> Select[tuple[bool]]:
+    """Whether the conversation has an outgoing message (a query, to run or to embed)."""
+    return select(
+        exists().where(Message.conversation_id == conversation_id, Message.direction == "out")
+    )
+
+
+async def conversation_and_identity(
+    session: AsyncSession, conversation_id: str
+) -> tuple[Conversation | None, ChannelIdentity | None, bool]:
+    """A conversation, its resident's identity (None: forgotten) and whether it was answered
+    before (`answered_before`), in one read."""
+    answered = (
+        exists()
+        .where(Message.conversation_id == Conversation.id, Message.direction == "out")
+        .correlate(Conversation)
+        .label("answered")
+    )
+    row = (
+        await session.execute(
+            select(Conversation, ChannelIdentity, answered)
+            .outerjoin(ChannelIdentity, ChannelIdentity.id == Conversation.identity_id)
+            .where(Conversation.id == conversation_id)
+        )
+    ).first()
+    if row is None:
+        return None, None, False
+    return row[0], row[1], bool(row[2])
 
 
 def add_event(

@@ -17,8 +17,9 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -92,6 +93,7 @@ class _Loop:
         self._concurrency, self._lease = concurrency, lease_seconds
         self._tasks: set[asyncio.Task[None]] = set()
         self._errors = 0
+        self._rounds = 0  # claims started: a task looks whether one ran while it worked
         self.wake = wake or asyncio.Event()
         self._stop = asyncio.Event()
 
@@ -99,6 +101,24 @@ class _Loop:
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def _work(self, claim: queue.Claim) -> None:
+        """Handle one claim; then wake the loop unless nothing can have become claimable.
+
+        The loop need not look again when the item ended cleanly with nothing of the same
+        resident waiting behind it (``_handle`` returns True), no claim started while it was in
+        hand (a claim that started then may have found the resident's next item blocked
+        behind this one: it counts in ``_rounds`` before it reads) and the loop had a free slot
+        (with none, it waits for a task to end). Each look is a claim and a `queue.next_due`.
+        """
+        round_ = self._rounds
+        settled = False
+        try:
+            settled = await self._handle(claim)
+        finally:
+            full = len(self._tasks) >= self._concurrency  # this task is still counted
+            if not settled or full or self._rounds != round_:
+                self.wake.set()
 
     async def _idle(self, timeout: float) -> None:  # noqa: ASYNC109 - a wait with a deadline
         # wake is cleared before each look at the database, so a wake-up set meanwhile counts
@@ -143,7 +163,8 @@ class _Loop:
     async def _claim(self, free: int) -> list[queue.Claim]:
         raise NotImplementedError
 
-    async def _handle(self, claim: queue.Claim) -> None:
+    async def _handle(self, claim: queue.Claim) -> bool:
+        """Work on one claim; True when its item ended and nothing of its resident waits."""
         raise NotImplementedError
 
     def _steady_in(self) -> float | None:
@@ -165,6 +186,7 @@ class _Loop:
             free = self._concurrency - len(self._tasks)
             claims: list[queue.Claim] = []
             if free > 0:
+                self._rounds += 1  # before the claim reads (see `_work`)
                 try:
                     claims = await self._claim(free)
                 except Exception as exc:  # noqa: BLE001 - database down: back off, then again
@@ -176,12 +198,13 @@ class _Loop:
                 self._errors = 0
                 self._health.ok(self.part)
                 for claim in claims:
-                    self._spawn(self._handle(claim))
-            if not claims:
-                if free > 0:
-                    await self._sleep_until_due()
-                else:
-                    await self._idle(POLL_CAP)
+                    self._spawn(self._work(claim))
+            if free <= 0:
+                await self._idle(POLL_CAP)  # a task that ends wakes the loop (`_work`)
+            elif len(claims) < free:
+                # fewer than asked: nothing more is claimable now (new work wakes the loop),
+                # so no second claim to find that out; sleep until the next item is due
+                await self._sleep_until_due()
         await self._drain()
 
     async def _drain(self) -> None:
@@ -232,12 +255,13 @@ class InboxWorker(_Loop):
             take_over=self._take_over(),
         )
 
-    async def _handle(self, claim: queue.Claim) -> None:
+    async def _handle(self, claim: queue.Claim) -> bool:
         plan: Plan | None = None
+        settled = False
         try:
             plan = await self._router.prepare(self._factory, claim, self._owner)
             if plan is None:
-                return
+                return False
             try:
                 await self._router.call(plan)
             except RasaUnavailable as exc:
@@ -245,22 +269,23 @@ class InboxWorker(_Loop):
                 retry = backoff(claim.attempts, self._retry_base, 60)
                 logger.warning("rasa unavailable (%s); inbox item %s retried", exc, claim.id)
                 await self._router.record_rasa_down(self._factory, plan, self._owner, retry)
-                return
+                return False
             if plan.turn is not None or plan.parse is not None:
                 self._health.ok("rasa")
-            await self._router.record(self._factory, plan, self._owner)
+            recorded = await self._router.record(self._factory, plan, self._owner)
+            settled = recorded and not plan.behind
         except Exception as exc:  # noqa: BLE001 - one bad message must not stop the worker
             logger.error(
                 "inbox item %s failed (%s)", claim.id, exc.__class__.__name__, exc_info=True
             )
             await self._failed(claim, exc)
         finally:
-            self.wake.set()
             if self._processed:
                 self._processed()
         if plan is not None and plan.inbound is not None and self._after is not None:
             with contextlib.suppress(Exception):
                 await self._after(plan.inbound)
+        return settled
 
     async def _failed(self, claim: queue.Claim, exc: Exception) -> None:
         """Count an unexpected failure; set the message aside after too many."""
@@ -353,8 +378,18 @@ class OutboxWorker(_Loop):
                 lease_seconds=self._lease,
                 skip_channels=self._failing(),
                 take_over=self._take_over(),
+                send_at_once=self._send_at_once(),
             )
         return claims
+
+    def _send_at_once(self) -> list[str]:
+        """Channels whose claimed items need no step before the send: no pacing, no 24-hour
+        window (the claim marks them "sending"; `queue.claim_outbox`)."""
+        return [
+            name
+            for name, channel in self._channels.items()
+            if channel.pacing <= 0 and channel.window is None
+        ]
 
     async def _due_in(self) -> float:
         due = await queue.next_due(
@@ -364,14 +399,16 @@ class OutboxWorker(_Loop):
         probes = [c.probe_in() for c in self._circuits.values()]
         return min([wait, *(p + 0.01 for p in probes if p is not None)])
 
-    async def _handle(self, claim: queue.Claim) -> None:
+    async def _handle(self, claim: queue.Claim) -> bool:
         current = claim  # the item in hand: the claimed one, then the bubbles chained to it
+        settled = False
         try:
             ready = await self._prepare(claim)
             while ready is not None:
                 current = ready.claim
-                ready = await self._deliver(ready)
+                ready, settled = await self._deliver(ready)
         except Exception as exc:  # noqa: BLE001 - keep sending the others
+            settled = False
             logger.error(
                 "outbox item %s failed (%s)", current.id, exc.__class__.__name__, exc_info=True
             )
@@ -380,7 +417,7 @@ class OutboxWorker(_Loop):
             probed = self._probes.pop(claim.id, None)
             if probed is not None:
                 self._circuits[probed].probe_ended()
-            self.wake.set()
+        return settled and probed is None
 
     def _channel_failed(self, name: str, claim: queue.Claim, exc: ChannelError) -> None:
         """A refusal of the channel itself (5xx, 429, network) opens its circuit."""
@@ -418,6 +455,9 @@ class OutboxWorker(_Loop):
         (`queue.take_next`): one commit per bubble instead of three."""
         channel_name = claim.key.split(":", 1)[0]
         channel = self._channels.get(channel_name)
+        if claim.sending and claim.body is not None and channel is not None:
+            # the claim marked it "sending" (no pacing, no window): nothing to read or write
+            return _Ready(claim, channel, claim.address, Reply.from_json(dict(claim.body)), None)
         # pacing first, with no transaction open (it may ask Redis)
         if channel is not None and channel.pacing > 0:
             digest = hashlib.sha256(claim.key.encode()).hexdigest()[:32]
@@ -475,9 +515,10 @@ class OutboxWorker(_Loop):
             await session.commit()
         return ready
 
-    async def _deliver(self, ready: _Ready) -> _Ready | None:
-        """The network call (no transaction open), then its result; the next bubble to send
-        when it was taken over while recording this one."""
+    async def _deliver(self, ready: _Ready) -> tuple[_Ready | None, bool]:
+        """The network call (no transaction open), then its result: the next bubble to send
+        when it was taken while recording this one, and True when the item was sent and
+        nothing of the resident waits behind it."""
         claim, channel, address, reply, template = (
             ready.claim,
             ready.channel,
@@ -494,15 +535,15 @@ class OutboxWorker(_Loop):
         except ChannelError as exc:
             self._channel_failed(channel_name, claim, exc)
             await self._record_error(claim, exc)
-            return None
+            return None, False
         chain = template is None and channel.pacing <= 0 and channel.window is None
-        following = await self._record_delivered(claim, channel_id, template, chain=chain)
+        following, settled = await self._record_delivered(claim, channel_id, template, chain=chain)
         await self._channel_ok(channel_name)
-        return following
+        return following, settled
 
     async def _record_delivered(
         self, claim: queue.Claim, channel_id: str, template: Template | None, *, chain: bool
-    ) -> _Ready | None:
+    ) -> tuple[_Ready | None, bool]:
         """The channel took the message: record "sent", trying again while the database fails.
 
         Handing the item back instead would send it a second time (no channel takes an
@@ -558,65 +599,84 @@ class OutboxWorker(_Loop):
 
     async def _record_sent(
         self, claim: queue.Claim, channel_id: str, template: Template | None, *, chain: bool
-    ) -> _Ready | None:
+    ) -> tuple[_Ready | None, bool]:
         """Record the send; with ``chain``, take the resident's next bubble in the same
-        transaction ("sending" at once: it is sent right after the commit)."""
+        transaction ("sending" at once: it is sent right after the commit). The next bubble,
+        and True when nothing of the resident waits behind the sent item."""
+        if template is not None:
+            await self._record_template_sent(claim, channel_id, template)
+            return None, False
         ready: _Ready | None = None
+        async with self._factory() as session:
+            # "sent", guarded by the lease in the same statement (first: it holds the row)
+            finished = await queue.finish_sent(session, claim, self._owner)
+            if finished is None:
+                logger.warning("outbox item %s was sent after its lease ran out", claim.id)
+                return None, False
+            message_id, behind = finished
+            if message_id is not None:
+                values: dict[str, Any] = {"delivery": "sent"}
+                if channel_id:
+                    values["channel_message_id"] = channel_id
+                await session.execute(
+                    update(Message)
+                    .where(Message.id == message_id)
+                    .values(**values)
+                    .execution_options(synchronize_session=False)
+                )
+            channel_name = claim.channel
+            following = (
+                await queue.take_next(
+                    session, channel_name, claim.address, self._owner, self._lease
+                )
+                if behind
+                and chain
+                and not getattr(self._circuits.get(channel_name), "failing", True)
+                else None
+            )
+            if following is not None and following.body is not None:
+                channel = self._channels[channel_name]
+                reply = Reply.from_json(dict(following.body))
+                ready = _Ready(following, channel, claim.address, reply, None)
+            await session.commit()
+        self._health.ok(f"channel:{claim.channel}")
+        return ready, not behind
+
+    async def _record_template_sent(
+        self, claim: queue.Claim, channel_id: str, template: Template
+    ) -> None:
+        """The template went out: a message of its own in the transcript; the reply waits."""
         async with self._factory() as session:
             item = await queue.held(session, OutboxItem, claim.id, self._owner)
             if item is None:
                 logger.warning("outbox item %s was sent after its lease ran out", claim.id)
-                return None
+                return
             assert isinstance(item, OutboxItem)
-            if template is not None:
-                # the template is a message of its own in the transcript; the reply waits
-                shown = Message(
-                    conversation_id=item.conversation_id,
-                    direction="out",
-                    sender_type="system",
-                    text=template.body_text,
-                    data={"template": template.name},
-                    delivery="sent",
-                    channel_message_id=channel_id or None,
-                )
-                session.add(shown)
-                session.add(
-                    OutboxItem(
-                        conversation_id=item.conversation_id,
-                        message=shown,
-                        channel=item.channel,
-                        address="",
-                        body={},
-                        status="sent",
-                        sent_at=utcnow(),
-                        last_error="template",
-                    )
-                )
-                item.status, item.lease_owner, item.lease_until = "awaiting_reply", None, None
-                item.sending_at = None
-                await session.commit()
-                return None
-            message = await session.get(Message, item.message_id) if item.message_id else None
-            channel_name, address = item.channel, item.address
-            item.status, item.sent_at, item.sending_at = "sent", utcnow(), None
-            item.lease_owner = item.lease_until = None
-            item.body, item.address = {}, ""  # text and address live on only in the transcript
-            if message is not None:
-                message.delivery = "sent"
-                if channel_id:
-                    message.channel_message_id = channel_id
-            following = (
-                await queue.take_next(session, channel_name, address, self._owner, self._lease)
-                if chain and not getattr(self._circuits.get(channel_name), "failing", True)
-                else None
+            shown = Message(
+                conversation_id=item.conversation_id,
+                direction="out",
+                sender_type="system",
+                text=template.body_text,
+                data={"template": template.name},
+                delivery="sent",
+                channel_message_id=channel_id or None,
             )
-            if following is not None:
-                next_claim, body = following
-                channel = self._channels[claim.key.split(":", 1)[0]]
-                ready = _Ready(next_claim, channel, address, Reply.from_json(body), None)
+            session.add(shown)
+            session.add(
+                OutboxItem(
+                    conversation_id=item.conversation_id,
+                    message=shown,
+                    channel=item.channel,
+                    address="",
+                    body={},
+                    status="sent",
+                    sent_at=utcnow(),
+                    last_error="template",
+                )
+            )
+            item.status, item.lease_owner, item.lease_until = "awaiting_reply", None, None
+            item.sending_at = None
             await session.commit()
-        self._health.ok(f"channel:{claim.key.split(':', 1)[0]}")
-        return ready
 
     async def _record_error(self, claim: queue.Claim, exc: ChannelError) -> None:
         channel_name = claim.key.split(":", 1)[0]
