@@ -310,6 +310,29 @@ async def take_next(
     return None if item is None else _outbox_claim(item, sending=True)
 
 
+async def mark_sending(
+    session: AsyncSession, item_id: int, owner: str
+) -> tuple[str, dict[str, Any]] | None:
+    """Mark an outbox item "sending" in one guarded ``UPDATE … RETURNING`` (while pending,
+    leased to ``owner`` and not "sending" already): its address and body. None: nothing was
+    written (not ours, or in flight at a crash: the caller takes the careful way)."""
+    row = (
+        await session.execute(
+            update(OutboxItem)
+            .where(
+                OutboxItem.id == item_id,
+                OutboxItem.status == PENDING,
+                OutboxItem.lease_owner == owner,
+                OutboxItem.sending_at.is_(None),
+            )
+            .values(sending_at=utcnow())
+            .returning(OutboxItem.address, OutboxItem.body)
+            .execution_options(synchronize_session=False)
+        )
+    ).first()
+    return None if row is None else (str(row[0]), dict(row[1]))
+
+
 async def finish_sent(
     session: AsyncSession, claim: Claim, owner: str
 ) -> tuple[int | None, bool] | None:
@@ -318,15 +341,13 @@ async def finish_sent(
     its body and address emptied (they live on only in the transcript). Its stored message's
     id, and whether another pending item of the same address waits behind it. None: the item
     is no longer ours (taken over, or done) and nothing was written."""
-    behind = (
-        exists()
-        .where(
-            _later.channel == OutboxItem.channel,
-            _later.address == claim.address,
-            _later.status == PENDING,
-            _later.id != OutboxItem.id,
-        )
-        .correlate(OutboxItem)
+    # values only, no reference to the updated row: SQLAlchemy renders SQLite's RETURNING
+    # without table names, also inside a subquery, where they would name the alias
+    behind = exists().where(
+        _later.channel == claim.channel,
+        _later.address == claim.address,
+        _later.status == PENDING,
+        _later.id != claim.id,
     )
     row = (
         await session.execute(
@@ -438,35 +459,18 @@ async def next_due(
     return min(times) if times else None
 
 
-async def held_in_line(
-    session: AsyncSession, item_id: int, owner: str
-) -> tuple[InboxItem, bool] | None:
-    """`held` for an inbox item, in the same one statement (row-locked on PostgreSQL), with
-    whether a later pending item of the same resident waits behind it (its worker then looks
-    again when this one is done). None: not ours any more, or done."""
-    later = aliased(InboxItem)
-    behind = (
+def waiting_behind(model: type[InboxItem]) -> Exists:
+    """Another pending inbox item of the same resident exists (to select with the item)."""
+    later = aliased(model)
+    return (
         exists()
         .where(
-            later.sender_hash == InboxItem.sender_hash,
+            later.sender_hash == model.sender_hash,
             later.status == PENDING,
-            later.id != InboxItem.id,
+            later.id != model.id,
         )
-        .correlate(InboxItem)
+        .correlate(model)
     )
-    row = (
-        await session.execute(
-            select(InboxItem, behind.label("behind"))
-            .where(
-                InboxItem.id == item_id,
-                InboxItem.status == PENDING,
-                InboxItem.lease_owner == owner,
-            )
-            .with_for_update(of=InboxItem)
-            .execution_options(populate_existing=True)
-        )
-    ).first()
-    return None if row is None else (row[0], bool(row[1]))
 
 
 async def settle_inbox(session: AsyncSession, item_id: int, owner: str, **values: Any) -> bool:

@@ -140,15 +140,16 @@ class Router:
         """The plan, and what to write to the inbox item (its conversation, its stored message,
         or done)."""
         inbound = Inbound.from_json(dict(body))
-        identity, found = await store.identity_and_conversation(
-            session, inbound.channel, claim.key, inbound.address
+        found = await store.resident(
+            session, inbound.channel, claim.key, inbound.address, inbound.channel_message_id
         )
+        identity = found.identity
         answered = await csat.take_answer(session, self.presenter, identity, inbound)
         if answered is not None:  # the question after a closed chat (no new conversation)
             plan = Plan(claim.id, SKIP, answered.id, answered.channel, inbound=inbound)
             return plan, {"conversation_id": answered.id, **queue.done_values()}
-        new = found is None
-        conv = found if found is not None else await store.start_conversation(session, identity)
+        new = found.conversation is None
+        conv = found.conversation or await store.start_conversation(session, identity)
         if new:
             await record_event(
                 session,
@@ -162,12 +163,17 @@ class Router:
             return plan, done
         if message_id is None:
             message = await store.add_inbound_message(
-                session, conv, inbound, {"kind": inbound.kind, "media_type": inbound.media_type}
+                session,
+                conv,
+                inbound,
+                {"kind": inbound.kind, "media_type": inbound.media_type},
+                seen=found.seen,
             )
             if message is None:  # the same channel message again
                 return plan, done
             message_id = message.id
-            await _reopen_parked(session, conv)
+            if found.parked:
+                await _reopen_parked(session, conv)
         text = inbound.payload or inbound.text or ""
         if text.startswith("p:"):  # a Telegram button whose payload was too long
             text = await store.expand_payload(session, text) or "/something_else"
@@ -244,19 +250,18 @@ class Router:
         if plan.route == SKIP:
             return True
         async with factory() as session:
-            held = await queue.held_in_line(session, plan.item_id, owner)
+            # the item (locked, ours), its conversation and identity, and whether it was
+            # answered before: one read
+            held = await store.held_turn(session, plan.item_id, owner, plan.conversation_id)
             if held is None:
                 return False  # another instance took over (our lease ran out): it records
-            item, plan.behind = held
-            # the conversation, its identity and whether it was answered before: one read
-            conv, identity, answered = await store.conversation_and_identity(
-                session, plan.conversation_id
-            )
+            item, conv, identity = held.item, held.conversation, held.identity
+            plan.behind = held.behind
             if conv is None or identity is None:  # forgotten meanwhile: nobody to answer
                 _done(item)
                 await session.commit()
                 return True
-            await self._disclose_if_first(session, conv, answered=answered)
+            await self._disclose_if_first(session, conv, answered=held.answered)
             if item.body.get("flood_notice"):
                 store.enqueue_reply(
                     session,
@@ -548,6 +553,6 @@ async def _reopen_parked(session: AsyncSession, conv: Conversation) -> None:
     """The resident answered: WhatsApp replies parked behind a template may go out now."""
     await session.execute(
         update(OutboxItem)
-        .where(OutboxItem.conversation_id == conv.id, OutboxItem.status == "awaiting_reply")
+        .where(OutboxItem.conversation_id == conv.id, OutboxItem.status == store.PARKED)
         .values(status=queue.PENDING, next_attempt_at=utcnow(), lease_owner=None, lease_until=None)
     )

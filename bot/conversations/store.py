@@ -5,13 +5,15 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, select
+from sqlalchemy import Select, and_, exists, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.conversations import queue
 from bot.conversations.models import Inbound, Reply
 from bot.conversations.states import Status, check_transition
 from bot.conversations.tables import (
@@ -24,6 +26,8 @@ from bot.conversations.tables import (
     OutboxItem,
 )
 from bot.storage.base import utcnow
+
+PARKED = "awaiting_reply"  # an outbox item that waits for the resident's answer (WhatsApp)
 
 
 async def accept_inbound(
@@ -78,13 +82,33 @@ async def identity_for(
     return identity
 
 
-async def identity_and_conversation(
-    session: AsyncSession, channel: str, external_hash: str, address: str
-) -> tuple[ChannelIdentity, Conversation | None]:
-    """`identity_for` and the identity's open conversation (None: none yet) in one read."""
+@dataclass
+class Resident:
+    """What ``resident`` read in one statement for an inbound message."""
+
+    identity: ChannelIdentity
+    conversation: Conversation | None  # the open one (None: none yet)
+    seen: bool | None = None  # the channel message is stored already (None: not looked)
+    parked: bool = False  # the conversation has replies parked behind a template (WhatsApp)
+
+
+async def resident(
+    session: AsyncSession, channel: str, external_hash: str, address: str, message_id: str | None
+) -> Resident:
+    """`identity_for`, the identity's open conversation, whether the channel message
+    ``message_id`` was stored before (`add_inbound_message`'s question) and whether replies of
+    that conversation are parked: one read (on first contact, the identity is created)."""
+    seen = (
+        exists().where(Message.channel_message_id == message_id) if message_id else literal(False)
+    )
+    parked = (
+        exists()
+        .where(OutboxItem.conversation_id == Conversation.id, OutboxItem.status == PARKED)
+        .correlate(Conversation)
+    )
     row = (
         await session.execute(
-            select(ChannelIdentity, Conversation)
+            select(ChannelIdentity, Conversation, seen.label("seen"), parked.label("parked"))
             .outerjoin(
                 Conversation,
                 and_(
@@ -100,11 +124,11 @@ async def identity_and_conversation(
         )
     ).first()
     if row is None:
-        return await identity_for(session, channel, external_hash, address), None
-    identity, conv = row
+        return Resident(await identity_for(session, channel, external_hash, address), None)
+    identity, conv = row[0], row[1]
     if identity.address != address:
         identity.address = address  # e.g. a WhatsApp number became a username (BSUID)
-    return identity, conv
+    return Resident(identity, conv, seen=bool(row[2]), parked=bool(row[3]))
 
 
 async def open_conversation(
@@ -139,27 +163,52 @@ def answered_before(conversation_id: str) -> Select[tuple[bool]]:
     )
 
 
-async def conversation_and_identity(
-    session: AsyncSession, conversation_id: str
-) -> tuple[Conversation | None, ChannelIdentity | None, bool]:
-    """A conversation, its resident's identity (None: forgotten) and whether it was answered
-    before (`answered_before`), in one read."""
+@dataclass
+class HeldTurn:
+    """An inbox item held for recording its turn, and what the record needs with it."""
+
+    item: InboxItem
+    behind: bool  # another pending item of the same resident waits behind it
+    conversation: Conversation | None
+    identity: ChannelIdentity | None  # None: forgotten
+    answered: bool  # the conversation had a reply before (`answered_before`)
+
+
+async def held_turn(
+    session: AsyncSession, item_id: int, owner: str, conversation_id: str
+) -> HeldTurn | None:
+    """`queue.held` (the item row-locked on PostgreSQL, while pending and ours) with the
+    conversation, its identity and whether it was answered before: one read instead of four.
+    None: the item is not ours any more, or done."""
     answered = (
         exists()
         .where(Message.conversation_id == Conversation.id, Message.direction == "out")
         .correlate(Conversation)
-        .label("answered")
     )
     row = (
         await session.execute(
-            select(Conversation, ChannelIdentity, answered)
+            select(
+                InboxItem,
+                queue.waiting_behind(InboxItem).label("behind"),
+                Conversation,
+                ChannelIdentity,
+                answered.label("answered"),
+            )
+            .select_from(InboxItem)
+            .outerjoin(Conversation, Conversation.id == conversation_id)
             .outerjoin(ChannelIdentity, ChannelIdentity.id == Conversation.identity_id)
-            .where(Conversation.id == conversation_id)
+            .where(
+                InboxItem.id == item_id,
+                InboxItem.status == queue.PENDING,
+                InboxItem.lease_owner == owner,
+            )
+            .with_for_update(of=InboxItem)
+            .execution_options(populate_existing=True)
         )
     ).first()
     if row is None:
-        return None, None, False
-    return row[0], row[1], bool(row[2])
+        return None
+    return HeldTurn(row[0], bool(row[1]), row[2], row[3], bool(row[4]))
 
 
 def add_event(
@@ -192,10 +241,18 @@ def move(
 
 
 async def add_inbound_message(
-    session: AsyncSession, conv: Conversation, inbound: Inbound, data: dict[str, Any]
+    session: AsyncSession,
+    conv: Conversation,
+    inbound: Inbound,
+    data: dict[str, Any],
+    *,
+    seen: bool | None = None,
 ) -> Message | None:
-    """Store the resident's message; None when this channel message was stored before."""
-    if inbound.channel_message_id:
+    """Store the resident's message; None when this channel message was stored before.
+    ``seen``: whether it was, when the caller read it already (`resident`)."""
+    if seen:
+        return None
+    if seen is None and inbound.channel_message_id:
         exists = await session.scalar(
             select(Message.id).where(Message.channel_message_id == inbound.channel_message_id)
         )

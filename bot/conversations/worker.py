@@ -473,6 +473,14 @@ class OutboxWorker(_Loop):
         # read what to send (short transaction)
         template: Template | None = None
         async with self._factory() as session:
+            if channel is not None and channel.window is None:
+                # no window to check: "sending" in one guarded write that returns the body
+                marked = await queue.mark_sending(session, claim.id, self._owner)
+                if marked is not None:
+                    await session.commit()
+                    address, body = marked
+                    return _Ready(claim, channel, address, Reply.from_json(body), None)
+                # not ours, or in flight at a crash: the careful way below
             item = await queue.held(session, OutboxItem, claim.id, self._owner)
             if item is None:
                 return None
@@ -483,7 +491,7 @@ class OutboxWorker(_Loop):
                 return None
             conv = (
                 await session.get(Conversation, item.conversation_id)
-                if item.conversation_id
+                if item.conversation_id and channel.window is not None
                 else None
             )
             if (
