@@ -1,10 +1,13 @@
 """The work queue: inbox and outbox items claimed with a lease, the oldest first per resident.
 
-A claim is one short transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so instances never
-take the same row); the network call (Rasa, a channel) happens after it, outside any
+A claim is one statement in a short transaction (``UPDATE … WHERE id IN (SELECT … FOR UPDATE
+SKIP LOCKED) RETURNING``: on PostgreSQL instances never take the same row, and the rows come
+back with the claim); the network call (Rasa, a channel) happens after it, outside any
 transaction; the result is recorded in another short transaction that checks the lease is
-still ours (`still_ours`), so a result is recorded once even when a slow instance lost its
-lease to another. Claims go by arrival over all residents (oldest first); only the oldest
+still ours, so a result is recorded once even when a slow instance lost its lease to another:
+a locking read first (`held`), or the check folded into the write it guards (``WHERE
+lease_owner = :me``, and nothing written when no row matched: `settle_inbox`, `mark_sending`,
+`finish_sent`). Claims go by arrival over all residents (oldest first); only the oldest
 pending item of a resident can be claimed: that keeps the order per resident across instances
 and lets nobody starve. SQLite has no row locks: it is for one instance.
 

@@ -1,7 +1,8 @@
 """Route one claimed inbox item in three steps: prepare, call, record.
 
-1. ``prepare`` (a short transaction): the resident's identity and conversation, the stored
-   message (once: the inbox item remembers it), and the decision where it goes.
+1. ``prepare`` (a short transaction, written only while the claim is still ours): the
+   resident's identity and conversation, the stored message (once: the inbox item remembers
+   it), and the decision where it goes.
 2. ``call`` (no transaction open): Rasa's turn for the assistant, or only the NLU parse for a
    message that goes to a person (Rasa down: the shared crisis rules alone).
 3. ``record`` (a short transaction, only while the claim is still ours): replies into the

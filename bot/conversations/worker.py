@@ -4,8 +4,9 @@ Both claim work from the database with a lease (bot/conversations/queue.py), so 
 instances share it and a crashed instance's work is taken over when its lease runs out. No
 transaction is open during a call to Rasa or a channel. Per resident one item at a time, in
 order; different residents in parallel. A worker wakes when new work arrives (a local event,
-and on PostgreSQL a NOTIFY from any instance) or when the next retry is due; it keeps running
-through database, Redis, Rasa and channel errors (with backoff) and reports in ``Health``.
+and on PostgreSQL a NOTIFY from any instance), when the next retry is due, or when one of its
+tasks ends with something perhaps claimable (`_Loop._work`); it keeps running through
+database, Redis, Rasa and channel errors (with backoff) and reports in ``Health``.
 """
 
 from __future__ import annotations
