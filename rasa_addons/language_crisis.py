@@ -18,6 +18,12 @@ SUICIDE, VIOLENCE = "suicide", "violence"
 # (kind, pattern) per language; matched case-insensitively on the message text
 PATTERNS: dict[str, tuple[tuple[str, str], ...]] = {
     "en": (
+        # someone who says they will kill me: violence, before "kill me" below
+        (
+            VIOLENCE,
+            r"\b(?:he|she|my (?:husband|wife|partner|boyfriend|girlfriend|ex|dad|father|brother))"
+            r"(?: \w+){0,2} (?:will|'ll|is going to|gonna|wants to|threatens to) kill me\b",
+        ),
         (SUICIDE, r"\bsuicid|\bkill (?:my ?self|me)\b|\bend (?:my|it) (?:life|all)\b"),
         (SUICIDE, r"\b(?:want|wanna|going|wish) (?:to )?die\b|\bdon'?t want to (?:live|be alive)"),
         (SUICIDE, r"\b(?:hurt|cut|harm)(?:ing)? my ?self\b|\bno (?:reason|point) (?:to|in) liv"),
@@ -61,6 +67,22 @@ NEGATION_BEFORE = re.compile(
 )
 NEGATION_WINDOW = 12
 
+# a bill, a debt or the rent as the one who "kills" is a figure of speech ("this bill will kill
+# me", "bu fatura beni öldürecek"): no crisis here; the safety layer still weighs the message
+# (issue 17's labelling guide: figures of speech are not crisis)
+FIGURE_BEFORE = re.compile(
+    r"\b(?:bills?|debts?|rent|prices?|costs?|interest|payments?|fees?|loans?|mortgage"
+    r"|fatura\w*|borç\w*|borc\w*|kira\w*|faiz\w*|masraf\w*|taksit\w*)\b[^.!?]*$"
+)
+FIGURE_WINDOW = 40
+# only "... kills me" can be such a figure; "kill myself" never is, whatever came before
+KILLS_ME = re.compile(r"\bkill me\b|beni öldür|beni oldur")
+# a person in the same words makes it a threat again ("my husband will kill me if he sees it")
+PERSON_BEFORE = re.compile(
+    r"\b(?:he|she|husband|wife|partner|boyfriend|girlfriend|ex|dad|father|brother|son"
+    r"|kocam|karım|karim|eşim|esim|sevgilim|babam|abim|ağabeyim|agabeyim|oğlum|oglum)\b"
+)
+
 
 @lru_cache(maxsize=1)
 def _compiled() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
@@ -93,6 +115,15 @@ def find_crisis(text: str | None, language: str = "") -> tuple[str, str] | None:
             continue
         for match in pattern.finditer(lowered):
             before = lowered[max(0, match.start() - NEGATION_WINDOW) : match.start()]
-            if not NEGATION_BEFORE.search(before):
+            if NEGATION_BEFORE.search(before):
+                continue
+            if not (KILLS_ME.search(match.group(0)) and _figure(lowered[: match.start()])):
                 return pattern_language, kind
     return None
+
+
+def _figure(before: str) -> bool:
+    """Whether the words before a "kills me" name money as the one who does it (in the same
+    sentence, a few words back): a figure of speech, not a threat."""
+    window = before[-FIGURE_WINDOW:]
+    return bool(FIGURE_BEFORE.search(window)) and not PERSON_BEFORE.search(window)

@@ -60,3 +60,28 @@ def test_arabic_and_ukrainian_are_screened_whatever_the_detection() -> None:
     assert find_crisis("хочу померти", "nl") == ("uk", "suicide")
     assert find_crisis("أريد أن أموت", "nl") == ("ar", "suicide")
     assert find_crisis("I want to die", "nl") is None  # English in Dutch: the safety rules'
+
+
+FIGURES = [
+    "this bill will kill me",
+    "honestly these debts are going to kill me",
+    "bu fatura beni öldürecek",
+    "borçlar beni öldürecek artık",
+]
+STILL_CRISES = [
+    ("my husband will kill me if he sees this bill", "violence"),
+    ("these debts make me want to kill myself", "suicide"),
+    ("kocam faturayı görünce beni öldürecek", "violence"),
+    ("borçlar yüzünden kendimi öldürmek istiyorum", "suicide"),
+]
+
+
+@pytest.mark.parametrize("text", FIGURES)
+def test_money_that_kills_is_a_figure_of_speech(text: str) -> None:
+    assert find_crisis(text, guess(text)) is None
+
+
+@pytest.mark.parametrize(("text", "kind"), STILL_CRISES)
+def test_a_person_who_kills_or_killing_oneself_stays_a_crisis(text: str, kind: str) -> None:
+    found = find_crisis(text, guess(text))
+    assert found is not None and found[1] == kind, (text, found)
