@@ -77,10 +77,12 @@ FIGURE_BEFORE = re.compile(
 FIGURE_WINDOW = 40
 # only "... kills me" can be such a figure; "kill myself" never is, whatever came before
 KILLS_ME = re.compile(r"\bkill me\b|beni öldür|beni oldur")
-# a person in the same words makes it a threat again ("my husband will kill me if he sees it")
+# a person in the same words makes it a threat again ("my husband will kill me if he sees it"),
+# a wish makes it a death wish ("with these bills I wish someone would kill me")
 PERSON_BEFORE = re.compile(
     r"\b(?:he|she|husband|wife|partner|boyfriend|girlfriend|ex|dad|father|brother|son"
-    r"|kocam|karım|karim|eşim|esim|sevgilim|babam|abim|ağabeyim|agabeyim|oğlum|oglum)\b"
+    r"|kocam|karım|karim|eşim|esim|sevgilim|babam|abim|ağabeyim|agabeyim|oğlum|oglum"
+    r"|wish|want|wanna|please|someone|somebody|anyone|would|just|keşke|keske|biri)\b"
 )
 
 

@@ -73,6 +73,8 @@ STILL_CRISES = [
     ("these debts make me want to kill myself", "suicide"),
     ("kocam faturayı görünce beni öldürecek", "violence"),
     ("borçlar yüzünden kendimi öldürmek istiyorum", "suicide"),
+    ("with all these bills I wish someone would kill me", "suicide"),
+    ("the debts, please just kill me", "suicide"),
 ]
 
 
