@@ -136,18 +136,7 @@ async def _claim(
         .with_for_update(skip_locked=True, of=model)
         .correlate(None)  # its own FROM, not the UPDATE's table
     )
-    statement = (
-        update(model)
-        .where(model.id.in_(heads))
-        .values(
-            lease_owner=owner,
-            lease_until=now + timedelta(seconds=lease_seconds),
-            attempts=model.attempts + 1,
-            **(values or {}),
-        )
-        .returning(model)
-        .execution_options(synchronize_session=False)
-    )
+    statement = _lease(model, heads, owner, now, lease_seconds, **(values or {}))
     async with factory() as session:
         items = list((await session.scalars(statement)).all())
         if items:
@@ -155,6 +144,25 @@ async def _claim(
         else:
             await session.rollback()
     return sorted(items, key=lambda item: int(item.id))
+
+
+def _lease(
+    model: Any, heads: Any, owner: str, now: datetime, lease_seconds: float, **values: Any
+) -> Any:
+    """``UPDATE … WHERE id IN (heads) RETURNING`` the rows: leased to ``owner`` from ``now``,
+    one claim more counted, and ``values`` set in the same statement."""
+    return (
+        update(model)
+        .where(model.id.in_(heads))
+        .values(
+            lease_owner=owner,
+            lease_until=now + timedelta(seconds=lease_seconds),
+            attempts=model.attempts + 1,
+            **values,
+        )
+        .returning(model)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def claim_inbox(
@@ -298,18 +306,7 @@ async def take_next(
         .with_for_update(skip_locked=True, of=OutboxItem)
         .correlate(None)
     )
-    item = await session.scalar(
-        update(OutboxItem)
-        .where(OutboxItem.id.in_(head))
-        .values(
-            lease_owner=owner,
-            lease_until=now + timedelta(seconds=lease_seconds),
-            attempts=OutboxItem.attempts + 1,
-            sending_at=now,
-        )
-        .returning(OutboxItem)
-        .execution_options(synchronize_session=False)
-    )
+    item = await session.scalar(_lease(OutboxItem, head, owner, now, lease_seconds, sending_at=now))
     return None if item is None else _outbox_claim(item, sending=True)
 
 
